@@ -1,0 +1,20 @@
+import { PRODUCT_VERSION } from '@atb/contracts';
+import { Command } from 'commander';
+import { registerStatus } from './commands/status.js';
+import { registerUp } from './commands/up.js';
+import { type CliConfig, readCliConfig } from './config.js';
+
+/** The `atb` command tree. Each command lives in `commands/` and registers itself here. */
+export function createProgram(): Command {
+  let config: CliConfig | undefined;
+  const lazyConfig = () => {
+    config ??= readCliConfig();
+    return config;
+  };
+  const program = new Command('atb')
+    .description('Autonomous Trading Builder: run the stack and talk to its services')
+    .version(PRODUCT_VERSION);
+  registerUp(program, lazyConfig);
+  registerStatus(program, lazyConfig);
+  return program;
+}

@@ -1,0 +1,4 @@
+export * from './alertmanager.js';
+export * from './analysis.js';
+export * from './gateway.js';
+export * from './services.js';

@@ -1,0 +1,50 @@
+import { type Kysely, type Migration as KyselyMigration, Migrator } from 'kysely';
+import type { Database, DialectName } from './database.js';
+
+/** One versioned schema change. Migrations run in the lexical order of their names. */
+export interface Migration {
+  up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
+}
+
+/**
+ * Applies every pending migration of `component` (its own history table, so several
+ * components can share one database). Throws, naming the migration, when one fails.
+ */
+export async function migrate(
+  database: Database<unknown>,
+  component: string,
+  migrations: Record<string, Migration>,
+): Promise<string[]> {
+  const migrator = new Migrator({
+    db: database.db as Kysely<unknown>,
+    migrationTableName: `${component}_migrations`,
+    migrationLockTableName: `${component}_migrations_lock`,
+    provider: {
+      getMigrations: async () =>
+        Object.fromEntries(
+          Object.entries(migrations).map(([name, migration]): [string, KyselyMigration] => [
+            name,
+            { up: (db) => migration.up(db, database.dialect) },
+          ]),
+        ),
+    },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} of ${component} failed: ${String(error)}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).map((result) => result.migrationName);
+}
+
+/** Column types that differ between the dialects. */
+export function columnTypes(dialect: DialectName) {
+  return {
+    /** 64-bit integer, auto-incrementing primary key. */
+    serialId: dialect === 'postgres' ? ('bigserial' as const) : ('integer' as const),
+    bigint: dialect === 'postgres' ? ('bigint' as const) : ('integer' as const),
+    double: dialect === 'postgres' ? ('double precision' as const) : ('real' as const),
+  };
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README's quick start and .ci/run call it (after `npm install`):
+# installs the system packages the tests need, type-checks and lints everything,
+# then runs every test against the real components and prints one summary line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-system-deps.sh
+npx tsc --build
+npx biome check .
+
+results=.data/test-results.json
+mkdir -p .data
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+node scripts/summarize-tests.mjs "$results" || status=$?
+exit "$status"
