@@ -21,3 +21,59 @@ export const analysisResultSchema = z.object({
   risk_assessment: z.string().max(4000),
 });
 export type AnalysisResult = z.infer<typeof analysisResultSchema>;
+
+/** One alert of an incident, as an analyzer sees it. */
+export interface AnalysisAlert {
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+}
+
+/** Everything an analyzer is given about one incident. */
+export interface AnalysisContext {
+  incident_id: string;
+  alertname: string;
+  service: string;
+  severity: string;
+  alerts: AnalysisAlert[];
+  /** The target's `/health` (and `/status`) when it could be read, or why not. */
+  health?: { reachable: boolean; status?: string; response_time_ms?: number; body?: unknown; error?: string };
+  /** Results of PromQL queries, when PROMETHEUS_URL is set: query → value. */
+  metrics?: Record<string, number | null>;
+  /** Similar past incidents, newest first. */
+  history: { incident_id: string; issue_type?: string; action?: string; effective?: boolean; resolved_at?: string }[];
+  /** Effectiveness per candidate action for this alert (learning statistics). */
+  learning: { action: string; attempts: number; successes: number; effective_rate: number; mean_time_to_recovery_s?: number }[];
+  /** The runbook's candidate actions for this alert, in rank order: the only actions an analyzer may recommend. */
+  candidate_actions: string[];
+  /** How many times this alert re-opened recently (flapping). */
+  flap_count: number;
+}
+
+export interface AnalysisUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  estimated_cost_usd: number;
+  calls: number;
+}
+
+/** What an analyzer answers: a validated analysis, who produced it, and why a fallback happened. */
+export interface AnalysisOutcome {
+  analysis: AnalysisResult;
+  analyzer: string;
+  /** Set when the preferred analyzer failed and another answered instead. */
+  fallback_reason?: string;
+  usage?: AnalysisUsage;
+}
+
+/**
+ * Diagnoses an incident. The rule-based analyzer is always available; LLM analyzers implement
+ * the same interface and fall back to it.
+ */
+export interface Analyzer {
+  readonly name: string;
+  analyze(context: AnalysisContext, options?: { signal?: AbortSignal }): Promise<AnalysisOutcome>;
+}
