@@ -27,7 +27,8 @@ export const executeCommandRequestSchema = z.object({
   }),
   action_request: z.object({
     intent: z.string().min(1),
-    context: z.record(z.string(), z.unknown()).optional().default({}),
+    /** Free text (seed 004 sends a string) or structured context; recorded in the audit log, never executed. */
+    context: z.union([z.string().max(16_384), z.record(z.string(), z.unknown())]).optional().default({}),
     priority: prioritySchema.optional().default('MEDIUM'),
   }),
   /** Return the plan without executing it. */
@@ -62,6 +63,10 @@ export const executeCommandResponseSchema = z.object({
   plan: commandPlanSchema.optional(),
   /** Why a request was rejected, and what would have been accepted. */
   reason: z.string().optional(),
+  /** Machine-readable rejection reason (`forbidden_intent`, `not_allowlisted`, `rate_limited`, …). */
+  reason_code: z.string().optional(),
+  /** Intents the gateway would have accepted, when it could not read this one. */
+  accepted_examples: z.array(z.string()).optional(),
   dry_run: z.boolean().optional(),
 });
 export type ExecuteCommandResponse = z.infer<typeof executeCommandResponseSchema>;
