@@ -1,2 +1,3 @@
 export * from './components.js';
 export * from './postgres.js';
+export * from './scripted-openai-server.js';
