@@ -1,3 +1,5 @@
+export * from './alertmanager.js';
 export * from './components.js';
+export * from './podman.js';
 export * from './postgres.js';
 export * from './scripted-openai-server.js';
