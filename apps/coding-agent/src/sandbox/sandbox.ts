@@ -18,6 +18,19 @@ export interface SandboxRunOptions {
   /** Bytes of stdout and of stderr kept (head and tail); the rest is dropped and counted. */
   outputLimitBytes?: number;
   signal?: AbortSignal;
+  /**
+   * Largest single file the command may write, in bytes (RLIMIT_FSIZE in bubblewrap; a
+   * workspace-size watchdog in both). Default: the sandbox's own default (1 GiB for bubblewrap).
+   */
+  fileSizeLimitBytes?: number;
+  /**
+   * The workspace may not grow past this many bytes while the command runs (e.g.
+   * `MAX_WORKSPACE_SIZE`); checked by a watchdog about once a second, the command is killed and
+   * `diskLimitExceeded` set. Default: no watchdog.
+   */
+  workspaceLimitBytes?: number;
+  /** Extra host paths mounted read-only at the same path (e.g. a shared `node_modules`). */
+  readOnlyPaths?: string[];
 }
 
 export interface SandboxResult {
@@ -31,6 +44,8 @@ export interface SandboxResult {
   /** Bytes of output dropped by the output limit. */
   truncatedBytes: number;
   durationMs: number;
+  /** Killed because the workspace grew past `workspaceLimitBytes` or a file past `fileSizeLimitBytes`. */
+  diskLimitExceeded?: boolean;
 }
 
 export interface Sandbox {
