@@ -1,5 +1,6 @@
 import { PRODUCT_VERSION } from '@atb/contracts';
 import { Command } from 'commander';
+import { registerDrill } from './commands/drill.js';
 import { registerStatus } from './commands/status.js';
 import { registerUp } from './commands/up.js';
 import { type CliConfig, readCliConfig } from './config.js';
@@ -16,5 +17,6 @@ export function createProgram(): Command {
     .version(PRODUCT_VERSION);
   registerUp(program, lazyConfig);
   registerStatus(program, lazyConfig);
+  registerDrill(program, lazyConfig);
   return program;
 }

@@ -1,0 +1,360 @@
+import { requestJson } from './json-client.js';
+
+/**
+ * Watches the devops agent's incidents over its HTTP API (`GET /incidents`,
+ * `GET /incidents/:id`, `GET /actions?incident_id=`) and reports each stage of the loop
+ * once, with its time since the fault was injected: incident opened → analysis →
+ * approval requested → approved → action started → action finished → verified →
+ * resolved (or escalated, failed). Used by `atb drill` and by the end-to-end tests.
+ */
+
+export const DRILL_STAGES = [
+  'fault-injected',
+  'incident-opened',
+  'analysis-completed',
+  'approval-requested',
+  'action-approved',
+  'action-rejected',
+  'action-started',
+  'action-finished',
+  'action-verified',
+  'incident-resolved',
+  'incident-escalated',
+  'incident-failed',
+] as const;
+export type DrillStageName = (typeof DRILL_STAGES)[number];
+
+export interface DrillStage {
+  name: DrillStageName;
+  /** Epoch milliseconds: the agent's own timestamp when it has one, else when it was seen. */
+  at: number;
+  /** Milliseconds since the fault was injected. */
+  elapsed_ms: number;
+  incident_id?: string;
+  action_id?: string;
+  /** One line for humans. */
+  detail: string;
+  /** The record the stage was read from. */
+  data?: Record<string, unknown>;
+}
+
+export type DrillOutcome = 'resolved' | 'escalated' | 'failed' | 'timeout' | 'aborted';
+
+export interface DrillReport {
+  outcome: DrillOutcome;
+  /** Incidents of the service opened (or re-opened) since the fault. */
+  incident_ids: string[];
+  stages: DrillStage[];
+  /** Milliseconds from the fault to the outcome. */
+  total_ms: number;
+}
+
+export interface WatchOptions {
+  /** The devops agent, e.g. `http://127.0.0.1:8001`. */
+  agentUrl: string;
+  /** The monitored service's name on incidents (`market-predictor`). */
+  service: string;
+  /** Epoch milliseconds the fault was injected; incidents opened before it are not this drill's. */
+  since: number;
+  /** Give up after this long (milliseconds from `since`). */
+  timeoutMs: number;
+  /** Default 250 ms. */
+  pollIntervalMs?: number;
+  /** Called once per stage, in order; awaited (a test approves the action from here). */
+  onStage?: (stage: DrillStage) => void | Promise<void>;
+  /** Called once per new timeline event of a watched incident. */
+  onEvent?: (incidentId: string, event: Record<string, unknown>) => void;
+  /** Called when the agent cannot be reached (at most once per distinct error). */
+  onProblem?: (message: string) => void;
+  signal?: AbortSignal;
+  /** Extra headers for the agent (e.g. authorization). */
+  headers?: Record<string, string>;
+}
+
+const TERMINAL_STATES = new Set(['resolved', 'escalated', 'failed']);
+/** Clock tolerance when deciding whether an incident belongs to this drill. */
+const SKEW_MS = 1000;
+
+type Json = Record<string, unknown>;
+
+/** Incidents in `GET /incidents` answers: an array, or `{ incidents }` / `{ items }`. */
+export function incidentsOf(body: unknown): Json[] {
+  if (Array.isArray(body)) return body.filter(isObject);
+  if (isObject(body)) {
+    for (const key of ['incidents', 'items', 'data']) {
+      const value = body[key];
+      if (Array.isArray(value)) return value.filter(isObject);
+    }
+  }
+  return [];
+}
+
+/** Splits a `GET /incidents/:id` answer into the incident, its events and its actions, if present. */
+export function incidentDetailOf(body: unknown): { incident: Json; events: Json[] | undefined; actions: Json[] | undefined } {
+  const root = isObject(body) ? body : {};
+  const incident = isObject(root.incident) ? root.incident : root;
+  const pick = (key: string): Json[] | undefined => {
+    const value = root[key] ?? incident[key];
+    return Array.isArray(value) ? value.filter(isObject) : undefined;
+  };
+  return { incident, events: pick('events') ?? pick('timeline'), actions: pick('actions') };
+}
+
+/** Actions in `GET /actions` answers: an array, or `{ actions }` / `{ items }`. */
+export function actionsOf(body: unknown): Json[] {
+  if (Array.isArray(body)) return body.filter(isObject);
+  if (isObject(body)) {
+    for (const key of ['actions', 'items', 'data']) {
+      const value = body[key];
+      if (Array.isArray(value)) return value.filter(isObject);
+    }
+  }
+  return [];
+}
+
+/** Watches until every incident of this drill is resolved, escalated or failed, or the time is up. */
+export async function watchIncidents(options: WatchOptions): Promise<DrillReport> {
+  const pollInterval = options.pollIntervalMs ?? 250;
+  const stages: DrillStage[] = [];
+  const seenStages = new Set<string>();
+  const seenEvents = new Set<string>();
+  const watched: string[] = [];
+  const problems = new Set<string>();
+  const headers = options.headers;
+
+  const emit = async (stage: Omit<DrillStage, 'elapsed_ms'>, key: string) => {
+    if (seenStages.has(key)) return;
+    seenStages.add(key);
+    const full: DrillStage = { ...stage, elapsed_ms: Math.max(0, stage.at - options.since) };
+    stages.push(full);
+    await options.onStage?.(full);
+  };
+  const problem = (message: string) => {
+    if (problems.has(message)) return;
+    problems.add(message);
+    options.onProblem?.(message);
+  };
+
+  const finish = (outcome: DrillOutcome): DrillReport => ({
+    outcome,
+    incident_ids: [...watched],
+    stages,
+    total_ms: Date.now() - options.since,
+  });
+
+  for (;;) {
+    if (options.signal?.aborted) return finish('aborted');
+    const list = await requestJson(`${options.agentUrl}/incidents?service=${encodeURIComponent(options.service)}`, { headers });
+    if (!list.ok) {
+      problem(`GET /incidents: ${list.error}`);
+    } else {
+      for (const incident of incidentsOf(list.body)) {
+        const id = text(incident.id);
+        if (!id || watched.includes(id)) continue;
+        if (text(incident.service) && text(incident.service) !== options.service) continue;
+        const cycleStart = time(incident.cycle_started_at) ?? time(incident.opened_at);
+        if (cycleStart === undefined || cycleStart < options.since - SKEW_MS) continue;
+        watched.push(id);
+      }
+    }
+
+    const states: string[] = [];
+    for (const id of watched) {
+      const state = await observeIncident(id);
+      if (state) states.push(state);
+    }
+    if (watched.length > 0 && states.length === watched.length && states.every((state) => TERMINAL_STATES.has(state))) {
+      const outcome: DrillOutcome = states.includes('failed')
+        ? 'failed'
+        : states.includes('escalated')
+          ? 'escalated'
+          : 'resolved';
+      return finish(outcome);
+    }
+    if (Date.now() - options.since > options.timeoutMs) return finish('timeout');
+    await sleep(pollInterval, options.signal);
+  }
+
+  async function observeIncident(id: string): Promise<string | undefined> {
+    const detail = await requestJson(`${options.agentUrl}/incidents/${encodeURIComponent(id)}`, { headers });
+    if (!detail.ok) {
+      problem(`GET /incidents/${id}: ${detail.error}`);
+      return undefined;
+    }
+    const { incident, events, actions: embeddedActions } = incidentDetailOf(detail.body);
+    let actions = embeddedActions;
+    if (!actions) {
+      const answer = await requestJson(`${options.agentUrl}/actions?incident_id=${encodeURIComponent(id)}`, { headers });
+      if (answer.ok) actions = actionsOf(answer.body);
+      else problem(`GET /actions: ${answer.error}`);
+    }
+    const now = Date.now();
+    const state = text(incident.state) ?? 'unknown';
+
+    for (const event of events ?? []) {
+      const key = `${id}:${text(event.id) ?? `${text(event.type)}@${text(event.at)}`}`;
+      if (seenEvents.has(key)) continue;
+      seenEvents.add(key);
+      options.onEvent?.(id, event);
+    }
+
+    const title = text(incident.title) ?? text(incident.alertname) ?? 'incident';
+    await emit(
+      {
+        name: 'incident-opened',
+        at: time(incident.cycle_started_at) ?? time(incident.opened_at) ?? now,
+        incident_id: id,
+        detail: `${title} (${text(incident.alertname) ?? '?'}, severity ${text(incident.severity) ?? '?'})`,
+        data: incident,
+      },
+      `opened:${id}`,
+    );
+
+    const analysis = isObject(incident.analysis) ? incident.analysis : undefined;
+    if (analysis) {
+      const result = isObject(analysis.result) ? analysis.result : analysis;
+      const confidence = typeof result.confidence === 'number' ? ` confidence ${result.confidence.toFixed(2)}` : '';
+      const analyzer = text(analysis.analyzer) ?? text(analysis.source);
+      await emit(
+        {
+          name: 'analysis-completed',
+          at: eventTime(events, /^analysis-(completed|finished)$/) ?? now,
+          incident_id: id,
+          detail: `${text(result.issue_type) ?? 'issue'}:${confidence}${analyzer ? ` (${analyzer})` : ''} — ${
+            text(result.root_cause) ?? text(result.description) ?? ''
+          }`.trim(),
+          data: analysis,
+        },
+        `analysis:${id}`,
+      );
+    }
+
+    for (const action of actions ?? []) {
+      await observeAction(id, action, now);
+    }
+
+    if (TERMINAL_STATES.has(state)) {
+      const name: DrillStageName =
+        state === 'resolved' ? 'incident-resolved' : state === 'escalated' ? 'incident-escalated' : 'incident-failed';
+      const reason = text(incident.escalation_reason);
+      await emit(
+        {
+          name,
+          at: (state === 'resolved' ? time(incident.resolved_at) : undefined) ?? time(incident.updated_at) ?? now,
+          incident_id: id,
+          detail: `${title}: ${state}${reason ? ` — ${reason}` : ''}`,
+          data: incident,
+        },
+        `terminal:${id}:${state}:${text(incident.cycle_started_at) ?? ''}`,
+      );
+    }
+    return state;
+  }
+
+  async function observeAction(incidentId: string, action: Json, now: number): Promise<void> {
+    const id = text(action.id);
+    if (!id) return;
+    const status = text(action.status) ?? 'unknown';
+    const operation = text(action.operation) ?? 'action';
+    const target = text(action.target) ?? '';
+    const base = { incident_id: incidentId, action_id: id, data: action };
+    const label = `${operation} ${target}`.trim();
+
+    const approvedBy = text(action.approved_by);
+    const decidedByPolicy = text(action.decided_by) === 'policy' || approvedBy === 'policy';
+    if (status === 'pending' || (!decidedByPolicy && (approvedBy || status === 'rejected'))) {
+      await emit(
+        {
+          ...base,
+          name: 'approval-requested',
+          at: time(action.created_at) ?? now,
+          detail: `${label} waits for approval: atb approve ${id}  (or atb reject ${id})`,
+        },
+        `approval-requested:${id}`,
+      );
+    }
+    if (approvedBy && !decidedByPolicy) {
+      const reason = text(action.approval_reason);
+      await emit(
+        {
+          ...base,
+          name: 'action-approved',
+          at: time(action.approved_at) ?? time(action.started_at) ?? now,
+          detail: `${label} approved by ${approvedBy}${reason ? ` (${reason})` : ''}`,
+        },
+        `approved:${id}`,
+      );
+    }
+    if (status === 'rejected' || status === 'expired') {
+      await emit({ ...base, name: 'action-rejected', at: time(action.finished_at) ?? now, detail: `${label} ${status}` }, `rejected:${id}`);
+    }
+    const startedAt = time(action.started_at);
+    if (startedAt !== undefined || status === 'running') {
+      const decided = text(action.decided_by) === 'policy' ? ' on its own (policy)' : '';
+      await emit({ ...base, name: 'action-started', at: startedAt ?? now, detail: `${label} sent to the gateway${decided}` }, `started:${id}`);
+    }
+    if (status === 'succeeded' || status === 'failed') {
+      const response = isObject(action.gateway_response) ? action.gateway_response : {};
+      const details = isObject(response.execution_details) ? response.execution_details : {};
+      const command = text(details.command);
+      const overall = text(response.overall_status) ?? status;
+      const took = typeof details.execution_time_ms === 'number' ? ` in ${Math.round(details.execution_time_ms)} ms` : '';
+      await emit(
+        {
+          ...base,
+          name: 'action-finished',
+          at: time(action.finished_at) ?? now,
+          detail: `${label}: ${overall}${took}${command ? ` — ${command}` : ''}`,
+        },
+        `finished:${id}`,
+      );
+    }
+    if (typeof action.effective === 'boolean') {
+      const recovery = typeof action.recovery_seconds === 'number' ? `, recovered ${action.recovery_seconds.toFixed(1)} s after the alert` : '';
+      await emit(
+        {
+          ...base,
+          name: 'action-verified',
+          at: time(action.verified_at) ?? now,
+          detail: `${label} verified ${action.effective ? 'effective' : 'INEFFECTIVE'}${recovery}`,
+        },
+        `verified:${id}`,
+      );
+    }
+  }
+}
+
+function eventTime(events: Json[] | undefined, type: RegExp): number | undefined {
+  const event = events?.find((candidate) => type.test(text(candidate.type) ?? ''));
+  return event ? time(event.at) : undefined;
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string' && value.length > 0) return value;
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
+
+function time(value: unknown): number | undefined {
+  if (typeof value !== 'string' || value.length === 0) return undefined;
+  const parsed = Date.parse(value);
+  return Number.isNaN(parsed) ? undefined : parsed;
+}
+
+function sleep(milliseconds: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, milliseconds);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,180 @@
+import pc from 'picocolors';
+import { type DrillFault, type FaultParameters, planFault } from './drill-faults.js';
+import { type DrillReport, type DrillStage, incidentsOf, watchIncidents } from './incident-watcher.js';
+import { requestJson } from './json-client.js';
+import { startPredictionTraffic } from './prediction-traffic.js';
+
+export interface DrillOptions {
+  fault: DrillFault;
+  parameters?: FaultParameters;
+  /** The predictor, e.g. `http://127.0.0.1:8000`. */
+  predictorUrl: string;
+  /** The devops agent, e.g. `http://127.0.0.1:8001`. */
+  agentUrl: string;
+  /** The monitored service's name on incidents; default `market-predictor`. */
+  service?: string;
+  /** Give up after this long; default 300 s. */
+  timeoutMs?: number;
+  /** Default 250 ms. */
+  pollIntervalMs?: number;
+  /** Send /predict traffic during rate-based drills (errors, latency); default true. */
+  traffic?: boolean;
+  /** Narration lines; default: nothing is written. */
+  write?: (line: string) => void;
+  /** Every stage, in order, as it is seen (awaited). */
+  onStage?: (stage: DrillStage) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+export interface DrillResult extends DrillReport {
+  fault: DrillFault;
+  /** Whether the agent runs in safety mode (from its /status), if it said so. */
+  safety_mode: boolean | undefined;
+  /** Traffic sent during the drill, when any. */
+  traffic?: { sent: number; ok: number; failed: number };
+}
+
+/**
+ * Injects `fault` into the running predictor through its chaos routes, then narrates the
+ * devops agent's loop (incident, analysis, approval, action, verification, resolution)
+ * stage by stage until the incident is closed or the time is up. Leftover faults are
+ * cleared at the end (`DELETE /chaos`) when the predictor still answers.
+ *
+ * @example
+ * const result = await runDrill({ fault: 'crash', predictorUrl, agentUrl, write: console.log });
+ * // result.outcome === 'resolved'; result.stages[i].elapsed_ms
+ */
+export async function runDrill(options: DrillOptions): Promise<DrillResult> {
+  const write = options.write ?? (() => {});
+  const service = options.service ?? 'market-predictor';
+  const plan = planFault(options.fault, options.parameters);
+
+  const agentStatus = await requestJson<Record<string, unknown>>(`${options.agentUrl}/status`);
+  if (!agentStatus.ok) {
+    throw new Error(`the devops agent does not answer at ${options.agentUrl}/status (${agentStatus.error}): start it first (atb up)`);
+  }
+  const safetyMode = readSafetyMode(agentStatus.body);
+  const predictorHealth = await requestJson(`${options.predictorUrl}/health`);
+  if (!predictorHealth.ok && predictorHealth.status === undefined) {
+    throw new Error(`the predictor does not answer at ${options.predictorUrl}/health (${predictorHealth.error})`);
+  }
+  const active = await requestJson(`${options.agentUrl}/incidents?service=${encodeURIComponent(service)}&active=true`);
+  if (active.ok && incidentsOf(active.body).some((incident) => !TERMINAL.has(String(incident.state)))) {
+    write(pc.yellow(`note: ${service} already has an open incident; new alerts may join it instead of opening a new one`));
+  }
+
+  write(
+    `${pc.bold(`drill: ${plan.fault}`)} — ${plan.description}; expected alert ${plan.expectedAlert}` +
+      `${safetyMode === true ? pc.yellow(' (SAFETY_MODE on: actions wait for approval)') : ''}`,
+  );
+  const since = Date.now();
+  const injected = await requestJson(`${options.predictorUrl}${plan.path}`, { method: 'POST', body: plan.body, timeoutMs: 5000 });
+  if (!injected.ok) {
+    if (injected.status === 404) {
+      throw new Error(
+        `${options.predictorUrl}${plan.path} does not exist: start the predictor with CHAOS_ENABLED=true to allow drills`,
+      );
+    }
+    throw new Error(`injecting ${plan.fault} failed: ${injected.error}`);
+  }
+
+  const stages: DrillStage[] = [];
+  const narrate = async (stage: DrillStage) => {
+    stages.push(stage);
+    write(formatStage(stage));
+    await options.onStage?.(stage);
+  };
+  await narrate({ name: 'fault-injected', at: since, elapsed_ms: 0, detail: `POST ${plan.path} ${JSON.stringify(plan.body)}` });
+
+  const traffic = plan.needsTraffic && options.traffic !== false ? startPredictionTraffic({ predictorUrl: options.predictorUrl }) : undefined;
+  if (traffic) write(pc.dim('sending /predict traffic so that the rate-based alert has something to measure'));
+
+  let report: DrillReport;
+  try {
+    report = await watchIncidents({
+      agentUrl: options.agentUrl,
+      service,
+      since,
+      timeoutMs: options.timeoutMs ?? 300_000,
+      pollIntervalMs: options.pollIntervalMs,
+      onStage: narrate,
+      onEvent: (incidentId, event) =>
+        write(pc.dim(`        · ${String(event.type ?? 'event')} ${incidentId.slice(0, 8)} ${summariseEvent(event)}`)),
+      onProblem: (message) => write(pc.yellow(`        ! ${message}`)),
+      signal: options.signal,
+    });
+  } finally {
+    const counts = await traffic?.stop();
+    if (counts) write(pc.dim(`traffic: ${counts.sent} requests, ${counts.ok} ok, ${counts.failed} failed`));
+  }
+
+  const cleared = await requestJson<{ cleared?: unknown } | undefined>(`${options.predictorUrl}/chaos`, {
+    method: 'DELETE',
+    timeoutMs: 2000,
+  });
+  const leftover = cleared.ok && Array.isArray(cleared.body?.cleared) ? (cleared.body.cleared as unknown[]) : [];
+  if (leftover.length > 0) write(pc.dim(`cleared leftover faults: ${leftover.join(', ')}`));
+
+  const result: DrillResult = {
+    ...report,
+    stages: [stages[0], ...report.stages].filter((stage): stage is DrillStage => stage !== undefined),
+    fault: plan.fault,
+    safety_mode: safetyMode,
+    ...(traffic ? { traffic: traffic.counts } : {}),
+  };
+  for (const line of formatSummary(result)) write(line);
+  return result;
+}
+
+const TERMINAL = new Set(['resolved', 'escalated', 'failed']);
+
+function readSafetyMode(status: Record<string, unknown>): boolean | undefined {
+  for (const candidate of [status.safety_mode, (status.policy as Record<string, unknown> | undefined)?.safety_mode]) {
+    if (typeof candidate === 'boolean') return candidate;
+  }
+  return undefined;
+}
+
+const STAGE_COLOURS: Partial<Record<DrillStage['name'], (text: string) => string>> = {
+  'fault-injected': pc.red,
+  'approval-requested': pc.yellow,
+  'incident-resolved': pc.green,
+  'incident-escalated': pc.yellow,
+  'incident-failed': pc.red,
+  'action-rejected': pc.red,
+};
+
+/** `+ 12.3s  incident-opened      <detail>` */
+export function formatStage(stage: DrillStage): string {
+  const paint = STAGE_COLOURS[stage.name] ?? pc.cyan;
+  return `${pc.dim(`+${(stage.elapsed_ms / 1000).toFixed(1).padStart(6)}s`)}  ${paint(stage.name.padEnd(19))} ${stage.detail}`;
+}
+
+/** The closing lines: outcome, then the time of each stage and the gap from the one before. */
+export function formatSummary(result: DrillResult): string[] {
+  const paint = result.outcome === 'resolved' ? pc.green : result.outcome === 'escalated' ? pc.yellow : pc.red;
+  const lines = [
+    '',
+    `${pc.bold('outcome:')} ${paint(result.outcome)} after ${(result.total_ms / 1000).toFixed(1)} s` +
+      (result.incident_ids.length > 0 ? pc.dim(`  incidents: ${result.incident_ids.join(', ')}`) : ''),
+  ];
+  let previous = 0;
+  for (const stage of result.stages) {
+    const gap = stage.elapsed_ms - previous;
+    previous = stage.elapsed_ms;
+    lines.push(
+      `  ${stage.name.padEnd(19)} ${`${(stage.elapsed_ms / 1000).toFixed(1)} s`.padStart(8)}  ${pc.dim(`(+${(gap / 1000).toFixed(1)} s)`)}`,
+    );
+  }
+  if (result.outcome === 'timeout') {
+    lines.push(pc.red('the loop did not finish in time: check `atb status`, the agent /incidents and Prometheus alerts'));
+  }
+  return lines;
+}
+
+function summariseEvent(event: Record<string, unknown>): string {
+  const data = event.data;
+  if (!data || typeof data !== 'object') return '';
+  const json = JSON.stringify(data);
+  return json.length > 140 ? `${json.slice(0, 137)}...` : json;
+}
