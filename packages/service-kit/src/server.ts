@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   jsonSchemaTransform,
@@ -90,7 +90,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const app = Fastify({
     logger: options.logger === false ? false : (options.logger ?? loggerOptions(config.LOG_LEVEL, name)),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     genReqId: (request) => {
       const header = request.headers['x-request-id'];
@@ -110,8 +110,11 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     }),
   );
 
+  let closing = false;
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
+    // While shutting down, let keep-alive clients go after their last answer.
+    if (closing) reply.header('connection', 'close');
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -189,6 +192,16 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       const host = config.API_HOST.includes(':') ? `[${config.API_HOST}]` : config.API_HOST;
       return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     },
-    close: () => app.close(),
+    close: async () => {
+      closing = true;
+      // Fastify closes idle keep-alive connections once, when close starts; connections whose
+      // request was still in flight become idle later, so keep closing idle ones until done.
+      const sweeper = setInterval(() => app.server.closeIdleConnections?.(), 50);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweeper);
+      }
+    },
   };
 }
