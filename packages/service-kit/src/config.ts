@@ -61,13 +61,13 @@ export function processEnvironment(): Environment {
 
 // Field builders: each documents and applies its default.
 
-/** A TCP port, 1..65535. */
+/** A TCP port, 0..65535 (0 lets the system pick a free one, for tests). */
 export const port = (defaultValue: number) =>
   z.coerce
     .number({ error: 'expected a port number' })
     .int('expected an integer port')
-    .min(1, 'expected a port between 1 and 65535')
-    .max(65535, 'expected a port between 1 and 65535')
+    .min(0, 'expected a port between 0 and 65535')
+    .max(65535, 'expected a port between 0 and 65535')
     .default(defaultValue);
 
 /** A whole number within bounds. */

@@ -65,7 +65,7 @@ describe('loadConfig', () => {
   });
 
   it('rejects out-of-range numbers', () => {
-    expect(() => loadConfig(z.object({ P: port(1) }), { P: '70000' })).toThrow(/P: expected a port between 1 and 65535/);
+    expect(() => loadConfig(z.object({ P: port(1) }), { P: '70000' })).toThrow(/P: expected a port between 0 and 65535/);
     expect(() => loadConfig(schema, { MONITORING_INTERVAL: '0' })).toThrow(/MONITORING_INTERVAL: expected an integer between 1 and 3600/);
   });
 });
