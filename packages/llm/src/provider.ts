@@ -1,11 +1,11 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { LanguageModel } from 'ai';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { ModelSettings } from './config.js';
 
 /** A model object (never a bare model-id string): what the AI SDK's `generateText({ model })` takes. */
-export type ProviderModel = Exclude<LanguageModel, string>;
+export type ProviderModel = LanguageModelV3;
 
 /**
  * Builds the AI SDK model for one provider, or `undefined` for `provider: 'none'`.
