@@ -1,20 +1,151 @@
-import { PRODUCT_VERSION } from '@atb/contracts';
+import { join } from 'node:path';
+import { OPERATIONS, PRODUCT_VERSION } from '@atb/contracts';
 import { createService, type Service } from '@atb/service-kit';
+import { KyselyAuditLog, openDatabase } from '@atb/storage';
 import type { LoggerOptions } from 'pino';
+import { resolveApiToken } from './auth/api-token.js';
+import { requireBearerToken } from './auth/bearer-hook.js';
+import { AUDIT_ACTIONS, CommandService } from './command-service.js';
 import type { Config } from './config.js';
+import { createGatewayMetrics } from './gateway-metrics.js';
+import type { IntentInterpreter } from './interpreter/intent-interpreter.js';
+import { InterpreterChain } from './interpreter/interpreter-chain.js';
+import { RuleInterpreter } from './interpreter/rule-interpreter.js';
+import { loadPolicy, type Policy } from './policy/policy.js';
+import { TargetGuard } from './policy/target-guard.js';
+import { registerAuditRoutes } from './routes/audit-routes.js';
+import { registerExecuteRoute } from './routes/execute-route.js';
+import type { ContainerRuntime } from './runtime/container-runtime.js';
+import { IdempotencyStore } from './store/idempotency-store.js';
+import { IdempotentCommands } from './store/idempotent-commands.js';
 
 export interface BuildOptions {
+  /** Where operations run. Default: the runtime the configuration selects. */
+  runtime?: ContainerRuntime;
+  /**
+   * A second interpreter (an LLM) asked only when the rule-based one cannot read an intent.
+   * Its plans pass the same validator as the rules' plans.
+   */
+  interpreter?: IntentInterpreter;
+  /** pino options, or `false` for silence (tests). */
   logger?: LoggerOptions | false;
+  /** Clock for rate-limit windows (tests). */
+  now?: () => number;
 }
 
 /** Builds the command-gateway from its configuration. */
 export async function buildCommandGateway(config: Config, options: BuildOptions = {}): Promise<Service> {
-  const service = await createService({
-    name: 'command-gateway',
-    version: PRODUCT_VERSION,
-    description: 'Intent to one allowlisted Docker Engine operation; authenticated and audited.',
-    config,
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  const policy = loadPolicy({
+    file: config.GATEWAY_POLICY_FILE,
+    allowedTargets: config.GATEWAY_ALLOWED_TARGETS,
+    restartLimit:
+      config.GATEWAY_RESTART_LIMIT === undefined && config.GATEWAY_RESTART_WINDOW_SECONDS === undefined
+        ? undefined
+        : {
+            max: config.GATEWAY_RESTART_LIMIT ?? 3,
+            window_seconds: config.GATEWAY_RESTART_WINDOW_SECONDS ?? 600,
+          },
+  });
+  const token = resolveApiToken({
+    configured: config.AI_COMMAND_GATEWAY_TOKEN,
+    environment: config.ENVIRONMENT,
+    dataDirectory: config.DATA_DIR,
+  });
+  const runtime = options.runtime ?? (await defaultRuntime(config));
+  const database = openDatabase<unknown>(config.DATABASE_URL ?? join(config.DATA_DIR, 'gateway.db'), {
+    schema: 'command_gateway',
+  });
+  const startedAt = new Date();
+  let service: Service;
+  try {
+    const audit = await KyselyAuditLog.open(database);
+    const store = await IdempotencyStore.open(database);
+    await store.closeInterrupted(startedAt);
+    const guard = new TargetGuard(policy, options.now);
+    await seedRateWindows(guard, audit, policy, options.now?.() ?? Date.now());
+
+    service = await createService({
+      name: 'command-gateway',
+      version: PRODUCT_VERSION,
+      description: 'Intent to one allowlisted Docker Engine operation; authenticated and audited.',
+      config,
+      bodyLimit: 64 * 1024,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      health: async () => {
+        const answers = await runtime.ping({ signal: AbortSignal.timeout(2000) }).catch(() => false);
+        return {
+          status: 'healthy',
+          checks: {
+            runtime: answers
+              ? { status: 'healthy', kind: runtime.kind }
+              : { status: 'degraded', kind: runtime.kind, message: 'the container runtime does not answer' },
+          },
+        };
+      },
+      status: () => ({
+        runtime: runtime.kind,
+        token: token.origin === 'environment' ? 'AI_COMMAND_GATEWAY_TOKEN' : token.file,
+        database: database.location,
+        policy: {
+          targets: policy.targets,
+          sources: Object.fromEntries(Object.entries(policy.sources).map(([id, source]) => [id, source.operations])),
+          rate_limits: policy.rate_limits,
+        },
+      }),
+    });
+    if (token.origin === 'generated') service.app.log.info({ file: token.file }, 'generated an API token');
+    const commands = new CommandService({
+      runtime,
+      interpreter: new InterpreterChain([new RuleInterpreter(), ...(options.interpreter ? [options.interpreter] : [])]),
+      policy,
+      guard,
+      audit,
+      metrics: createGatewayMetrics(service.metrics.registry),
+      timeoutSeconds: config.AI_COMMAND_GATEWAY_TIMEOUT,
+      logger: service.app.log,
+    });
+    requireBearerToken(service.app, token.token);
+    registerExecuteRoute(
+      service.app,
+      new IdempotentCommands(store, (request, requestId) => commands.handle(request, requestId), (config.AI_COMMAND_GATEWAY_TIMEOUT + 5) * 1000),
+    );
+    registerAuditRoutes(service.app, audit);
+  } catch (error) {
+    await database.close().catch(() => {});
+    await runtime.close?.().catch(() => {});
+    throw error;
+  }
+  service.onClose(async () => {
+    await runtime.close?.();
+    await database.close();
   });
   return service;
+}
+
+/** Restores the rate-limit windows from the audit log, so a restart of the gateway resets nothing. */
+async function seedRateWindows(guard: TargetGuard, audit: KyselyAuditLog, policy: Policy, nowMs: number): Promise<void> {
+  const longest = Math.max(0, ...Object.values(policy.rate_limits).map((limit) => limit?.window_seconds ?? 0));
+  if (longest === 0) return;
+  let after: number | undefined;
+  for (;;) {
+    const records = await audit.list({
+      action: AUDIT_ACTIONS.started,
+      since: new Date(nowMs - longest * 1000).toISOString(),
+      limit: 1000,
+      ...(after === undefined ? {} : { after_seq: after }),
+    });
+    for (const record of records) {
+      const plan = record.data.plan as { operation?: unknown; target?: unknown } | undefined;
+      const operation = OPERATIONS.find((known) => known === plan?.operation);
+      if (operation && typeof plan?.target === 'string') {
+        guard.remember(operation, plan.target, Date.parse(record.timestamp));
+      }
+    }
+    if (records.length < 1000) return;
+    after = records.at(-1)?.seq;
+  }
+}
+
+async function defaultRuntime(_config: Config): Promise<ContainerRuntime> {
+  throw new Error('no container runtime configured: pass options.runtime');
 }

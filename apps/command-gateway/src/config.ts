@@ -1,10 +1,37 @@
-import { baseConfigShape, type Environment, loadConfig } from '@atb/service-kit';
+import { baseConfigShape, type Environment, integer, list, loadConfig } from '@atb/service-kit';
 import { z } from 'zod';
 
 /** Settings of the command-gateway; each field documents its default. */
-export const configSchema = z.object({
-  ...baseConfigShape({ port: 8003, dataDirectory: '.data/command-gateway' }),
-});
+export const configSchema = z
+  .object({
+    ...baseConfigShape({ port: 8003, dataDirectory: '.data/command-gateway' }),
+    /**
+     * Bearer token callers must send. Required in production; in development, when unset, one is
+     * generated at first start into `<DATA_DIR>/api-token` (0600) and read back afterwards.
+     */
+    AI_COMMAND_GATEWAY_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+    /** Deadline of one operation in seconds (an intent may only narrow it); default 30. */
+    AI_COMMAND_GATEWAY_TIMEOUT: integer(30, 1, 600),
+    /** Audit log and idempotency records; default SQLite at `<DATA_DIR>/gateway.db`. */
+    DATABASE_URL: z.string().min(1).optional(),
+    /** YAML or JSON policy file (targets, sources, rate limits, limits); default: the built-in policy. */
+    GATEWAY_POLICY_FILE: z.string().min(1).optional(),
+    /** Comma-separated container names (or `label:key=value`) added to the allowlist; default none. */
+    GATEWAY_ALLOWED_TARGETS: list([]),
+    /** Restarts allowed per target in the window; default 3 (from the policy). */
+    GATEWAY_RESTART_LIMIT: z.coerce.number().int().min(0).max(10_000).optional(),
+    /** The restart window in seconds; default 600 (from the policy). */
+    GATEWAY_RESTART_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).optional(),
+  })
+  .superRefine((config, context) => {
+    if (config.ENVIRONMENT === 'production' && !config.AI_COMMAND_GATEWAY_TOKEN) {
+      context.addIssue({
+        code: 'custom',
+        path: ['AI_COMMAND_GATEWAY_TOKEN'],
+        message: 'required when ENVIRONMENT=production (the gateway has no unauthenticated mode)',
+      });
+    }
+  });
 
 export type Config = z.output<typeof configSchema>;
 

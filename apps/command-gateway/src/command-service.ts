@@ -1,0 +1,233 @@
+import type { CommandPlan, ExecuteCommandResponse, OverallStatus, ParsedExecuteCommandRequest } from '@atb/contracts';
+import { ServiceUnavailableError } from '@atb/service-kit';
+import type { AuditLog } from '@atb/storage';
+import type { FastifyBaseLogger } from 'fastify';
+import { dockerCommandFor } from './execution/docker-command.js';
+import { executePlan } from './execution/executor.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import type { IntentInterpreter } from './interpreter/intent-interpreter.js';
+import type { Policy } from './policy/policy.js';
+import type { Rejection } from './policy/rejection.js';
+import { screenIntent } from './policy/screen-intent.js';
+import type { TargetGuard } from './policy/target-guard.js';
+import { type ValidatedPlan, validatePlan } from './policy/validate-plan.js';
+import type { ContainerRuntime } from './runtime/container-runtime.js';
+
+export interface CommandServiceOptions {
+  runtime: ContainerRuntime;
+  interpreter: IntentInterpreter;
+  policy: Policy;
+  guard: TargetGuard;
+  audit: AuditLog;
+  metrics: GatewayMetrics;
+  /** AI_COMMAND_GATEWAY_TIMEOUT in seconds. */
+  timeoutSeconds: number;
+  logger: FastifyBaseLogger;
+}
+
+/** Audit actions, noun-verb, in the order they are written for one request. */
+export const AUDIT_ACTIONS = {
+  requested: 'command-requested',
+  rejected: 'command-rejected',
+  planned: 'command-planned',
+  started: 'command-started',
+  finished: 'command-finished',
+} as const;
+
+/**
+ * One request's way through the gateway: audit the request → screen the intent → interpret →
+ * validate the plan (the one gate) → dry run stops here → admit (busy/rate limit) → audit
+ * `command-started` → execute with a deadline → audit `command-finished` → answer. If the audit
+ * log cannot be written before execution, nothing executes (503).
+ */
+export class CommandService {
+  constructor(private readonly options: CommandServiceOptions) {}
+
+  async handle(request: ParsedExecuteCommandRequest, requestId: string): Promise<ExecuteCommandResponse> {
+    const { audit } = this.options;
+    const actor = request.source_id;
+    await this.auditOrRefuse({
+      actor,
+      action: AUDIT_ACTIONS.requested,
+      subject: requestId,
+      data: {
+        source_id: request.source_id,
+        target: request.target_resource.name,
+        intent: request.action_request.intent,
+        context: request.action_request.context,
+        priority: request.action_request.priority,
+        dry_run: request.dry_run,
+        ...(request.idempotency_key ? { idempotency_key: request.idempotency_key } : {}),
+      },
+    });
+
+    const refused = screenIntent(request.action_request.intent);
+    if (refused) return this.reject(request, requestId, refused);
+
+    const interpretation = await this.options.interpreter.interpret({ request, policy: this.options.policy });
+    if (!interpretation.ok) {
+      return this.reject(request, requestId, {
+        code: interpretation.kind === 'ambiguous' ? 'ambiguous_intent' : 'unrecognised_intent',
+        reason: interpretation.reason,
+        accepted_examples: interpretation.accepted_examples,
+      });
+    }
+    const validation = await validatePlan(interpretation.plan, {
+      sourceId: request.source_id,
+      policy: this.options.policy,
+      maxTimeoutSeconds: this.options.timeoutSeconds,
+      labelsOf: (name) => this.labelsOf(name),
+    });
+    if (!validation.ok) return this.reject(request, requestId, validation.rejection, interpretation.plan);
+    const plan = validation.plan;
+    const command = dockerCommandFor(plan);
+
+    if (request.dry_run) {
+      await this.auditOrRefuse({
+        actor,
+        action: AUDIT_ACTIONS.planned,
+        subject: requestId,
+        data: { plan: planOf(plan), command, interpreter: interpretation.interpreter ?? 'unknown', decision: 'dry-run' },
+      });
+      this.count('success', plan.operation);
+      return this.respond(requestId, 'success', command, 'dry run: validated, not executed', 0, {
+        plan: planOf(plan),
+        dry_run: true,
+      });
+    }
+
+    const admission = this.options.guard.admit(plan.operation, plan.target);
+    if (!admission.ok) return this.reject(request, requestId, admission.rejection, planOf(plan));
+
+    const timeoutSeconds = plan.params.timeout_seconds ?? this.options.timeoutSeconds;
+    try {
+      await this.auditOrRefuse({
+        actor,
+        action: AUDIT_ACTIONS.started,
+        subject: requestId,
+        data: {
+          plan: planOf(plan),
+          command,
+          interpreter: interpretation.interpreter ?? 'unknown',
+          decision: 'approved',
+          timeout_seconds: timeoutSeconds,
+          runtime: this.options.runtime.kind,
+        },
+      });
+    } catch (error) {
+      admission.lease.release();
+      throw error;
+    }
+
+    const outcome = await executePlan(plan, {
+      runtime: this.options.runtime,
+      policy: this.options.policy,
+      timeoutSeconds,
+      lease: admission.lease,
+    });
+    const result = plan.operation === 'logs' && Array.isArray(outcome.result) ? outcome.result.join('\n') : outcome.result;
+    this.options.metrics.executionDuration.observe(
+      { operation: plan.operation, status: outcome.status },
+      outcome.executionTimeMs / 1000,
+    );
+    this.count(outcome.status, plan.operation);
+    try {
+      await audit.append({
+        actor,
+        action: AUDIT_ACTIONS.finished,
+        subject: requestId,
+        data: {
+          plan: planOf(plan),
+          command,
+          overall_status: outcome.status,
+          execution_time_ms: outcome.executionTimeMs,
+          result: summarise(plan, outcome.result),
+        },
+      });
+    } catch (error) {
+      // The operation happened; the caller still gets its result. The gap shows in the log.
+      this.options.logger.error({ err: error, request_id: requestId }, 'could not write command-finished to the audit log');
+    }
+    return this.respond(requestId, outcome.status, command, result, outcome.executionTimeMs, { plan: planOf(plan) });
+  }
+
+  private async reject(
+    request: ParsedExecuteCommandRequest,
+    requestId: string,
+    rejection: Rejection,
+    plan?: CommandPlan,
+  ): Promise<ExecuteCommandResponse> {
+    await this.auditOrRefuse({
+      actor: request.source_id,
+      action: AUDIT_ACTIONS.rejected,
+      subject: requestId,
+      data: { reason_code: rejection.code, reason: rejection.reason, ...(plan ? { plan } : {}) },
+    });
+    this.options.metrics.rejections.inc({ reason: rejection.code });
+    this.count('rejected', plan?.operation ?? 'none');
+    return this.respond(requestId, 'rejected', '', `rejected: ${rejection.reason}`, 0, {
+      reason: rejection.reason,
+      reason_code: rejection.code,
+      ...(rejection.accepted_examples ? { accepted_examples: rejection.accepted_examples } : {}),
+      ...(plan ? { plan } : {}),
+      ...(request.dry_run ? { dry_run: true } : {}),
+    });
+  }
+
+  private respond(
+    requestId: string,
+    status: OverallStatus,
+    command: string,
+    result: unknown,
+    executionTimeMs: number,
+    extra: Partial<ExecuteCommandResponse>,
+  ): ExecuteCommandResponse {
+    return {
+      request_id: requestId,
+      timestamp_processed_utc: new Date().toISOString(),
+      overall_status: status,
+      execution_details: { command, execution_result: result, execution_time_ms: executionTimeMs },
+      ...extra,
+    };
+  }
+
+  private count(status: OverallStatus, operation: string): void {
+    this.options.metrics.requests.inc({ status, operation });
+  }
+
+  private async auditOrRefuse(entry: Parameters<AuditLog['append']>[0]): Promise<void> {
+    try {
+      await this.options.audit.append(entry);
+    } catch (error) {
+      this.options.logger.error({ err: error, action: entry.action }, 'audit log write failed; refusing the request');
+      throw new ServiceUnavailableError('the audit log cannot be written; nothing was executed', { cause: error });
+    }
+  }
+
+  private async labelsOf(name: string): Promise<Record<string, string> | undefined> {
+    try {
+      const details = await this.options.runtime.inspect(name, { signal: AbortSignal.timeout(5000) });
+      return details.labels;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function planOf(plan: ValidatedPlan): CommandPlan {
+  const params: CommandPlan['params'] = {};
+  if (plan.params.tail !== undefined) params.tail = plan.params.tail;
+  if (plan.params.timeout_seconds !== undefined) params.timeout_seconds = plan.params.timeout_seconds;
+  return { operation: plan.operation, target: plan.target, params };
+}
+
+/** What the audit log keeps of a result: small documents whole, logs as a line count. */
+function summarise(plan: ValidatedPlan, result: unknown): unknown {
+  if (plan.operation === 'logs' && Array.isArray(result)) return { lines: result.length };
+  if (plan.operation === 'list' && Array.isArray(result)) {
+    return { containers: result.map((container) => (container as { name?: unknown }).name) };
+  }
+  if (typeof result === 'string') return result.slice(0, 2000);
+  const text = JSON.stringify(result ?? null);
+  return text.length <= 4000 ? result : { truncated: text.slice(0, 4000) };
+}
