@@ -14,6 +14,10 @@ export interface ContainerSummary {
 
 export interface ContainerDetails extends ContainerSummary {
   started_at: string;
+  /**
+   * Docker: restarts done by the engine's restart policy (a manual restart does not count);
+   * process runtime: restarts through the control API.
+   */
   restart_count: number;
   pid?: number;
   exit_code?: number;
@@ -33,6 +37,10 @@ export interface LogOptions {
 }
 
 export interface OperationOptions {
+  /**
+   * Aborts the operation: the promise then rejects with `signal.reason` (for
+   * `AbortSignal.timeout(ms)` a `TimeoutError` DOMException), so the caller can answer `timeout`.
+   */
   signal?: AbortSignal;
   /** Seconds to wait for a graceful stop before killing (restart/stop). */
   timeoutSeconds?: number;
@@ -58,5 +66,35 @@ export class RuntimeNotFoundError extends Error {
   constructor(readonly target: string) {
     super(`no container or process named "${target}"`);
     this.name = 'RuntimeNotFoundError';
+  }
+}
+
+/**
+ * Thrown by runtimes when the engine (the Docker Engine API, or `atb up`'s control API) cannot
+ * be reached or drops the connection; the message names the endpoint (e.g. `DOCKER_HOST=unix:///…`).
+ * The gateway answers `error` with this message and stays up.
+ */
+export class RuntimeUnavailableError extends Error {
+  constructor(
+    readonly endpoint: string,
+    detail: string,
+  ) {
+    super(`container engine unreachable at ${endpoint}: ${detail}`);
+    this.name = 'RuntimeUnavailableError';
+  }
+}
+
+/**
+ * Thrown by runtimes when the engine answers with an error of its own (a 4xx/5xx other than
+ * "not found"), e.g. "container already stopped" or "cannot restart"; `status` is the engine's
+ * HTTP status when there is one.
+ */
+export class RuntimeOperationError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'RuntimeOperationError';
   }
 }

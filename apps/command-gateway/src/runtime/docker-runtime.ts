@@ -1,0 +1,226 @@
+import Docker from 'dockerode';
+import {
+  type ContainerDetails,
+  type ContainerRuntime,
+  type ContainerStats,
+  type ContainerSummary,
+  type LogOptions,
+  type OperationOptions,
+  RuntimeNotFoundError,
+  RuntimeOperationError,
+  RuntimeUnavailableError,
+} from './container-runtime.js';
+import { demultiplexDockerLogs, lastLines } from './docker-log-stream.js';
+import { computeContainerStats, type DockerStatsBody, hasPreviousCpuSample } from './docker-stats.js';
+
+/** Docker's own rule for container names (ids match it too). Anything else cannot exist. */
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,253}$/;
+
+/** Connection-level failures: the engine is not there, or went away mid-request. */
+const CONNECTION_ERRORS = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENOTSOCK', 'EACCES']);
+
+export interface DockerRuntimeOptions {
+  /** `unix:///var/run/docker.sock`, `tcp://host:2375`, `http(s)://host:port` (the `DOCKER_HOST` forms). */
+  dockerHost: string;
+  /** Milliseconds between the two samples when the engine's one-shot stats carry no previous sample (Podman). Default 250. */
+  statsSampleMilliseconds?: number;
+}
+
+/**
+ * The Docker Engine API through dockerode (Docker or Podman's compat API). It only lists,
+ * inspects, restarts, starts, stops, reads logs and stats: never exec, run or rm.
+ *
+ * Errors: an unknown container → {@link RuntimeNotFoundError}; the engine unreachable or gone
+ * mid-request → {@link RuntimeUnavailableError} naming `DOCKER_HOST`; any other engine error →
+ * {@link RuntimeOperationError} with the engine's message; an aborted `signal` → `signal.reason`.
+ *
+ * @example
+ * const runtime = new DockerRuntime({ dockerHost: 'unix:///run/podman/podman.sock' });
+ * await runtime.restart('market-predictor', { timeoutSeconds: 10, signal: AbortSignal.timeout(30_000) });
+ */
+export class DockerRuntime implements ContainerRuntime {
+  readonly kind = 'docker';
+  readonly docker: Docker;
+  private readonly endpoint: string;
+  private readonly sampleMilliseconds: number;
+
+  constructor(options: DockerRuntimeOptions) {
+    this.docker = new Docker(dockerOptions(options.dockerHost));
+    this.endpoint = `DOCKER_HOST=${options.dockerHost}`;
+    this.sampleMilliseconds = options.statsSampleMilliseconds ?? 250;
+  }
+
+  async list(options: OperationOptions = {}): Promise<ContainerSummary[]> {
+    const containers = await this.call(undefined, options, () =>
+      this.docker.listContainers({ all: true, abortSignal: options.signal } as Docker.ContainerListOptions),
+    );
+    return containers.map((container) => ({
+      id: container.Id,
+      name: (container.Names[0] ?? container.Id).replace(/^\//, ''),
+      image: container.Image,
+      state: container.State,
+      status: container.Status,
+      labels: container.Labels ?? {},
+    }));
+  }
+
+  async inspect(name: string, options: OperationOptions = {}): Promise<ContainerDetails> {
+    const details = await this.call(name, options, () => this.container(name).inspect({ abortSignal: options.signal }));
+    const state = details.State;
+    const result: ContainerDetails = {
+      id: details.Id,
+      name: details.Name.replace(/^\//, ''),
+      image: details.Config.Image,
+      state: state.Status,
+      status: describeState(state),
+      labels: details.Config.Labels ?? {},
+      started_at: state.StartedAt,
+      restart_count: details.RestartCount ?? 0,
+    };
+    if (state.Pid > 0) result.pid = state.Pid;
+    if (!state.Running) result.exit_code = state.ExitCode;
+    return result;
+  }
+
+  async restart(name: string, options: OperationOptions = {}): Promise<void> {
+    await this.call(name, options, () =>
+      this.container(name).restart({ t: options.timeoutSeconds ?? 10, abortSignal: options.signal }),
+    );
+  }
+
+  async start(name: string, options: OperationOptions = {}): Promise<void> {
+    await this.call(name, options, () => this.container(name).start({ abortSignal: options.signal }), [304]);
+  }
+
+  async stop(name: string, options: OperationOptions = {}): Promise<void> {
+    await this.call(
+      name,
+      options,
+      () => this.container(name).stop({ t: options.timeoutSeconds ?? 10, abortSignal: options.signal }),
+      [304],
+    );
+  }
+
+  async logs(name: string, logOptions: LogOptions, options: OperationOptions = {}): Promise<string[]> {
+    const tail = Math.max(1, Math.min(5000, Math.trunc(logOptions.tail)));
+    const details = await this.call(name, options, () => this.container(name).inspect({ abortSignal: options.signal }));
+    const since = logOptions.since ? sinceSeconds(logOptions.since) : undefined;
+    const body = await this.call(name, options, () =>
+      this.container(name).logs({
+        stdout: true,
+        stderr: true,
+        follow: false,
+        tail,
+        ...(since === undefined ? {} : { since }),
+        abortSignal: options.signal,
+      }),
+    );
+    const buffer = Buffer.isBuffer(body) ? body : Buffer.from(String(body));
+    return lastLines(demultiplexDockerLogs(buffer, details.Config.Tty === true), tail);
+  }
+
+  async stats(name: string, options: OperationOptions = {}): Promise<ContainerStats> {
+    const sample = () =>
+      this.call(
+        name,
+        options,
+        () => {
+          const request = { stream: false, abortSignal: options.signal } as { stream: false };
+          return this.container(name).stats(request) as Promise<DockerStatsBody>;
+        },
+      );
+    const first = await sample();
+    if (hasPreviousCpuSample(first)) return computeContainerStats(first);
+    // Podman's one-shot stats carry no previous sample: take a second one and use the delta.
+    await delay(this.sampleMilliseconds, options.signal);
+    const second = await sample();
+    return computeContainerStats(second, first);
+  }
+
+  async ping(options: OperationOptions = {}): Promise<boolean> {
+    const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(3000)]) : AbortSignal.timeout(3000);
+    try {
+      await (this.docker.ping as (options: { abortSignal: AbortSignal }) => Promise<unknown>).call(this.docker, {
+        abortSignal: signal,
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private container(name: string): Docker.Container {
+    if (!CONTAINER_NAME.test(name)) throw new RuntimeNotFoundError(name);
+    return this.docker.getContainer(name);
+  }
+
+  /** Runs one engine call and maps its failure; `tolerated` statuses (304 "already") count as success. */
+  private async call<T>(
+    name: string | undefined,
+    options: OperationOptions,
+    operation: () => Promise<T>,
+    tolerated: number[] = [],
+  ): Promise<T> {
+    if (options.signal?.aborted) throw options.signal.reason;
+    try {
+      return await operation();
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (error instanceof RuntimeNotFoundError) throw error;
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status !== undefined && tolerated.includes(status)) return undefined as T;
+      if (status === 404 && name !== undefined) throw new RuntimeNotFoundError(name);
+      if (status !== undefined) throw new RuntimeOperationError(`the engine answered ${status}: ${engineMessage(error)}`, status);
+      const code = (error as { code?: string }).code;
+      if ((code && CONNECTION_ERRORS.has(code)) || /socket hang up|ECONNRESET|connect/i.test(String(error))) {
+        throw new RuntimeUnavailableError(this.endpoint, error instanceof Error ? error.message : String(error));
+      }
+      throw new RuntimeOperationError(`the engine call failed (${this.endpoint}): ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+/** dockerode connection options for a `DOCKER_HOST` value. */
+export function dockerOptions(dockerHost: string): Docker.DockerOptions {
+  if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length) };
+  const match = /^(tcp|http|https):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(dockerHost);
+  if (!match) {
+    throw new Error(`DOCKER_HOST: expected unix:///path/to.sock, tcp://host:port or http(s)://host:port, received "${dockerHost}"`);
+  }
+  const [, scheme, host, port] = match;
+  return { host, port: port ?? (scheme === 'https' ? 2376 : 2375), protocol: scheme === 'https' ? 'https' : 'http' };
+}
+
+function engineMessage(error: unknown): string {
+  const json = (error as { json?: { message?: string } | string }).json;
+  if (json && typeof json === 'object' && json.message) return json.message;
+  if (typeof json === 'string' && json.trim()) return json.trim();
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describeState(state: Docker.ContainerInspectInfo['State']): string {
+  if (state.Running) return `Up since ${state.StartedAt}`;
+  if (state.Status === 'created') return 'Created';
+  return `Exited (${state.ExitCode}) at ${state.FinishedAt}`;
+}
+
+function sinceSeconds(since: string): number {
+  if (/^\d+$/.test(since)) return Number(since);
+  const time = Date.parse(since);
+  if (Number.isNaN(time)) throw new RuntimeOperationError(`since: expected an ISO date-time or UNIX seconds, received "${since}"`);
+  return Math.floor(time / 1000);
+}
+
+function delay(milliseconds: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, milliseconds);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}

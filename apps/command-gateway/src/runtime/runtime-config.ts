@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+export const RUNTIME_KINDS = ['auto', 'docker', 'process'] as const;
+
+/**
+ * The runtime settings; spread into the gateway's config schema:
+ * `z.object({ ...baseConfigShape(…), ...runtimeConfigShape, … })`.
+ */
+export const runtimeConfigShape = {
+  /**
+   * `docker` (the Docker Engine API at `DOCKER_HOST`), `process` (the processes `atb up`
+   * supervises, through its control API) or `auto` (default): `docker` when `DOCKER_HOST` is set
+   * or a default engine socket answers, `process` otherwise.
+   */
+  GATEWAY_RUNTIME: z.enum(RUNTIME_KINDS, { error: `expected one of ${RUNTIME_KINDS.join(', ')}` }).default('auto'),
+  /**
+   * The engine: `unix:///path.sock`, `tcp://host:port` or `http(s)://host:port`. Default: the first
+   * of /var/run/docker.sock and /run/podman/podman.sock that answers.
+   */
+  DOCKER_HOST: z
+    .string()
+    .regex(/^(unix:\/\/\/\S+|(tcp|https?):\/\/[^\s:/]+(:\d+)?\/?)$/, 'expected unix:///path/to.sock, tcp://host:port or http(s)://host:port')
+    .optional(),
+  /** The control file `atb up` writes for the process runtime; default `.data/atb/control.json`. */
+  ATB_CONTROL_FILE: z.string().min(1).default('.data/atb/control.json'),
+};
+
+export interface RuntimeConfig {
+  GATEWAY_RUNTIME: (typeof RUNTIME_KINDS)[number];
+  DOCKER_HOST?: string | undefined;
+  ATB_CONTROL_FILE: string;
+}

@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeWithComponent } from '@atb/testing';
+import { type NodeContainer, type PodmanEngine, probePodman, runNodeContainer, startPodman } from '@atb/testing/podman';
+import { expect, it } from 'vitest';
+import { DockerRuntime } from '../src/runtime/docker-runtime.js';
+import { runtimeContractSuite } from './runtime.contract.js';
+import { startMisbehavingServer } from './runtime-misbehaving-server.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/install-system-deps.sh', () => {
+  runtimeContractSuite(async () => {
+    const engine: PodmanEngine = await startPodman();
+    const stateDirectory = mkdtempSync(join(tmpdir(), 'atb-runtime-docker-'));
+    const name = `atb-runtime-contract-${randomBytes(4).toString('hex')}`;
+    const labels = { 'atb.managed': 'true', 'atb.test': 'runtime-contract' };
+    const container: NodeContainer = await runNodeContainer(engine, {
+      name,
+      appDirectory: here,
+      script: 'runtime-fixture-server.mjs',
+      env: { STATE_FILE: '/state/port', GREETING: 'a container' },
+      labels,
+      mounts: [{ source: stateDirectory, target: '/state', readOnly: false }],
+      stopTimeoutSeconds: 5,
+    });
+    const cleanups: (() => Promise<void>)[] = [];
+    return {
+      runtime: new DockerRuntime({ dockerHost: engine.dockerHost }),
+      target: name,
+      labels,
+      readPort: () => readPort(join(stateDirectory, 'port')),
+      clearPort: () => writeFileSync(join(stateDirectory, 'port'), ''),
+      async stoppedEngine() {
+        const directory = mkdtempSync(join(tmpdir(), 'atb-podman-stopped-'));
+        cleanups.push(async () => rmSync(directory, { recursive: true, force: true }));
+        const stopped = await startPodman({ directory, idleTimeoutSeconds: 60 });
+        await stopped.close();
+        return { runtime: new DockerRuntime({ dockerHost: stopped.dockerHost }), endpoint: `DOCKER_HOST=${stopped.dockerHost}` };
+      },
+      async droppingEngine() {
+        return misbehaving('drop');
+      },
+      async hangingEngine() {
+        return misbehaving('hang');
+      },
+      async close() {
+        await container.remove();
+        for (const cleanup of cleanups) await cleanup();
+        rmSync(stateDirectory, { recursive: true, force: true });
+        await engine.close();
+      },
+    };
+
+    async function misbehaving(mode: 'drop' | 'hang') {
+      const directory = mkdtempSync(join(tmpdir(), `atb-engine-${mode}-`));
+      const server = await startMisbehavingServer(mode, { path: join(directory, 'engine.sock') });
+      cleanups.push(async () => {
+        await server.close();
+        rmSync(directory, { recursive: true, force: true });
+      });
+      return { runtime: new DockerRuntime({ dockerHost: server.address }), endpoint: `DOCKER_HOST=${server.address}` };
+    }
+  });
+});
+
+it('reads every DOCKER_HOST form, and names the variable for a bad one', async () => {
+  const { dockerOptions } = await import('../src/runtime/docker-runtime.js');
+  expect(dockerOptions('unix:///run/podman/podman.sock')).toEqual({ socketPath: '/run/podman/podman.sock' });
+  expect(dockerOptions('tcp://10.0.0.5:2375')).toEqual({ host: '10.0.0.5', port: '2375', protocol: 'http' });
+  expect(dockerOptions('https://docker.example:2376')).toMatchObject({ host: 'docker.example', protocol: 'https' });
+  expect(() => dockerOptions('ssh://somewhere')).toThrow(/DOCKER_HOST/);
+});
+
+function readPort(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}

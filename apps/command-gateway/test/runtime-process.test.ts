@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startControlServer, Supervisor } from '@atb/cli/control';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RuntimeUnavailableError } from '../src/runtime/container-runtime.js';
+import { ProcessRuntime } from '../src/runtime/process-runtime.js';
+import { runtimeContractSuite } from './runtime.contract.js';
+import { startMisbehavingServer } from './runtime-misbehaving-server.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixtureScript = join(here, 'runtime-fixture-server.mjs');
+
+describe('process runtime (atb up’s supervisor and control API)', () => {
+  runtimeContractSuite(async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'atb-runtime-process-'));
+    const supervisor = new Supervisor(() => {});
+    const name = `fixture-${randomBytes(3).toString('hex')}`;
+    const labels = { 'atb.managed': 'true', 'atb.test': 'runtime-contract' };
+    supervisor.start({
+      name,
+      script: fixtureScript,
+      cwd: directory,
+      env: { ...process.env, STATE_FILE: join(directory, 'port'), GREETING: 'a process' },
+      labels,
+    });
+    const control = await startControlServer(supervisor, { controlFile: join(directory, 'atb', 'control.json') });
+    const cleanups: (() => Promise<void>)[] = [];
+    return {
+      runtime: new ProcessRuntime({ controlFile: control.controlFile }),
+      target: name,
+      labels,
+      readPort: () => readPort(join(directory, 'port')),
+      clearPort: () => writeFileSync(join(directory, 'port'), ''),
+      async stoppedEngine() {
+        // A real control server that was running and has stopped; its control file left behind.
+        const otherSupervisor = new Supervisor(() => {});
+        const other = await startControlServer(otherSupervisor, { controlFile: join(directory, 'stopped', 'control.json') });
+        const leftBehind = join(directory, 'stopped-control.json');
+        copyFileSync(other.controlFile, leftBehind);
+        await other.close();
+        return { runtime: new ProcessRuntime({ controlFile: leftBehind }), endpoint: `ATB_CONTROL_FILE=${leftBehind}` };
+      },
+      droppingEngine: () => misbehaving('drop'),
+      hangingEngine: () => misbehaving('hang'),
+      async close() {
+        for (const cleanup of cleanups) await cleanup();
+        await control.close();
+        await supervisor.stopAll(5000);
+        rmSync(directory, { recursive: true, force: true });
+      },
+    };
+
+    async function misbehaving(mode: 'drop' | 'hang') {
+      const server = await startMisbehavingServer(mode, { port: 0 });
+      cleanups.push(() => server.close());
+      const controlFile = join(directory, `${mode}-control.json`);
+      writeFileSync(controlFile, JSON.stringify({ url: server.address, token: 'x'.repeat(64), pid: process.pid }));
+      return { runtime: new ProcessRuntime({ controlFile }), endpoint: `ATB_CONTROL_FILE=${controlFile}` };
+    }
+  });
+});
+
+describe('the control API itself', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'atb-control-'));
+  const printed: string[] = [];
+  const supervisor = new Supervisor((line) => printed.push(line));
+  let control: Awaited<ReturnType<typeof startControlServer>>;
+
+  beforeAll(async () => {
+    supervisor.start({
+      name: 'market-predictor',
+      script: fixtureScript,
+      cwd: directory,
+      env: { ...process.env, STATE_FILE: join(directory, 'port') },
+    });
+    control = await startControlServer(supervisor, { controlFile: join(directory, 'atb', 'control.json') });
+  });
+
+  afterAll(async () => {
+    await control.close();
+    await supervisor.stopAll(5000);
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('writes the control file 0600 with a loopback URL and a random token, and removes it on close', () => {
+    expect(statSync(control.controlFile).mode & 0o777).toBe(0o600);
+    const content = JSON.parse(readFileSync(control.controlFile, 'utf8')) as { url: string; token: string };
+    expect(content.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(content.token).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('refuses a missing or wrong token (401) and changes nothing', async () => {
+    const before = supervisor.describe('market-predictor');
+    for (const authorization of [undefined, 'Bearer wrong', `Bearer ${control.token}x`, control.token]) {
+      const response = await fetch(`${control.url}/v1/processes/market-predictor/restart`, {
+        method: 'POST',
+        headers: authorization ? { authorization } : {},
+      });
+      expect(response.status).toBe(401);
+    }
+    expect(supervisor.describe('market-predictor').started_at).toBe(before.started_at);
+  });
+
+  it('answers 400 naming the field for bad parameters', async () => {
+    const headers = { authorization: `Bearer ${control.token}` };
+    const logs = await fetch(`${control.url}/v1/processes/market-predictor/logs?tail=99999`, { headers });
+    expect(logs.status).toBe(400);
+    expect(await logs.json()).toMatchObject({ field: 'tail' });
+    const restart = await fetch(`${control.url}/v1/processes/market-predictor/restart`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ timeout_seconds: 'soon' }),
+    });
+    expect(restart.status).toBe(400);
+    expect(await restart.json()).toMatchObject({ field: 'timeout_seconds' });
+  });
+
+  it('prints who restarted what: a restart through the control API is never silent', async () => {
+    const runtime = new ProcessRuntime({ controlFile: control.controlFile, actor: 'command-gateway' });
+    await runtime.restart('market-predictor', { timeoutSeconds: 5 });
+    expect(printed.some((line) => /market-predictor.*restarted by command-gateway \(pid \d+ → \d+\)/.test(line))).toBe(true);
+    expect(printed.some((line) => line.includes('exited unexpectedly'))).toBe(false);
+    expect((await runtime.inspect('market-predictor')).restart_count).toBe(1);
+  });
+
+  it('says so when no `atb up` is running (no control file)', async () => {
+    const runtime = new ProcessRuntime({ controlFile: join(directory, 'nowhere', 'control.json') });
+    const failure = await runtime.list().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RuntimeUnavailableError);
+    expect((failure as Error).message).toMatch(/ATB_CONTROL_FILE=.*no control file/);
+  });
+});
+
+function readPort(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
