@@ -44,7 +44,10 @@ describe('runService', () => {
     const service = start({});
     const url = await service.url();
     const pending = fetch(`${url}/slow`).then((response) => response.json());
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Signal only once the request is in flight, however slow the machine is.
+    while (!service.output().stdout.includes('slow request started')) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     service.child.kill('SIGTERM');
     expect(await pending).toEqual({ done: true });
     const [code] = await once(service.child, 'exit');

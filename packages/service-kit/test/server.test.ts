@@ -148,13 +148,18 @@ describe('createService', () => {
     built.onClose(() => {
       cleaned = true;
     });
+    let started: () => void = () => {};
+    const inFlight = new Promise<void>((resolve) => {
+      started = resolve;
+    });
     built.app.get('/slow', async () => {
+      started();
       await new Promise((resolve) => setTimeout(resolve, 300));
       return { done: true };
     });
     const url = await built.listen();
     const pending = fetch(`${url}/slow`).then((response) => response.json());
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await inFlight;
     await built.close();
     service = undefined;
     expect(await pending).toEqual({ done: true });
