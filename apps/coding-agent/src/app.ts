@@ -1,20 +1,107 @@
+import { join } from 'node:path';
 import { PRODUCT_VERSION } from '@atb/contracts';
+import { createLanguageModel, priceOf, resolveModelSettings } from '@atb/llm';
 import { createService, type Service } from '@atb/service-kit';
+import { openDatabase } from '@atb/storage';
+import type { LanguageModel } from 'ai';
 import type { LoggerOptions } from 'pino';
+import { registerTaskRoutes } from './api/task-routes.js';
 import type { Config } from './config.js';
+import type { Forge } from './forge/forge.js';
+import { createForge, createSandbox } from './runtime-selection.js';
+import type { Sandbox } from './sandbox/sandbox.js';
+import { KyselyTaskStore } from './tasks/kysely-task-store.js';
+import { TaskEvents } from './tasks/task-events.js';
+import { TaskManager } from './tasks/task-manager.js';
+import { runWorkflow, type WorkflowSettings } from './workflow/workflow.js';
+import { CloneWorkspaceProvider, type WorkspaceProvider } from './workflow/workspace-provider.js';
 
 export interface BuildOptions {
   logger?: LoggerOptions | false;
+  /** Replace the parts chosen from the config (tests, benchmarks). */
+  sandbox?: Sandbox;
+  forge?: Forge;
+  workspaces?: WorkspaceProvider;
+  /** The model, instead of the one built from LLM_* settings. */
+  model?: LanguageModel;
+  /** Do not resume interrupted tasks at start-up (tests that inspect them). */
+  skipRecovery?: boolean;
 }
 
-/** Builds the coding-agent from its configuration. */
-export async function buildCodingAgent(config: Config, options: BuildOptions = {}): Promise<Service> {
+export interface CodingAgent extends Service {
+  tasks: TaskManager;
+}
+
+/** The workflow's settings from the service config. */
+export function workflowSettings(config: Config, modelId: string | undefined): WorkflowSettings {
+  const price = modelId ? priceOf(modelId) : undefined;
+  return {
+    allowedFileTypes: config.ALLOWED_FILE_TYPES,
+    maxIterations: config.TASK_MAX_ITERATIONS,
+    tokenBudget: config.TASK_TOKEN_BUDGET,
+    testTimeoutMs: config.TESTING_TIMEOUT * 1000,
+    workflowTimeoutMs: config.WORKFLOW_TIMEOUT * 1000,
+    memoryBytes: config.SANDBOX_MEMORY_LIMIT,
+    maxWorkspaceBytes: config.MAX_WORKSPACE_SIZE,
+    cleanupWorkspaces: config.CLEANUP_WORKSPACES,
+    gitUserName: config.GIT_USER_NAME,
+    gitUserEmail: config.GIT_USER_EMAIL,
+    model: {
+      temperature: config.LLM_TEMPERATURE,
+      maxOutputTokens: config.LLM_MAX_TOKENS,
+      timeoutMs: Math.round(config.LLM_TIMEOUT * 1000),
+      maxRetries: config.LLM_MAX_RETRIES,
+      inputCostPerMillion: price?.input ?? 0,
+      outputCostPerMillion: price?.output ?? 0,
+      maxPromptCharacters: config.LLM_MAX_REQUEST_CHARS,
+    },
+    ...(config.DEVOPS_AGENT_URL
+      ? { incidentUrl: (id: string) => `${config.DEVOPS_AGENT_URL?.replace(/\/$/, '')}/incidents/${encodeURIComponent(id)}` }
+      : {}),
+  };
+}
+
+/** Builds the coding-agent from its configuration: store, task manager, workflow, routes. */
+export async function buildCodingAgent(config: Config, options: BuildOptions = {}): Promise<CodingAgent> {
   const service = await createService({
     name: 'coding-agent',
     version: PRODUCT_VERSION,
     description: 'Coding tasks: plan, edit, test in a sandbox, commit, push, pull request.',
     config,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    status: () => ({ tasks: { running: manager.runningCount, queued: manager.queuedCount } }),
   });
-  return service;
+  const database = openDatabase<unknown>(config.DATABASE_URL ?? join(config.DATA_DIR, 'coding-agent.sqlite'), {
+    schema: 'coding_agent',
+  });
+  const store = await KyselyTaskStore.open(database);
+  const events = new TaskEvents(store);
+  const modelSettings = options.model ? undefined : resolveModelSettings(config).primary;
+  const model: LanguageModel | string =
+    options.model ?? (modelSettings ? (createLanguageModel(modelSettings) as LanguageModel) : 'LLM_PROVIDER is none: set an LLM provider');
+  const dependencies = {
+    settings: workflowSettings(config, modelSettings?.model),
+    store,
+    events,
+    sandbox: options.sandbox ?? createSandbox(config),
+    forge: options.forge ?? createForge(config),
+    workspaces: options.workspaces ?? new CloneWorkspaceProvider(config.WORKSPACE_BASE_PATH),
+    model,
+  };
+  const manager = new TaskManager(store, events, (task, signal) => runWorkflow(task, dependencies, signal), {
+    maxConcurrent: config.MAX_CONCURRENT_TASKS,
+    maxResumes: config.TASK_MAX_RESUMES,
+  });
+  registerTaskRoutes(service, { manager, store, events, allowedRepositories: config.ALLOWED_REPOSITORIES });
+  service.onClose(async () => {
+    await manager.close();
+    await store.close();
+  });
+  if (!options.skipRecovery) {
+    const recovered = await manager.recover();
+    if (recovered.resumed.length + recovered.failed.length + recovered.queued.length > 0) {
+      service.app.log.info(recovered, 'tasks recovered after a restart');
+    }
+  }
+  return Object.assign(service, { tasks: manager });
 }

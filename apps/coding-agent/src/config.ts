@@ -1,9 +1,80 @@
-import { baseConfigShape, type Environment, loadConfig } from '@atb/service-kit';
+import { baseConfigShape, boolean, type Environment, integer, list, loadConfig } from '@atb/service-kit';
+import { llmConfigShape } from '@atb/llm';
 import { z } from 'zod';
 
-/** Settings of the coding-agent; each field documents its default. */
+const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB)?$/i;
+const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+
+/** A byte size such as `1GB`, `512MB` or `1048576`; parsed to bytes. */
+const byteSize = (defaultValue: string) =>
+  z
+    .string()
+    .default(defaultValue)
+    .transform((value, context) => {
+      const match = SIZE.exec(value.trim());
+      if (!match) {
+        context.addIssue({ code: 'custom', message: 'expected a size such as 1GB, 512MB or a number of bytes' });
+        return z.NEVER;
+      }
+      return Math.round(Number(match[1]) * (SIZE_UNITS[(match[2] ?? 'B').toUpperCase()] ?? 1));
+    });
+
+const DEFAULT_FILE_TYPES = [
+  '.py', '.md', '.txt', '.json', '.yml', '.yaml', '.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts',
+  '.css', '.html', '.toml', '.cfg', '.ini',
+];
+
+/** Settings of the coding-agent (seed 001 names); each field documents its default. */
 export const configSchema = z.object({
   ...baseConfigShape({ port: 8002, dataDirectory: '.data/coding-agent' }),
+  /** Task store: a SQLite path (default `<DATA_DIR>/coding-agent.sqlite`) or `postgres://…`. */
+  DATABASE_URL: z.string().min(1).optional(),
+  /** `owner/name` repositories tasks may target; any other gets 403. Default `atb/market-predictor`. */
+  ALLOWED_REPOSITORIES: list(['atb/market-predictor']),
+  /** Where task workspaces are cloned; default /tmp/coding-agent-workspaces. */
+  WORKSPACE_BASE_PATH: z.string().min(1).default('/tmp/coding-agent-workspaces'),
+  /** Commit author name; default "Coding AI Agent". */
+  GIT_USER_NAME: z.string().min(1).default('Coding AI Agent'),
+  /** Commit author email; default coding-agent@example.com. */
+  GIT_USER_EMAIL: z.string().min(3).default('coding-agent@example.com'),
+  /** Seconds a whole task may take; default 1800. */
+  WORKFLOW_TIMEOUT: integer(1800, 1, 86_400),
+  /** Seconds one test (or check, or install) run may take in the sandbox; default 600. */
+  TESTING_TIMEOUT: integer(600, 1, 86_400),
+  /** Tasks running at once; the rest queue. Default 3. */
+  MAX_CONCURRENT_TASKS: integer(3, 1, 64),
+  /** Delete a task's workspace when it ends; default true. */
+  CLEANUP_WORKSPACES: boolean(true),
+  /** Run checks and tests in the sandbox (bubblewrap); `false` runs them as plain child processes. Default true. */
+  ENABLE_SANDBOXING: boolean(true),
+  /** `bubblewrap` (default) or `container` (Docker Engine API at DOCKER_HOST). */
+  SANDBOX_RUNTIME: z.enum(['bubblewrap', 'container']).default('bubblewrap'),
+  /** Memory limit of one sandboxed run; default 1GB. */
+  SANDBOX_MEMORY_LIMIT: byteSize('1GB'),
+  /** Largest workspace (checked after cloning and after every edit); default 1GB. */
+  MAX_WORKSPACE_SIZE: byteSize('1GB'),
+  /** File extensions the agent may create or edit; default source, docs and config types. */
+  ALLOWED_FILE_TYPES: list(DEFAULT_FILE_TYPES),
+  /** Tokens (input + output) one task may spend on the model; default 200000. */
+  TASK_TOKEN_BUDGET: integer(200_000, 1000),
+  /** Edit → check → test rounds per task; default 6. */
+  TASK_MAX_ITERATIONS: integer(6, 1, 50),
+  /** Times an interrupted task is resumed after a restart before it fails; default 2. */
+  TASK_MAX_RESUMES: integer(2, 0, 10),
+  /** `local` (default: bare repositories under FORGE_PATH, pull-request records) or `github`. */
+  FORGE: z.enum(['local', 'github']).default('local'),
+  /** Directory of the local forge's bare repositories; default `<DATA_DIR>/forge`. */
+  FORGE_PATH: z.string().min(1).optional(),
+  /** GitHub token for the github forge (never logged). */
+  GITHUB_TOKEN: z.string().min(1).optional(),
+  /** GitHub API base URL (Enterprise: https://host/api/v3); default https://api.github.com. */
+  GITHUB_BASE_URL: z.string().url('expected an http(s) URL').default('https://api.github.com'),
+  /** Default repository (`owner/name`) for `atb task create` when none is given. */
+  GITHUB_REPOSITORY: z.string().optional(),
+  /** Turns an incident id into a link for pull request bodies: `<DEVOPS_AGENT_URL>/incidents/<id>`. Optional. */
+  DEVOPS_AGENT_URL: z.string().url('expected an http(s) URL').optional(),
+  /** The LLM settings of @atb/llm (LLM_PROVIDER, LLM_MODEL, LLM_BASE_URL, keys, LLM_TIMEOUT, …). */
+  ...llmConfigShape,
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,139 @@
+import { NotAllowedError, NotFoundError, type Service } from '@atb/service-kit';
+import { FINAL_STATUSES, type Task, type TaskEvent } from '../tasks/task.js';
+import type { TaskEvents } from '../tasks/task-events.js';
+import type { TaskManager } from '../tasks/task-manager.js';
+import type { TaskStore } from '../tasks/task-store.js';
+import { createTaskBody, createTaskResponse, listTasksQuery, taskIdParams } from './task-schemas.js';
+
+export interface TaskRouteOptions {
+  manager: TaskManager;
+  store: TaskStore;
+  events: TaskEvents;
+  allowedRepositories: string[];
+}
+
+/** The task as the API shows it (the stored patch is summarised, not returned). */
+export function presentTask(task: Task): Record<string, unknown> {
+  const { patch, ...rest } = task;
+  return { ...rest, has_patch: patch !== undefined };
+}
+
+function sse(event: TaskEvent): string {
+  return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify({ ...event.data, task_id: event.task_id, timestamp: event.timestamp })}\n\n`;
+}
+
+/** `POST /tasks`, `GET /tasks`, `GET /tasks/:id`, `GET /tasks/:id/events` (SSE), `POST /tasks/:id/cancel`. */
+export function registerTaskRoutes(service: Service, options: TaskRouteOptions): void {
+  const { app } = service;
+  const allowed = new Set(options.allowedRepositories);
+
+  app.post(
+    '/tasks',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Create a coding task: 202 with its id; poll GET /tasks/:id for status and pull_request.url',
+        body: createTaskBody,
+        response: { 202: createTaskResponse },
+      },
+    },
+    async (request, reply) => {
+      if (!allowed.has(request.body.repository)) {
+        throw new NotAllowedError(`repository "${request.body.repository}" is not in ALLOWED_REPOSITORIES`, { field: 'body.repository' });
+      }
+      const task = await options.manager.submit(request.body);
+      return reply
+        .status(202)
+        .header('location', `/tasks/${task.task_id}`)
+        .send({
+          task_id: task.task_id,
+          status: task.status,
+          links: { self: `/tasks/${task.task_id}`, events: `/tasks/${task.task_id}/events`, cancel: `/tasks/${task.task_id}/cancel` },
+        });
+    },
+  );
+
+  app.get('/tasks', { schema: { tags: ['tasks'], summary: 'List tasks, newest first', querystring: listTasksQuery } }, async (request) => {
+    const tasks = await options.store.list({
+      ...(request.query.status ? { status: [request.query.status] } : {}),
+      ...(request.query.repository ? { repository: request.query.repository } : {}),
+      limit: request.query.limit,
+    });
+    return {
+      tasks: tasks.map((task) => ({
+        task_id: task.task_id,
+        repository: task.repository,
+        requirement: task.requirement.slice(0, 200),
+        status: task.status,
+        created_at: task.created_at,
+        updated_at: task.updated_at,
+        incident_id: task.incident_id,
+        pull_request: task.pull_request,
+        reason: task.reason,
+      })),
+      running: options.manager.runningCount,
+      queued: options.manager.queuedCount,
+    };
+  });
+
+  app.get('/tasks/:id', { schema: { tags: ['tasks'], summary: 'A task with steps, plan, diff, tests, PR, tokens', params: taskIdParams } }, async (request) => {
+    const task = await options.store.get(request.params.id);
+    if (!task) throw new NotFoundError(`no task ${request.params.id}`, { field: 'params.id' });
+    return presentTask(task);
+  });
+
+  app.post('/tasks/:id/cancel', { schema: { tags: ['tasks'], summary: 'Cancel a queued or running task', params: taskIdParams } }, async (request) =>
+    presentTask(await options.manager.cancel(request.params.id)),
+  );
+
+  app.get(
+    '/tasks/:id/events',
+    { schema: { tags: ['tasks'], summary: 'Server-sent events: task-step-started/finished, task-log, task-done', params: taskIdParams } },
+    async (request, reply) => {
+      const task = await options.store.get(request.params.id);
+      if (!task) throw new NotFoundError(`no task ${request.params.id}`, { field: 'params.id' });
+      const header = request.headers['last-event-id'];
+      const afterSeq = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : 0;
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-request-id': request.id,
+      });
+      let lastSeq = afterSeq;
+      let ended = false;
+      const buffered: TaskEvent[] = [];
+      let replaying = true;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        unsubscribe();
+        clearInterval(heartbeat);
+        raw.end();
+      };
+      const write = (event: TaskEvent) => {
+        if (ended || event.seq <= lastSeq) return;
+        lastSeq = event.seq;
+        raw.write(sse(event));
+        if (event.type === 'task-done') end();
+      };
+      const unsubscribe = options.events.subscribe(task.task_id, (event) => {
+        if (replaying) buffered.push(event);
+        else write(event);
+      });
+      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+      request.raw.on('close', end);
+      for (const event of await options.store.listEvents(task.task_id, afterSeq)) write(event);
+      replaying = false;
+      for (const event of buffered) write(event);
+      const latest = await options.store.get(task.task_id);
+      if (!ended && latest && FINAL_STATUSES.includes(latest.status)) {
+        const done = (await options.store.listEvents(task.task_id, lastSeq)).find((event) => event.type === 'task-done');
+        if (done) write(done);
+        else end();
+      }
+    },
+  );
+}

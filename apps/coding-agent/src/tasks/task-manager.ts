@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { ConflictError, NotFoundError } from '@atb/service-kit';
+import { FINAL_STATUSES, type NewTask, type Task } from './task.js';
+import type { TaskEvents } from './task-events.js';
+import type { TaskStore } from './task-store.js';
+
+export interface TaskManagerOptions {
+  maxConcurrent: number;
+  /** Times a task interrupted by a restart is resumed before it fails. */
+  maxResumes: number;
+  clock?: () => Date;
+}
+
+/** Runs one task to the end (or until its signal aborts). */
+export type TaskRunner = (task: Task, signal: AbortSignal) => Promise<void>;
+
+/** `t` + base-36 time + random hex: sortable, unique, safe in paths and branch names. */
+export function newTaskId(now: Date): string {
+  return `t${now.getTime().toString(36)}${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Accepts tasks, queues them beyond `MAX_CONCURRENT_TASKS`, runs them, cancels them, and on
+ * start-up resumes the tasks a previous process left running (or fails them with the reason).
+ */
+export class TaskManager {
+  private readonly queue: string[] = [];
+  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly clock: () => Date;
+  private closed = false;
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly events: TaskEvents,
+    private readonly runner: TaskRunner,
+    private readonly options: TaskManagerOptions,
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  get queuedCount(): number {
+    return this.queue.length;
+  }
+
+  async submit(input: NewTask): Promise<Task> {
+    const now = this.clock();
+    const task = await this.store.create(newTaskId(now), input, now);
+    await this.events.emit(task.task_id, 'task-status-changed', { status: 'queued' });
+    this.queue.push(task.task_id);
+    this.schedule();
+    return task;
+  }
+
+  /** Cancels a queued or running task; a finished one is a conflict. */
+  async cancel(taskId: string): Promise<Task> {
+    const task = await this.store.get(taskId);
+    if (!task) throw new NotFoundError(`no task ${taskId}`);
+    if (FINAL_STATUSES.includes(task.status)) {
+      throw new ConflictError(`task ${taskId} already ended with status ${task.status}`);
+    }
+    const active = this.running.get(taskId);
+    if (active) {
+      active.controller.abort('cancelled');
+      await active.done;
+      return (await this.store.get(taskId)) as Task;
+    }
+    const index = this.queue.indexOf(taskId);
+    if (index >= 0) this.queue.splice(index, 1);
+    const now = this.clock().toISOString();
+    Object.assign(task, { status: 'cancelled', reason: 'cancelled on request', finished_at: now, updated_at: now });
+    await this.store.save(task);
+    await this.events.emit(taskId, 'task-status-changed', { status: 'cancelled' });
+    await this.events.emit(taskId, 'task-done', { status: 'cancelled', reason: task.reason });
+    return task;
+  }
+
+  /**
+   * Picks up what a previous process left: queued tasks are queued again; running ones resume
+   * from their last completed step, or fail with the reason once they were resumed too often.
+   */
+  async recover(): Promise<{ resumed: string[]; failed: string[]; queued: string[] }> {
+    const report = { resumed: [] as string[], failed: [] as string[], queued: [] as string[] };
+    const pending = await this.store.list({ status: ['queued', 'running'], limit: 10_000 });
+    for (const task of pending.reverse()) {
+      if (task.status === 'queued') {
+        report.queued.push(task.task_id);
+        this.queue.push(task.task_id);
+        continue;
+      }
+      const now = this.clock().toISOString();
+      if (task.resumes >= this.options.maxResumes) {
+        const running = task.steps.find((step) => step.status === 'running');
+        Object.assign(task, {
+          status: 'failed',
+          reason: `interrupted by a restart${running ? ` during step ${running.name}` : ''} ${task.resumes + 1} times; not resumed again (TASK_MAX_RESUMES=${this.options.maxResumes}); nothing was claimed as done`,
+          finished_at: now,
+          updated_at: now,
+        });
+        for (const step of task.steps) if (step.status === 'running') Object.assign(step, { status: 'failed', detail: 'interrupted by a restart' });
+        await this.store.save(task);
+        await this.events.emit(task.task_id, 'task-done', { status: 'failed', reason: task.reason });
+        report.failed.push(task.task_id);
+        continue;
+      }
+      task.resumes += 1;
+      task.updated_at = now;
+      for (const step of task.steps) {
+        if (step.status === 'running') Object.assign(step, { status: 'failed', detail: 'interrupted by a restart', finished_at: now });
+      }
+      await this.store.save(task);
+      const last = [...task.steps].reverse().find((step) => step.status === 'completed');
+      await this.events.emit(task.task_id, 'task-log', {
+        message: `resumed after a restart (resume ${task.resumes}); last completed step: ${last?.name ?? 'none'}`,
+      });
+      report.resumed.push(task.task_id);
+      this.queue.unshift(task.task_id);
+    }
+    this.schedule();
+    return report;
+  }
+
+  private schedule(): void {
+    while (!this.closed && this.running.size < this.options.maxConcurrent && this.queue.length > 0) {
+      const taskId = this.queue.shift() as string;
+      const controller = new AbortController();
+      const done = this.execute(taskId, controller.signal).finally(() => {
+        this.running.delete(taskId);
+        this.schedule();
+      });
+      this.running.set(taskId, { controller, done });
+    }
+  }
+
+  private async execute(taskId: string, signal: AbortSignal): Promise<void> {
+    const task = await this.store.get(taskId);
+    if (!task || FINAL_STATUSES.includes(task.status)) return;
+    try {
+      await this.runner(task, signal);
+    } catch (error) {
+      // The runner records its own failures; this is the last line of defence.
+      const now = this.clock().toISOString();
+      const latest = (await this.store.get(taskId)) ?? task;
+      if (!FINAL_STATUSES.includes(latest.status) && !(signal.aborted && signal.reason === 'shutdown')) {
+        Object.assign(latest, {
+          status: 'failed',
+          reason: `internal error: ${error instanceof Error ? error.message : String(error)}`,
+          finished_at: now,
+          updated_at: now,
+        });
+        await this.store.save(latest).catch(() => {});
+        await this.events.emit(taskId, 'task-done', { status: 'failed', reason: latest.reason }).catch(() => {});
+      }
+    }
+  }
+
+  /** Stops taking work and interrupts running tasks; they stay `running` and resume on the next start. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.queue.length = 0;
+    const active = [...this.running.values()];
+    for (const entry of active) entry.controller.abort('shutdown');
+    await Promise.all(active.map((entry) => entry.done));
+  }
+}
