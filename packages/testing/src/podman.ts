@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, resolve } from 'node:path';
@@ -38,7 +38,7 @@ export async function probePodman(): Promise<string | undefined> {
   return undefined;
 }
 
-export interface PodmanEngine {
+export interface PodmanEngine extends EngineConnection {
   /** `unix:///…/podman.sock`: what to put in `DOCKER_HOST`. */
   dockerHost: string;
   socketPath: string;
@@ -48,6 +48,25 @@ export interface PodmanEngine {
   containersConf: string;
   /** Stops the service this process started (containers keep running; remove them first). */
   close(): Promise<void>;
+}
+
+/** Any Docker Engine API (Docker or Podman): what the image and container helpers need. */
+export interface EngineConnection {
+  dockerHost: string;
+  docker: Docker;
+}
+
+/**
+ * A dockerode client for a `DOCKER_HOST` value (`unix:///path`, `tcp://host:port`,
+ * `http(s)://host:port`), e.g. an engine `atb up` found rather than started.
+ */
+export function connectEngine(dockerHost: string): EngineConnection {
+  if (dockerHost.startsWith('unix://')) return { dockerHost, docker: new Docker({ socketPath: dockerHost.slice('unix://'.length) }) };
+  const match = /^(tcp|http|https):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(dockerHost);
+  if (!match) throw new Error(`DOCKER_HOST: expected unix:///path, tcp://host:port or http(s)://host:port, received "${dockerHost}"`);
+  const [, scheme, host, port] = match;
+  const protocol = scheme === 'https' ? 'https' : 'http';
+  return { dockerHost, docker: new Docker({ host, port: port ?? (protocol === 'https' ? 2376 : 2375), protocol }) };
 }
 
 export interface StartPodmanOptions {
@@ -168,7 +187,7 @@ const imagesBuilt = new Map<string, Promise<string>>();
  * `tmp proc sys dev app usr` and the links `bin lib lib64 sbin → usr/…`; containers get the
  * host's `/usr` read-only, so the host's Node runs inside.
  */
-export async function ensureNodeBaseImage(engine: PodmanEngine, tag = NODE_BASE_IMAGE): Promise<string> {
+export async function ensureNodeBaseImage(engine: EngineConnection, tag = NODE_BASE_IMAGE): Promise<string> {
   let building = imagesBuilt.get(tag);
   if (!building) {
     building = buildNodeBaseImage(engine, tag);
@@ -178,7 +197,7 @@ export async function ensureNodeBaseImage(engine: PodmanEngine, tag = NODE_BASE_
   return building;
 }
 
-async function buildNodeBaseImage(engine: PodmanEngine, tag: string): Promise<string> {
+async function buildNodeBaseImage(engine: EngineConnection, tag: string): Promise<string> {
   try {
     await engine.docker.getImage(tag).inspect();
     return tag;
@@ -196,10 +215,13 @@ async function buildNodeBaseImage(engine: PodmanEngine, tag: string): Promise<st
     for (const link of ['bin', 'lib', 'lib64', 'sbin']) symlinkSync(`usr/${link}`, join(root, link));
     const tarball = join(work, 'root.tar');
     await run('tar', ['-C', root, '-cf', tarball, '.'], { timeout: 30_000 });
-    await run('podman', ['import', '--quiet', tarball, tag], {
-      env: { ...process.env, CONTAINERS_CONF: engine.containersConf },
-      timeout: 60_000,
-    });
+    // The Engine API's import (`POST /images/create?fromSrc=-`): the same on Docker and Podman.
+    const [repository, version = 'latest'] = splitTag(tag);
+    const progress = await engine.docker.importImage(createReadStream(tarball) as never, { repo: repository, tag: version } as never);
+    let output = '';
+    for await (const chunk of progress as unknown as AsyncIterable<Buffer>) output += chunk.toString();
+    if (/"error"/.test(output)) throw new Error(`importing ${tag} failed: ${output.slice(0, 500)}`);
+    await engine.docker.getImage(tag).inspect();
     return tag;
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -234,7 +256,7 @@ export interface NodeContainer {
  * Creates and starts a host-network container running `node /app/<script>` with /usr mounted
  * read-only (and, when Node lives outside /usr, its installation directory too).
  */
-export async function runNodeContainer(engine: PodmanEngine, options: NodeContainerOptions): Promise<NodeContainer> {
+export async function runNodeContainer(engine: EngineConnection, options: NodeContainerOptions): Promise<NodeContainer> {
   const image = await ensureNodeBaseImage(engine);
   if (options.replace) await removeContainer(engine.docker, options.name);
   const binds = ['/usr:/usr:ro', `${resolve(options.appDirectory)}:/app:ro`];
@@ -260,6 +282,11 @@ export async function runNodeContainer(engine: PodmanEngine, options: NodeContai
     throw error;
   }
   return { id: container.id, name: options.name, remove: () => removeContainer(engine.docker, options.name) };
+}
+
+function splitTag(tag: string): [string, string | undefined] {
+  const colon = tag.lastIndexOf(':');
+  return colon > tag.lastIndexOf('/') ? [tag.slice(0, colon), tag.slice(colon + 1)] : [tag, undefined];
 }
 
 async function removeContainer(docker: Docker, name: string): Promise<void> {

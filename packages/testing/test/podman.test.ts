@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithComponent } from '../src/components.js';
 import {
+  connectEngine,
   ensureNodeBaseImage,
   type NodeContainer,
   type PodmanEngine,
@@ -75,6 +76,23 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
     expect(await ensureNodeBaseImage(engine)).toBe(image);
     const details = await engine.docker.getImage(image).inspect();
     expect(details.Id).toMatch(/[0-9a-f]{12}/);
+  });
+
+  it('imports a fresh image through the Engine API under any tag', async () => {
+    const tag = `localhost/atb-node-base-test-${randomBytes(4).toString('hex')}:latest`;
+    try {
+      expect(await ensureNodeBaseImage(engine, tag)).toBe(tag);
+      const details = await engine.docker.getImage(tag).inspect();
+      expect(details.RepoTags).toContain(tag);
+    } finally {
+      await engine.docker.getImage(tag).remove().catch(() => {});
+    }
+  });
+
+  it('connects to an engine by DOCKER_HOST', async () => {
+    const connection = connectEngine(engine.dockerHost);
+    expect(String(await connection.docker.ping())).toBe('OK');
+    expect(() => connectEngine('ssh://elsewhere')).toThrow(/DOCKER_HOST/);
   });
 
   it('runs a Node server that answers on loopback, and a restart changes StartedAt', async () => {
