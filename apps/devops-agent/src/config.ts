@@ -1,10 +1,120 @@
-import { baseConfigShape, type Environment, loadConfig } from '@atb/service-kit';
+import {
+  baseConfigShape,
+  boolean,
+  decimal,
+  type Environment,
+  integer,
+  list,
+  loadConfig,
+  optionalUrl,
+  url,
+} from '@atb/service-kit';
 import { z } from 'zod';
 
-/** Settings of the devops-agent; each field documents its default. */
-export const configSchema = z.object({
-  ...baseConfigShape({ port: 8001, dataDirectory: '.data/devops-agent' }),
-});
+const optionalSecret = () => z.string().min(1).optional();
+
+/** Settings of the devops-agent; each field documents its default. Durations are in seconds. */
+export const configSchema = z
+  .object({
+    ...baseConfigShape({ port: 8001, dataDirectory: '.data/devops-agent' }),
+    /** SQLite file path or `postgres://…`; default `<DATA_DIR>/devops-agent.sqlite`. */
+    DATABASE_URL: z.string().min(1).optional(),
+    /** Basic auth user Alertmanager sends (`http_config.basic_auth`); unset = no basic auth. */
+    WEBHOOK_USERNAME: optionalSecret(),
+    /** Basic auth password; required together with WEBHOOK_USERNAME. */
+    WEBHOOK_PASSWORD: optionalSecret(),
+    /** Bearer token Alertmanager sends (`http_config.authorization`); unset = no bearer auth. */
+    WEBHOOK_BEARER_TOKEN: optionalSecret(),
+    /** Largest webhook body in bytes (larger → 413); default 5 MiB. */
+    WEBHOOK_BODY_LIMIT: integer(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    /** The service kept healthy; default http://127.0.0.1:8000. */
+    MARKET_PREDICTOR_URL: url('http://127.0.0.1:8000'),
+    /** Container/service name of the target (the gateway's target_resource.name); default market-predictor. */
+    MONITORED_SERVICE: z.string().min(1).default('market-predictor'),
+    /** Seconds between polling-mode health checks; default 30. */
+    MONITORING_INTERVAL: decimal(30, 0.05, 86_400),
+    /** Seconds before a health check counts as failed; default 10. */
+    HEALTH_CHECK_TIMEOUT: decimal(10, 0.05, 600),
+    /** Health answers slower than this (ms) raise a "slow" alert; default 2000. */
+    SLOW_RESPONSE_THRESHOLD_MS: integer(2000, 1),
+    /** Start polling mode at start-up; default false (start with POST /control/start-monitoring). */
+    MONITORING_AUTOSTART: boolean(false),
+    /** Prometheus for PromQL evidence; unset = no PromQL. */
+    PROMETHEUS_URL: optionalUrl(),
+    /** Seconds a PromQL result is reused; default 60. */
+    METRICS_CACHE_TTL: integer(60, 0),
+    /** The command gateway; default http://127.0.0.1:8003. */
+    AI_COMMAND_GATEWAY_URL: url('http://127.0.0.1:8003'),
+    /** Seconds per gateway request; default 30. */
+    AI_COMMAND_GATEWAY_TIMEOUT: decimal(30, 0.05, 600),
+    /** source_id sent to the gateway; default devops-agent. */
+    AI_COMMAND_GATEWAY_SOURCE_ID: z.string().min(1).max(128).default('devops-agent'),
+    /** Gateway bearer token; default: read from AI_COMMAND_GATEWAY_TOKEN_FILE. Required in production. */
+    AI_COMMAND_GATEWAY_TOKEN: optionalSecret(),
+    /** File holding the gateway token in development; default .data/command-gateway/api-token. */
+    AI_COMMAND_GATEWAY_TOKEN_FILE: z.string().min(1).default('.data/command-gateway/api-token'),
+    /** Attempts per gateway request on 5xx/timeouts (exponential backoff); default 3. */
+    AI_COMMAND_GATEWAY_RETRIES: integer(3, 1, 10),
+    /** Every action waits for a human; default true. */
+    SAFETY_MODE: boolean(true),
+    /** Seconds a pending action waits for approval before it expires; default 3600. */
+    APPROVAL_TTL: integer(3600, 1),
+    /** Least confidence for an action to run on its own (SAFETY_MODE=false); default 0.7. */
+    AUTO_ACTION_MIN_CONFIDENCE: decimal(0.7, 0, 1),
+    /** Risk classes that may run on their own; default low,medium. */
+    AUTO_ACTION_RISK_CLASSES: list(['low', 'medium']),
+    /** Seconds between two automatic actions on one target; default 120. */
+    ACTION_COOLDOWN: integer(120, 0),
+    /** Most automatic actions per hour across all targets; default 10. */
+    ACTION_RATE_LIMIT_PER_HOUR: integer(10, 0),
+    /** Failed or ineffective actions on one target that open its circuit; default 3. */
+    CIRCUIT_FAILURE_THRESHOLD: integer(3, 1),
+    /** Seconds over which failures are counted (and the circuit stays open); default 1800. */
+    CIRCUIT_WINDOW: integer(1800, 1),
+    /** Alert labels that group alerts into one incident; default service,alertname. */
+    INCIDENT_GROUP_BY: list(['service', 'alertname']),
+    /** Seconds after resolution within which the same alert re-opens the incident; default 600. */
+    INCIDENT_REOPEN_WINDOW: integer(600, 0),
+    /** Seconds after an action within which recovery must be seen; default 120. */
+    VERIFICATION_WINDOW: decimal(120, 0.1),
+    /** Seconds between verification checks; default 5. */
+    VERIFICATION_INTERVAL: decimal(5, 0.01),
+    /** Runbook file (YAML or JSON); default the shipped config/runbooks.yaml. */
+    RUNBOOKS_FILE: z.string().min(1).optional(),
+    /** Slack-compatible incoming webhook for escalations; unset = escalations only recorded. */
+    ESCALATION_WEBHOOK_URL: optionalUrl(),
+    /** Coding agent for code-level incidents; unset = coding tasks kept on the incident. */
+    CODING_AGENT_URL: optionalUrl(),
+    /** Repository coding tasks are opened against; default market-predictor. */
+    CODING_TASK_REPOSITORY: z.string().min(1).default('market-predictor'),
+    /** Seconds between polls of an accepted coding task; default 15. */
+    CODING_TASK_POLL_INTERVAL: decimal(15, 0.01),
+    /** This agent's public URL, for links in escalations; default http://127.0.0.1:<API_PORT>. */
+    PUBLIC_URL: optionalUrl(),
+    /** Jobs processed at once by the in-process worker; default 4. */
+    WORKER_CONCURRENCY: integer(4, 1, 64),
+  })
+  .superRefine((config, context) => {
+    if ((config.WEBHOOK_USERNAME === undefined) !== (config.WEBHOOK_PASSWORD === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: [config.WEBHOOK_USERNAME === undefined ? 'WEBHOOK_USERNAME' : 'WEBHOOK_PASSWORD'],
+        message: 'WEBHOOK_USERNAME and WEBHOOK_PASSWORD are set together',
+      });
+    }
+    if (config.ENVIRONMENT === 'production') {
+      if (config.WEBHOOK_BEARER_TOKEN === undefined && config.WEBHOOK_USERNAME === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['WEBHOOK_BEARER_TOKEN'],
+          message: 'required in production (or WEBHOOK_USERNAME and WEBHOOK_PASSWORD)',
+        });
+      }
+      if (config.AI_COMMAND_GATEWAY_TOKEN === undefined) {
+        context.addIssue({ code: 'custom', path: ['AI_COMMAND_GATEWAY_TOKEN'], message: 'required in production' });
+      }
+    }
+  });
 
 export type Config = z.output<typeof configSchema>;
 

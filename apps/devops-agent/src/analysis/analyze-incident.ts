@@ -1,0 +1,130 @@
+import type { AnalysisContext, AnalysisOutcome } from '@atb/contracts';
+import type { AgentDependencies } from '../agent-dependencies.js';
+import { TERMINAL_STATES } from '../incidents/incident-target.js';
+import { rankCandidates } from '../learning/candidate-ranking.js';
+import { probeHealth } from '../monitoring/health-probe.js';
+import { ACTIVE_STATES, type Incident, type StoredAlert } from '../store/agent-store.js';
+import { matchRunbook } from './runbooks.js';
+
+/** Longest an analyzer may take before the rule analyzer answers instead. */
+const ANALYSIS_TIMEOUT_MS = 60_000;
+
+/** Gathers what an analyzer is given about one incident: alerts, health, PromQL, history, learning. */
+export async function buildAnalysisContext(
+  dependencies: AgentDependencies,
+  incident: Incident,
+  alerts: StoredAlert[],
+): Promise<AnalysisContext> {
+  const { config, store, runbooks, prometheus } = dependencies;
+  const firing = alerts.filter((alert) => alert.status === 'firing');
+  const labels = (firing[0] ?? alerts[0])?.labels ?? { alertname: incident.alertname };
+  const runbook = matchRunbook(runbooks, labels);
+  const [learning, history, health] = await Promise.all([
+    store.learningStats({ alertname: incident.alertname, service: incident.service }),
+    store.similarIncidents(incident.alertname, incident.service, incident.id, 5),
+    incident.service === config.MONITORED_SERVICE || labels.source === 'health-check'
+      ? probeHealth(config.MARKET_PREDICTOR_URL, config.HEALTH_CHECK_TIMEOUT * 1000)
+      : Promise.resolve(undefined),
+  ]);
+  let metrics: Record<string, number | null> | undefined;
+  if (prometheus && runbook && runbook.promql.length > 0) {
+    metrics = {};
+    for (const template of runbook.promql) {
+      const query = template.replaceAll('{service}', incident.service.replace(/[^\w-]/g, ''));
+      metrics[query] = await prometheus.query(query);
+    }
+  }
+  const ranked = rankCandidates(runbook?.candidates ?? [{ action: 'escalate', risk: 'low' }], learning);
+  return {
+    incident_id: incident.id,
+    alertname: incident.alertname,
+    service: incident.service,
+    severity: incident.severity,
+    alerts: alerts.slice(0, 50).map((alert) => ({
+      fingerprint: alert.fingerprint,
+      status: alert.status,
+      labels: alert.labels,
+      annotations: alert.annotations,
+      startsAt: alert.starts_at,
+      endsAt: alert.ends_at,
+    })),
+    ...(health
+      ? {
+          health: {
+            reachable: health.reachable,
+            ...(health.status ? { status: health.status } : {}),
+            response_time_ms: health.response_time_ms,
+            ...(health.body !== undefined ? { body: health.body } : {}),
+            ...(health.error ? { error: health.error } : {}),
+          },
+        }
+      : {}),
+    ...(metrics ? { metrics } : {}),
+    history,
+    learning: learning.map((stat) => ({
+      action: stat.action,
+      attempts: stat.attempts,
+      successes: stat.successes,
+      effective_rate: stat.effective_rate,
+      ...(stat.mean_time_to_recovery_s !== null ? { mean_time_to_recovery_s: stat.mean_time_to_recovery_s } : {}),
+    })),
+    candidate_actions: ranked.map((candidate) => candidate.action),
+    flap_count: incident.flap_count,
+  };
+}
+
+/** Runs the configured analyzer; when it fails or times out, the rule analyzer answers. */
+export async function runAnalyzer(dependencies: AgentDependencies, context: AnalysisContext): Promise<AnalysisOutcome> {
+  const { analyzer, fallbackAnalyzer } = dependencies;
+  if (analyzer === fallbackAnalyzer) return analyzer.analyze(context);
+  try {
+    return await analyzer.analyze(context, { signal: AbortSignal.timeout(ANALYSIS_TIMEOUT_MS) });
+  } catch (error) {
+    const outcome = await fallbackAnalyzer.analyze(context);
+    return { ...outcome, fallback_reason: `${analyzer.name} failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500) };
+  }
+}
+
+/**
+ * Job `analyze`: investigate an incident and record the analysis; the decision on an action
+ * follows in the same job. Running it twice records a second analysis and nothing else.
+ */
+export async function analyzeIncident(dependencies: AgentDependencies, incidentId: string): Promise<boolean> {
+  const { store, audit } = dependencies;
+  const incident = await store.getIncident(incidentId);
+  if (!incident || TERMINAL_STATES.has(incident.state)) return false;
+  const started = await store.commit({
+    incident: { id: incident.id, patch: { state: 'investigating' }, expectStates: ACTIVE_STATES },
+    events: [{ incident_id: incident.id, type: 'investigation-started' }],
+  });
+  if (!started) return false;
+  const alerts = await store.incidentAlerts(incident.id);
+  const context = await buildAnalysisContext(dependencies, incident, alerts);
+  const outcome = await runAnalyzer(dependencies, context);
+  const recorded = await store.commit({
+    incident: { id: incident.id, patch: { analysis: outcome, analyzer: outcome.analyzer }, expectStates: ACTIVE_STATES },
+    events: [
+      {
+        incident_id: incident.id,
+        type: 'analysis-completed',
+        data: {
+          analyzer: outcome.analyzer,
+          issue_type: outcome.analysis.issue_type,
+          severity: outcome.analysis.severity,
+          confidence: outcome.analysis.confidence,
+          recommended_actions: outcome.analysis.recommended_actions,
+          candidate_actions: context.candidate_actions,
+          ...(context.health ? { health: { reachable: context.health.reachable, status: context.health.status, response_time_ms: context.health.response_time_ms } } : {}),
+          ...(outcome.fallback_reason ? { fallback_reason: outcome.fallback_reason } : {}),
+        },
+      },
+    ],
+  });
+  if (!recorded) return false;
+  await audit.record('analysis-completed', incident.id, {
+    analyzer: outcome.analyzer,
+    analysis: outcome.analysis,
+    ...(outcome.fallback_reason ? { fallback_reason: outcome.fallback_reason } : {}),
+  });
+  return true;
+}

@@ -1,0 +1,18 @@
+import type { App } from '@atb/service-kit';
+import { z } from 'zod';
+import type { AgentStore } from '../store/agent-store.js';
+
+/** `GET /learning/stats`: per (alertname, service, action) attempts, successes, effective rate, MTTR. */
+export function registerLearningRoutes(app: App, store: AgentStore): void {
+  app.get(
+    '/learning/stats',
+    {
+      schema: {
+        tags: ['learning'],
+        summary: 'Effectiveness of actions per alert and service',
+        querystring: z.object({ alertname: z.string().min(1).max(200).optional(), service: z.string().min(1).max(200).optional() }),
+      },
+    },
+    async (request) => ({ stats: await store.learningStats(request.query) }),
+  );
+}

@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+import { ZERO_TIME } from '@atb/contracts';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AlertIntake } from '../intake/alert-intake.js';
+import type { AgentStore, IncomingAlert } from '../store/agent-store.js';
+import { type HealthReading, probeHealth } from './health-probe.js';
+
+/** The synthetic alerts of polling mode. */
+export const SYNTHETIC_ALERTS = {
+  down: { alertname: 'TargetDown', severity: 'critical', summary: 'is not answering its health check' },
+  slow: { alertname: 'TargetSlow', severity: 'warning', summary: 'answers its health check slowly' },
+  degraded: { alertname: 'TargetDegraded', severity: 'warning', summary: 'reports itself degraded' },
+} as const;
+export type Condition = keyof typeof SYNTHETIC_ALERTS;
+
+export interface HealthMonitorOptions {
+  targetUrl: string;
+  service: string;
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  slowThresholdMs: number;
+}
+
+/** What a health reading says is wrong (nothing, down, slow or degraded). */
+export function conditionOf(reading: HealthReading, slowThresholdMs: number): Condition | undefined {
+  if (!reading.reachable || (reading.http_status ?? 500) >= 500 || reading.status === 'unhealthy') return 'down';
+  if (reading.status === 'degraded') return 'degraded';
+  if (reading.response_time_ms > slowThresholdMs) return 'slow';
+  return undefined;
+}
+
+/**
+ * Polling mode (seed Phase 1.1): checks the target's `/health` every MONITORING_INTERVAL and turns
+ * what it sees into synthetic alerts — target down, slow, degraded, and their resolution — fed
+ * through the same intake as Alertmanager's, so the whole loop works without Prometheus.
+ */
+export class HealthMonitor {
+  private timer: NodeJS.Timeout | undefined;
+  private cycleRunning: Promise<unknown> | undefined;
+  private readonly active = new Map<Condition, string>();
+  private restored = false;
+  private readonly recent: { at: string; response_time_ms: number; condition: string }[] = [];
+  private counts = { cycles: 0, failures: 0, alerts_fired: 0, alerts_resolved: 0 };
+  private last: HealthReading | undefined;
+  private startedAt: string | undefined;
+
+  constructor(
+    private readonly store: AgentStore,
+    private readonly intake: AlertIntake,
+    private readonly logger: FastifyBaseLogger,
+    private readonly options: HealthMonitorOptions,
+  ) {}
+
+  get running(): boolean {
+    return this.timer !== undefined;
+  }
+
+  fingerprintOf(condition: Condition): string {
+    return createHash('sha256').update(`health-check:${this.options.service}:${condition}`).digest('hex').slice(0, 16);
+  }
+
+  start(): boolean {
+    if (this.timer) return false;
+    this.startedAt = new Date().toISOString();
+    const tick = () => {
+      this.cycle().catch((error: unknown) => this.logger.error({ err: error }, 'monitoring cycle failed'));
+    };
+    this.timer = setInterval(tick, this.options.intervalSeconds * 1000);
+    this.timer.unref?.();
+    tick();
+    return true;
+  }
+
+  async stop(): Promise<boolean> {
+    if (!this.timer) return false;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.cycleRunning?.catch(() => {});
+    return true;
+  }
+
+  /** One check; overlapping calls share the one in flight. */
+  cycle(): Promise<{ reading: HealthReading; condition: Condition | undefined; fired: string[]; resolved: string[] }> {
+    if (this.cycleRunning) return this.cycleRunning as ReturnType<HealthMonitor['cycle']>;
+    const running = this.runCycle().finally(() => {
+      this.cycleRunning = undefined;
+    });
+    this.cycleRunning = running;
+    return running;
+  }
+
+  private async restore(): Promise<void> {
+    if (this.restored) return;
+    const conditions = Object.keys(SYNTHETIC_ALERTS) as Condition[];
+    const firing = await this.store.firingAlerts(conditions.map((condition) => this.fingerprintOf(condition)));
+    for (const condition of conditions) {
+      const alert = firing.find((entry) => entry.fingerprint === this.fingerprintOf(condition));
+      if (alert) this.active.set(condition, alert.starts_at);
+    }
+    this.restored = true;
+  }
+
+  private alert(condition: Condition, status: 'firing' | 'resolved', startsAt: string, reading: HealthReading): IncomingAlert {
+    const definition = SYNTHETIC_ALERTS[condition];
+    return {
+      fingerprint: this.fingerprintOf(condition),
+      status,
+      starts_at: startsAt,
+      ends_at: status === 'resolved' ? reading.checked_at : ZERO_TIME,
+      labels: { alertname: definition.alertname, service: this.options.service, severity: definition.severity, source: 'health-check' },
+      annotations: {
+        summary: `${this.options.service} ${definition.summary}`,
+        description: reading.reachable
+          ? `GET ${this.options.targetUrl}/health answered ${reading.http_status} (${reading.status}) in ${reading.response_time_ms} ms`
+          : `GET ${this.options.targetUrl}/health failed: ${reading.error}`,
+      },
+      generator_url: `${this.options.targetUrl}/health`,
+    };
+  }
+
+  private async runCycle() {
+    await this.restore();
+    const reading = await probeHealth(this.options.targetUrl, this.options.timeoutSeconds * 1000);
+    const condition = conditionOf(reading, this.options.slowThresholdMs);
+    this.last = reading;
+    this.counts.cycles += 1;
+    if (condition) this.counts.failures += 1;
+    this.recent.push({ at: reading.checked_at, response_time_ms: reading.response_time_ms, condition: condition ?? 'ok' });
+    if (this.recent.length > 100) this.recent.shift();
+    const alerts: IncomingAlert[] = [];
+    const fired: string[] = [];
+    const resolved: string[] = [];
+    for (const [active, startsAt] of this.active) {
+      if (active !== condition) {
+        alerts.push(this.alert(active, 'resolved', startsAt, reading));
+        resolved.push(SYNTHETIC_ALERTS[active].alertname);
+      }
+    }
+    if (condition && !this.active.has(condition)) {
+      alerts.push(this.alert(condition, 'firing', reading.checked_at, reading));
+      fired.push(SYNTHETIC_ALERTS[condition].alertname);
+    }
+    if (alerts.length > 0) {
+      await this.intake.accept(alerts, 'health-check');
+      for (const name of resolved) {
+        const key = (Object.keys(SYNTHETIC_ALERTS) as Condition[]).find((entry) => SYNTHETIC_ALERTS[entry].alertname === name)!;
+        this.active.delete(key);
+      }
+      if (condition && fired.length > 0) this.active.set(condition, reading.checked_at);
+      this.counts.alerts_fired += fired.length;
+      this.counts.alerts_resolved += resolved.length;
+    }
+    return { reading, condition, fired, resolved };
+  }
+
+  /** `GET /monitoring/status`. */
+  status() {
+    const times = this.recent.map((entry) => entry.response_time_ms).sort((left, right) => left - right);
+    const average = times.length ? times.reduce((sum, value) => sum + value, 0) / times.length : null;
+    return {
+      monitoring_active: this.running,
+      started_at: this.startedAt ?? null,
+      target_url: this.options.targetUrl,
+      service: this.options.service,
+      interval_seconds: this.options.intervalSeconds,
+      timeout_seconds: this.options.timeoutSeconds,
+      slow_threshold_ms: this.options.slowThresholdMs,
+      ...this.counts,
+      last_check: this.last
+        ? {
+            checked_at: this.last.checked_at,
+            reachable: this.last.reachable,
+            status: this.last.status ?? null,
+            http_status: this.last.http_status ?? null,
+            response_time_ms: this.last.response_time_ms,
+            error: this.last.error ?? null,
+          }
+        : null,
+      active_alerts: [...this.active.keys()].map((condition) => SYNTHETIC_ALERTS[condition].alertname),
+      response_time_ms: {
+        average: average === null ? null : Math.round(average * 10) / 10,
+        p50: times.length ? times[Math.floor((times.length - 1) * 0.5)]! : null,
+        p95: times.length ? times[Math.floor((times.length - 1) * 0.95)]! : null,
+        max: times.length ? times[times.length - 1]! : null,
+        samples: times.length,
+      },
+      recent_checks: this.recent.slice(-10),
+    };
+  }
+}

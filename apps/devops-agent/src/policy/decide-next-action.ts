@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import type { Priority } from '@atb/contracts';
+import type { AgentDependencies } from '../agent-dependencies.js';
+import { matchRunbook, READ_ONLY_OPERATIONS, type RunbookCandidate } from '../analysis/runbooks.js';
+import { escalateIncident } from '../escalation/escalate-incident.js';
+import { TERMINAL_STATES, targetOf } from '../incidents/incident-target.js';
+import { rankCandidates } from '../learning/candidate-ranking.js';
+import type { Action, Incident } from '../store/agent-store.js';
+import { newActionId } from '../store/kysely-agent-store.js';
+import { circuitOpen, evaluatePolicy } from './action-policy.js';
+
+/** incident + operation + attempt → the key the gateway uses to execute an action at most once. */
+export function idempotencyKey(incidentId: string, operation: string, attempt: number): string {
+  return `devops-agent:${createHash('sha256').update(`${incidentId}:${operation}:${attempt}`).digest('hex').slice(0, 32)}`;
+}
+
+const INTENTS: Record<string, (target: string) => string> = {
+  restart: (target) => `restart the ${target} container`,
+  start: (target) => `start the ${target} container`,
+  stop: (target) => `stop the ${target} container`,
+  logs: (target) => `show the recent logs of the ${target} container`,
+  inspect: (target) => `inspect the ${target} container`,
+  stats: (target) => `show resource usage stats of the ${target} container`,
+  list: () => 'list the containers',
+};
+
+const priorityOf = (severity: string | undefined): Priority =>
+  severity === 'critical' || severity === 'high' ? 'HIGH' : severity === 'low' ? 'LOW' : 'MEDIUM';
+
+/** Candidates in the order to try them: the analysis' recommendations first, then the learning ranking. */
+function orderCandidates(incident: Incident, ranked: RunbookCandidate[]): RunbookCandidate[] {
+  const recommended = incident.analysis?.analysis.recommended_actions ?? [];
+  const preferred: RunbookCandidate[] = [];
+  for (const text of recommended) {
+    const word = text.trim().split(/\s+/)[0]?.toLowerCase();
+    const candidate = ranked.find((entry) => entry.action === word);
+    if (candidate && !preferred.includes(candidate)) preferred.push(candidate);
+  }
+  return [...preferred, ...ranked.filter((candidate) => !preferred.includes(candidate))];
+}
+
+/**
+ * Picks the incident's next action — the best-ranked runbook candidate not yet tried in this
+ * episode — and lets the policy decide whether it runs on its own or waits for a human. With
+ * nothing left to try, or the target's circuit open, the incident is escalated.
+ */
+export async function decideNextAction(
+  dependencies: AgentDependencies,
+  incidentId: string,
+  options: { completeJob?: number } = {},
+): Promise<void> {
+  const { store, config, runbooks, audit, metrics } = dependencies;
+  const incident = await store.getIncident(incidentId);
+  if (!incident || TERMINAL_STATES.has(incident.state)) return;
+  const alerts = await store.incidentAlerts(incident.id);
+  const firing = alerts.filter((alert) => alert.status === 'firing');
+  if (firing.length === 0) {
+    await store.enqueue([{ type: 'reconcile', payload: { incident_id: incident.id } }]);
+    dependencies.wake();
+    return;
+  }
+  const actions = await store.listActions({ incident_id: incident.id, limit: 1000 });
+  if (actions.some((action) => ['pending', 'approved', 'running'].includes(action.status))) return; // one at a time
+  const runbook = matchRunbook(runbooks, firing[0]!.labels);
+  const stats = await store.learningStats({ alertname: incident.alertname, service: incident.service });
+  const ordered = orderCandidates(incident, rankCandidates(runbook?.candidates ?? [{ action: 'escalate', risk: 'low' }], stats));
+  const tried = new Set(actions.filter((action) => action.created_at >= incident.cycle_started_at).map((action) => action.operation));
+  const next = ordered.find((candidate) => !tried.has(candidate.action));
+  const escalate = (reason: string, codeLevel: boolean) =>
+    escalateIncident(dependencies, incident, reason, { codeLevel, ...(options.completeJob !== undefined ? { completeJob: options.completeJob } : {}) });
+
+  if (!next || next.action === 'escalate') {
+    const reason =
+      tried.size > 0
+        ? `tried ${[...tried].join(', ')} without recovery; nothing left in runbook ${runbook?.name ?? '(none)'}`
+        : `runbook ${runbook?.name ?? '(none)'} says escalate`;
+    await escalate(reason, next?.code_level ?? runbook?.code_level ?? false);
+    return;
+  }
+  const target = targetOf(incident, alerts, config);
+  if (!READ_ONLY_OPERATIONS.has(next.action) && (await circuitOpen(store, config, target))) {
+    await store.commit({ events: [{ incident_id: incident.id, type: 'circuit-open', data: { target } }] });
+    await escalate(`circuit open for ${target}: ${config.CIRCUIT_FAILURE_THRESHOLD} failed or ineffective actions within ${config.CIRCUIT_WINDOW}s`, runbook?.code_level ?? false);
+    return;
+  }
+  const confidence = incident.analysis?.analysis.confidence ?? 0;
+  const decision = await evaluatePolicy(store, config, { operation: next.action, risk: next.risk, confidence, target });
+  const attempt = incident.action_attempts + 1;
+  const now = new Date().toISOString();
+  const action: Action = {
+    id: newActionId(),
+    incident_id: incident.id,
+    operation: next.action,
+    target,
+    attempt,
+    idempotency_key: idempotencyKey(incident.id, next.action, attempt),
+    status: decision.automatic ? 'approved' : 'pending',
+    risk: next.risk,
+    confidence,
+    intent: (INTENTS[next.action] ?? INTENTS.inspect!)(target),
+    priority: priorityOf(incident.analysis?.analysis.severity),
+    decided_by: decision.automatic ? 'policy' : 'pending',
+    decision_reason: decision.reason,
+    created_at: now,
+    expires_at: decision.automatic ? null : new Date(Date.now() + config.APPROVAL_TTL * 1000).toISOString(),
+    approved_by: decision.automatic ? 'policy' : null,
+    approval_reason: decision.automatic ? decision.reason : null,
+    started_at: null,
+    finished_at: null,
+    gateway_response: null,
+    effective: null,
+    verified_at: null,
+    recovery_seconds: null,
+    alertname: incident.alertname,
+    service: incident.service,
+  };
+  const committed = await store.commit({
+    incident: {
+      id: incident.id,
+      patch: { state: decision.automatic ? 'remediating' : 'awaiting_approval', action_attempts: attempt },
+      expectStates: [incident.state],
+    },
+    createAction: action,
+    events: [
+      {
+        incident_id: incident.id,
+        type: decision.automatic ? 'action-approved' : 'action-proposed',
+        data: { action_id: action.id, operation: action.operation, target, risk: action.risk, confidence, decided_by: decision.automatic ? 'policy' : undefined, reason: decision.reason },
+      },
+    ],
+    jobs: decision.automatic ? [{ type: 'execute-action', payload: { action_id: action.id }, dedupe_key: `execute:${action.id}` }] : [],
+    ...(options.completeJob !== undefined ? { completeJob: options.completeJob } : {}),
+  });
+  if (!committed) return;
+  metrics.decisionLatency.observe(
+    { decided_by: decision.automatic ? 'policy' : 'human-pending' },
+    Math.max(0, (Date.now() - Date.parse(incident.last_fired_at)) / 1000),
+  );
+  await audit.record('action-decided', incident.id, {
+    action_id: action.id,
+    operation: action.operation,
+    target,
+    attempt,
+    idempotency_key: action.idempotency_key,
+    automatic: decision.automatic,
+    reason: decision.reason,
+    confidence,
+    risk: action.risk,
+  });
+  if (decision.automatic) dependencies.wake();
+}

@@ -1,0 +1,67 @@
+import type { AgentDependencies } from '../agent-dependencies.js';
+import { matchRunbook } from '../analysis/runbooks.js';
+import { secondsBetween, TERMINAL_STATES } from '../incidents/incident-target.js';
+import { isHealthy, probeHealth } from '../monitoring/health-probe.js';
+import { circuitOpen } from '../policy/action-policy.js';
+
+/**
+ * Job `verify-action`: after a remediation, did the incident clear within the verification
+ * window? Effective when every alert resolved — or, for runbooks verified by health, when the
+ * target answers healthy again. Effective resolves the incident (once its alerts resolved);
+ * ineffective counts against the target's circuit and moves on to the next candidate.
+ */
+export async function verifyAction(dependencies: AgentDependencies, payload: { action_id: string; deadline: string }, jobId: number): Promise<void> {
+  const { store, audit, config, runbooks, metrics } = dependencies;
+  const action = await store.getAction(payload.action_id);
+  if (!action || action.effective !== null || action.status !== 'succeeded') return;
+  const incident = await store.getIncident(action.incident_id);
+  if (!incident || TERMINAL_STATES.has(incident.state)) return;
+  const alerts = await store.incidentAlerts(incident.id);
+  const firing = alerts.filter((alert) => alert.status === 'firing');
+  const runbook = matchRunbook(runbooks, (firing[0] ?? alerts[0])?.labels ?? {});
+  let evidence: string | undefined;
+  if (firing.length === 0) evidence = 'every alert resolved';
+  else if (runbook?.verify === 'health' && action.target === config.MONITORED_SERVICE) {
+    const reading = await probeHealth(config.MARKET_PREDICTOR_URL, config.HEALTH_CHECK_TIMEOUT * 1000);
+    if (isHealthy(reading)) evidence = `health is back (${reading.status} in ${reading.response_time_ms} ms)`;
+  }
+  const now = new Date().toISOString();
+  if (evidence) {
+    const recovery = secondsBetween(incident.cycle_started_at, now);
+    const resolve = firing.length === 0;
+    await store.commit({
+      updateAction: { id: action.id, patch: { effective: true, verified_at: now, recovery_seconds: recovery } },
+      ...(resolve ? { incident: { id: incident.id, patch: { state: 'resolved', resolved_at: now } } } : {}),
+      events: [
+        { incident_id: incident.id, type: 'action-verified', data: { action_id: action.id, effective: true, evidence, recovery_seconds: recovery } },
+        ...(resolve ? [{ incident_id: incident.id, type: 'incident-resolved', data: { reason: `verified: ${action.operation} was effective`, time_to_recovery_s: recovery } }] : []),
+      ],
+      completeJob: jobId,
+    });
+    metrics.actionsFinished.inc({ operation: action.operation, outcome: 'effective' });
+    if (resolve) metrics.timeToRecovery.observe({ alertname: incident.alertname }, recovery);
+    await audit.record('action-verified', incident.id, { action_id: action.id, effective: true, evidence, recovery_seconds: recovery });
+    if (resolve) await audit.record('incident-resolved', incident.id, { time_to_recovery_s: recovery, action_id: action.id });
+    return;
+  }
+  if (now < payload.deadline) {
+    await store.commit({
+      jobs: [{ type: 'verify-action', payload, run_at: new Date(Date.now() + config.VERIFICATION_INTERVAL * 1000).toISOString() }],
+      completeJob: jobId,
+    });
+    return;
+  }
+  await store.commit({
+    updateAction: { id: action.id, patch: { effective: false, verified_at: now } },
+    events: [{ incident_id: incident.id, type: 'action-verified', data: { action_id: action.id, effective: false, evidence: `still firing ${config.VERIFICATION_WINDOW}s after ${action.operation}` } }],
+    jobs: [{ type: 'decide', payload: { incident_id: incident.id }, dedupe_key: `decide:${action.id}` }],
+    completeJob: jobId,
+  });
+  metrics.actionsFinished.inc({ operation: action.operation, outcome: 'ineffective' });
+  await audit.record('action-verified', incident.id, { action_id: action.id, effective: false });
+  if (await circuitOpen(store, config, action.target)) {
+    await store.commit({ events: [{ incident_id: incident.id, type: 'circuit-opened', data: { target: action.target } }] });
+    await audit.record('circuit-opened', action.target, { incident_id: incident.id });
+  }
+  dependencies.wake();
+}
