@@ -84,7 +84,10 @@ export async function buildMarketPredictor(config: Config, options: BuildOptions
     if (faults.hung) await faults.holdRequest(request.raw.socket);
   });
   // Held requests would keep the server from closing: drop them first, so SIGTERM still exits.
+  // While hung no connection can ever be answered, so every one of them goes (including
+  // connections a client opened but has not sent a request on yet).
   service.app.addHook('preClose', async () => {
+    if (faults.hung) service.app.server.closeAllConnections();
     faults.releaseHeldRequests();
   });
   service.onClose(() => {
