@@ -7,6 +7,12 @@ export const cliConfigSchema = z.object({
   DEVOPS_AGENT_URL: url('http://127.0.0.1:8001'),
   CODING_AGENT_URL: url('http://127.0.0.1:8002'),
   AI_COMMAND_GATEWAY_URL: url('http://127.0.0.1:8003'),
+  /** Bearer token for the command gateway; default: read from AI_COMMAND_GATEWAY_TOKEN_FILE. */
+  AI_COMMAND_GATEWAY_TOKEN: z.string().min(1).optional(),
+  /** The token file the gateway generates in development (relative: to the working directory, then the repository root). */
+  AI_COMMAND_GATEWAY_TOKEN_FILE: z.string().min(1).default('.data/command-gateway/api-token'),
+  /** The container engine `atb up` uses (unix:///…, tcp://…); default: the first of /var/run/docker.sock, /run/podman/podman.sock that answers. */
+  DOCKER_HOST: z.string().min(1).optional(),
 });
 
 export type CliConfig = z.output<typeof cliConfigSchema>;

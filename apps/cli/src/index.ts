@@ -1,3 +1,4 @@
+export * from './commands/gateway.js';
 export * from './program.js';
 export * from './supervisor.js';
 export * from './drill/drill-faults.js';

@@ -1,6 +1,7 @@
 import { PRODUCT_VERSION } from '@atb/contracts';
 import { Command } from 'commander';
 import { registerDrill } from './commands/drill.js';
+import { registerGateway } from './commands/gateway.js';
 import { registerStatus } from './commands/status.js';
 import { registerUp } from './commands/up.js';
 import { type CliConfig, readCliConfig } from './config.js';
@@ -18,5 +19,6 @@ export function createProgram(): Command {
   registerUp(program, lazyConfig);
   registerStatus(program, lazyConfig);
   registerDrill(program, lazyConfig);
+  registerGateway(program, lazyConfig);
   return program;
 }
