@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { Config } from './config.js';
 import type { Forge } from './forge/forge.js';
+import { GitHubForge } from './forge/github-forge.js';
+import { LocalForge } from './forge/local-forge.js';
 import { BwrapSandbox } from './sandbox/bwrap-sandbox.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 import { UnsandboxedRunner } from './tester/unsandboxed-runner.js';
@@ -16,6 +18,9 @@ export function createSandbox(config: Config): Sandbox {
 
 /** The forge the config asks for: the local bare-repository forge (default) or GitHub. */
 export function createForge(config: Config): Forge {
-  const path = config.FORGE_PATH ?? join(config.DATA_DIR, 'forge');
-  throw new Error(`FORGE=${config.FORGE} (${path}): no forge implementation is wired into this build yet`);
+  if (config.FORGE === 'github') {
+    if (!config.GITHUB_TOKEN) throw new Error('FORGE=github needs GITHUB_TOKEN');
+    return new GitHubForge({ token: config.GITHUB_TOKEN, baseUrl: config.GITHUB_BASE_URL });
+  }
+  return new LocalForge({ directory: config.FORGE_PATH ?? join(config.DATA_DIR, 'forge') });
 }

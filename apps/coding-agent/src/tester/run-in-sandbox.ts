@@ -8,6 +8,8 @@ export interface RunLimits {
   outputLimitBytes?: number;
   /** The workspace may not grow past this while the command runs (MAX_WORKSPACE_SIZE). */
   workspaceLimitBytes?: number;
+  /** Largest single file the command may write. */
+  fileSizeLimitBytes?: number;
   /** Host paths mounted read-only (e.g. a shared toolchain). */
   readOnlyPaths?: string[];
   signal?: AbortSignal;
@@ -35,6 +37,7 @@ export async function runInSandbox(sandbox: Sandbox, workspace: string, command:
     memoryBytes: limits.memoryBytes,
     outputLimitBytes: limits.outputLimitBytes ?? 256 * 1024,
     ...(limits.workspaceLimitBytes ? { workspaceLimitBytes: limits.workspaceLimitBytes } : {}),
+    ...(limits.fileSizeLimitBytes ? { fileSizeLimitBytes: limits.fileSizeLimitBytes } : {}),
     ...(limits.readOnlyPaths && limits.readOnlyPaths.length > 0 ? { readOnlyPaths: limits.readOnlyPaths } : {}),
     ...(limits.signal ? { signal: limits.signal } : {}),
   });

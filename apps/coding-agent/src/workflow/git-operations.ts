@@ -73,12 +73,16 @@ export async function commitChanges(
  */
 export async function pushBranch(
   workspace: string,
-  options: { branch: string; commit: string; gitConfig?: Record<string, string> },
+  options: { branch: string; commit: string; gitEnvironment?: Record<string, string> },
 ): Promise<void> {
-  const configArgs = Object.entries(options.gitConfig ?? {}).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
   const git = simpleGit(workspace);
-  await git.raw([...configArgs, 'push', '--force', '--porcelain', 'origin', `${options.commit}:refs/heads/${options.branch}`]);
-  const remote = await git.raw([...configArgs, 'ls-remote', 'origin', `refs/heads/${options.branch}`]);
+  if (options.gitEnvironment && Object.keys(options.gitEnvironment).length > 0) {
+    // The forge's credentials travel as GIT_CONFIG_* variables of this git process only (never
+    // in the remote URL, never in .git/config); git still needs the agent's PATH and HOME.
+    git.env({ ...process.env, ...options.gitEnvironment });
+  }
+  await git.raw(['push', '--force', '--porcelain', 'origin', `${options.commit}:refs/heads/${options.branch}`]);
+  const remote = await git.raw(['ls-remote', 'origin', `refs/heads/${options.branch}`]);
   const pushed = remote.split(/\s+/)[0];
   if (pushed !== options.commit) {
     throw new Error(`push not confirmed: the remote has ${pushed || 'no branch'} for ${options.branch}, expected ${options.commit}`);

@@ -131,7 +131,13 @@ export async function implement(recorder: TaskRecorder, options: ImplementOption
     const size = await measureDirectorySize(options.workspace, options.maxWorkspaceBytes);
     if (size > options.maxWorkspaceBytes) throw new WorkflowStop(`the workspace grew beyond MAX_WORKSPACE_SIZE (${options.maxWorkspaceBytes} bytes)`);
     const problems: string[] = outcome.feedback.length > 0 ? [outcome.feedback.join('\n\n')] : [];
-    const limits = { timeoutMs: options.testTimeoutMs, memoryBytes: options.memoryBytes, signal: options.signal };
+    const limits = {
+      timeoutMs: options.testTimeoutMs,
+      memoryBytes: options.memoryBytes,
+      workspaceLimitBytes: options.maxWorkspaceBytes,
+      fileSizeLimitBytes: options.maxWorkspaceBytes,
+      signal: options.signal,
+    };
     if (options.commands.check) {
       const check = await runInSandbox(options.sandbox, options.workspace, options.commands.check, limits);
       task.test_results.check = [...(task.test_results.check ?? []), check];

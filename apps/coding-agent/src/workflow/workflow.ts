@@ -104,7 +104,13 @@ export async function runWorkflow(task: Task, dependencies: WorkflowDependencies
     );
     combined.throwIfAborted();
     const commands = await detectCommands(workspace.path);
-    const limits = { timeoutMs: settings.testTimeoutMs, memoryBytes: settings.memoryBytes, signal: combined };
+    const limits = {
+      timeoutMs: settings.testTimeoutMs,
+      memoryBytes: settings.memoryBytes,
+      workspaceLimitBytes: settings.maxWorkspaceBytes,
+      fileSizeLimitBytes: settings.maxWorkspaceBytes,
+      signal: combined,
+    };
 
     if (!recorder.completed('plan')) {
       await recorder.step(
@@ -224,7 +230,7 @@ export async function runWorkflow(task: Task, dependencies: WorkflowDependencies
         pushBranch(workspace.path, {
           branch,
           commit,
-          ...(dependencies.forge.gitAuth ? { gitConfig: dependencies.forge.gitAuth(task.repository) } : {}),
+          ...(dependencies.forge.gitAuth ? { gitEnvironment: dependencies.forge.gitAuth(task.repository) } : {}),
         }),
       () => `${branch} confirmed on the remote`,
     );
