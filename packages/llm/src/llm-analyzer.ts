@@ -26,6 +26,7 @@ export const DEFAULT_ISSUE_TYPES = [
   'resource_exhaustion',
   'flapping',
   'unknown',
+  'none',
 ];
 
 /** Settings of an {@link LlmAnalyzer}. */

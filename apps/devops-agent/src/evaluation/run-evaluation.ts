@@ -1,0 +1,141 @@
+import type { AnalysisOutcome, Analyzer } from '@atb/contracts';
+import { actionName } from '@atb/llm';
+import type { Runbook } from '../analysis/runbooks.js';
+import { scenarioContext } from './scenario-context.js';
+import type { Scenario } from './scenario.js';
+
+/** How one scenario was answered and scored. */
+export interface ScenarioResult {
+  id: string;
+  category: string;
+  analyzer: string;
+  issue_type: string;
+  expected_issue_types: string[];
+  issue_type_correct: boolean;
+  /** The first recommended action (`none` when nothing is recommended or no issue is detected). */
+  action: string;
+  acceptable_actions: string[];
+  action_acceptable: boolean;
+  fallback_reason?: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  estimated_cost_usd: number;
+  error?: string;
+}
+
+/** The scores of one run over a scenario set. */
+export interface EvaluationReport {
+  analyzer: string;
+  scenarios: number;
+  /** Share of scenarios with an acceptable issue type (0..1). */
+  issue_type_accuracy: number;
+  /** Share of scenarios whose first recommended action is acceptable (0..1). */
+  action_acceptability: number;
+  fallbacks: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  estimated_cost_usd: number;
+  results: ScenarioResult[];
+}
+
+/** Scores one analysis against a scenario's expectations. */
+export function scoreOutcome(scenario: Scenario, outcome: AnalysisOutcome): ScenarioResult {
+  const { analysis } = outcome;
+  const action = analysis.issue_detected ? actionName(analysis.recommended_actions[0]) : 'none';
+  const all = analysis.recommended_actions.map((entry) => actionName(entry));
+  const forbidden = all.some((name) => scenario.expected.forbidden_actions.includes(name));
+  const result: ScenarioResult = {
+    id: scenario.id,
+    category: scenario.category,
+    analyzer: outcome.analyzer,
+    issue_type: analysis.issue_type,
+    expected_issue_types: scenario.expected.issue_types,
+    issue_type_correct: scenario.expected.issue_types.includes(analysis.issue_type),
+    action,
+    acceptable_actions: scenario.expected.acceptable_actions,
+    action_acceptable: scenario.expected.acceptable_actions.includes(action) && !forbidden,
+    prompt_tokens: outcome.usage?.prompt_tokens ?? 0,
+    completion_tokens: outcome.usage?.completion_tokens ?? 0,
+    estimated_cost_usd: outcome.usage?.estimated_cost_usd ?? 0,
+  };
+  if (outcome.fallback_reason) result.fallback_reason = outcome.fallback_reason;
+  return result;
+}
+
+const round = (value: number) => Math.round(value * 1000) / 1000;
+
+/**
+ * Runs `analyzerFor(scenario)` on every scenario (one at a time, in order) and scores the
+ * answers: issue-type accuracy and action acceptability. An analyzer that throws scores zero
+ * on that scenario.
+ */
+export async function runEvaluation(
+  scenarios: Scenario[],
+  runbooks: Runbook[],
+  analyzerFor: (scenario: Scenario) => Analyzer,
+): Promise<EvaluationReport> {
+  const results: ScenarioResult[] = [];
+  let name = 'unknown';
+  for (const scenario of scenarios) {
+    const analyzer = analyzerFor(scenario);
+    name = analyzer.name;
+    try {
+      results.push(scoreOutcome(scenario, await analyzer.analyze(scenarioContext(scenario, runbooks))));
+    } catch (error) {
+      results.push({
+        id: scenario.id,
+        category: scenario.category,
+        analyzer: analyzer.name,
+        issue_type: '(error)',
+        expected_issue_types: scenario.expected.issue_types,
+        issue_type_correct: false,
+        action: '(error)',
+        acceptable_actions: scenario.expected.acceptable_actions,
+        action_acceptable: false,
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        estimated_cost_usd: 0,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  const count = Math.max(1, results.length);
+  return {
+    analyzer: name,
+    scenarios: results.length,
+    issue_type_accuracy: round(results.filter((result) => result.issue_type_correct).length / count),
+    action_acceptability: round(results.filter((result) => result.action_acceptable).length / count),
+    fallbacks: results.filter((result) => result.fallback_reason !== undefined).length,
+    prompt_tokens: results.reduce((sum, result) => sum + result.prompt_tokens, 0),
+    completion_tokens: results.reduce((sum, result) => sum + result.completion_tokens, 0),
+    estimated_cost_usd: round(results.reduce((sum, result) => sum + result.estimated_cost_usd, 0) * 1000) / 1000,
+    results,
+  };
+}
+
+/** A plain-text table of a report, one row per scenario and a summary line. */
+export function formatReport(report: EvaluationReport): string {
+  const header = ['scenario', 'category', 'issue_type (expected)', 'ok', 'action (acceptable)', 'ok', 'tokens', 'cost $'];
+  const rows = report.results.map((result) => [
+    result.id,
+    result.category,
+    `${result.issue_type} (${result.expected_issue_types.join('|')})`,
+    result.issue_type_correct ? 'yes' : 'NO',
+    `${result.action} (${result.acceptable_actions.join('|')})`,
+    result.action_acceptable ? 'yes' : 'NO',
+    String(result.prompt_tokens + result.completion_tokens),
+    result.estimated_cost_usd.toFixed(4),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
+  const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+  return [
+    line(header),
+    line(widths.map((width) => '-'.repeat(width))),
+    ...rows.map(line),
+    '',
+    `analyzer ${report.analyzer}: ${report.scenarios} scenarios, issue-type accuracy ${percent(report.issue_type_accuracy)}, ` +
+      `action acceptability ${percent(report.action_acceptability)}, fallbacks ${report.fallbacks}, ` +
+      `tokens ${report.prompt_tokens} prompt + ${report.completion_tokens} completion, estimated cost $${report.estimated_cost_usd.toFixed(4)}`,
+  ].join('\n');
+}

@@ -1,0 +1,86 @@
+import type { AnalysisContext } from '@atb/contracts';
+import type { InvestigationPorts } from '@atb/llm';
+import { matchRunbook, type Runbook } from '../analysis/runbooks.js';
+import { rankCandidates } from '../learning/candidate-ranking.js';
+import type { LearningStat } from '../store/agent-store.js';
+import type { Scenario } from './scenario.js';
+
+/**
+ * The analysis context the agent would build for a scenario: alerts from the payload, the
+ * recorded health/metrics/history/learning, and candidate actions from the shipped runbooks
+ * ranked by the learning statistics — the same steps as `buildAnalysisContext`.
+ */
+export function scenarioContext(scenario: Scenario, runbooks: Runbook[]): AnalysisContext {
+  const alerts = scenario.alertmanager.alerts;
+  const firing = alerts.filter((alert) => alert.status === 'firing');
+  const labels = (firing[0] ?? alerts[0])?.labels ?? {};
+  const runbook = matchRunbook(runbooks, labels);
+  const alertname = labels.alertname ?? 'unknown';
+  const service = labels.service ?? 'unknown';
+  const learning: LearningStat[] = scenario.learning.map((stat) => ({
+    alertname,
+    service,
+    action: stat.action,
+    attempts: stat.attempts,
+    successes: stat.successes,
+    effective_rate: stat.effective_rate,
+    mean_time_to_recovery_s: stat.mean_time_to_recovery_s ?? null,
+  }));
+  const ranked = rankCandidates(runbook?.candidates ?? [{ action: 'escalate', risk: 'low' }], learning);
+  return {
+    incident_id: `eval-${scenario.id}`,
+    alertname,
+    service,
+    severity: labels.severity ?? 'warning',
+    alerts: alerts.map((alert) => ({
+      fingerprint: alert.fingerprint,
+      status: alert.status,
+      labels: alert.labels,
+      annotations: alert.annotations,
+      startsAt: alert.startsAt,
+      endsAt: alert.endsAt,
+    })),
+    ...(scenario.health ? { health: scenario.health } : {}),
+    ...(scenario.metrics ? { metrics: scenario.metrics } : {}),
+    history: scenario.history,
+    learning: scenario.learning,
+    candidate_actions: ranked.map((candidate) => candidate.action),
+    flap_count: scenario.flap_count,
+  };
+}
+
+/** Read-only tool ports answering from the scenario's recorded outputs (a tool with no recording says so). */
+export function recordedPorts(scenario: Scenario): InvestigationPorts {
+  const recorded = (tool: string) => {
+    if (!(tool in scenario.tools)) throw new Error(`no data: ${tool} has no recording in scenario ${scenario.id}`);
+    return scenario.tools[tool];
+  };
+  return {
+    async prometheusQuery(query) {
+      const answers = (recorded('prometheus_query') ?? {}) as Record<string, unknown>;
+      return answers[query] ?? answers['*'] ?? { resultType: 'vector', result: [] };
+    },
+    async lokiQuery() {
+      return recorded('loki_query');
+    },
+    async containerLogs(_container, { tail }) {
+      const logs = recorded('container_logs');
+      return typeof logs === 'string' ? logs.split('\n').slice(-tail).join('\n') : logs;
+    },
+    async containerInspect() {
+      return recorded('container_inspect');
+    },
+    async containerStats() {
+      return recorded('container_stats');
+    },
+    async serviceHealth() {
+      return recorded('service_health');
+    },
+    async pastIncidents() {
+      return recorded('past_incidents');
+    },
+    async learningStats() {
+      return recorded('learning_stats');
+    },
+  };
+}
