@@ -6,14 +6,15 @@ import type { ExecuteCommandResponse } from '@atb/contracts';
 import type { Service } from '@atb/service-kit';
 import { type BuildOptions, buildCommandGateway } from '../../src/app.js';
 import { readConfig } from '../../src/config.js';
+import type { ContainerRuntime } from '../../src/runtime/container-runtime.js';
 import { FakeRuntime } from './fake-runtime.js';
 
 /** A gateway answer: the response contract, or an error body (`error`, `field`, `message`). */
 export type GatewayBody = ExecuteCommandResponse & { error?: string; field?: string; message?: string };
 
-export interface GatewayFixture {
+export interface GatewayFixture<Runtime extends ContainerRuntime = FakeRuntime> {
   service: Service;
-  runtime: FakeRuntime;
+  runtime: Runtime;
   token: string;
   dataDirectory: string;
   /** Injects `POST /execute-docker-command` with the token. */
@@ -22,14 +23,14 @@ export interface GatewayFixture {
 }
 
 /** A gateway on a fresh data directory with a recording fake engine, for in-process tests. */
-export async function startGateway(
+export async function startGateway<Runtime extends ContainerRuntime = FakeRuntime>(
   environment: Record<string, string> = {},
-  options: BuildOptions & { runtime?: FakeRuntime; dataDirectory?: string; keepData?: boolean } = {},
-): Promise<GatewayFixture> {
+  options: Omit<BuildOptions, 'runtime'> & { runtime?: Runtime; dataDirectory?: string; keepData?: boolean } = {},
+): Promise<GatewayFixture<Runtime>> {
   const { dataDirectory: given, keepData, ...buildOptions } = options;
   const dataDirectory = given ?? mkdtempSync(join(tmpdir(), 'gateway-test-'));
   const token = environment.AI_COMMAND_GATEWAY_TOKEN ?? randomBytes(24).toString('hex');
-  const runtime = options.runtime ?? new FakeRuntime();
+  const runtime = options.runtime ?? (new FakeRuntime() as ContainerRuntime as Runtime);
   const config = readConfig({
     DATA_DIR: dataDirectory,
     AI_COMMAND_GATEWAY_TOKEN: token,
