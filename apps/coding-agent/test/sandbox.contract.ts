@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,6 +141,24 @@ export function sandboxContract(createSandbox: () => Sandbox | Promise<Sandbox>)
     expect(result.exitCode).toBe(0);
     for (const target of targets) expect(existsSync(target), target).toBe(false);
     expect(await readFile(join(workspace, `inside-${name}`), 'utf8')).toBe('ok');
+  });
+
+  it("cannot change the workspace's .git (hooks would run outside the sandbox)", async () => {
+    await mkdir(join(workspace, '.git', 'hooks'), { recursive: true });
+    await writeFile(join(workspace, '.git', 'config'), '[core]\n');
+    const script = `
+      const fs = require('fs');
+      const results = {};
+      for (const target of ['.git/hooks/pre-commit', '.git/config', '.git/new']) {
+        try { fs.writeFileSync(target, '#!/bin/sh\\necho planted'); results[target] = 'written'; } catch (error) { results[target] = error.code; }
+      }
+      console.log(JSON.stringify(results));`;
+    const result = await node(script);
+    expect(result.exitCode).toBe(0);
+    expect(Object.values(JSON.parse(result.stdout) as Record<string, string>)).not.toContain('written');
+    expect(existsSync(join(workspace, '.git', 'hooks', 'pre-commit'))).toBe(false);
+    expect(await readFile(join(workspace, '.git', 'config'), 'utf8')).toBe('[core]\n');
+    await rm(join(workspace, '.git'), { recursive: true });
   });
 
   it('does not see the agent secrets', async () => {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { constants } from 'node:os';
+import { join } from 'node:path';
 import { ProcessTermination } from './process-termination.js';
 import type { Sandbox, SandboxResult, SandboxRunOptions } from './sandbox.js';
 import { validateRunOptions } from './run-options.js';
@@ -44,7 +45,7 @@ export interface BwrapSandboxOptions {
  * capabilities, a read-only root built from the host's `/usr` and a few `/etc` files, a private
  * size-limited `/tmp`, the workspace as the only writable host path, a cleared environment, and
  * limits set with `prlimit` before bwrap starts: RLIMIT_DATA (memory), RLIMIT_FSIZE (largest
- * file), RLIMIT_CORE=0. On timeout or abort the process group is killed with SIGKILL; bwrap's
+ * file), RLIMIT_CORE=0. The workspace's `.git` is mounted read-only. On timeout or abort the process group is killed with SIGKILL; bwrap's
  * `--die-with-parent` and PID namespace then take the whole process tree with it.
  * See `docs/decisions/002-sandbox.md`.
  *
@@ -104,6 +105,9 @@ export class BwrapSandbox implements Sandbox {
     for (const path of [...(this.options.readOnlyPaths ?? []), ...(options.readOnlyPaths ?? [])]) {
       readOnlyPaths.push(await realpath(path));
     }
+    // The agent runs git on the workspace outside the sandbox: hooks or config planted in .git
+    // would run there. The sandbox sees .git read-only.
+    if (existsSync(join(workspace, '.git'))) readOnlyPaths.push(join(workspace, '.git'));
     const env: Record<string, string> = {
       PATH: this.options.path ?? '/usr/local/bin:/usr/bin:/bin',
       HOME: '/tmp',

@@ -1,16 +1,11 @@
 import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { InputError } from '@atb/service-kit';
+import { isInside } from '../workspace/path-inside.js';
 import type { SandboxRunOptions } from './sandbox.js';
 
 /** Host paths that may never be (or contain) a sandbox workspace, since it is mounted writable. */
 const SYSTEM_PATHS = ['/', '/usr', '/etc', '/proc', '/dev', '/sys', '/bin', '/sbin', '/lib', '/lib64', '/boot', '/var', '/root', '/home'];
-
-/** Whether `inner` is `outer` or lies below it (both absolute, normalised). */
-export function isInside(outer: string, inner: string): boolean {
-  const path = relative(outer, inner);
-  return path === '' || (!path.startsWith(`..${sep}`) && path !== '..' && !isAbsolute(path));
-}
 
 /**
  * Checks what every sandbox needs before it starts anything: an absolute existing workspace

@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, realpath } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
 import { NotAllowedError } from '@atb/service-kit';
+import { isInside } from './path-inside.js';
 
 /** Why a path was refused. */
 export type PathRefusal = 'invalid' | 'outside' | 'symlink-escape' | 'protected' | 'file-type';
@@ -89,11 +90,6 @@ export function parseAllowedFileTypes(text: string): string[] {
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0);
-}
-
-function isInside(outer: string, inner: string): boolean {
-  const path = relative(outer, inner);
-  return path === '' || (path !== '..' && !path.startsWith(`..${sep}`) && !isAbsolute(path));
 }
 
 /**
