@@ -3,6 +3,7 @@ import { matchRunbook } from '../analysis/runbooks.js';
 import { secondsBetween, TERMINAL_STATES } from '../incidents/incident-target.js';
 import { isHealthy, probeHealth } from '../monitoring/health-probe.js';
 import { circuitOpen } from '../policy/action-policy.js';
+import { ACTIVE_STATES } from '../store/agent-store.js';
 
 /**
  * Job `verify-action`: after a remediation, did the incident clear within the verification
@@ -29,15 +30,16 @@ export async function verifyAction(dependencies: AgentDependencies, payload: { a
   if (evidence) {
     const recovery = secondsBetween(incident.cycle_started_at, now);
     const resolve = firing.length === 0;
-    await store.commit({
-      updateAction: { id: action.id, patch: { effective: true, verified_at: now, recovery_seconds: recovery } },
-      ...(resolve ? { incident: { id: incident.id, patch: { state: 'resolved', resolved_at: now } } } : {}),
+    const committed = await store.commit({
+      updateAction: { id: action.id, patch: { effective: true, verified_at: now, recovery_seconds: recovery }, expectStatuses: ['succeeded'] },
+      ...(resolve ? { incident: { id: incident.id, patch: { state: 'resolved', resolved_at: now }, expectStates: ACTIVE_STATES } } : {}),
       events: [
         { incident_id: incident.id, type: 'action-verified', data: { action_id: action.id, effective: true, evidence, recovery_seconds: recovery } },
         ...(resolve ? [{ incident_id: incident.id, type: 'incident-resolved', data: { reason: `verified: ${action.operation} was effective`, time_to_recovery_s: recovery } }] : []),
       ],
       completeJob: jobId,
     });
+    if (!committed) return; // resolved meanwhile by its alerts (reconcile)
     metrics.actionsFinished.inc({ operation: action.operation, outcome: 'effective' });
     if (resolve) metrics.timeToRecovery.observe({ alertname: incident.alertname }, recovery);
     await audit.record('action-verified', incident.id, { action_id: action.id, effective: true, evidence, recovery_seconds: recovery });
