@@ -21,12 +21,19 @@ export const predictRequestSchema = z.object({
       'expected 1–20 characters of A–Z, 0–9, ".", "-", "/" starting with a letter or digit (e.g. AAPL, BTC-USD)',
     ),
   prices: z
-    .array(z.number({ error: 'expected a finite number' }).positive('expected a positive price'), {
-      error: 'expected an array of numbers',
-    })
+    .array(z.number({ error: 'expected a finite number' }), { error: 'expected an array of numbers' })
     .min(MIN_PRICES, `expected at least ${MIN_PRICES} prices`)
     .max(MAX_PRICES, `expected at most ${MAX_PRICES} prices`)
-    .describe('Prices, oldest first, equally spaced in time.'),
+    // One loop over the array instead of a zod check per element: a third of the cost of
+    // validating a 250-price body (bench/predictor).
+    .superRefine((prices, context) => {
+      for (let index = 0; index < prices.length; index += 1) {
+        if (!((prices[index] as number) > 0)) {
+          context.addIssue({ code: 'custom', path: [index], message: 'expected a positive price' });
+        }
+      }
+    })
+    .describe('Positive prices, oldest first, equally spaced in time.'),
   horizon: z
     .number({ error: 'expected a whole number of steps' })
     .int('expected a whole number of steps')
