@@ -8,6 +8,7 @@ interface DrillCommandOptions {
   timeout: string;
   traffic: boolean;
   json?: boolean;
+  verbose?: boolean;
   latencyMs?: string;
   errorRate?: string;
   leakMbPerSecond?: string;
@@ -35,6 +36,7 @@ export function registerDrill(program: Command, config: () => CliConfig): void {
     .option('--error-rate <share>', 'errors drill: share of requests failing, 0..1 (default 0.5)')
     .option('--leak-mb-per-second <mb>', 'memory-leak drill: MiB retained per second (default 20)')
     .option('--leak-max-mb <mb>', 'memory-leak drill: MiB retained at most (default 450)')
+    .option('--verbose', "also print every event of the incident's timeline")
     .option('--json', 'print the stage report as JSON at the end')
     .addHelpText(
       'after',
@@ -63,6 +65,7 @@ export function registerDrill(program: Command, config: () => CliConfig): void {
           agentUrl: urls.DEVOPS_AGENT_URL,
           timeoutMs: timeoutSeconds * 1000,
           traffic: options.traffic,
+          verbose: options.verbose === true,
           write: (line) => process.stdout.write(`${line}\n`),
           signal: controller.signal,
         });

@@ -212,7 +212,7 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
 
     const analysis = isObject(incident.analysis) ? incident.analysis : undefined;
     if (analysis) {
-      const result = isObject(analysis.result) ? analysis.result : analysis;
+      const result = isObject(analysis.analysis) ? analysis.analysis : isObject(analysis.result) ? analysis.result : analysis;
       const confidence = typeof result.confidence === 'number' ? ` confidence ${result.confidence.toFixed(2)}` : '';
       const analyzer = text(analysis.analyzer) ?? text(analysis.source);
       await emit(
@@ -262,7 +262,8 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
 
     const approvedBy = text(action.approved_by);
     const decidedByPolicy = text(action.decided_by) === 'policy' || approvedBy === 'policy';
-    if (status === 'pending' || (!decidedByPolicy && (approvedBy || status === 'rejected'))) {
+    const refused = status === 'rejected' || status === 'expired' || status === 'cancelled';
+    if (status === 'pending' || (!decidedByPolicy && (approvedBy || refused))) {
       await emit(
         {
           ...base,
@@ -273,7 +274,8 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
         `approval-requested:${id}`,
       );
     }
-    if (approvedBy && !decidedByPolicy) {
+    // A rejection records its actor in approved_by too: only a real approval is one.
+    if (approvedBy && !decidedByPolicy && !refused && status !== 'pending') {
       const reason = text(action.approval_reason);
       await emit(
         {
@@ -285,8 +287,13 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
         `approved:${id}`,
       );
     }
-    if (status === 'rejected' || status === 'expired') {
-      await emit({ ...base, name: 'action-rejected', at: time(action.finished_at) ?? now, detail: `${label} ${status}` }, `rejected:${id}`);
+    if (refused) {
+      const by = approvedBy ? ` by ${approvedBy}` : '';
+      const reason = text(action.approval_reason);
+      await emit(
+        { ...base, name: 'action-rejected', at: time(action.finished_at) ?? now, detail: `${label} ${status}${by}${reason ? ` (${reason})` : ''}` },
+        `rejected:${id}`,
+      );
     }
     const startedAt = time(action.started_at);
     if (startedAt !== undefined || status === 'running') {

@@ -21,6 +21,8 @@ export interface DrillOptions {
   traffic?: boolean;
   /** Narration lines; default: nothing is written. */
   write?: (line: string) => void;
+  /** Also narrate every timeline event of the incidents (noun-verb types); default false. */
+  verbose?: boolean;
   /** Every stage, in order, as it is seen (awaited). */
   onStage?: (stage: DrillStage) => void | Promise<void>;
   signal?: AbortSignal;
@@ -98,8 +100,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       timeoutMs: options.timeoutMs ?? 300_000,
       pollIntervalMs: options.pollIntervalMs,
       onStage: narrate,
-      onEvent: (incidentId, event) =>
-        write(pc.dim(`        · ${String(event.type ?? 'event')} ${incidentId.slice(0, 8)} ${summariseEvent(event)}`)),
+      ...(options.verbose
+        ? {
+            onEvent: (incidentId: string, event: Record<string, unknown>) =>
+              write(pc.dim(`          · ${String(event.type ?? 'event')} ${incidentId} ${summariseEvent(event)}`)),
+          }
+        : {}),
       onProblem: (message) => write(pc.yellow(`        ! ${message}`)),
       signal: options.signal,
     });
@@ -159,7 +165,7 @@ export function formatSummary(result: DrillResult): string[] {
       (result.incident_ids.length > 0 ? pc.dim(`  incidents: ${result.incident_ids.join(', ')}`) : ''),
   ];
   let previous = 0;
-  for (const stage of result.stages) {
+  for (const stage of [...result.stages].sort((left, right) => left.elapsed_ms - right.elapsed_ms)) {
     const gap = stage.elapsed_ms - previous;
     previous = stage.elapsed_ms;
     lines.push(
