@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { OPERATIONS, PRODUCT_VERSION } from '@atb/contracts';
-import { createService, type Service } from '@atb/service-kit';
+import { ConfigError, createService, type Service } from '@atb/service-kit';
 import { KyselyAuditLog, openDatabase } from '@atb/storage';
 import type { LoggerOptions } from 'pino';
 import { resolveApiToken } from './auth/api-token.js';
@@ -11,11 +11,12 @@ import { createGatewayMetrics } from './gateway-metrics.js';
 import type { IntentInterpreter } from './interpreter/intent-interpreter.js';
 import { InterpreterChain } from './interpreter/interpreter-chain.js';
 import { RuleInterpreter } from './interpreter/rule-interpreter.js';
-import { loadPolicy, type Policy } from './policy/policy.js';
+import { loadPolicy, type Policy, PolicyError } from './policy/policy.js';
 import { TargetGuard } from './policy/target-guard.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerExecuteRoute } from './routes/execute-route.js';
 import type { ContainerRuntime } from './runtime/container-runtime.js';
+import { createRuntime } from './runtime/create-runtime.js';
 import { IdempotencyStore } from './store/idempotency-store.js';
 import { IdempotentCommands } from './store/idempotent-commands.js';
 
@@ -35,23 +36,13 @@ export interface BuildOptions {
 
 /** Builds the command-gateway from its configuration. */
 export async function buildCommandGateway(config: Config, options: BuildOptions = {}): Promise<Service> {
-  const policy = loadPolicy({
-    file: config.GATEWAY_POLICY_FILE,
-    allowedTargets: config.GATEWAY_ALLOWED_TARGETS,
-    restartLimit:
-      config.GATEWAY_RESTART_LIMIT === undefined && config.GATEWAY_RESTART_WINDOW_SECONDS === undefined
-        ? undefined
-        : {
-            max: config.GATEWAY_RESTART_LIMIT ?? 3,
-            window_seconds: config.GATEWAY_RESTART_WINDOW_SECONDS ?? 600,
-          },
-  });
+  const policy = readPolicy(config);
   const token = resolveApiToken({
     configured: config.AI_COMMAND_GATEWAY_TOKEN,
     environment: config.ENVIRONMENT,
     dataDirectory: config.DATA_DIR,
   });
-  const runtime = options.runtime ?? (await defaultRuntime(config));
+  const runtime = options.runtime ?? (await createRuntime(config));
   const database = openDatabase<unknown>(config.DATABASE_URL ?? join(config.DATA_DIR, 'gateway.db'), {
     schema: 'command_gateway',
   });
@@ -94,6 +85,7 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
       }),
     });
     if (token.origin === 'generated') service.app.log.info({ file: token.file }, 'generated an API token');
+    service.app.log.info({ runtime: runtime.kind }, `container runtime: ${runtime.kind}`);
     const commands = new CommandService({
       runtime,
       interpreter: new InterpreterChain([new RuleInterpreter(), ...(options.interpreter ? [options.interpreter] : [])]),
@@ -123,6 +115,24 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
 }
 
 /** Restores the rate-limit windows from the audit log, so a restart of the gateway resets nothing. */
+/** The policy in force; a bad file or allowlist entry becomes a ConfigError naming the variable. */
+function readPolicy(config: Config): Policy {
+  try {
+    return loadPolicy({
+      file: config.GATEWAY_POLICY_FILE,
+      allowedTargets: config.GATEWAY_ALLOWED_TARGETS,
+      restartLimit:
+        config.GATEWAY_RESTART_LIMIT === undefined && config.GATEWAY_RESTART_WINDOW_SECONDS === undefined
+          ? undefined
+          : { max: config.GATEWAY_RESTART_LIMIT ?? 3, window_seconds: config.GATEWAY_RESTART_WINDOW_SECONDS ?? 600 },
+    });
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw error;
+    const received = error.variable === 'GATEWAY_POLICY_FILE' ? config.GATEWAY_POLICY_FILE : config.GATEWAY_ALLOWED_TARGETS.join(',');
+    throw new ConfigError([{ variable: error.variable, message: error.problem, received }]);
+  }
+}
+
 async function seedRateWindows(guard: TargetGuard, audit: KyselyAuditLog, policy: Policy, nowMs: number): Promise<void> {
   const longest = Math.max(0, ...Object.values(policy.rate_limits).map((limit) => limit?.window_seconds ?? 0));
   if (longest === 0) return;
@@ -146,6 +156,3 @@ async function seedRateWindows(guard: TargetGuard, audit: KyselyAuditLog, policy
   }
 }
 
-async function defaultRuntime(_config: Config): Promise<ContainerRuntime> {
-  throw new Error('no container runtime configured: pass options.runtime');
-}

@@ -1,10 +1,13 @@
 import { baseConfigShape, type Environment, integer, list, loadConfig } from '@atb/service-kit';
 import { z } from 'zod';
+import { runtimeConfigShape } from './runtime/runtime-config.js';
 
 /** Settings of the command-gateway; each field documents its default. */
 export const configSchema = z
   .object({
     ...baseConfigShape({ port: 8003, dataDirectory: '.data/command-gateway' }),
+    /** GATEWAY_RUNTIME (auto|docker|process), DOCKER_HOST, ATB_CONTROL_FILE: see runtime/runtime-config.ts. */
+    ...runtimeConfigShape,
     /**
      * Bearer token callers must send. Required in production; in development, when unset, one is
      * generated at first start into `<DATA_DIR>/api-token` (0600) and read back afterwards.

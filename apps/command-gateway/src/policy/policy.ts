@@ -88,8 +88,13 @@ export interface PolicyInputs {
 
 /** Thrown when the policy file or the allowlist variable is unreadable or invalid. */
 export class PolicyError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(
+    /** The environment variable at fault: GATEWAY_POLICY_FILE or GATEWAY_ALLOWED_TARGETS. */
+    readonly variable: string,
+    /** What is wrong, without the variable's name. */
+    readonly problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
     this.name = 'PolicyError';
   }
 }
@@ -102,19 +107,20 @@ export function loadPolicy(inputs: PolicyInputs = {}): Policy {
     try {
       text = readFileSync(inputs.file, 'utf8');
     } catch (error) {
-      throw new PolicyError(`GATEWAY_POLICY_FILE: cannot read ${inputs.file}: ${(error as Error).message}`);
+      throw new PolicyError('GATEWAY_POLICY_FILE', `cannot read ${inputs.file}: ${(error as Error).message}`);
     }
     let raw: unknown;
     try {
       raw = parseYaml(text);
     } catch (error) {
-      throw new PolicyError(`GATEWAY_POLICY_FILE: ${inputs.file} is not valid YAML or JSON: ${(error as Error).message}`);
+      throw new PolicyError('GATEWAY_POLICY_FILE', `${inputs.file} is not valid YAML or JSON: ${(error as Error).message}`);
     }
     const parsed = policyFileSchema.safeParse(raw ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new PolicyError(
-        `GATEWAY_POLICY_FILE: ${inputs.file}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
+        'GATEWAY_POLICY_FILE',
+        `${inputs.file}: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
       );
     }
     const file = parsed.data;
@@ -128,13 +134,13 @@ export function loadPolicy(inputs: PolicyInputs = {}): Policy {
     if (entry.startsWith('label:')) {
       const [key, ...rest] = entry.slice('label:'.length).split('=');
       if (!key || rest.length === 0) {
-        throw new PolicyError(`GATEWAY_ALLOWED_TARGETS: "${entry}" should be label:key=value`);
+        throw new PolicyError('GATEWAY_ALLOWED_TARGETS', `"${entry}" should be label:key=value`);
       }
       policy.targets.labels[key] = rest.join('=');
       continue;
     }
     const problem = checkName(entry);
-    if (problem) throw new PolicyError(`GATEWAY_ALLOWED_TARGETS: name "${entry}" ${problem}`);
+    if (problem) throw new PolicyError('GATEWAY_ALLOWED_TARGETS', `name "${entry}" ${problem}`);
     if (!policy.targets.names.includes(entry)) policy.targets.names.push(entry);
   }
   if (inputs.restartLimit) policy.rate_limits.restart = inputs.restartLimit;
