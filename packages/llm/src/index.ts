@@ -3,6 +3,7 @@ export * from './circuit-breaker.js';
 export * from './config.js';
 export * from './create-llm.js';
 export * from './errors.js';
+export * from './generate-validated.js';
 export * from './investigation-tools.js';
 export * from './llm-analyzer.js';
 export * from './model-router.js';
