@@ -5,10 +5,11 @@
  *
  *   npx tsx bench/predictor/predictor.ts [--seconds 5] [--connections 32] [--prices 250]
  *
- * The server runs as its own process (from source, like `npm start`), so the load generator
+ * The server runs as its own process, built and started as `npm start` does
+ * (`tsc --build apps/market-predictor`, then `node dist/src/main.js`), so the load generator
  * does not share its event loop. Goal: predict/health throughput ratio ≥ 0.5.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { resolve } from 'node:path';
@@ -163,8 +164,11 @@ async function drive(port: number, target: Target, durationMs: number, pid: numb
   return { latencies, failures, elapsedSeconds, serverCpuSeconds, peakRssBytes };
 }
 
+const build = spawnSync('npx', ['tsc', '--build', 'apps/market-predictor'], { cwd: REPOSITORY_ROOT, encoding: 'utf8' });
+if (build.status !== 0) throw new Error(`tsc --build apps/market-predictor failed:\n${build.stdout}${build.stderr}`);
+
 const port = await freePort();
-const server = spawn(process.execPath, ['--conditions=@atb/source', '--import', 'tsx', 'apps/market-predictor/src/main.ts'], {
+const server = spawn(process.execPath, ['apps/market-predictor/dist/src/main.js'], {
   cwd: REPOSITORY_ROOT,
   env: { PATH: process.env.PATH ?? '', API_HOST: '127.0.0.1', API_PORT: String(port), LOG_LEVEL: 'warn', ENVIRONMENT: 'production' },
   stdio: ['ignore', 'inherit', 'inherit'],
