@@ -34,12 +34,18 @@ export class TaskRecorder {
     return this.task.steps.some((step) => step.name === name && step.status === 'completed');
   }
 
+  /** A step run again (after a restart) takes the place of its earlier entry, keeping the order. */
+  private place(step: Task['steps'][number]): void {
+    const index = this.task.steps.findIndex((existing) => existing.name === step.name);
+    if (index >= 0) this.task.steps[index] = step;
+    else this.task.steps.push(step);
+  }
+
   /** Runs one step: records start, end, duration and outcome; a throw marks it failed. */
   async step<T>(name: StepName, run: () => Promise<T>, detail?: (value: T) => string | undefined): Promise<T> {
     const started = this.clock();
-    this.task.steps = this.task.steps.filter((step) => step.name !== name);
     const step: Task['steps'][number] = { name, status: 'running', started_at: started.toISOString() };
-    this.task.steps.push(step);
+    this.place(step);
     await this.save();
     await this.events.emit(this.task.task_id, 'task-step-started', { step: name });
     try {
@@ -78,8 +84,7 @@ export class TaskRecorder {
   /** Marks a step as skipped with why. */
   async skip(name: StepName, why: string): Promise<void> {
     const now = this.clock().toISOString();
-    this.task.steps = this.task.steps.filter((step) => step.name !== name);
-    this.task.steps.push({ name, status: 'skipped', started_at: now, finished_at: now, duration_ms: 0, detail: why });
+    this.place({ name, status: 'skipped', started_at: now, finished_at: now, duration_ms: 0, detail: why });
     await this.save();
     await this.events.emit(this.task.task_id, 'task-step-finished', { step: name, status: 'skipped', detail: why });
   }

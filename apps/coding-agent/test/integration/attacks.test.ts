@@ -4,10 +4,13 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { ScriptedReply } from '@atb/testing';
 import { describeWithComponent } from '@atb/testing';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { BwrapSandbox } from '../../src/sandbox/bwrap-sandbox.js';
 import type { Task } from '../../src/tasks/task.js';
 import { editReply, FIXTURE_FILES, type Harness, startHarness } from './harness.js';
+
+// Real sandbox runs; generous on a loaded machine.
+vi.setConfig({ testTimeout: 90_000 });
 
 const SLEEP_MARKER = '987654';
 const FILE_LIMIT = 8 * 1024 * 1024;

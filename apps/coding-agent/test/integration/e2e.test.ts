@@ -99,5 +99,5 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     // GET /tasks lists it with the link the devops agent polls for.
     const list = (await (await fetch(`${baseUrl}/tasks`)).json()) as { tasks: { task_id: string; pull_request?: { url: string } }[] };
     expect(list.tasks.find((entry) => entry.task_id === taskId)?.pull_request?.url).toBe(task.pull_request?.url);
-  });
+  }, 90_000);
 });

@@ -1,0 +1,137 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeWithComponent, type ScriptedOpenAIServer, startScriptedOpenAIServer, waitFor } from '@atb/testing';
+import { simpleGit } from 'simple-git';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { LocalForge } from '../../src/forge/local-forge.js';
+import { BwrapSandbox } from '../../src/sandbox/bwrap-sandbox.js';
+import type { Task } from '../../src/tasks/task.js';
+import { type AgentProcess, startAgentProcess } from './agent-process.js';
+import { createRepository, editReply, FIXTURE_FILES, isPlannerRequest, PLAN_REPLY } from './harness.js';
+
+const FIX = editReply('src/math.js', '  return a - b;', '  return a + b;');
+
+describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'install it: scripts/install-system-deps.sh', () => {
+  let root: string;
+  let server: ScriptedOpenAIServer;
+  let forge: LocalForge;
+  let remote: string;
+  let coderDelayMs = 60_000;
+  let agent: AgentProcess | undefined;
+  const environment = () => ({
+    DATA_DIR: join(root, 'data'),
+    WORKSPACE_BASE_PATH: join(root, 'workspaces'),
+    FORGE_PATH: join(root, 'forge'),
+    ALLOWED_REPOSITORIES: 'atb/fixture',
+    LLM_PROVIDER: 'openai-compatible',
+    LLM_BASE_URL: server.url,
+    LLM_MODEL: 'scripted',
+    LLM_MAX_RETRIES: '0',
+    LLM_TIMEOUT: '120',
+    TESTING_TIMEOUT: '20',
+  });
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'atb-coder-restart-'));
+    const source = await createRepository(join(root, 'source'), FIXTURE_FILES);
+    forge = new LocalForge({ directory: join(root, 'forge') });
+    remote = await forge.ensureRepository('atb/fixture', source);
+    server = await startScriptedOpenAIServer((request) =>
+      isPlannerRequest(request) ? { content: PLAN_REPLY } : { ...FIX, delay_ms: coderDelayMs },
+    );
+  });
+  afterAll(async () => {
+    await agent?.kill();
+    await server?.close();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  async function getTask(taskId: string): Promise<Task> {
+    return (await (await fetch(`${agent?.url}/tasks/${taskId}`)).json()) as Task;
+  }
+
+  async function createTask(requirement: string): Promise<string> {
+    const response = await fetch(`${agent?.url}/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ repository: 'atb/fixture', requirement }),
+    });
+    expect(response.status).toBe(202);
+    return ((await response.json()) as { task_id: string }).task_id;
+  }
+
+  const coderRequests = () => server.requests.filter((request) => !isPlannerRequest(request)).length;
+
+  /** Waits until the task is inside the implement step, its coder request held by the (slow) model. */
+  async function waitUntilImplementing(taskId: string, coderRequestsBefore: number): Promise<void> {
+    await waitFor(
+      async () => {
+        const task = await getTask(taskId);
+        const implementing = task.steps.some((step) => step.name === 'implement' && step.status === 'running');
+        return implementing && coderRequests() > coderRequestsBefore;
+      },
+      { timeoutMs: 30_000, intervalMs: 50, description: 'the task to reach the implement step' },
+    );
+  }
+
+  async function waitUntilFinal(taskId: string): Promise<Task> {
+    return waitFor(
+      async () => {
+        const task = await getTask(taskId);
+        return ['queued', 'running'].includes(task.status) ? false : task;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, description: `task ${taskId} to end` },
+    );
+  }
+
+  async function remoteBranches(): Promise<string[]> {
+    const listing = await simpleGit().listRemote(['--heads', remote]);
+    return listing
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split('\t')[1] ?? '');
+  }
+
+  it('resumes a task killed mid-way from its last completed step, and completes it', async () => {
+    agent = await startAgentProcess({ ...environment(), TASK_MAX_RESUMES: '1' });
+    const before = coderRequests();
+    const taskId = await createTask('Fix add(): it subtracts');
+    await waitUntilImplementing(taskId, before);
+    const plannerCalls = server.requests.filter(isPlannerRequest).length;
+    await agent.kill();
+    expect(await remoteBranches()).toEqual(['refs/heads/main']);
+
+    coderDelayMs = 0;
+    agent = await startAgentProcess({ ...environment(), TASK_MAX_RESUMES: '1' });
+    const task = await waitUntilFinal(taskId);
+    expect(task.reason).toBeUndefined();
+    expect(task.status).toBe('completed');
+    expect(task.resumes).toBe(1);
+    // The plan survived the crash: the planner was not asked again.
+    expect(server.requests.filter(isPlannerRequest).length).toBe(plannerCalls);
+    expect(task.steps.map((step) => step.name)).toEqual(['workspace', 'plan', 'baseline', 'implement', 'security', 'commit', 'push', 'pull_request']);
+    const events = await (await fetch(`${agent.url}/tasks/${taskId}/events`)).text();
+    expect(events).toMatch(/resumed after a restart \(resume 1\); last completed step: baseline/);
+    const remoteHead = (await simpleGit().listRemote([remote, `refs/heads/${task.branch}`])).split(/\s+/)[0];
+    expect(remoteHead).toBe(task.commit);
+    expect((await forge.listPullRequests('atb/fixture')).map((pull) => pull.head)).toEqual([task.branch]);
+  }, 120_000);
+
+  it('fails a task cleanly, with the reason, when it may not be resumed; nothing is pushed or claimed', async () => {
+    coderDelayMs = 60_000;
+    const before = coderRequests();
+    const taskId = await createTask('Fix add() again');
+    await waitUntilImplementing(taskId, before);
+    await agent?.kill();
+
+    agent = await startAgentProcess({ ...environment(), TASK_MAX_RESUMES: '0' });
+    const task = await waitUntilFinal(taskId);
+    expect(task.status).toBe('failed');
+    expect(task.reason).toMatch(/interrupted by a restart during step implement 1 times; not resumed again \(TASK_MAX_RESUMES=0\)/);
+    expect(task.pull_request).toBeUndefined();
+    expect(task.steps.find((step) => step.name === 'implement')).toMatchObject({ status: 'failed', detail: 'interrupted by a restart' });
+    expect((await remoteBranches()).filter((branch) => branch.includes(taskId))).toEqual([]);
+    expect((await forge.listPullRequests('atb/fixture')).some((pull) => pull.head.includes(taskId))).toBe(false);
+  }, 120_000);
+});
