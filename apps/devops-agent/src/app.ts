@@ -124,7 +124,7 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
     store,
     audit,
     metrics,
-    analyzer: options.analyzer ?? createAnalyzer(config, { runbooks, logger }),
+    analyzer: options.analyzer ?? createAnalyzer(config, { runbooks, logger, store, service }),
     fallbackAnalyzer,
     runbooks,
     gateway: new GatewayClient({

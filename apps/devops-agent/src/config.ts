@@ -1,3 +1,4 @@
+import { llmConfigShape } from '@atb/llm';
 import {
   baseConfigShape,
   boolean,
@@ -41,6 +42,10 @@ export const configSchema = z
     MONITORING_AUTOSTART: boolean(false),
     /** Prometheus for PromQL evidence; unset = no PromQL. */
     PROMETHEUS_URL: optionalUrl(),
+    /** Loki for LogQL evidence in LLM investigations; unset = no LogQL tool. */
+    LOKI_URL: optionalUrl(),
+    /** LLM_PROVIDER (none|openai|anthropic|openai-compatible), LLM_MODEL, keys, budgets…: packages/llm/README.md. */
+    ...llmConfigShape,
     /** Seconds a PromQL result is reused; default 60. */
     METRICS_CACHE_TTL: integer(60, 0),
     /** The command gateway; default http://127.0.0.1:8003. */
