@@ -12,9 +12,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, waitFor } from '@atb/testing';
 
 const GOAL_RATIO = 0.5;
 const ROUNDS = 4;
@@ -106,6 +106,31 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** A loopback port nobody listens on right now (the kernel's pick). */
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => done(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitUntilHealthy(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const healthy = await fetch(`${url}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (healthy) return;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Error(`the predictor did not answer ${url}/health within ${timeoutMs} ms`);
+}
+
 function percentile(sorted: number[], fraction: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] as number;
@@ -178,10 +203,7 @@ if (serverPid === undefined) throw new Error('could not start the predictor');
 const exited = new Promise<void>((done) => server.once('exit', () => done()));
 
 try {
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, {
-    timeoutMs: 30_000,
-    description: 'the predictor to answer /health',
-  });
+  await waitUntilHealthy(`http://127.0.0.1:${port}`, 30_000);
   const body = Buffer.from(JSON.stringify({ symbol: 'BENCH', prices: priceSeries(priceCount), horizon: 1 }));
   const predict: Target = { name: `POST /predict (${priceCount} prices, ${body.length} B)`, method: 'POST', path: '/predict', body };
   const health: Target = { name: 'GET /health', method: 'GET', path: '/health' };
