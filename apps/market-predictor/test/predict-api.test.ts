@@ -125,6 +125,18 @@ describe('market-predictor API (in-process)', () => {
     expect(status.chaos).toEqual({ enabled: false, active_faults: [] });
   });
 
+  it('documents its routes in OpenAPI, without the chaos routes when they are off', async () => {
+    const response = await service.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(response.statusCode).toBe(200);
+    const paths = Object.keys(response.json().paths);
+    expect(paths).toEqual(expect.arrayContaining(['/predict', '/predictions/recent', '/health', '/status', '/metrics']));
+    expect(paths.filter((path) => path.startsWith('/chaos'))).toEqual([]);
+    expect(response.json().paths['/predict'].post.requestBody.content['application/json'].schema.required).toEqual([
+      'symbol',
+      'prices',
+    ]);
+  });
+
   it('reports healthy with no faults, and counts requests and predictions in /status', async () => {
     const health = await service.app.inject({ method: 'GET', url: '/health' });
     expect(health.statusCode).toBe(200);
