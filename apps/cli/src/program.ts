@@ -1,8 +1,12 @@
 import { PRODUCT_VERSION } from '@atb/contracts';
 import { Command } from 'commander';
+import { registerActions } from './commands/actions.js';
+import { registerAudit } from './commands/audit.js';
 import { registerDrill } from './commands/drill.js';
 import { registerGateway } from './commands/gateway.js';
+import { registerIncidents } from './commands/incidents.js';
 import { registerStatus } from './commands/status.js';
+import { registerTask } from './commands/task.js';
 import { registerUp } from './commands/up.js';
 import { type CliConfig, readCliConfig } from './config.js';
 
@@ -20,5 +24,9 @@ export function createProgram(): Command {
   registerStatus(program, lazyConfig);
   registerDrill(program, lazyConfig);
   registerGateway(program, lazyConfig);
+  registerIncidents(program, lazyConfig);
+  registerActions(program, lazyConfig);
+  registerAudit(program, lazyConfig);
+  registerTask(program, lazyConfig);
   return program;
 }

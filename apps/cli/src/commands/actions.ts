@@ -1,0 +1,88 @@
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import type { CliConfig } from '../config.js';
+import { agentRequest, reportFailure, withAgent } from './incidents.js';
+
+interface ActionRow {
+  id: string;
+  incident_id: string;
+  operation: string;
+  target: string;
+  status: string;
+  risk: string;
+  confidence: number;
+  decision_reason: string;
+  expires_at: string | null;
+  effective: boolean | null;
+}
+
+const defaultActor = () => {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'cli';
+  }
+};
+
+/** `atb actions [--status pending]`, `atb approve <id> [--reason]`, `atb reject <id> --reason`. */
+export function registerActions(program: Command, config: () => CliConfig): void {
+  program
+    .command('actions')
+    .description("list the devops agent's actions; --status pending shows those waiting for approval")
+    .option('--status <status>', 'only this status (pending, approved, running, succeeded, failed, rejected, expired, cancelled)')
+    .option('--json', 'machine-readable output')
+    .action((options: { status?: string; json?: boolean }) =>
+      withAgent(async () => {
+        const answer = await agentRequest(config(), `/actions${options.status ? `?status=${encodeURIComponent(options.status)}` : ''}`);
+        if (answer.status !== 200) return reportFailure(answer);
+        const actions = answer.body.actions as ActionRow[];
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(actions, null, 2)}\n`);
+          return;
+        }
+        if (actions.length === 0) process.stdout.write(pc.dim('no actions\n'));
+        for (const action of actions) {
+          const paint = action.status === 'pending' ? pc.yellow : action.status === 'succeeded' ? pc.green : action.status === 'failed' ? pc.red : pc.cyan;
+          process.stdout.write(
+            `${action.id}  ${paint(action.status.padEnd(9))} ${action.operation.padEnd(8)} ${action.target.padEnd(20)} risk ${action.risk.padEnd(6)} conf ${action.confidence.toFixed(2)}  ${pc.dim(`incident ${action.incident_id}`)}\n`,
+          );
+          if (action.status === 'pending') {
+            process.stdout.write(pc.dim(`    ${action.decision_reason}${action.expires_at ? `; expires ${action.expires_at}` : ''}\n`));
+          }
+        }
+      }),
+    );
+
+  program
+    .command('approve <id>')
+    .description('approve a pending action: it runs once through the command gateway')
+    .option('--reason <reason>', 'why')
+    .option('--actor <name>', 'who approves (default: your user name)')
+    .action((id: string, options: { reason?: string; actor?: string }) =>
+      withAgent(async () => {
+        const answer = await agentRequest(config(), `/actions/${encodeURIComponent(id)}/approve`, {
+          method: 'POST',
+          body: { actor: options.actor ?? defaultActor(), ...(options.reason ? { reason: options.reason } : {}) },
+        });
+        if (answer.status !== 200) return reportFailure(answer);
+        process.stdout.write(`${pc.green('approved')} ${id}: ${String(answer.body.operation)} ${String(answer.body.target)}\n`);
+      }),
+    );
+
+  program
+    .command('reject <id>')
+    .description('reject a pending action: nothing runs and the incident is escalated')
+    .requiredOption('--reason <reason>', 'why (required)')
+    .option('--actor <name>', 'who rejects (default: your user name)')
+    .action((id: string, options: { reason: string; actor?: string }) =>
+      withAgent(async () => {
+        const answer = await agentRequest(config(), `/actions/${encodeURIComponent(id)}/reject`, {
+          method: 'POST',
+          body: { actor: options.actor ?? defaultActor(), reason: options.reason },
+        });
+        if (answer.status !== 200) return reportFailure(answer);
+        process.stdout.write(`${pc.yellow('rejected')} ${id}: ${String(answer.body.operation)} ${String(answer.body.target)}\n`);
+      }),
+    );
+}

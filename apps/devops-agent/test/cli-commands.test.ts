@@ -1,0 +1,93 @@
+import { createProgram } from '@atb/cli';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { alert, eventually, notification, startAgent } from './support/agent-harness.js';
+import { ScriptedGateway } from './support/scripted-gateway.js';
+
+/** `atb incidents`, `atb actions`, `atb approve`, `atb reject`, `atb audit verify` against a live agent over a real socket. */
+describe('atb commands for the devops agent', () => {
+  let started: Awaited<ReturnType<typeof startAgent>>;
+  let gateway: ScriptedGateway;
+  let url: string;
+  const previous = process.env.DEVOPS_AGENT_URL;
+
+  beforeAll(async () => {
+    gateway = new ScriptedGateway();
+    await gateway.start();
+    started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url });
+    url = await started.agent.listen();
+    process.env.DEVOPS_AGENT_URL = url;
+  });
+  afterAll(async () => {
+    if (previous === undefined) delete process.env.DEVOPS_AGENT_URL;
+    else process.env.DEVOPS_AGENT_URL = previous;
+    await started.close();
+    await gateway.stop();
+  });
+  afterEach(() => {
+    process.exitCode = undefined;
+    vi.restoreAllMocks();
+  });
+
+  async function atb(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+    let stdout = '';
+    let stderr = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      stdout += String(chunk);
+      return true;
+    });
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      stderr += String(chunk);
+      return true;
+    });
+    process.exitCode = undefined;
+    await createProgram().exitOverride().parseAsync(['node', 'atb', ...args]);
+    vi.restoreAllMocks();
+    const exitCode = Number(process.exitCode ?? 0);
+    process.exitCode = undefined;
+    return { stdout, stderr, exitCode };
+  }
+
+  const post = (alerts: ReturnType<typeof alert>[]) =>
+    fetch(`${url}/webhook/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(notification(alerts)) });
+
+  it('lists incidents and pending actions, approves one, rejects another, verifies the audit chain', async () => {
+    await post([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor' })]);
+    await post([alert({ alertname: 'MarketPredictorHung', service: 'other-service' })]);
+    await eventually(async () => ((await (await fetch(`${url}/actions?status=pending`)).json()) as { count: number }).count === 2, 5000, 'two pending actions');
+
+    const incidents = await atb('incidents', '--json');
+    expect(JSON.parse(incidents.stdout)).toHaveLength(2);
+    expect((await atb('incidents')).stdout).toContain('awaiting_approval');
+
+    const pending = JSON.parse((await atb('actions', '--status', 'pending', '--json')).stdout) as { id: string; target: string }[];
+    expect(pending).toHaveLength(2);
+    const [first, second] = pending;
+    expect((await atb('actions', '--status', 'pending')).stdout).toContain('safety mode');
+
+    const approved = await atb('approve', first!.id, '--reason', 'go', '--actor', 'dana');
+    expect(approved).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('approved') });
+    await eventually(() => gateway.requests.length === 1, 5000, 'the approved action to run');
+
+    const twice = await atb('approve', first!.id);
+    expect(twice.exitCode).toBe(1);
+    expect(twice.stderr).toMatch(/not pending/);
+
+    expect((await atb('reject', second!.id, '--reason', 'not now', '--actor', 'dana')).stdout).toContain('rejected');
+    expect((await atb('incident', (pending[1] as unknown as { incident_id: string }).incident_id)).stdout).toContain('incident-escalated');
+
+    const verified = await atb('audit', 'verify');
+    expect(verified).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('valid') });
+    expect((await atb('audit', 'list', '--action', 'action-approved')).stdout).toContain('dana');
+  });
+
+  it('says clearly when the agent is unreachable', async () => {
+    process.env.DEVOPS_AGENT_URL = 'http://127.0.0.1:9';
+    try {
+      const result = await atb('actions');
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(/unreachable/);
+    } finally {
+      process.env.DEVOPS_AGENT_URL = url;
+    }
+  });
+});
