@@ -160,6 +160,13 @@ describe('loadPolicy', () => {
     expect(() => loadPolicy({ file })).toThrow(/GATEWAY_POLICY_FILE/);
     expect(() => loadPolicy({ file })).toThrow(field);
   });
+  it('the shipped example file is valid', () => {
+    const policy = loadPolicy({ file: join(import.meta.dirname, '..', 'config', 'gateway-policy.example.yaml') });
+    expect(policy.targets.labels).toEqual({ 'atb.gateway': 'allow' });
+    expect(policy.sources['devops-agent']?.operations).not.toContain('stop');
+    expect(policy.rate_limits.stop).toEqual({ max: 2, window_seconds: 600 });
+  });
+
   it('refuses a bad GATEWAY_ALLOWED_TARGETS entry', () => {
     expect(() => loadPolicy({ allowedTargets: ['ok', 'not ok'] })).toThrow(/GATEWAY_ALLOWED_TARGETS/);
   });
