@@ -95,7 +95,7 @@ async function handle(supervisor: Supervisor, token: string, request: IncomingMe
     if (method !== 'GET') return notAllowed(response, method);
     return send(response, 200, { processes: supervisor.list() });
   }
-  const name = decodeURIComponent(parts[2] ?? '');
+  const name = safeDecode(parts[2] ?? '');
   if (!NAME.test(name) || !supervisor.processes.has(name)) {
     return send(response, 404, { error: 'not_found', message: new UnknownProcessError(name).message });
   }
@@ -105,7 +105,9 @@ async function handle(supervisor: Supervisor, token: string, request: IncomingMe
       if (method !== 'GET') return notAllowed(response, method);
       return send(response, 200, supervisor.describe(name));
     }
-    if (parts.length !== 4) return notFound(response, url.pathname);
+    if (parts.length !== 4 || !['restart', 'start', 'stop', 'logs', 'stats'].includes(action ?? '')) {
+      return notFound(response, url.pathname);
+    }
     if (action === 'restart' || action === 'start' || action === 'stop') {
       if (method !== 'POST') return notAllowed(response, method);
       const body = await readJson(request);
@@ -180,4 +182,12 @@ function notFound(response: ServerResponse, path: string): void {
 
 function notAllowed(response: ServerResponse, method: string): void {
   send(response, 405, { error: 'method_not_allowed', message: `${method} is not allowed here` });
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '';
+  }
 }

@@ -225,7 +225,12 @@ export class Supervisor {
   /** One control operation per process at a time, in arrival order. */
   private serialised<T>(name: string, operation: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(name) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(operation);
+    const next = previous
+      .catch(() => {})
+      .then(() => {
+        if (this.stopping) throw new Error(`the stack is stopping: ${name} is not touched`);
+        return operation();
+      });
     this.queues.set(name, next);
     return next;
   }

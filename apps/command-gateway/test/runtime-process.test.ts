@@ -116,6 +116,10 @@ describe('the control API itself', () => {
     });
     expect(restart.status).toBe(400);
     expect(await restart.json()).toMatchObject({ field: 'timeout_seconds' });
+    for (const path of ['/v1/processes/%E0%A4%A', '/v1/processes/..%2Fetc', '/v1/processes/market-predictor/exec']) {
+      const response = await fetch(`${control.url}${path}`, { method: 'POST', headers });
+      expect(response.status).toBe(404);
+    }
   });
 
   it('prints who restarted what: a restart through the control API is never silent', async () => {

@@ -48,7 +48,7 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   async restart(name: string, options: OperationOptions = {}): Promise<void> {
-    await this.request('POST', `${this.path(name)}/restart`, name, options, { timeout_seconds: options.timeoutSeconds ?? 10 });
+    await this.request('POST', `${this.path(name)}/restart`, name, options, { timeout_seconds: graceSeconds(options) });
   }
 
   async start(name: string, options: OperationOptions = {}): Promise<void> {
@@ -56,7 +56,7 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   async stop(name: string, options: OperationOptions = {}): Promise<void> {
-    await this.request('POST', `${this.path(name)}/stop`, name, options, { timeout_seconds: options.timeoutSeconds ?? 10 });
+    await this.request('POST', `${this.path(name)}/stop`, name, options, { timeout_seconds: graceSeconds(options) });
   }
 
   async logs(name: string, logOptions: LogOptions, options: OperationOptions = {}): Promise<string[]> {
@@ -145,6 +145,11 @@ export class ProcessRuntime implements ContainerRuntime {
     }
     return { url: parsed.url, token: parsed.token };
   }
+}
+
+/** Whole seconds within the control API's 0..600. */
+function graceSeconds(options: OperationOptions): number {
+  return Math.min(600, Math.max(0, Math.ceil(options.timeoutSeconds ?? 10)));
 }
 
 function parseJson(text: string): unknown {
