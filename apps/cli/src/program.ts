@@ -6,6 +6,7 @@ import { registerDrill } from './commands/drill.js';
 import { registerGateway } from './commands/gateway.js';
 import { registerIncidents } from './commands/incidents.js';
 import { registerStatus } from './commands/status.js';
+import { registerTask } from './commands/task.js';
 import { registerUp } from './commands/up.js';
 import { type CliConfig, readCliConfig } from './config.js';
 
@@ -26,5 +27,6 @@ export function createProgram(): Command {
   registerIncidents(program, lazyConfig);
   registerActions(program, lazyConfig);
   registerAudit(program, lazyConfig);
+  registerTask(program, lazyConfig);
   return program;
 }
