@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import type { IntentInterpreter } from './interpreter/intent-interpreter.js';
 import { InterpreterChain } from './interpreter/interpreter-chain.js';
+import { createLlmInterpreter } from './interpreter/llm-interpreter.js';
 import { RuleInterpreter } from './interpreter/rule-interpreter.js';
 import { loadPolicy, type Policy, PolicyError } from './policy/policy.js';
 import { TargetGuard } from './policy/target-guard.js';
@@ -86,9 +87,11 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
     });
     if (token.origin === 'generated') service.app.log.info({ file: token.file }, 'generated an API token');
     service.app.log.info({ runtime: runtime.kind }, `container runtime: ${runtime.kind}`);
+    // Rules first; an LLM (LLM_PROVIDER) only for intents the rules cannot read. Same validator for both.
+    const fallbackInterpreter = options.interpreter ?? createLlmInterpreter(config, service);
     const commands = new CommandService({
       runtime,
-      interpreter: new InterpreterChain([new RuleInterpreter(), ...(options.interpreter ? [options.interpreter] : [])]),
+      interpreter: new InterpreterChain([new RuleInterpreter(), ...(fallbackInterpreter ? [fallbackInterpreter] : [])]),
       policy,
       guard,
       audit,

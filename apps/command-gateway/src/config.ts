@@ -1,3 +1,4 @@
+import { llmConfigShape } from '@atb/llm';
 import { baseConfigShape, type Environment, integer, list, loadConfig } from '@atb/service-kit';
 import { z } from 'zod';
 import { runtimeConfigShape } from './runtime/runtime-config.js';
@@ -21,6 +22,8 @@ export const configSchema = z
     GATEWAY_POLICY_FILE: z.string().min(1).optional(),
     /** Comma-separated container names (or `label:key=value`) added to the allowlist; default none. */
     GATEWAY_ALLOWED_TARGETS: list([]),
+    /** LLM for intents the rules cannot read (LLM_PROVIDER, LLM_MODEL, keys, budgets): packages/llm/README.md; default none. */
+    ...llmConfigShape,
     /** Restarts allowed per target in the window; default 3 (from the policy). */
     GATEWAY_RESTART_LIMIT: z.coerce.number().int().min(0).max(10_000).optional(),
     /** The restart window in seconds; default 600 (from the policy). */

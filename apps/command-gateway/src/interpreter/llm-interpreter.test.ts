@@ -65,8 +65,20 @@ describe('LLM intent interpreter (behind the rules, before the one validator)', 
     expect(server.requests).toHaveLength(0);
   });
 
+  it('refuses a model reply outside the closed set of operations ("run a privileged container")', async () => {
+    const reply = { operation: 'run', target: 'market-predictor', params: { image: 'alpine', privileged: true, command: 'rm -rf /' } };
+    const { llm } = await interpreterFor([{ content: JSON.stringify(reply) }]);
+    const refusal = await llm.interpret({ request: requestOf('please sort the predictor out however you think best'), policy });
+    expect(refusal).toMatchObject({ ok: false, kind: 'unrecognised' });
+    if (!refusal.ok) expect(refusal.reason).toContain('outside the command contract');
+    // The one validator says the same about the raw proposal.
+    expect(await validatePlan(reply, { sourceId: 'devops-agent', policy, maxTimeoutSeconds: 30 })).toMatchObject({
+      ok: false,
+      rejection: { code: 'unknown_operation' },
+    });
+  });
+
   it.each([
-    ['an operation outside the closed set', { operation: 'run', target: 'market-predictor', params: { image: 'alpine', privileged: true } }, 'unknown_operation'],
     ['shell text in a parameter', { operation: 'restart', target: 'market-predictor', params: { command: 'rm -rf /' } }, 'invalid_parameter'],
     ['a privileged flag', { operation: 'logs', target: 'market-predictor', params: { privileged: true } }, 'invalid_parameter'],
     ['a target off the allowlist', { operation: 'restart', target: 'postgres', params: {} }, 'not_allowlisted'],

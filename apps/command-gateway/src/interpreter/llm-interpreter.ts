@@ -1,13 +1,25 @@
-import { type CommandPlan, OPERATIONS } from '@atb/contracts';
-import { describeError, describeSchema, generateValidated, type ModelRouter, renderPrompt } from '@atb/llm';
+import { commandPlanSchema, OPERATIONS } from '@atb/contracts';
+import {
+  createLlmMetrics,
+  createModelRouter,
+  describeError,
+  describeSchema,
+  generateValidated,
+  InMemoryUsageStore,
+  type LlmConfig,
+  type ModelRouter,
+  registerLlmRoutes,
+  renderPrompt,
+} from '@atb/llm';
+import type { Service } from '@atb/service-kit';
 import { z } from 'zod';
 import { ACCEPTED_EXAMPLES } from '../policy/rejection.js';
 import type { Interpretation, InterpretRequest, IntentInterpreter } from './intent-interpreter.js';
 
 /**
- * What the model is asked to answer. Deliberately loose: the operation is any string and the
- * parameters any values, because refusing the model's proposal is not this module's job —
- * every plan goes through `validatePlan`, the gateway's one gate, exactly like a rule plan.
+ * What the model is asked to answer. Deliberately loose, so that a bad proposal is reported
+ * precisely instead of failing as "invalid JSON": the plan is then checked against the wire
+ * contract (`commandPlanSchema`) and, like every rule plan, by `validatePlan`, the one gate.
  */
 const modelPlanSchema = z.looseObject({
   operation: z.string().min(1).max(100).describe(`one of ${OPERATIONS.join(', ')}, or "none"`),
@@ -66,12 +78,21 @@ export class LlmInterpreter implements IntentInterpreter {
       if (answer.operation === 'none') {
         return refusal(`the language model could not map the intent to one operation${answer.reason ? `: ${answer.reason}` : ''}`);
       }
-      // Passed on unfiltered (typed as a plan, checked by validatePlan, which accepts unknown input).
-      const plan = {
+      // Only the wire shape is checked here (a plan outside it could not even be echoed in a
+      // rejection); everything else — source rights, allowlist, parameters and their bounds — is
+      // validatePlan's job, exactly as for rule plans.
+      const typed = commandPlanSchema.safeParse({
         operation: answer.operation,
         target: answer.target ?? request.target_resource.name,
         params: answer.params ?? {},
-      } as unknown as CommandPlan;
+      });
+      if (!typed.success) {
+        const issue = typed.error.issues[0];
+        return refusal(
+          `the language model proposed a plan outside the command contract (${issue?.path.join('.') ?? 'plan'}: ${issue?.message ?? 'invalid'}); nothing runs`,
+        );
+      }
+      const plan = typed.data;
       return { ok: true, plan, interpreter: this.name };
     } catch (error) {
       return refusal(`the language model is unavailable (${describeError(error).slice(0, 300)})`);
@@ -81,4 +102,22 @@ export class LlmInterpreter implements IntentInterpreter {
 
 function refusal(reason: string): Interpretation {
   return { ok: false, kind: 'unrecognised', reason, accepted_examples: ACCEPTED_EXAMPLES };
+}
+
+/**
+ * The gateway's LLM interpreter for a config, or `undefined` with `LLM_PROVIDER=none`. With a
+ * `service`, registers `GET /llm/usage` (behind the bearer token) and the `llm_*` metrics.
+ */
+export function createLlmInterpreter(config: LlmConfig, service?: Service): LlmInterpreter | undefined {
+  const usage = new InMemoryUsageStore();
+  const router = createModelRouter(config, {
+    usage,
+    ...(service ? { onCall: createLlmMetrics(service.metrics.registry) } : {}),
+  });
+  if (service) {
+    registerLlmRoutes(service.app, { usage, ...(router ? { router } : {}), dailyTokenBudget: config.LLM_DAILY_TOKEN_BUDGET });
+  }
+  if (!router) return undefined;
+  // A plan is a few dozen tokens: cap the answer well below LLM_MAX_TOKENS.
+  return new LlmInterpreter({ router, temperature: config.LLM_TEMPERATURE, maxOutputTokens: Math.min(config.LLM_MAX_TOKENS, 500) });
 }
