@@ -64,7 +64,12 @@ export class CommandService {
     const refused = screenIntent(request.action_request.intent);
     if (refused) return this.reject(request, requestId, refused);
 
-    const interpretation = await this.options.interpreter.interpret({ request, policy: this.options.policy });
+    const interpretation = await this.options.interpreter.interpret({
+      request,
+      policy: this.options.policy,
+      // An interpreter that calls a model gets the same deadline as an operation.
+      signal: AbortSignal.timeout(this.options.timeoutSeconds * 1000),
+    });
     if (!interpretation.ok) {
       return this.reject(request, requestId, {
         code: interpretation.kind === 'ambiguous' ? 'ambiguous_intent' : 'unrecognised_intent',
