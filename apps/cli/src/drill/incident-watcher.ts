@@ -192,6 +192,7 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
     const state = text(incident.state) ?? 'unknown';
 
     for (const event of events ?? []) {
+      if ((time(event.at) ?? now) < options.since - SKEW_MS) continue;
       const key = `${id}:${text(event.id) ?? `${text(event.type)}@${text(event.at)}`}`;
       if (seenEvents.has(key)) continue;
       seenEvents.add(key);
@@ -210,15 +211,18 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
       `opened:${id}`,
     );
 
+    // A re-opened incident still shows its previous analysis until the new one is done: with
+    // a timeline, only an analysis event of this drill counts.
     const analysis = isObject(incident.analysis) ? incident.analysis : undefined;
-    if (analysis) {
+    const analysedAt = eventTime(events, /^analysis-(completed|finished)$/, options.since - SKEW_MS);
+    if (analysis && (events === undefined || analysedAt !== undefined)) {
       const result = isObject(analysis.analysis) ? analysis.analysis : isObject(analysis.result) ? analysis.result : analysis;
       const confidence = typeof result.confidence === 'number' ? ` confidence ${result.confidence.toFixed(2)}` : '';
       const analyzer = text(analysis.analyzer) ?? text(analysis.source);
       await emit(
         {
           name: 'analysis-completed',
-          at: eventTime(events, /^analysis-(completed|finished)$/) ?? now,
+          at: analysedAt ?? now,
           incident_id: id,
           detail: `${text(result.issue_type) ?? 'issue'}:${confidence}${analyzer ? ` (${analyzer})` : ''} — ${
             text(result.root_cause) ?? text(result.description) ?? ''
@@ -230,6 +234,8 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
     }
 
     for (const action of actions ?? []) {
+      // Actions of an earlier episode of a re-opened incident are not this drill's.
+      if ((time(action.created_at) ?? now) < options.since - SKEW_MS) continue;
       await observeAction(id, action, now);
     }
 
@@ -331,9 +337,15 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
   }
 }
 
-function eventTime(events: Json[] | undefined, type: RegExp): number | undefined {
-  const event = events?.find((candidate) => type.test(text(candidate.type) ?? ''));
-  return event ? time(event.at) : undefined;
+/** The time of the latest event of `type` at or after `since`, if any. */
+function eventTime(events: Json[] | undefined, type: RegExp, since: number): number | undefined {
+  let latest: number | undefined;
+  for (const event of events ?? []) {
+    const at = time(event.at);
+    if (at === undefined || at < since || !type.test(text(event.type) ?? '')) continue;
+    if (latest === undefined || at > latest) latest = at;
+  }
+  return latest;
 }
 
 function isObject(value: unknown): value is Json {

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import {
+  describeWithComponent,
+  freePort,
+  type PodmanEngine,
+  probeAlertmanager,
+  probePodman,
+  probePrometheus,
+  startPodman,
+  waitFor,
+} from '@atb/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRecovery } from './e2e-recovery.js';
+import {
+  buildPredictor,
+  http,
+  type MonitoringStack,
+  type PredictorContainer,
+  type RunningGateway,
+  type RunningService,
+  startAgent,
+  startGateway,
+  startMonitoringStack,
+  startPredictorContainer,
+} from './e2e-stack.js';
+
+/**
+ * The whole loop on real parts (issue 4, "Show"): the predictor in a Podman container,
+ * Debian's Prometheus scraping it with the shipped rules, Debian's Alertmanager routing to
+ * the agent with the shipped configuration, the command gateway on Podman's Docker API. A
+ * crash and a hang, injected through the chaos routes, each go alert → incident → restart
+ * through the gateway → alert resolved → incident resolved and verified effective → both
+ * audit chains valid; once with SAFETY_MODE=false, once with SAFETY_MODE=true where nothing
+ * happens until the action is approved over HTTP. Stage timings are printed.
+ */
+
+const unavailable = (await probePodman()) ?? (await probePrometheus()) ?? (await probeAlertmanager());
+
+describeWithComponent(
+  'Podman + Prometheus + Alertmanager',
+  unavailable,
+  'install them: bash scripts/install-system-deps.sh',
+  () => {
+    let engine: PodmanEngine;
+    let predictor: PredictorContainer | undefined;
+    let gateway: RunningGateway | undefined;
+
+    beforeAll(async () => {
+      await buildPredictor();
+      engine = await startPodman();
+      predictor = await startPredictorContainer(engine);
+      gateway = await startGateway(engine, predictor.name);
+    }, 240_000);
+
+    afterAll(async () => {
+      await gateway?.close();
+      await predictor?.remove();
+    });
+
+    for (const safetyMode of [false, true]) {
+      describe(`SAFETY_MODE=${safetyMode}`, () => {
+        let agent: RunningService | undefined;
+        let stack: MonitoringStack | undefined;
+
+        beforeAll(async () => {
+          if (!predictor || !gateway) throw new Error('the predictor or the gateway did not start');
+          const webhookToken = randomBytes(16).toString('hex');
+          const agentPort = await freePort();
+          stack = await startMonitoringStack(
+            {
+              predictorPort: predictor.port,
+              agentPort,
+              gatewayPort: Number(new URL(gateway.url).port),
+              containerName: predictor.name,
+            },
+            webhookToken,
+          );
+          agent = await startAgent(
+            {
+              MARKET_PREDICTOR_URL: predictor.url,
+              PROMETHEUS_URL: stack.prometheus.url,
+              METRICS_CACHE_TTL: '0',
+              AI_COMMAND_GATEWAY_URL: gateway.url,
+              AI_COMMAND_GATEWAY_TOKEN: gateway.token,
+              WEBHOOK_BEARER_TOKEN: webhookToken,
+              SAFETY_MODE: String(safetyMode),
+              // A hung predictor is seen as such within a second by the analysis' health check.
+              HEALTH_CHECK_TIMEOUT: '1',
+              ACTION_COOLDOWN: '0',
+              VERIFICATION_INTERVAL: '0.5',
+              VERIFICATION_WINDOW: '60',
+            },
+            agentPort,
+          );
+          // Prometheus scrapes the predictor before any fault is injected.
+          const prometheus = stack.prometheus;
+          await waitFor(async () => (await prometheus.query('up{service="market-predictor"} == 1')).length === 1, {
+            timeoutMs: 20_000,
+            description: 'Prometheus to scrape the predictor',
+          });
+        }, 120_000);
+
+        afterAll(async () => {
+          await agent?.close();
+          await stack?.close();
+        });
+
+        it('recovers from a crash: MarketPredictorDown → restart of the exited container', async () => {
+          if (!predictor || !gateway || !agent || !stack) throw new Error('the stack did not start');
+          await runRecovery({
+            fault: 'crash',
+            predictor,
+            gateway,
+            agentUrl: agent.url,
+            service: 'market-predictor',
+            alertname: 'MarketPredictorDown',
+            safetyMode,
+            title: `crash, Prometheus + Alertmanager, SAFETY_MODE=${safetyMode}`,
+          });
+          await expectAlertInactive(stack, 'MarketPredictorDown');
+        }, 120_000);
+
+        it('recovers from a hang: MarketPredictorHung → restart', async () => {
+          if (!predictor || !gateway || !agent || !stack) throw new Error('the stack did not start');
+          await runRecovery({
+            fault: 'hang',
+            predictor,
+            gateway,
+            agentUrl: agent.url,
+            service: 'market-predictor',
+            alertname: 'MarketPredictorHung',
+            safetyMode,
+            title: `hang, Prometheus + Alertmanager, SAFETY_MODE=${safetyMode}`,
+          });
+          await expectAlertInactive(stack, 'MarketPredictorHung');
+          const status = await http<{ safety_mode: boolean }>(`${agent.url}/status`);
+          expect(status.body.safety_mode).toBe(safetyMode);
+        }, 120_000);
+      });
+    }
+  },
+);
+
+/** Prometheus no longer holds the alert (neither pending nor firing). */
+async function expectAlertInactive(stack: MonitoringStack, alertname: string): Promise<void> {
+  const alerts = await stack.prometheus.alerts();
+  expect(alerts.filter((alert) => (alert.labels as Record<string, string>).alertname === alertname)).toEqual([]);
+}
