@@ -14,7 +14,8 @@ import { KyselyTaskStore } from './tasks/kysely-task-store.js';
 import { TaskEvents } from './tasks/task-events.js';
 import { TaskManager } from './tasks/task-manager.js';
 import { runWorkflow, type WorkflowSettings } from './workflow/workflow.js';
-import { CloneWorkspaceProvider, type WorkspaceProvider } from './workflow/workspace-provider.js';
+import { MirroredWorkspaceProvider, type WorkspaceProvider } from './workflow/workspace-provider.js';
+import { WorkspaceManager } from './workspace/workspace-manager.js';
 
 export interface BuildOptions {
   logger?: LoggerOptions | false;
@@ -79,13 +80,23 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
   const modelSettings = options.model ? undefined : resolveModelSettings(config).primary;
   const model: LanguageModel | string =
     options.model ?? (modelSettings ? (createLanguageModel(modelSettings) as LanguageModel) : 'LLM_PROVIDER is none: set an LLM provider');
+  const forge = options.forge ?? createForge(config);
   const dependencies = {
     settings: workflowSettings(config, modelSettings?.model),
     store,
     events,
     sandbox: options.sandbox ?? createSandbox(config),
-    forge: options.forge ?? createForge(config),
-    workspaces: options.workspaces ?? new CloneWorkspaceProvider(config.WORKSPACE_BASE_PATH),
+    forge,
+    workspaces:
+      options.workspaces ??
+      new MirroredWorkspaceProvider(
+        new WorkspaceManager({
+          basePath: config.WORKSPACE_BASE_PATH,
+          forge,
+          allowedRepositories: config.ALLOWED_REPOSITORIES,
+          maxWorkspaceBytes: config.MAX_WORKSPACE_SIZE,
+        }),
+      ),
     model,
   };
   const manager = new TaskManager(store, events, (task, signal) => runWorkflow(task, dependencies, signal), {

@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
+import type { WorkspaceManager } from '../workspace/workspace-manager.js';
 
 export interface PreparedWorkspace {
   path: string;
@@ -27,8 +28,8 @@ const TASK_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * The plain provider: a fresh `git clone` of the forge's remote into
- * `<WORKSPACE_BASE_PATH>/<task-id>`. (The mirror-cached preparation in `src/workspace/` can be
- * plugged in through {@link WorkspaceProvider}.)
+ * `<WORKSPACE_BASE_PATH>/<task-id>`, no mirror cache (a baseline for benchmarks; the service
+ * uses {@link MirroredWorkspaceProvider}).
  */
 export class CloneWorkspaceProvider implements WorkspaceProvider {
   constructor(private readonly basePath: string) {}
@@ -44,6 +45,35 @@ export class CloneWorkspaceProvider implements WorkspaceProvider {
     const baseBranch = input.baseBranch ?? (await git.revparse(['--abbrev-ref', 'origin/HEAD']).catch(() => 'origin/main')).replace(/^origin\//, '');
     const baseCommit = (await git.revparse(['HEAD'])).trim();
     return { path, baseBranch, baseCommit };
+  }
+
+  async remove(path: string): Promise<void> {
+    await rm(path, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The default provider: an adapter over the workspace manager of `src/workspace/` (mirror cache,
+ * `origin` at the forge, allowlist, size limit). A task's workspace always starts clean at its
+ * base commit, also when the manager reuses the directory of an interrupted run: the workflow
+ * replays what it saved (plan, patch) rather than trusting half-done edits on disk.
+ */
+export class MirroredWorkspaceProvider implements WorkspaceProvider {
+  constructor(private readonly manager: WorkspaceManager) {}
+
+  async prepare(input: PrepareInput): Promise<PreparedWorkspace> {
+    const prepared = await this.manager.prepareWorkspace({
+      repository: input.repository,
+      taskId: input.taskId,
+      ...(input.baseBranch ? { baseBranch: input.baseBranch } : {}),
+    });
+    const target = input.baseCommit ?? prepared.baseCommit;
+    if (prepared.resumed || target !== prepared.baseCommit) {
+      const git = simpleGit(prepared.path);
+      await git.raw(['reset', '--hard', '--quiet', target]);
+      await git.raw(['clean', '-fdxq']);
+    }
+    return { path: prepared.path, baseBranch: prepared.baseBranch, baseCommit: target };
   }
 
   async remove(path: string): Promise<void> {
