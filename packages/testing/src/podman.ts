@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, resolve } from 'node:path';
@@ -76,13 +76,16 @@ export interface StartPodmanOptions {
    */
   directory?: string;
   /**
-   * Seconds without any API connection after which the service exits by itself, so a test
-   * process killed abruptly never leaves one behind. 0 = never (what `atb up` uses). Default 900.
+   * Seconds without any API connection after which the service exits by itself, a second safety
+   * net (besides dying with this process) so a killed test process never leaves one behind.
+   * 0 = never, and the service may outlive this process (what `atb up` uses). Default 900.
    */
   idleTimeoutSeconds?: number;
 }
 
 let current: Promise<PodmanEngine> | undefined;
+
+const SETPRIV = '/usr/bin/setpriv';
 
 /**
  * Starts (or reuses, if its socket already answers) one podman API service per process;
@@ -117,7 +120,11 @@ async function launchPodman(options: StartPodmanOptions): Promise<PodmanEngine> 
   }
   rmSync(socketPath, { force: true });
   const idle = options.idleTimeoutSeconds ?? 900;
-  const child = spawn('podman', ['system', 'service', `--time=${idle}`, dockerHost], {
+  const service = ['podman', 'system', 'service', `--time=${idle}`, dockerHost];
+  // With util-linux's setpriv the service gets SIGTERM when this process dies, however it dies
+  // (a test worker killed by its runner runs no exit handlers).
+  const command = idle > 0 && existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'SIGTERM', ...service] : service;
+  const child = spawn(command[0]!, command.slice(1), {
     env: { ...process.env, CONTAINERS_CONF: containersConf },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithComponent } from '../src/components.js';
 import {
@@ -86,6 +87,33 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
       expect(details.RepoTags).toContain(tag);
     } finally {
       await engine.docker.getImage(tag).remove().catch(() => {});
+    }
+  });
+
+  it('never outlives a test process that is killed (no exit handlers run)', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@atb/source',
+        '--import',
+        'tsx',
+        '-e',
+        "const { startPodman } = await import('@atb/testing/podman'); const engine = await startPodman(); console.log(engine.socketPath); setInterval(() => {}, 1000);",
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const socketPath = await new Promise<string>((resolve) => child.stdout?.once('data', (data) => resolve(String(data).trim())));
+    try {
+      expect(await socketAnswers(socketPath)).toBe(true);
+      child.kill('SIGKILL');
+      const deadline = Date.now() + 10_000;
+      while (await socketAnswers(socketPath)) {
+        if (Date.now() > deadline) throw new Error(`the orphaned service still answers on ${socketPath}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dirname(socketPath), { recursive: true, force: true });
     }
   });
 
