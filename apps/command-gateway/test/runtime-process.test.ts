@@ -128,6 +128,26 @@ describe('the control API itself', () => {
     expect(printed.some((line) => /market-predictor.*restarted by command-gateway \(pid \d+ → \d+\)/.test(line))).toBe(true);
     expect(printed.some((line) => line.includes('exited unexpectedly'))).toBe(false);
     expect((await runtime.inspect('market-predictor')).restart_count).toBe(1);
+
+    await runtime.stop('market-predictor', { timeoutSeconds: 5 });
+    await runtime.start('market-predictor');
+    expect(printed.some((line) => /market-predictor.*stopped by command-gateway/.test(line))).toBe(true);
+    expect(printed.some((line) => /market-predictor.*started by command-gateway/.test(line))).toBe(true);
+    expect(printed.some((line) => line.includes('exited unexpectedly'))).toBe(false);
+  });
+
+  it('still reports a crash loudly, and restarts nothing by itself', async () => {
+    const { pid } = supervisor.describe('market-predictor');
+    process.kill(pid ?? 0, 'SIGKILL');
+    const deadline = Date.now() + 5000;
+    while (!printed.some((line) => line.includes('exited unexpectedly (signal SIGKILL); not restarted'))) {
+      if (Date.now() > deadline) throw new Error(`no crash report in:\n${printed.join('\n')}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = supervisor.describe('market-predictor');
+    expect(after.state).toBe('exited');
+    expect(after.exit_code).toBe(137);
   });
 
   it('says so when no `atb up` is running (no control file)', async () => {
