@@ -30,12 +30,21 @@ import { readConfig as readAgentConfig } from '../../src/config.js';
 export const REPOSITORY_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../..');
 const PREDICTOR_SCRIPT = 'apps/market-predictor/dist/src/main.js';
 
-/** Builds the predictor's dist (incremental: quick when up to date); the container runs it. */
+/**
+ * Builds the predictor's dist (incremental: quick when up to date); the container runs it.
+ * Serialised with `flock` so that the e2e files running in parallel never write it at once.
+ */
 export function buildPredictor(): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     execFile(
-      process.execPath,
-      [join(REPOSITORY_ROOT, 'node_modules/typescript/bin/tsc'), '--build', 'apps/market-predictor'],
+      'flock',
+      [
+        join(tmpdir(), 'atb-e2e-predictor-build.lock'),
+        process.execPath,
+        join(REPOSITORY_ROOT, 'node_modules/typescript/bin/tsc'),
+        '--build',
+        'apps/market-predictor',
+      ],
       { cwd: REPOSITORY_ROOT, timeout: 180_000 },
       (error, stdout, stderr) => (error ? reject(new Error(`tsc --build apps/market-predictor failed:\n${stdout}${stderr}`)) : resolvePromise()),
     );
