@@ -46,6 +46,7 @@ describe('market-predictor API (in-process)', () => {
       ['no prices', { symbol: 'AAPL', prices: [] }, 422, 'body.prices'],
       ['a zero price', { symbol: 'AAPL', prices: [1, 0] }, 422, 'body.prices.1'],
       ['a negative price', { symbol: 'AAPL', prices: [-1, 2] }, 422, 'body.prices.0'],
+      ['a price above 1e12', { symbol: 'AAPL', prices: [1, 2, 1e200] }, 422, 'body.prices.2'],
       ['10,001 prices', { symbol: 'AAPL', prices: Array.from({ length: 10_001 }, () => 1) }, 422, 'body.prices'],
       ['missing symbol', { prices: [1, 2] }, 422, 'body.symbol'],
       ['lower-case symbol', { symbol: 'aapl', prices: [1, 2] }, 422, 'body.symbol'],

@@ -141,3 +141,29 @@ describe('predictPrice', () => {
     expect(prediction.direction).toBe('up');
   });
 });
+
+describe('predictPrice on arbitrary valid input', () => {
+  it('always answers a finite, non-negative price and a confidence in 0..1', () => {
+    // mulberry32: a seeded generator, so a failure reproduces.
+    let seed = 20_261_121;
+    const random = () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let value = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
+      return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
+    };
+    for (let run = 0; run < 500; run += 1) {
+      const length = 2 + Math.floor(random() * 300);
+      // magnitudes from 1e-8 to 1e12, the accepted range's extremes included
+      const scale = 10 ** (-8 + Math.floor(random() * 21));
+      const prices = Array.from({ length }, () => Math.min(1e12, Math.max(Number.MIN_VALUE, scale * (0.5 + random()))));
+      const horizon = 1 + Math.floor(random() * 1000);
+      const prediction = predictPrice(prices, horizon, { window: 2 + Math.floor(random() * 100) });
+      expect(Number.isFinite(prediction.predictedPrice), JSON.stringify({ prices, horizon })).toBe(true);
+      expect(prediction.predictedPrice).toBeGreaterThanOrEqual(0);
+      expect(prediction.confidence).toBeGreaterThanOrEqual(0);
+      expect(prediction.confidence).toBeLessThanOrEqual(1);
+      expect(['up', 'down', 'flat']).toContain(prediction.direction);
+    }
+  });
+});

@@ -12,6 +12,8 @@ export const SYMBOL_PATTERN = /^[A-Z0-9][A-Z0-9.\-/]{0,19}$/;
 export const MIN_PRICES = 2;
 export const MAX_PRICES = 10_000;
 export const MAX_HORIZON = 1000;
+/** Largest price accepted: far above any quote, far below where squared deviations overflow. */
+export const MAX_PRICE = 1e12;
 
 export const predictRequestSchema = z.object({
   symbol: z
@@ -28,12 +30,14 @@ export const predictRequestSchema = z.object({
     // validating a 250-price body (bench/predictor).
     .superRefine((prices, context) => {
       for (let index = 0; index < prices.length; index += 1) {
-        if (!((prices[index] as number) > 0)) {
-          context.addIssue({ code: 'custom', path: [index], message: 'expected a positive price' });
+        const price = prices[index] as number;
+        if (!(price > 0)) context.addIssue({ code: 'custom', path: [index], message: 'expected a positive price' });
+        else if (price > MAX_PRICE) {
+          context.addIssue({ code: 'custom', path: [index], message: `expected a price of at most ${MAX_PRICE}` });
         }
       }
     })
-    .describe('Positive prices, oldest first, equally spaced in time.'),
+    .describe('Prices (0 < price ≤ 1e12), oldest first, equally spaced in time.'),
   horizon: z
     .number({ error: 'expected a whole number of steps' })
     .int('expected a whole number of steps')
