@@ -1,4 +1,10 @@
-import type { CommandPlan, ExecuteCommandResponse, OverallStatus, ParsedExecuteCommandRequest } from '@atb/contracts';
+import {
+  type CommandPlan,
+  commandPlanSchema,
+  type ExecuteCommandResponse,
+  type OverallStatus,
+  type ParsedExecuteCommandRequest,
+} from '@atb/contracts';
 import { ServiceUnavailableError } from '@atb/service-kit';
 import type { AuditLog } from '@atb/storage';
 import type { FastifyBaseLogger } from 'fastify';
@@ -6,6 +12,7 @@ import { dockerCommandFor } from './execution/docker-command.js';
 import { executePlan } from './execution/executor.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { IntentInterpreter } from './interpreter/intent-interpreter.js';
+import { checkName } from './policy/names.js';
 import type { Policy } from './policy/policy.js';
 import type { Rejection } from './policy/rejection.js';
 import { screenIntent } from './policy/screen-intent.js';
@@ -61,7 +68,7 @@ export class CommandService {
       },
     });
 
-    const refused = screenIntent(request.action_request.intent);
+    const refused = screenIntent(request.action_request.intent) ?? this.precheckNames(request);
     if (refused) return this.reject(request, requestId, refused);
 
     const interpretation = await this.options.interpreter.interpret({
@@ -83,7 +90,17 @@ export class CommandService {
       maxTimeoutSeconds: this.options.timeoutSeconds,
       labelsOf: (name) => this.labelsOf(name),
     });
-    if (!validation.ok) return this.reject(request, requestId, validation.rejection, interpretation.plan);
+    if (!validation.ok) {
+      // An interpreter's (a model's) output is untrusted: echo it back only if it is a well-formed plan.
+      const wellFormed = commandPlanSchema.safeParse(interpretation.plan);
+      return this.reject(
+        request,
+        requestId,
+        validation.rejection,
+        wellFormed.success ? wellFormed.data : undefined,
+        wellFormed.success ? undefined : interpretation.plan,
+      );
+    }
     const plan = validation.plan;
     const command = dockerCommandFor(plan);
 
@@ -161,12 +178,18 @@ export class CommandService {
     requestId: string,
     rejection: Rejection,
     plan?: CommandPlan,
+    malformedProposal?: unknown,
   ): Promise<ExecuteCommandResponse> {
     await this.auditOrRefuse({
       actor: request.source_id,
       action: AUDIT_ACTIONS.rejected,
       subject: requestId,
-      data: { reason_code: rejection.code, reason: rejection.reason, ...(plan ? { plan } : {}) },
+      data: {
+        reason_code: rejection.code,
+        reason: rejection.reason,
+        ...(plan ? { plan } : {}),
+        ...(malformedProposal === undefined ? {} : { proposal: JSON.stringify(malformedProposal ?? null).slice(0, 2000) }),
+      },
     });
     this.options.metrics.rejections.inc({ reason: rejection.code });
     this.count('rejected', plan?.operation ?? 'none');
@@ -194,6 +217,26 @@ export class CommandService {
       execution_details: { command, execution_result: result, execution_time_ms: executionTimeMs },
       ...extra,
     };
+  }
+
+  /**
+   * Cheap refusals before any interpreter runs (so junk never costs an LLM call). validatePlan
+   * checks the same again on the plan: it stays the one gate.
+   */
+  private precheckNames(request: ParsedExecuteCommandRequest): Rejection | undefined {
+    const sourceProblem = checkName(request.source_id);
+    if (sourceProblem) return { code: 'invalid_source_id', reason: `source_id ${sourceProblem}` };
+    const targetProblem = checkName(request.target_resource.name);
+    if (targetProblem) {
+      return { code: 'invalid_target_name', reason: `target name ${JSON.stringify(request.target_resource.name)} ${targetProblem}` };
+    }
+    if (!Object.hasOwn(this.options.policy.sources, request.source_id)) {
+      return {
+        code: 'operation_not_allowed',
+        reason: `source_id "${request.source_id}" is not granted any operation by the gateway policy`,
+      };
+    }
+    return undefined;
   }
 
   private count(status: OverallStatus, operation: string): void {
