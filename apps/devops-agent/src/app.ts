@@ -124,7 +124,7 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
     store,
     audit,
     metrics,
-    analyzer: options.analyzer ?? createAnalyzer(config, { runbooks, logger, store, service }),
+    analyzer: options.analyzer ?? (await createAnalyzer(config, { runbooks, logger, store, service, database })),
     fallbackAnalyzer,
     runbooks,
     gateway: new GatewayClient({

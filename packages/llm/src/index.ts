@@ -5,6 +5,7 @@ export * from './create-llm.js';
 export * from './errors.js';
 export * from './generate-validated.js';
 export * from './investigation-tools.js';
+export * from './kysely-usage-store.js';
 export * from './llm-analyzer.js';
 export * from './model-router.js';
 export * from './pricing.js';

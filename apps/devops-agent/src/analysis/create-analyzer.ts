@@ -1,6 +1,7 @@
 import type { Analyzer } from '@atb/contracts';
-import { createLlmAnalyzer, createLlmMetrics, createModelRouter, InMemoryUsageStore, registerLlmRoutes } from '@atb/llm';
+import { createLlmAnalyzer, createLlmMetrics, createModelRouter, InMemoryUsageStore, KyselyUsageStore, registerLlmRoutes } from '@atb/llm';
 import type { Service } from '@atb/service-kit';
+import type { Database } from '@atb/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import { GatewayClient, tokenFromFile } from '../remediation/gateway-client.js';
@@ -17,6 +18,8 @@ export interface AnalyzerDependencies {
   store?: AgentStore;
   /** Where `GET /llm/usage` and the `llm_*` metrics are registered. */
   service?: Service;
+  /** The agent's database: LLM usage is kept there (table `llm_usage`), so budgets survive restarts. */
+  database?: Database<unknown>;
 }
 
 /**
@@ -24,11 +27,13 @@ export interface AnalyzerDependencies {
  * analyzer. Otherwise an LLM analyzer (packages/llm) over the configured primary and backup
  * providers, with read-only tools (investigation-ports.ts), falling back to the rule analyzer;
  * `GET /llm/usage` and the `llm_*` metrics are registered on `service`. A provider setting
- * that is missing (e.g. OPENAI_API_KEY) stops start-up with a ConfigError naming it.
+ * that is missing (e.g. OPENAI_API_KEY) stops start-up with a ConfigError naming it. Usage
+ * records go to `database` when given (the daily budget then survives a restart).
  */
-export function createAnalyzer(config: Config, dependencies: AnalyzerDependencies): Analyzer {
+export async function createAnalyzer(config: Config, dependencies: AnalyzerDependencies): Promise<Analyzer> {
   const rules = new RuleAnalyzer(dependencies.runbooks);
-  const usage = new InMemoryUsageStore();
+  const usage =
+    dependencies.database && config.LLM_PROVIDER !== 'none' ? await KyselyUsageStore.open(dependencies.database) : new InMemoryUsageStore();
   const router = createModelRouter(config, {
     usage,
     ...(dependencies.service ? { onCall: createLlmMetrics(dependencies.service.metrics.registry) } : {}),
