@@ -31,6 +31,13 @@ describe('over a real socket', () => {
     });
   });
 
+  it('serves the OpenAPI document without a token', async () => {
+    const response = await fetch(`${baseUrl}/docs/json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/execute-docker-command', '/audit', '/audit/verify']));
+  });
+
   it('a 1 MB body is refused with 413 before anything is read into a plan', async () => {
     const response = await fetch(`${baseUrl}/execute-docker-command`, {
       method: 'POST',

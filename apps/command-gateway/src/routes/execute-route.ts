@@ -13,7 +13,7 @@ export function registerExecuteRoute(app: App, commands: IdempotentCommands): vo
       schema: {
         tags: ['gateway'],
         summary: 'Turn an intent into one allowlisted Docker operation and execute it (or dry-run it)',
-        security: [{ bearer: [] }],
+        description: 'Requires Authorization: Bearer <token> (AI_COMMAND_GATEWAY_TOKEN or <DATA_DIR>/api-token).',
         body: executeCommandRequestSchema,
         response: { 200: executeCommandResponseSchema },
       },
