@@ -1,7 +1,7 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { startScriptedOpenAIServer } from '@atb/testing';
-import { generateText, stepCountIs, streamText, tool } from 'ai';
+import { generateText, Output, stepCountIs, streamText, tool } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
@@ -67,6 +67,19 @@ describe('scripted OpenAI server', () => {
     expect(steps[0]?.toolCalls[0]?.input).toEqual({ city: 'Bergen' });
     expect((await result.totalUsage).inputTokens).toBe(16);
     expect(server.requests[0]?.body.stream).toBe(true);
+  });
+
+  it('serves structured (JSON) output requested with Output.object', async () => {
+    const server = await start([{ content: '{"city":"Oslo","temperature":21}' }]);
+    const model = createOpenAICompatible({ name: 'scripted', baseURL: server.url, supportsStructuredOutputs: true }).chatModel('m');
+    const result = await generateText({
+      model,
+      prompt: 'weather as JSON',
+      output: Output.object({ schema: z.object({ city: z.string(), temperature: z.number() }) }),
+      maxRetries: 0,
+    });
+    expect(result.output).toEqual({ city: 'Oslo', temperature: 21 });
+    expect(server.requests[0]?.body.response_format.type).toBe('json_schema');
   });
 
   it('answers scripted errors with headers, lists models, and reports an exhausted script', async () => {
