@@ -105,6 +105,44 @@ describeWithComponent(
           await stack?.close();
         });
 
+        if (!safetyMode) {
+          it("evaluates every shipped rule cleanly on the real predictor's series", async () => {
+            if (!stack) throw new Error('the stack did not start');
+            // The promtool tests use hand-written series: here the real /metrics must carry the
+            // series and labels the rules read, or a renamed metric would silently disable an alert.
+            const prometheus = stack.prometheus;
+            for (const series of [
+              'process_resident_memory_bytes{service="market-predictor"}',
+              'http_requests_total{service="market-predictor", route="/health"}',
+              'http_request_duration_seconds_bucket{service="market-predictor", le="1"}',
+              'scrape_duration_seconds{service="market-predictor"}',
+            ]) {
+              await waitFor(async () => (await prometheus.query(series)).length > 0, { timeoutMs: 10_000, description: series });
+            }
+            const [up] = await prometheus.query('up{service="market-predictor"}');
+            expect(up?.labels.container).toBe(predictor?.name);
+            const rules = await waitFor(
+              async () => {
+                const response = await fetch(`${prometheus.url}/api/v1/rules`);
+                const body = (await response.json()) as {
+                  data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string; state: string }> }> };
+                };
+                const all = body.data.groups.flatMap((group) => group.rules);
+                return all.length === 5 && all.every((rule) => rule.health === 'ok') ? all : undefined;
+              },
+              { timeoutMs: 10_000, description: 'all five rules evaluated with health ok' },
+            );
+            expect(rules.map((rule) => rule.name).sort()).toEqual([
+              'MarketPredictorDown',
+              'MarketPredictorHighErrorRate',
+              'MarketPredictorHighLatency',
+              'MarketPredictorHighMemory',
+              'MarketPredictorHung',
+            ]);
+            expect(rules.every((rule) => rule.state === 'inactive')).toBe(true);
+          });
+        }
+
         it('recovers from a crash: MarketPredictorDown → restart of the exited container', async () => {
           if (!predictor || !gateway || !agent || !stack) throw new Error('the stack did not start');
           await runRecovery({
