@@ -52,6 +52,11 @@ export class CircuitBreaker {
     throw new CircuitOpenError(this.name, (this.openedAt ?? this.now()) + this.options.cooldownMs);
   }
 
+  /** Gives back a trial slot without a verdict (the caller aborted the call). */
+  release(): void {
+    this.trialInFlight = false;
+  }
+
   recordSuccess(): void {
     this.failures = 0;
     this.openedAt = undefined;

@@ -180,7 +180,10 @@ export class ModelRouter {
         breaker.recordSuccess();
         return result;
       } catch (error) {
-        if (callOptions.abortSignal?.aborted) throw error;
+        if (callOptions.abortSignal?.aborted) {
+          breaker.release();
+          throw error;
+        }
         breaker.recordFailure();
         failures.push({ provider: provider.label, error: describeError(error) });
         await this.record(scope, provider, records, { prompt_tokens: 0, completion_tokens: 0, started, error });

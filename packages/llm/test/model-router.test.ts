@@ -94,6 +94,17 @@ describe('model router: retries, timeouts, failover, circuits, budgets', () => {
     expect(router.circuitStates()).toEqual({ 'provider-0': 'closed' });
   });
 
+  it("stops when the caller aborts, without blaming the provider's circuit", async () => {
+    const server = await scriptedServer([{ ...answer, delay_ms: 3_000 }]);
+    const router = routerFor([server]);
+    const { analyzer, fallback } = analyzerFor(router);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('incident closed')), 100);
+    await expect(analyzer.analyze(incidentContext(), { signal: controller.signal })).rejects.toThrow();
+    expect(fallback.calls).toBe(0);
+    expect(router.breakers.get('provider-0')?.consecutiveFailures).toBe(0);
+  });
+
   it('re-opens a half-open circuit when the trial call fails', () => {
     let now = 0;
     const breaker = new CircuitBreaker('p', { failureThreshold: 1, cooldownMs: 10, now: () => now });
@@ -106,6 +117,12 @@ describe('model router: retries, timeouts, failover, circuits, budgets', () => {
     expect(() => breaker.acquire()).toThrow(/open/);
     breaker.recordFailure();
     expect(breaker.state).toBe('open');
+    now = 20;
+    breaker.acquire();
+    breaker.release();
+    breaker.acquire();
+    breaker.recordSuccess();
+    expect(breaker.state).toBe('closed');
   });
 
   it('stops at the per-incident and daily token budgets', async () => {
