@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describeWithComponent } from '@atb/testing';
 import { type NodeContainer, type PodmanEngine, probePodman, runNodeContainer, startPodman } from '@atb/testing/podman';
 import { expect, it } from 'vitest';
+import { RuntimeUnavailableError } from '../src/runtime/container-runtime.js';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { runtimeContractSuite } from './runtime.contract.js';
 import { startMisbehavingServer } from './runtime-misbehaving-server.js';
@@ -63,6 +64,34 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
         rmSync(directory, { recursive: true, force: true });
       });
       return { runtime: new DockerRuntime({ dockerHost: server.address }), endpoint: `DOCKER_HOST=${server.address}` };
+    }
+  });
+});
+
+describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/install-system-deps.sh', () => {
+  it('says the engine is unreachable when the real engine dies in the middle of a stop', async () => {
+    // A second, private API service; the container ignores SIGTERM, so a stop waits its full grace.
+    const directory = mkdtempSync(join(tmpdir(), 'atb-engine-dies-'));
+    writeFileSync(join(directory, 'stubborn.mjs'), "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);");
+    const service = await startPodman({ directory, idleTimeoutSeconds: 60 });
+    const name = `atb-runtime-stubborn-${randomBytes(4).toString('hex')}`;
+    const container = await runNodeContainer(service, { name, appDirectory: directory, script: 'stubborn.mjs', stopTimeoutSeconds: 30 });
+    try {
+      const runtime = new DockerRuntime({ dockerHost: service.dockerHost });
+      const stopping = runtime.stop(name, { timeoutSeconds: 20 }).catch((error: unknown) => error);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await service.close();
+      const failure = await stopping;
+      expect(failure).toBeInstanceOf(RuntimeUnavailableError);
+      expect((failure as Error).message).toContain(`DOCKER_HOST=${service.dockerHost}`);
+    } finally {
+      const engine = await startPodman();
+      await engine.docker
+        .getContainer(container.id)
+        .remove({ force: true })
+        .catch(() => {});
+      await engine.close();
+      rmSync(directory, { recursive: true, force: true });
     }
   });
 });

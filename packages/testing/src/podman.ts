@@ -46,7 +46,7 @@ export interface PodmanEngine extends EngineConnection {
   docker: Docker;
   /** The containers.conf the service runs with (set `CONTAINERS_CONF` to it for podman CLI calls). */
   containersConf: string;
-  /** Stops the service this process started (containers keep running; remove them first). */
+  /** Stops the service this process started (SIGTERM; SIGKILL after 2 s of in-flight requests). Containers keep running: remove them first. */
   close(): Promise<void>;
 }
 
@@ -166,7 +166,7 @@ async function stopService(
   process.removeListener('exit', killOnExit);
   if (child.exitCode === null && child.signalCode === null) {
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
     await exited;
     clearTimeout(timer);
   }
