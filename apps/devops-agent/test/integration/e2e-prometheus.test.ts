@@ -121,6 +121,13 @@ describeWithComponent(
             }
             const [up] = await prometheus.query('up{service="market-predictor"}');
             expect(up?.labels.container).toBe(predictor?.name);
+            // The shipped config scrapes the agent and the gateway too (their /metrics are open).
+            for (const service of ['devops-agent', 'command-gateway']) {
+              await waitFor(async () => (await prometheus.query(`up{service="${service}"} == 1`)).length === 1, {
+                timeoutMs: 10_000,
+                description: `Prometheus to scrape the ${service}`,
+              });
+            }
             const rules = await waitFor(
               async () => {
                 const response = await fetch(`${prometheus.url}/api/v1/rules`);
