@@ -31,6 +31,16 @@ describe('RuleInterpreter', () => {
     ['resource usage', 'stats', {}],
     ['stats', 'stats', {}],
     ['list containers', 'list', {}],
+    // The devops agent's phrasings (apps/devops-agent/src/policy/decide-next-action.ts, investigation-ports.ts).
+    ['restart the market-predictor container', 'restart', {}],
+    ['start the market-predictor container', 'start', {}],
+    ['stop the market-predictor container', 'stop', {}],
+    ['show the recent logs of the market-predictor container', 'logs', { tail: 100 }],
+    ['inspect the market-predictor container', 'inspect', {}],
+    ['show resource usage stats of the market-predictor container', 'stats', {}],
+    ['list the containers', 'list', {}],
+    ['inspect the container', 'inspect', {}],
+    ['show the last 500 log lines', 'logs', { tail: 500 }],
   ])('reads %j as %s', (intent, operation, params) => {
     const result = rules.interpret({ request: requestFor(intent), policy });
     expect(result).toEqual({ ok: true, interpreter: 'rules', plan: { operation, target: 'market-predictor', params } });
