@@ -150,6 +150,26 @@ describe('the control API itself', () => {
     expect(after.exit_code).toBe(137);
   });
 
+  it('kills a process that ignores SIGTERM once the grace period is over, and starts it again', async () => {
+    const script = join(directory, 'stubborn.mjs');
+    writeFileSync(script, "process.on('SIGTERM', () => console.log('ignoring SIGTERM')); setInterval(() => {}, 1000); console.log('up');");
+    supervisor.start({ name: 'stubborn', script, cwd: directory, env: process.env });
+    const runtime = new ProcessRuntime({ controlFile: control.controlFile });
+    const deadline = Date.now() + 10_000;
+    while (!(await runtime.logs('stubborn', { tail: 5 })).includes('up')) {
+      if (Date.now() > deadline) throw new Error('the stubborn process never started');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const before = await runtime.inspect('stubborn');
+    await runtime.restart('stubborn', { timeoutSeconds: 1 });
+    const after = await runtime.inspect('stubborn');
+    expect(after.state).toBe('running');
+    expect(after.pid).not.toBe(before.pid);
+    expect(printed.some((line) => line.includes('stubborn did not stop within 1000 ms: killing'))).toBe(true);
+    await runtime.stop('stubborn', { timeoutSeconds: 0 });
+    expect((await runtime.inspect('stubborn')).state).toBe('exited');
+  });
+
   it('says so when no `atb up` is running (no control file)', async () => {
     const runtime = new ProcessRuntime({ controlFile: join(directory, 'nowhere', 'control.json') });
     const failure = await runtime.list().catch((error: unknown) => error);
