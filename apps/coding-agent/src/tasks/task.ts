@@ -95,6 +95,8 @@ export interface Task {
   pull_request?: { number: number; url: string; state: string };
   tokens: { input: number; output: number; total: number };
   cost_usd: number;
+  /** Time spent waiting for the model, summed over calls (and over restarts). */
+  model_ms?: number;
   iterations: number;
   /** Times the task was resumed after a restart. */
   resumes: number;

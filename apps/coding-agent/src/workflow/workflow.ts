@@ -75,8 +75,10 @@ export async function runWorkflow(task: Task, dependencies: WorkflowDependencies
   try {
     if (typeof dependencies.model === 'string') throw new WorkflowStop(`no model: ${dependencies.model}`);
     const model = new ModelClient(dependencies.model, settings.model, settings.tokenBudget, task.tokens);
+    const priorModelMs = task.model_ms ?? 0;
     const syncUsage = async () => {
       task.tokens = { ...model.usage };
+      task.model_ms = Math.round(priorModelMs + model.modelTimeMs);
       task.cost_usd = Number(model.costUsd.toFixed(6));
       await recorder.save();
     };
