@@ -43,7 +43,7 @@ describe('GatewayClient (seed 004 contract, against a scripted gateway)', () => 
 
   it('retries a timeout; the gateway answers the retry with the first result instead of executing again', async () => {
     gateway.queue({ kind: 'hang' });
-    const result = await client({ timeoutMs: 200 }).execute(command);
+    const result = await client({ timeoutMs: 1000 }).execute(command);
     expect(result).toMatchObject({ ok: true, attempts: 2 });
     expect(gateway.executions.get('key-1')).toBe(1);
   });

@@ -16,11 +16,26 @@ export function alertsOfNotification(notification: AlertmanagerWebhook): Incomin
   }));
 }
 
+interface ReceivedSummary {
+  source: string;
+  result: IngestResult;
+  fingerprints: string[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * The one intake path for webhook and polling alerts: persist alerts and their analysis jobs in
  * one transaction, audit, count, and wake the worker. Safe to call with the same alerts again.
+ *
+ * Audit records of received alerts are group-committed: while one `alerts-received` record is
+ * being appended, the next requests' summaries gather and are written as one record per source.
+ * Every request still answers only after its alerts are in the audit log.
  */
 export class AlertIntake {
+  private readonly waiting: ReceivedSummary[] = [];
+  private draining: Promise<void> | undefined;
+
   constructor(
     private readonly store: AgentStore,
     private readonly audit: AgentAudit,
@@ -36,20 +51,43 @@ export class AlertIntake {
     if (result.resolved) counter.inc({ status: 'resolved', outcome: 'resolved' }, result.resolved);
     if (result.unchanged) counter.inc({ status: 'any', outcome: 'duplicate' }, result.unchanged);
     if (result.ignored) counter.inc({ status: 'resolved', outcome: 'unknown' }, result.ignored);
+    if (result.queued > 0) this.wake();
     if (result.created + result.resolved > 0) {
-      await this.audit.record('alerts-received', source, {
-        received: result.received,
-        created: result.created,
-        resolved: result.resolved,
-        unchanged: result.unchanged,
-        ignored: result.ignored,
-        fingerprints: alerts.slice(0, 50).map((alert) => `${alert.fingerprint}:${alert.status}`),
-        incidents: result.touched.slice(0, 50),
+      await new Promise<void>((resolve, reject) => {
+        this.waiting.push({ source, result, fingerprints: alerts.slice(0, 50).map((alert) => `${alert.fingerprint}:${alert.status}`), resolve, reject });
+        this.draining ??= this.drain();
       });
       for (const id of result.opened) await this.audit.record('incident-opened', id, { source });
       for (const id of result.reopened) await this.audit.record('incident-reopened', id, { source });
-      this.wake();
     }
     return result;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0);
+      const sources = new Map<string, ReceivedSummary[]>();
+      for (const summary of batch) sources.set(summary.source, [...(sources.get(summary.source) ?? []), summary]);
+      for (const [source, summaries] of sources) {
+        const sum = (key: 'received' | 'created' | 'resolved' | 'unchanged' | 'ignored') =>
+          summaries.reduce((total, summary) => total + summary.result[key], 0);
+        try {
+          await this.audit.record('alerts-received', source, {
+            notifications: summaries.length,
+            received: sum('received'),
+            created: sum('created'),
+            resolved: sum('resolved'),
+            unchanged: sum('unchanged'),
+            ignored: sum('ignored'),
+            fingerprints: summaries.flatMap((summary) => summary.fingerprints).slice(0, 200),
+            incidents: [...new Set(summaries.flatMap((summary) => summary.result.touched))].slice(0, 100),
+          });
+          for (const summary of summaries) summary.resolve();
+        } catch (error) {
+          for (const summary of summaries) summary.reject(error);
+        }
+      }
+    }
+    this.draining = undefined;
   }
 }

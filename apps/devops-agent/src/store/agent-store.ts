@@ -165,6 +165,8 @@ export interface IngestResult {
   opened: string[];
   reopened: string[];
   touched: string[];
+  /** Jobs this intake enqueued (analysis, reconciliation). */
+  queued: number;
 }
 
 export interface ActionUpdate {

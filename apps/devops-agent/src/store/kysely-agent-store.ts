@@ -129,7 +129,7 @@ export class KyselyAgentStore implements AgentStore {
   }
 
   async ingest(alerts: IncomingAlert[], options: IngestOptions): Promise<IngestResult> {
-    const result: IngestResult = { received: alerts.length, created: 0, resolved: 0, unchanged: 0, ignored: 0, opened: [], reopened: [], touched: [] };
+    const result: IngestResult = { received: alerts.length, created: 0, resolved: 0, unchanged: 0, ignored: 0, opened: [], reopened: [], touched: [], queued: 0 };
     if (alerts.length === 0) return result;
     // Within one payload the last word on an alert wins, a resolution over a firing.
     const unique = new Map<string, IncomingAlert>();
@@ -192,13 +192,14 @@ export class KyselyAgentStore implements AgentStore {
           for (const row of rows) incidentOf.set(row.group_key, row.id);
         }
         const reopenSince = new Date(Date.now() - options.reopenWindowSeconds * 1000).toISOString();
+        const attachedTo: string[] = [];
         for (const [key, members] of groups) {
           const first = members[0]!;
           const described = describeAlert(first.labels);
           const known = incidentOf.get(key);
           const fingerprintsOf = members.slice(0, 20).map((alert) => alert.fingerprint);
           if (known) {
-            await trx.updateTable('incidents').set({ last_fired_at: now, updated_at: now }).where('id', '=', known).execute();
+            attachedTo.push(known);
             events.push({ incident_id: known, type: 'alerts-attached', data: { count: members.length, fingerprints: fingerprintsOf } });
             touched.add(known);
             continue;
@@ -259,6 +260,9 @@ export class KyselyAgentStore implements AgentStore {
           result.opened.push(id);
           touched.add(id);
         }
+        for (const part of chunks(attachedTo)) {
+          await trx.updateTable('incidents').set({ last_fired_at: now, updated_at: now }).where('id', 'in', part).execute();
+        }
         const rows = fresh.map((alert) => {
           const described = describeAlert(alert.labels);
           return {
@@ -311,6 +315,7 @@ export class KyselyAgentStore implements AgentStore {
       await this.writeEvents(trx, events, now);
       await this.writeJobs(trx, jobs, now);
       result.touched = [...touched];
+      result.queued = jobs.length;
       return result;
     });
   }
