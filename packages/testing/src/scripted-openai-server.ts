@@ -128,7 +128,17 @@ function completion(reply: ScriptedReply, request: RecordedRequest, model: strin
 function streamCompletion(response: ServerResponse, reply: ScriptedReply, request: RecordedRequest, model: string) {
   const id = `chatcmpl-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
-  const base = { id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_scripted' };
+  const options = request.body?.stream_options as { include_usage?: boolean } | undefined;
+  const includeUsage = options?.include_usage === true;
+  // With include_usage, OpenAI sends `usage: null` on every chunk but the last, usage-only one.
+  const base = {
+    id,
+    object: 'chat.completion.chunk',
+    created,
+    model,
+    system_fingerprint: 'fp_scripted',
+    ...(includeUsage ? { usage: null } : {}),
+  };
   response.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-cache',
@@ -153,8 +163,7 @@ function streamCompletion(response: ServerResponse, reply: ScriptedReply, reques
     }
   });
   chunk({}, toolCalls.length > 0 ? 'tool_calls' : 'stop');
-  const options = request.body?.stream_options as { include_usage?: boolean } | undefined;
-  if (options?.include_usage) send({ ...base, choices: [], usage: usageOf(reply, request) });
+  if (includeUsage) send({ ...base, choices: [], usage: usageOf(reply, request) });
   response.write('data: [DONE]\n\n');
   response.end();
 }
