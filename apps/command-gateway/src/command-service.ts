@@ -5,7 +5,7 @@ import {
   type OverallStatus,
   type ParsedExecuteCommandRequest,
 } from '@atb/contracts';
-import { ServiceUnavailableError } from '@atb/service-kit';
+import { AppError } from '@atb/service-kit';
 import type { AuditLog } from '@atb/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import { dockerCommandFor } from './execution/docker-command.js';
@@ -248,7 +248,10 @@ export class CommandService {
       await this.options.audit.append(entry);
     } catch (error) {
       this.options.logger.error({ err: error, action: entry.action }, 'audit log write failed; refusing the request');
-      throw new ServiceUnavailableError('the audit log cannot be written; nothing was executed', { cause: error });
+      // 503 with a readable message (category `upstream`: the message is safe to send).
+      throw new AppError('audit_unavailable', 'upstream', 503, 'the audit log cannot be written; nothing was executed', {
+        cause: error,
+      });
     }
   }
 

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandRequest, type GatewayFixture, startGateway } from './support/gateway-fixture.js';
 
@@ -141,6 +143,29 @@ describe('metrics', () => {
       expect(text).toMatch(/gateway_rejections_total\{reason="not_allowlisted"[^}]*\} 1/);
       expect(text).toMatch(/gateway_execution_duration_seconds_count\{[^}]*operation="restart",status="success"[^}]*\} 1/);
     } finally {
+      await gateway.close();
+    }
+  });
+});
+
+describe('an audit log that cannot be written', () => {
+  it('refuses with 503 and executes nothing; a keyed request can be retried afterwards', async () => {
+    const gateway = await startGateway();
+    // A second connection to the gateway's own SQLite file makes every audit insert fail.
+    const sqlite = new BetterSqlite3(join(gateway.dataDirectory, 'gateway.db'));
+    try {
+      sqlite.exec("CREATE TRIGGER audit_broken BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+      const request = { ...commandRequest('restart the service'), idempotency_key: 'while-broken' };
+      const refused = await gateway.execute(request);
+      expect(refused.statusCode).toBe(503);
+      expect(refused.body.message).toMatch(/audit log cannot be written; nothing was executed/);
+      expect(gateway.runtime.calls).toEqual([]);
+      sqlite.exec('DROP TRIGGER audit_broken');
+      const retried = await gateway.execute(request);
+      expect(retried.body.overall_status).toBe('success');
+      expect(gateway.runtime.mutations()).toHaveLength(1);
+    } finally {
+      sqlite.close();
       await gateway.close();
     }
   });
