@@ -23,6 +23,8 @@ describe('RuleInterpreter', () => {
     ['show the last 200 log lines', 'logs', { tail: 200 }],
     ['tail 50', 'logs', { tail: 50 }],
     ['show the logs', 'logs', { tail: 100 }],
+    ['show 10 lines', 'logs', { tail: 10 }],
+    ['the container stopped answering, restart it', 'restart', {}],
     ['start it', 'start', {}],
     ['bring it back up', 'start', {}],
     ['stop it', 'stop', {}],

@@ -7,7 +7,7 @@ const OPERATION_PATTERNS: Record<Operation, RegExp> = {
   restart: /\b(restart|reboot|bounce|recycle|relaunch)\b/,
   start: /\b(start|boot|bring (it |the service |the container )?(back )?up|power on)\b/,
   stop: /\b(stop|halt|shut ?down|power off|bring (it |the service |the container )?down)\b/,
-  logs: /\b(logs?|log lines|tail)\b/,
+  logs: /\b(logs?|log lines|lines|tail)\b/,
   inspect: /\b(inspect|describe|details|status|state|health)\b/,
   stats: /\b(stats|statistics|resource usage|resources|usage|cpu|memory)\b/,
   list: /\b(list|ps|all containers|which containers|show containers|containers)\b/,
