@@ -49,6 +49,12 @@ export const configSchema = z.object({
   ENABLE_SANDBOXING: boolean(true),
   /** `bubblewrap` (default) or `container` (Docker Engine API at DOCKER_HOST). */
   SANDBOX_RUNTIME: z.enum(['bubblewrap', 'container']).default('bubblewrap'),
+  /** Docker Engine API for SANDBOX_RUNTIME=container (Docker or Podman): unix:///path or tcp://host:port. */
+  DOCKER_HOST: z.string().regex(/^(unix:\/\/\/.+|(tcp|http|https):\/\/[^/]+\/?)$/, 'expected unix:///path or tcp://host:port').default('unix:///var/run/docker.sock'),
+  /** Image of the container sandbox (needs node/git/sh, or set SANDBOX_MOUNT_HOST_USR); default localhost/atb-node-base:latest. */
+  SANDBOX_IMAGE: z.string().min(1).default('localhost/atb-node-base:latest'),
+  /** Container sandbox: mount the host's /usr read-only into a near-empty image; default true. */
+  SANDBOX_MOUNT_HOST_USR: boolean(true),
   /** Memory limit of one sandboxed run; default 1GB. */
   SANDBOX_MEMORY_LIMIT: byteSize('1GB'),
   /** Largest workspace (checked after cloning and after every edit); default 1GB. */
