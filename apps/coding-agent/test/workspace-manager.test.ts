@@ -115,6 +115,9 @@ describe('WorkspaceManager.prepareWorkspace', () => {
   it('measures, limits and removes workspaces', async () => {
     const size = await manager.measureWorkspace('task-1');
     expect(size).toBeGreaterThan(100);
+    // Concurrent directory walks must add up the same every time.
+    const again = await Promise.all([1, 2, 3, 4].map(() => manager.measureWorkspace('task-1')));
+    expect(again).toEqual([size, size, size, size]);
     await expect(manager.assertWithinSize('task-1', 10)).rejects.toMatchObject({ statusCode: 413, field: 'MAX_WORKSPACE_SIZE' });
     await manager.assertWithinSize('task-1', size + 1);
     const small = new WorkspaceManager({ basePath: manager.basePath, forge, maxWorkspaceBytes: 10 });

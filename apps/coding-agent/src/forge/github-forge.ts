@@ -68,7 +68,7 @@ function upstream(action: string, error: unknown): UpstreamError {
  *
  * @example
  * const forge = new GitHubForge({ token: config.GITHUB_TOKEN, baseUrl: config.GITHUB_BASE_URL });
- * await git.env({ ...process.env, ...forge.gitAuth('acme/shop') }).push('origin', branch);
+ * await createGit({ baseDir: workspace, auth: forge.gitAuth('acme/shop') }).push('origin', branch);
  */
 export class GitHubForge implements Forge {
   readonly kind = 'github';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
-import { constants } from 'node:os';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessTermination } from './process-termination.js';
 import type { Sandbox, SandboxResult, SandboxRunOptions } from './sandbox.js';
@@ -65,13 +65,15 @@ export class BwrapSandbox implements Sandbox {
   }
 
   private async probe(): Promise<string | undefined> {
-    const workspace = await realpath('/tmp');
+    const workspace = await mkdtemp(join(tmpdir(), 'atb-bwrap-probe-'));
     try {
-      const result = await this.run({ workspace: workspace, command: ['true'], timeoutMs: 10_000, memoryBytes: 256 * 1024 ** 2 });
+      const result = await this.run({ workspace, command: ['true'], timeoutMs: 10_000, memoryBytes: 256 * 1024 ** 2 });
       if (result.exitCode === 0) return undefined;
       return `bwrap exited with ${result.exitCode ?? result.signal}: ${result.stderr.trim()}`;
     } catch (error) {
       return `bwrap could not start: ${(error as Error).message}`;
+    } finally {
+      await rm(workspace, { recursive: true, force: true });
     }
   }
 
@@ -128,7 +130,7 @@ export class BwrapSandbox implements Sandbox {
     const child = spawn(this.options.prlimitPath ?? 'prlimit', argv, {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
     });
     const termination = new ProcessTermination(options, workspace, options.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES, () => {
       if (child.pid !== undefined) {

@@ -54,7 +54,9 @@ export async function measureDirectorySize(directory: string, stopAbove = Number
           if (entry.isDirectory()) pending.push(path);
           else if (entry.isFile()) {
             try {
-              total += (await lstat(path)).size;
+              // Not `total += await …`: that reads `total` before awaiting and loses concurrent additions.
+              const { size } = await lstat(path);
+              total += size;
             } catch {
               // removed while measuring
             }
