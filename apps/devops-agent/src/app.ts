@@ -16,6 +16,7 @@ import { registerIncidentRoutes } from './api/incident-routes.js';
 import { registerLearningRoutes } from './api/learning-routes.js';
 import { registerMonitoringRoutes } from './api/monitoring-routes.js';
 import { AgentAudit } from './audit/agent-audit.js';
+import { registerDashboard } from './dashboard/dashboard-routes.js';
 import type { Config } from './config.js';
 import { pollCodingTask, submitCodingTask } from './escalation/coding-tasks.js';
 import { notifyEscalation } from './escalation/escalation-notifier.js';
@@ -192,6 +193,7 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
   registerLearningRoutes(service.app, store);
   registerAuditRoutes(service.app, auditLog);
   registerMonitoringRoutes(service.app, monitor);
+  registerDashboard(service.app, { store, auditLog });
 
   const activeWorker = worker;
   const activeMonitor = monitor;

@@ -1,0 +1,151 @@
+import type { App } from '@atb/service-kit';
+import type { AuditLog, AuditVerification } from '@atb/storage';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { AgentStore } from '../store/agent-store.js';
+import { renderPendingActions } from './action-views.js';
+import { DASHBOARD_SCRIPT } from './dashboard-script.js';
+import { DASHBOARD_STYLE } from './dashboard-style.js';
+import { html, type SafeHtml } from './html.js';
+import { renderIncidentDetail, renderIncidentList } from './incident-views.js';
+import { renderAudit, renderLearning } from './learning-audit-views.js';
+import { renderOverview, type StatusDocument } from './overview-view.js';
+import { type Panel, renderPage } from './page.js';
+
+/**
+ * Headers of every dashboard response: scripts, styles and requests only from this origin, no
+ * inline code, no framing, no referrer. Even if an escaping bug let markup through, the browser
+ * would not run it.
+ */
+export const DASHBOARD_CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/** What the dashboard reads. It writes nothing: decisions go to `POST /actions/:id/approve|reject`. */
+export interface DashboardSources {
+  store: AgentStore;
+  auditLog: AuditLog;
+}
+
+export interface DashboardOptions {
+  /** Milliseconds between panel refreshes in the browser (default 3000). */
+  refreshMs?: number;
+  /** Seconds a verification of the audit chain is reused (default 10; it reads the whole log). */
+  auditVerifyCacheSeconds?: number;
+}
+
+const AUDIT_ROWS = 15;
+const incidentId = z.object({ id: z.string().min(1).max(100) });
+
+function secure(reply: FastifyReply, contentType: string): FastifyReply {
+  return reply
+    .header('content-type', contentType)
+    .header('content-security-policy', DASHBOARD_CONTENT_SECURITY_POLICY)
+    .header('x-content-type-options', 'nosniff')
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', 'no-store');
+}
+
+const sendHtml = (reply: FastifyReply, body: SafeHtml, status = 200) =>
+  secure(reply, 'text/html; charset=utf-8').status(status).send(body.value);
+
+/**
+ * The web dashboard (SPEC §1 "approvals over HTTP, CLI and web dashboard"): `GET /dashboard`
+ * (overview, pending approvals, incidents, learning, audit), `GET /dashboard/incidents/:id`,
+ * the panels as HTML fragments under `/dashboard/fragments/…` (re-fetched every few seconds) and
+ * the local script and stylesheet under `/dashboard/assets/…` (no CDN; works offline).
+ */
+export function registerDashboard(app: App, sources: DashboardSources, options: DashboardOptions = {}): void {
+  const { store, auditLog } = sources;
+  const refreshMs = options.refreshMs ?? 3000;
+  const cacheMs = (options.auditVerifyCacheSeconds ?? 10) * 1000;
+  let verification: { at: number; result: Promise<AuditVerification> } | undefined;
+
+  const verifyAudit = (): Promise<AuditVerification> => {
+    const now = Date.now();
+    if (!verification || now - verification.at >= cacheMs) {
+      const result = auditLog.verify();
+      verification = { at: now, result };
+      result.catch(() => {
+        verification = undefined;
+      });
+    }
+    return verification.result;
+  };
+
+  // The overview shows the agent's own GET /status document, so the two never disagree.
+  const status = async (): Promise<StatusDocument> => (await app.inject({ method: 'GET', url: '/status' })).json<StatusDocument>();
+
+  const panels: Record<string, () => Promise<SafeHtml>> = {
+    overview: async () => renderOverview(await status()),
+    'pending-actions': async () => renderPendingActions(await store.listActions({ status: 'pending', limit: 100 })),
+    incidents: async () => renderIncidentList(await store.listIncidents({ limit: 50 })),
+    learning: async () => renderLearning(await store.learningStats()),
+    audit: async () => {
+      const chain = await verifyAudit();
+      const latest = await auditLog.list({ after_seq: Math.max(0, chain.count - AUDIT_ROWS), limit: AUDIT_ROWS });
+      return renderAudit(chain, latest.reverse());
+    },
+  };
+
+  const incidentDetail = async (id: string): Promise<SafeHtml | undefined> => {
+    const incident = await store.getIncident(id);
+    if (!incident) return undefined;
+    const [alerts, timeline, actions, audit] = await Promise.all([
+      store.incidentAlerts(id),
+      store.incidentEvents(id),
+      store.listActions({ incident_id: id, limit: 1000 }),
+      auditLog.list({ subject: id, limit: 1000 }),
+    ]);
+    return renderIncidentDetail({ incident, alerts, timeline, actions, audit });
+  };
+
+  const hidden = { hide: true, tags: ['dashboard'] };
+
+  app.get('/dashboard', { schema: { ...hidden, summary: 'The web dashboard (HTML)' } }, async (_request, reply) => {
+    const contents = await Promise.all(Object.entries(panels).map(async ([name, render]) => [name, await render()] as const));
+    const page: Panel[] = contents.map(([name, content]) => ({ id: name, fragment: `/dashboard/fragments/${name}`, content }));
+    return sendHtml(reply, renderPage({ title: 'dashboard', panels: page, refreshMs }));
+  });
+
+  app.get(
+    '/dashboard/incidents/:id',
+    { schema: { ...hidden, summary: 'One incident (HTML)', params: incidentId } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const content = await incidentDetail(id);
+      if (!content) {
+        const missing = html`<h2>No incident ${id}</h2><p><a href="/dashboard">Back to the dashboard</a></p>`;
+        return sendHtml(reply, renderPage({ title: 'incident not found', panels: [{ id: 'incident', fragment: '', content: missing }], refreshMs, back: true }), 404);
+      }
+      const fragment = `/dashboard/fragments/incidents/${encodeURIComponent(id)}`;
+      return sendHtml(reply, renderPage({ title: `incident ${id}`, panels: [{ id: 'incident', fragment, content }], refreshMs, back: true }));
+    },
+  );
+
+  app.get(
+    '/dashboard/fragments/incidents/:id',
+    { schema: { ...hidden, summary: 'One incident (HTML fragment)', params: incidentId } },
+    async (request, reply) => {
+      const content = await incidentDetail(request.params.id);
+      if (!content) return sendHtml(reply, html`<h2>No incident ${request.params.id}</h2>`, 404);
+      return sendHtml(reply, content);
+    },
+  );
+
+  app.get(
+    '/dashboard/fragments/:panel',
+    { schema: { ...hidden, summary: 'One dashboard panel (HTML fragment)', params: z.object({ panel: z.enum(Object.keys(panels) as [string, ...string[]]) }) } },
+    async (request, reply) => {
+      const render = panels[request.params.panel];
+      return sendHtml(reply, render ? await render() : html``, render ? 200 : 404);
+    },
+  );
+
+  app.get('/dashboard/assets/dashboard.js', { schema: { ...hidden, summary: 'Dashboard script' } }, async (_request, reply) =>
+    secure(reply, 'text/javascript; charset=utf-8').send(DASHBOARD_SCRIPT),
+  );
+  app.get('/dashboard/assets/dashboard.css', { schema: { ...hidden, summary: 'Dashboard stylesheet' } }, async (_request, reply) =>
+    secure(reply, 'text/css; charset=utf-8').send(DASHBOARD_STYLE),
+  );
+}

@@ -1,0 +1,50 @@
+import { ACTION_STATUSES, INCIDENT_STATES } from '../store/agent-store.js';
+import { badge, stateBadge } from './format.js';
+import { html, link, type SafeHtml } from './html.js';
+
+/** The parts of the agent's `GET /status` document the overview shows. */
+export interface StatusDocument {
+  version?: string;
+  uptime_seconds?: number;
+  safety_mode?: boolean;
+  analyzer?: string;
+  monitoring?: { active?: boolean; target_url?: string; interval_seconds?: number };
+  incidents?: Record<string, number>;
+  actions?: Record<string, number>;
+  pending_approvals?: number;
+  open_circuits?: string[];
+  queue?: Record<string, number>;
+}
+
+const counts = (states: readonly string[], values: Record<string, number> | undefined): SafeHtml =>
+  html`<table class="counts"><tbody>${states.map(
+    (state) => html`<tr><td>${stateBadge(state)}</td><td class="number">${values?.[state] ?? 0}</td></tr>`,
+  )}</tbody></table>`;
+
+/** Safety mode, monitoring, open circuits, pending approvals and counts by state. */
+export function renderOverview(status: StatusDocument): SafeHtml {
+  const monitoring = status.monitoring ?? {};
+  const circuits = status.open_circuits ?? [];
+  return html`<h2>Overview</h2>
+<dl class="facts">
+  <dt>Safety mode</dt><dd id="safety-mode">${
+    status.safety_mode === false
+      ? badge('off — actions may run on their own within policy', 'warn')
+      : badge('on — every action waits for a human', 'good')
+  }</dd>
+  <dt>Monitoring (polling)</dt><dd id="monitoring">${monitoring.active ? badge('active', 'good') : badge('stopped', 'muted')} ${link(
+    monitoring.target_url,
+  )}${monitoring.interval_seconds ? html` every ${monitoring.interval_seconds}s` : ''}</dd>
+  <dt>Open circuits</dt><dd id="open-circuits">${
+    circuits.length === 0 ? badge('none', 'good') : circuits.map((target) => html`${badge(target, 'bad')} `)
+  }</dd>
+  <dt>Pending approvals</dt><dd id="pending-count">${status.pending_approvals ?? 0}</dd>
+  <dt>Analyzer</dt><dd>${status.analyzer ?? '—'}</dd>
+  <dt>Version</dt><dd>${status.version ?? '—'}${status.uptime_seconds === undefined ? '' : html`, up ${status.uptime_seconds}s`}</dd>
+</dl>
+<div class="columns">
+  <div><h3>Incidents by state</h3>${counts(INCIDENT_STATES, status.incidents)}</div>
+  <div><h3>Actions by status</h3>${counts(ACTION_STATUSES, status.actions)}</div>
+  <div><h3>Job queue</h3>${counts(Object.keys(status.queue ?? {}), status.queue)}</div>
+</div>`;
+}

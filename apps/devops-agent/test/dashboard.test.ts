@@ -1,0 +1,218 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DASHBOARD_CONTENT_SECURITY_POLICY } from '../src/dashboard/dashboard-routes.js';
+import { alert, eventually, notification, startAgent } from './support/agent-harness.js';
+import { ScriptedGateway } from './support/scripted-gateway.js';
+
+type Started = Awaited<ReturnType<typeof startAgent>>;
+
+const SCRIPT = '<script>alert("xss")</script>';
+const IMG = '"><img src=x onerror=alert(1)>';
+
+/** Every `<script` tag in a page must load the dashboard's own script; nothing inline. */
+function scriptTags(body: string): string[] {
+  return body.match(/<script\b[^>]*>/gi) ?? [];
+}
+
+function expectNoInjectedMarkup(body: string): void {
+  expect(body).not.toContain('<img');
+  expect(body).not.toMatch(/<script(?![^>]*src="\/dashboard\/assets\/dashboard\.js")/i);
+  // An event-handler attribute inside a real tag (escaped text never contains a raw "<").
+  expect(body).not.toMatch(/<[a-z][^>]*\son[a-z]+\s*=/i);
+  expect(body).not.toContain('href="javascript:');
+}
+
+describe('dashboard (in-process)', () => {
+  let started: Started | undefined;
+  let gateway: ScriptedGateway;
+
+  beforeEach(async () => {
+    gateway = new ScriptedGateway();
+    await gateway.start();
+    started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url, MARKET_PREDICTOR_URL: gateway.url, SAFETY_MODE: 'true' });
+  });
+  afterEach(async () => {
+    await started?.close();
+    started = undefined;
+    await gateway.stop();
+  });
+
+  const app = () => started!.agent.app;
+  const get = (url: string) => app().inject({ url });
+  const pendingAction = () =>
+    eventually(async () => (await get('/actions?status=pending')).json().actions[0] as { id: string; incident_id: string } | undefined, 5000, 'a pending action');
+
+  it('serves the page with a strict CSP, no inline script, local assets and every panel', async () => {
+    const page = await get('/dashboard');
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toBe(DASHBOARD_CONTENT_SECURITY_POLICY);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toContain('unsafe');
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(scriptTags(page.body)).toEqual(['<script src="/dashboard/assets/dashboard.js" defer>']);
+    expect(page.body).not.toMatch(/<[a-z][^>]*\son[a-z]+\s*=/i);
+    expect(page.body).not.toContain('<style');
+    expect(page.body).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
+    for (const panel of ['overview', 'pending-actions', 'incidents', 'learning', 'audit']) {
+      expect(page.body).toContain(`id="${panel}" class="panel" data-fragment="/dashboard/fragments/${panel}"`);
+      const fragment = await get(`/dashboard/fragments/${panel}`);
+      expect(fragment.statusCode, panel).toBe(200);
+      expect(fragment.headers['content-security-policy']).toBe(DASHBOARD_CONTENT_SECURITY_POLICY);
+    }
+    expect(page.body).toContain('on — every action waits for a human');
+    expect(page.body).toContain('chain valid');
+
+    const script = await get('/dashboard/assets/dashboard.js');
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(script.body).toContain("'/actions/' + encodeURIComponent(form.dataset.actionId) + '/' + decision");
+    const style = await get('/dashboard/assets/dashboard.css');
+    expect(style.headers['content-type']).toBe('text/css; charset=utf-8');
+
+    expect((await get('/dashboard/fragments/secrets')).statusCode).toBe(422);
+    const missing = await get(`/dashboard/incidents/${encodeURIComponent(SCRIPT)}`);
+    expect(missing.statusCode).toBe(404);
+    expect(missing.body).toContain('No incident &lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;');
+    expectNoInjectedMarkup(missing.body);
+  });
+
+  it('escapes labels, annotations and links that came from an alert on every view', async () => {
+    const hostile = alert(
+      { alertname: `${SCRIPT}MarketPredictorDown`, service: `market-predictor${IMG}`, container: 'predictor-1', severity: 'critical', extra: `${IMG}${SCRIPT}` },
+      { annotations: { summary: SCRIPT, description: IMG, runbook: `'><svg onload=alert(1)>` } },
+    );
+    hostile.generatorURL = 'javascript:alert(document.cookie)';
+    expect((await app().inject({ method: 'POST', url: '/webhook/alerts', payload: notification([hostile]) })).statusCode).toBe(200);
+    const action = await pendingAction();
+    const incidentId = action.incident_id;
+    await started!.agent.agent.store.commit({
+      incident: {
+        id: incidentId,
+        patch: {
+          coding_task: {
+            status: 'completed',
+            repository: 'market-predictor',
+            requirement: `fix ${SCRIPT}`,
+            pull_request_url: 'javascript:alert(1)',
+            attempts: 1,
+            updated_at: new Date().toISOString(),
+          },
+        },
+      },
+    });
+
+    const views = ['/dashboard', '/dashboard/fragments/incidents', '/dashboard/fragments/pending-actions', '/dashboard/fragments/audit', `/dashboard/incidents/${incidentId}`, `/dashboard/fragments/incidents/${incidentId}`];
+    for (const url of views) {
+      const response = await get(url);
+      expect(response.statusCode, url).toBe(200);
+      expectNoInjectedMarkup(response.body);
+      expect(response.body, url).not.toContain('<svg');
+    }
+    const detail = (await get(`/dashboard/incidents/${incidentId}`)).body;
+    expect(detail).toContain('&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;MarketPredictorDown');
+    const pending = (await get('/dashboard/fragments/pending-actions')).body;
+    expect(pending).toContain(`data-action-id="${action.id}"`);
+    expect(pending).toContain('&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;MarketPredictorDown');
+    expect(detail).toContain('market-predictor&quot;&gt;&lt;img src=x onerror=alert(1)&gt;');
+    expect(detail).toContain('&#39;&gt;&lt;svg onload=alert(1)&gt;');
+    expect(detail).toContain('<dd>javascript:alert(1)</dd>');
+    expect(detail).toContain('<td>graph</td>'); // the javascript: generatorURL is not linked
+    expect(scriptTags(detail)).toHaveLength(1);
+    expect(detail).toContain(`data-fragment="/dashboard/fragments/incidents/${incidentId}"`);
+  });
+
+  it('shows an incident: analysis with confidence and recommendations, timeline, actions, PR link', async () => {
+    await app().inject({ method: 'POST', url: '/webhook/alerts', payload: notification([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor', severity: 'critical' })]) });
+    const action = await pendingAction();
+    await started!.agent.agent.store.commit({
+      incident: {
+        id: action.incident_id,
+        patch: {
+          coding_task: {
+            status: 'accepted',
+            repository: 'market-predictor',
+            requirement: 'fix it',
+            task_id: 'task-7',
+            pull_request_url: 'https://forge.example/o/r/pull/7',
+            attempts: 1,
+            updated_at: new Date().toISOString(),
+          },
+        },
+      },
+    });
+    const api = (await get(`/incidents/${action.incident_id}`)).json();
+    const detail = (await get(`/dashboard/incidents/${action.incident_id}`)).body;
+    expect(detail).toContain('<dd class="confidence">');
+    expect(detail).toContain(`${Math.round(api.analysis.analysis.confidence * 100)}%`);
+    expect(detail).toContain(api.analysis.analysis.issue_type);
+    for (const recommended of api.analysis.analysis.recommended_actions as string[]) expect(detail).toContain(`<li>${recommended}</li>`);
+    for (const event of api.timeline as { type: string }[]) expect(detail).toContain(`<strong>${event.type}</strong>`);
+    expect(detail).toContain(`<form class="decision" data-action-id="${action.id}">`);
+    expect(detail).toContain('<a href="https://forge.example/o/r/pull/7" rel="noopener noreferrer">');
+    expect(detail).toContain('task-7');
+    const list = (await get('/dashboard/fragments/incidents')).body;
+    expect(list).toContain(`href="/dashboard/incidents/${action.incident_id}"`);
+    expect(list).toContain('awaiting_approval');
+  });
+
+  it('approving from the dashboard form goes through POST /actions/:id/approve: policy, audit with the actor, gateway', async () => {
+    await app().inject({ method: 'POST', url: '/webhook/alerts', payload: notification([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor', container: 'predictor-1' })]) });
+    const action = await pendingAction();
+    const pending = (await get('/dashboard/fragments/pending-actions')).body;
+    const form = pending.match(/<form class="decision" data-action-id="([^"]+)">/);
+    expect(form?.[1]).toBe(action.id);
+    expect(pending).toContain('data-decision="approve"');
+    expect(pending).toContain('data-decision="reject"');
+
+    // What a cross-site HTML form could send is refused, and changes nothing.
+    const urlencoded = await app().inject({ method: 'POST', url: `/actions/${action.id}/approve`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'actor=mallory' });
+    expect(urlencoded.statusCode).toBeGreaterThanOrEqual(400);
+    expect(urlencoded.statusCode).toBeLessThan(500);
+    const plain = await app().inject({ method: 'POST', url: `/actions/${action.id}/approve`, headers: { 'content-type': 'text/plain' }, payload: '{"actor":"mallory"}' });
+    expect(plain.statusCode).toBeGreaterThanOrEqual(400);
+    expect(plain.statusCode).toBeLessThan(500);
+    expect((await get(`/actions/${action.id}`)).json().status).toBe('pending');
+
+    // Exactly the request the dashboard script sends for the form's Approve button.
+    const approved = await app().inject({
+      method: 'POST',
+      url: `/actions/${encodeURIComponent(form![1]!)}/approve`,
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      payload: JSON.stringify({ actor: 'dashboard-alice' }),
+    });
+    expect(approved.statusCode).toBe(200);
+    await eventually(() => gateway.requests.length === 1, 5000, 'the restart request');
+    expect(gateway.requests[0]!.body).toMatchObject({ target_resource: { name: 'predictor-1' }, action_request: { intent: 'restart the predictor-1 container' } });
+
+    const audit = (await get(`/audit?subject=${action.incident_id}&action=action-approved`)).json().records as { actor: string; data: { action_id: string } }[];
+    expect(audit).toEqual([expect.objectContaining({ actor: 'dashboard-alice', data: expect.objectContaining({ action_id: action.id }) })]);
+    await eventually(async () => (await get('/dashboard/fragments/pending-actions')).body.includes('Nothing waits for approval.'), 5000, 'an empty pending list');
+    const detail = (await get(`/dashboard/incidents/${action.incident_id}`)).body;
+    expect(detail).toContain('dashboard-alice');
+    expect(detail).toContain('<strong>action-approved</strong>');
+    expect(detail).not.toContain(`<form class="decision" data-action-id="${action.id}">`);
+    // A second decision is refused by the same route (409), as for the API and the CLI.
+    expect((await app().inject({ method: 'POST', url: `/actions/${action.id}/reject`, payload: { actor: 'bob', reason: 'late' } })).statusCode).toBe(409);
+  });
+
+  it('shows a broken audit chain with the first bad record', async () => {
+    await app().inject({ method: 'POST', url: '/webhook/alerts', payload: notification([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor' })]) });
+    await pendingAction();
+    const file = new Database(join(started!.directory, 'devops-agent.sqlite'));
+    try {
+      file.exec('DROP TRIGGER audit_log_no_update');
+      file.prepare(`UPDATE audit_log SET data = '{"tampered":true}' WHERE seq = 2`).run();
+    } finally {
+      file.close();
+    }
+    const verify = (await get('/audit/verify')).json();
+    expect(verify).toMatchObject({ valid: false, broken_at: 2 });
+    const audit = (await get('/dashboard/fragments/audit')).body;
+    expect(audit).toContain('chain broken at 2');
+  });
+});
