@@ -199,4 +199,11 @@ export const agentMigrations: Record<string, Migration> = {
       await db.schema.createIndex('jobs_due').on('jobs').columns(['status', 'run_at']).execute();
     },
   },
+  '002_learning_index': {
+    async up(db) {
+      // Learning statistics and similar-incident look-ups group by alert and service.
+      await db.schema.createIndex('actions_learning').on('actions').columns(['alertname', 'service', 'operation']).execute();
+      await db.schema.createIndex('incidents_alert_service').on('incidents').columns(['alertname', 'service', 'opened_at']).execute();
+    },
+  },
 };
