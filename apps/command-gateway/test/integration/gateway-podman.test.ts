@@ -107,6 +107,24 @@ describeWithComponent('Podman (Docker Engine API)', await probePodman(), 'instal
     expect(names.every((entry) => entry === name || entry === 'market-predictor')).toBe(true);
   });
 
+  it('allowlists by label: the container carrying the label is served, list shows only it', async () => {
+    const byLabel = await startGateway(
+      { GATEWAY_ALLOWED_TARGETS: 'label:atb.test=gateway' },
+      { runtime: new DockerRuntime({ dockerHost: engine.dockerHost }) },
+    );
+    try {
+      const inspect = await byLabel.execute(request('inspect'));
+      expect(inspect.body).toMatchObject({ overall_status: 'success', execution_details: { execution_result: { name } } });
+      const list = await byLabel.execute(request('list containers'));
+      const names = (list.body.execution_details.execution_result as { name: string }[]).map((entry) => entry.name);
+      expect(names).toContain(name);
+      const unlabelled = await byLabel.execute(request('inspect', { target_resource: { name: `${name}-missing` } }));
+      expect(unlabelled.body).toMatchObject({ overall_status: 'rejected', reason_code: 'not_allowlisted' });
+    } finally {
+      await byLabel.close();
+    }
+  });
+
   it('hostile and bad input is rejected and the container is untouched', async () => {
     const before = await state();
     const hostile: [unknown, RegExp | number][] = [
