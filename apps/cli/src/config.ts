@@ -9,21 +9,47 @@ export const cliConfigSchema = z.object({
   AI_COMMAND_GATEWAY_URL: url('http://127.0.0.1:8003'),
   /** Bearer token for the command gateway; default: read from AI_COMMAND_GATEWAY_TOKEN_FILE. */
   AI_COMMAND_GATEWAY_TOKEN: z.string().min(1).optional(),
-  /** The token file the gateway generates in development (relative: to the working directory, then the repository root). */
-  AI_COMMAND_GATEWAY_TOKEN_FILE: z.string().min(1).default('.data/command-gateway/api-token'),
+  /** The token file the gateway generates in development (relative: to the working directory, then the repository root); default `<ATB_DATA_DIR>/command-gateway/api-token`. */
+  AI_COMMAND_GATEWAY_TOKEN_FILE: z.string().min(1).optional(),
   /** The container engine `atb up` uses (unix:///…, tcp://…); default: the first of /var/run/docker.sock, /run/podman/podman.sock that answers. */
   DOCKER_HOST: z.string().min(1).optional(),
+  /** Where `atb up` keeps every service's data (`<dir>/<service>`) and its control file; relative paths are under the repository root. */
+  ATB_DATA_DIR: z.string().min(1).default('.data'),
 });
 
-export type CliConfig = z.output<typeof cliConfigSchema>;
+export type CliConfig = z.output<typeof cliConfigSchema> & { AI_COMMAND_GATEWAY_TOKEN_FILE: string };
 
 export function readCliConfig(environment?: Environment): CliConfig {
-  return loadConfig(cliConfigSchema, environment);
+  const config = loadConfig(cliConfigSchema, environment);
+  return {
+    ...config,
+    AI_COMMAND_GATEWAY_TOKEN_FILE: config.AI_COMMAND_GATEWAY_TOKEN_FILE ?? `${config.ATB_DATA_DIR}/command-gateway/api-token`,
+  };
 }
 
 /** The whole environment, handed to the services `atb up` starts. */
 export function childEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, ...extra };
+}
+
+/**
+ * The settings `atb up` hands one service so that the stack agrees with itself: each service
+ * listens on the port of its URL, every service finds the others at those URLs, and each keeps
+ * its data under `ATB_DATA_DIR`.
+ */
+export function stackEnvironment(service: string, config: CliConfig, dataDirectory: string): Record<string, string> {
+  const urls = serviceUrls(config);
+  const own = urls[service];
+  const port = own ? new URL(own).port : '';
+  return {
+    MARKET_PREDICTOR_URL: config.MARKET_PREDICTOR_URL,
+    DEVOPS_AGENT_URL: config.DEVOPS_AGENT_URL,
+    CODING_AGENT_URL: config.CODING_AGENT_URL,
+    AI_COMMAND_GATEWAY_URL: config.AI_COMMAND_GATEWAY_URL,
+    AI_COMMAND_GATEWAY_TOKEN_FILE: `${dataDirectory}/command-gateway/api-token`,
+    DATA_DIR: `${dataDirectory}/${service}`,
+    ...(port ? { API_PORT: port } : {}),
+  };
 }
 
 export function serviceUrls(config: CliConfig): Record<string, string> {

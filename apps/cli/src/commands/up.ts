@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { SERVICES } from '@atb/contracts';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { type CliConfig, childEnvironment, serviceUrls } from '../config.js';
+import { type CliConfig, childEnvironment, serviceUrls, stackEnvironment } from '../config.js';
 import { ManagedContainer } from '../control-container.js';
 import { type ChosenRuntime, chooseRuntime, RUNTIME_CHOICES, type RuntimeChoice } from '../control-engine.js';
 import { type ControlServer, startControlServer } from '../control-server.js';
@@ -41,7 +41,8 @@ export function registerUp(program: Command, config: () => CliConfig): void {
         if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm install\` (it builds everything) first`);
       }
       const runtime = await chooseRuntime(options.runtime as RuntimeChoice, settings.DOCKER_HOST, root);
-      const stack = new Stack(root, runtime);
+      const dataDirectory = isAbsolute(settings.ATB_DATA_DIR) ? settings.ATB_DATA_DIR : join(root, settings.ATB_DATA_DIR);
+      const stack = new Stack(root, runtime, settings, dataDirectory);
       process.stdout.write(`${stack.describeRuntime()}\n`);
       process.on('SIGINT', () => void stack.stop());
       process.on('SIGTERM', () => void stack.stop());
@@ -68,8 +69,10 @@ class Stack {
   constructor(
     private readonly root: string,
     private readonly runtime: ChosenRuntime,
+    private readonly settings: CliConfig,
+    private readonly dataDirectory: string,
   ) {
-    this.controlFile = join(root, '.data', 'atb', 'control.json');
+    this.controlFile = join(dataDirectory, 'atb', 'control.json');
   }
 
   describeRuntime(): string {
@@ -101,11 +104,14 @@ class Stack {
           name: CONTAINERISED_SERVICE,
           root: this.root,
           script,
-          env: childEnvironment(),
+          env: childEnvironment(stackEnvironment(service.name, this.settings, this.dataDirectory)),
           labels,
         });
       } else {
-        const extra = service.name === 'command-gateway' ? this.gatewayEnvironment() : {};
+        const extra = {
+          ...stackEnvironment(service.name, this.settings, this.dataDirectory),
+          ...(service.name === 'command-gateway' ? this.gatewayEnvironment() : {}),
+        };
         this.supervisor.start({ name: service.name, script: join(this.root, script), cwd: this.root, env: childEnvironment(extra), labels });
       }
     }
