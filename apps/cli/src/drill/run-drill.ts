@@ -51,11 +51,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const service = options.service ?? 'market-predictor';
   const plan = planFault(options.fault, options.parameters);
 
-  const agentStatus = await requestJson<Record<string, unknown>>(`${options.agentUrl}/status`);
+  const agentStatus = await requestJson<Record<string, unknown> | undefined>(`${options.agentUrl}/status`);
   if (!agentStatus.ok) {
     throw new Error(`the devops agent does not answer at ${options.agentUrl}/status (${agentStatus.error}): start it first (atb up)`);
   }
-  const safetyMode = readSafetyMode(agentStatus.body);
+  const safetyMode = readSafetyMode(agentStatus.body ?? {});
   const predictorHealth = await requestJson(`${options.predictorUrl}/health`);
   if (!predictorHealth.ok && predictorHealth.status === undefined) {
     throw new Error(`the predictor does not answer at ${options.predictorUrl}/health (${predictorHealth.error})`);
