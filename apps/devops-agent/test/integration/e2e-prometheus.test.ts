@@ -150,6 +150,27 @@ describeWithComponent(
           });
         }
 
+        if (!safetyMode) {
+          it('recovers from a memory leak: MarketPredictorHighMemory (real RSS above 300 MiB) → restart', async () => {
+            if (!predictor || !gateway || !agent || !stack) throw new Error('the stack did not start');
+            await runRecovery({
+              fault: 'memory-leak',
+              // Fast, so that the resident set passes the shipped 300 MiB threshold within seconds.
+              parameters: { leakMbPerSecond: 100, leakMaxMb: 450 },
+              predictor,
+              gateway,
+              agentUrl: agent.url,
+              service: 'market-predictor',
+              alertname: 'MarketPredictorHighMemory',
+              safetyMode,
+              title: 'memory leak, Prometheus + Alertmanager, SAFETY_MODE=false',
+            });
+            await expectAlertInactive(stack, 'MarketPredictorHighMemory');
+            const [memory] = await stack.prometheus.query('process_resident_memory_bytes{service="market-predictor"}');
+            expect(memory?.value ?? Number.POSITIVE_INFINITY).toBeLessThan(300 * 1024 * 1024);
+          }, 120_000);
+        }
+
         it('recovers from a crash: MarketPredictorDown → restart of the exited container', async () => {
           if (!predictor || !gateway || !agent || !stack) throw new Error('the stack did not start');
           await runRecovery({

@@ -1,4 +1,4 @@
-import { type DrillFault, type DrillResult, type DrillStage, runDrill } from '@atb/cli';
+import { type DrillFault, type DrillResult, type DrillStage, type FaultParameters, runDrill } from '@atb/cli';
 import { waitFor } from '@atb/testing';
 import { expect } from 'vitest';
 import { formatRecovery, http, type PredictorContainer, type RunningGateway, waitForHealthy } from './e2e-stack.js';
@@ -11,7 +11,9 @@ import { formatRecovery, http, type PredictorContainer, type RunningGateway, wai
  */
 
 export interface RecoveryOptions {
-  fault: Extract<DrillFault, 'crash' | 'hang'>;
+  fault: Extract<DrillFault, 'crash' | 'hang' | 'memory-leak'>;
+  /** Fault parameters passed to the drill (e.g. a faster leak). */
+  parameters?: FaultParameters;
   predictor: PredictorContainer;
   gateway: RunningGateway;
   agentUrl: string;
@@ -75,6 +77,7 @@ export async function runRecovery(options: RecoveryOptions): Promise<DrillResult
 
   const result = await runDrill({
     fault: options.fault,
+    ...(options.parameters ? { parameters: options.parameters } : {}),
     predictorUrl: predictor.url,
     agentUrl,
     service: options.service,
