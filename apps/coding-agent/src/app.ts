@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { PRODUCT_VERSION } from '@atb/contracts';
 import { createLanguageModel, priceOf, resolveModelSettings } from '@atb/llm';
 import { createService, type Service } from '@atb/service-kit';
-import { openDatabase } from '@atb/storage';
+import { KyselyAuditLog, openDatabase } from '@atb/storage';
 import type { LanguageModel } from 'ai';
 import type { LoggerOptions } from 'pino';
 import { registerTaskRoutes } from './api/task-routes.js';
@@ -13,6 +13,7 @@ import type { Sandbox } from './sandbox/sandbox.js';
 import { KyselyTaskStore } from './tasks/kysely-task-store.js';
 import { TaskEvents } from './tasks/task-events.js';
 import { TaskManager } from './tasks/task-manager.js';
+import { registerTaskMetrics } from './tasks/task-metrics.js';
 import { runWorkflow, type WorkflowSettings } from './workflow/workflow.js';
 import { MirroredWorkspaceProvider, type WorkspaceProvider } from './workflow/workspace-provider.js';
 import { WorkspaceManager } from './workspace/workspace-manager.js';
@@ -31,6 +32,8 @@ export interface BuildOptions {
 
 export interface CodingAgent extends Service {
   tasks: TaskManager;
+  /** The hash-chained audit log of every task event. */
+  audit: KyselyAuditLog;
 }
 
 /** The workflow's settings from the service config. */
@@ -76,7 +79,9 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
     schema: 'coding_agent',
   });
   const store = await KyselyTaskStore.open(database);
-  const events = new TaskEvents(store);
+  const audit = await KyselyAuditLog.open(database);
+  const events = new TaskEvents(store, () => new Date(), audit);
+  const stopMetrics = registerTaskMetrics(service.metrics.registry, events);
   const modelSettings = options.model ? undefined : resolveModelSettings(config).primary;
   const model: LanguageModel | string =
     options.model ?? (modelSettings ? (createLanguageModel(modelSettings) as LanguageModel) : 'LLM_PROVIDER is none: set an LLM provider');
@@ -105,6 +110,7 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
   });
   registerTaskRoutes(service, { manager, store, events, allowedRepositories: config.ALLOWED_REPOSITORIES });
   service.onClose(async () => {
+    stopMetrics();
     await manager.close();
     await store.close();
   });
@@ -114,5 +120,5 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
       service.app.log.info(recovered, 'tasks recovered after a restart');
     }
   }
-  return Object.assign(service, { tasks: manager });
+  return Object.assign(service, { tasks: manager, audit });
 }

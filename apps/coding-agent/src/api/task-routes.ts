@@ -130,9 +130,9 @@ export function registerTaskRoutes(service: Service, options: TaskRouteOptions):
       for (const event of buffered) write(event);
       const latest = await options.store.get(task.task_id);
       if (!ended && latest && FINAL_STATUSES.includes(latest.status)) {
-        const done = (await options.store.listEvents(task.task_id, lastSeq)).find((event) => event.type === 'task-done');
-        if (done) write(done);
-        else end();
+        // The final status is saved just before task-done is published: give it a moment to
+        // arrive through the subscription, then end the stream anyway.
+        setTimeout(() => end(), 2000).unref();
       }
     },
   );

@@ -96,6 +96,15 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     expect(text).toMatch(/event: task-step-finished\ndata: \{"step":"pull_request","status":"completed"/);
     expect(text.trim().split('\n\n').at(-1)).toMatch(/^id: \d+\nevent: task-done/);
 
+    // Every step is in the hash-chained audit log, and in the metrics.
+    const audited = await harness.agent.audit.list({ subject: taskId });
+    expect(audited.filter((record) => record.action === 'task-step-finished')).toHaveLength(8);
+    expect(audited.at(-1)?.action).toBe('task-done');
+    expect(await harness.agent.audit.verify()).toMatchObject({ valid: true });
+    const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/coding_tasks_finished_total\{[^}]*status="completed"[^}]*\} 1/);
+    expect(metrics).toMatch(/coding_task_step_duration_seconds_count\{[^}]*step="push",status="completed"[^}]*\} 1/);
+
     // GET /tasks lists it with the link the devops agent polls for.
     const list = (await (await fetch(`${baseUrl}/tasks`)).json()) as { tasks: { task_id: string; pull_request?: { url: string } }[] };
     expect(list.tasks.find((entry) => entry.task_id === taskId)?.pull_request?.url).toBe(task.pull_request?.url);
