@@ -147,9 +147,8 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
     store,
     {
       analyze: async (job) => {
-        if (await analyzeIncident(dependencies, incidentOf(job.payload))) {
-          await decideNextAction(dependencies, incidentOf(job.payload), { completeJob: job.id });
-        }
+        const known = await analyzeIncident(dependencies, incidentOf(job.payload));
+        if (known) await decideNextAction(dependencies, incidentOf(job.payload), { completeJob: job.id, known });
       },
       decide: (job) => decideNextAction(dependencies, incidentOf(job.payload), { completeJob: job.id }),
       'execute-action': (job) => executeAction(dependencies, str(job.payload.action_id), job.id),

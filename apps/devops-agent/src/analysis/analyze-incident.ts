@@ -87,17 +87,21 @@ export async function runAnalyzer(dependencies: AgentDependencies, context: Anal
 
 /**
  * Job `analyze`: investigate an incident and record the analysis; the decision on an action
- * follows in the same job. Running it twice records a second analysis and nothing else.
+ * follows in the same job (it is handed the incident and alerts read here). Running it twice
+ * records a second analysis and nothing else.
  */
-export async function analyzeIncident(dependencies: AgentDependencies, incidentId: string): Promise<boolean> {
+export async function analyzeIncident(
+  dependencies: AgentDependencies,
+  incidentId: string,
+): Promise<{ incident: Incident; alerts: StoredAlert[] } | undefined> {
   const { store, audit } = dependencies;
   const incident = await store.getIncident(incidentId);
-  if (!incident || TERMINAL_STATES.has(incident.state)) return false;
+  if (!incident || TERMINAL_STATES.has(incident.state)) return undefined;
   const started = await store.commit({
     incident: { id: incident.id, patch: { state: 'investigating' }, expectStates: ACTIVE_STATES },
     events: [{ incident_id: incident.id, type: 'investigation-started' }],
   });
-  if (!started) return false;
+  if (!started) return undefined;
   const alerts = await store.incidentAlerts(incident.id);
   const context = await buildAnalysisContext(dependencies, incident, alerts);
   const outcome = await runAnalyzer(dependencies, context);
@@ -120,11 +124,11 @@ export async function analyzeIncident(dependencies: AgentDependencies, incidentI
       },
     ],
   });
-  if (!recorded) return false;
+  if (!recorded) return undefined;
   await audit.record('analysis-completed', incident.id, {
     analyzer: outcome.analyzer,
     analysis: outcome.analysis,
     ...(outcome.fallback_reason ? { fallback_reason: outcome.fallback_reason } : {}),
   });
-  return true;
+  return { incident: { ...incident, state: 'investigating', analysis: outcome, analyzer: outcome.analyzer }, alerts };
 }

@@ -5,7 +5,7 @@ import { matchRunbook, READ_ONLY_OPERATIONS, type RunbookCandidate } from '../an
 import { escalateIncident } from '../escalation/escalate-incident.js';
 import { TERMINAL_STATES, targetOf } from '../incidents/incident-target.js';
 import { rankCandidates } from '../learning/candidate-ranking.js';
-import type { Action, Incident } from '../store/agent-store.js';
+import type { Action, Incident, StoredAlert } from '../store/agent-store.js';
 import { newActionId } from '../store/kysely-agent-store.js';
 import { circuitOpen, evaluatePolicy } from './action-policy.js';
 
@@ -47,12 +47,12 @@ function orderCandidates(incident: Incident, ranked: RunbookCandidate[]): Runboo
 export async function decideNextAction(
   dependencies: AgentDependencies,
   incidentId: string,
-  options: { completeJob?: number } = {},
+  options: { completeJob?: number; known?: { incident: Incident; alerts: StoredAlert[] } } = {},
 ): Promise<void> {
   const { store, config, runbooks, audit, metrics } = dependencies;
-  const incident = await store.getIncident(incidentId);
+  const incident = options.known?.incident ?? (await store.getIncident(incidentId));
   if (!incident || TERMINAL_STATES.has(incident.state)) return;
-  const alerts = await store.incidentAlerts(incident.id);
+  const alerts = options.known?.alerts ?? (await store.incidentAlerts(incident.id));
   const firing = alerts.filter((alert) => alert.status === 'firing');
   if (firing.length === 0) {
     await store.enqueue([{ type: 'reconcile', payload: { incident_id: incident.id } }]);

@@ -464,25 +464,28 @@ export class KyselyAgentStore implements AgentStore {
       .orderBy('opened_at', 'desc')
       .limit(limit)
       .execute();
-    const result: SimilarIncident[] = [];
-    for (const row of rows) {
+    if (rows.length === 0) return [];
+    const actions = await this.db
+      .selectFrom('actions')
+      .select(['incident_id', 'operation', 'effective', 'created_at'])
+      .where(
+        'incident_id',
+        'in',
+        rows.map((row) => row.id),
+      )
+      .orderBy('created_at', 'desc')
+      .execute();
+    return rows.map((row) => {
       const incident = toIncident(row);
-      const last = await this.db
-        .selectFrom('actions')
-        .select(['operation', 'effective'])
-        .where('incident_id', '=', incident.id)
-        .orderBy('created_at', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      result.push({
+      const last = actions.find((action) => action.incident_id === incident.id);
+      return {
         incident_id: incident.id,
         ...(incident.analysis ? { issue_type: incident.analysis.analysis.issue_type } : {}),
         ...(last ? { action: last.operation } : {}),
         ...(last && last.effective !== null ? { effective: Number(last.effective) === 1 } : {}),
         ...(incident.resolved_at ? { resolved_at: incident.resolved_at } : {}),
-      });
-    }
-    return result;
+      };
+    });
   }
 
   async getAction(id: string): Promise<Action | undefined> {
