@@ -1,5 +1,5 @@
 import type { Action } from '../store/agent-store.js';
-import { badge, jsonPreview, percent, stateBadge, timeAgo } from './format.js';
+import { badge, jsonPreview, percent, stateBadge, timeAgo, timeUntil } from './format.js';
 import { html, type SafeHtml } from './html.js';
 
 /**
@@ -41,7 +41,7 @@ export function renderPendingActions(actions: Action[], now: number = Date.now()
     <td class="number">${percent(action.confidence)}</td>
     <td>${action.decision_reason}</td>
     <td>${timeAgo(action.created_at, now)}</td>
-    <td>${action.expires_at ? html`<time datetime="${action.expires_at}" title="${action.expires_at}">${action.expires_at.slice(11, 19)}</time>` : '—'}</td>
+    <td>${timeUntil(action.expires_at, now)}</td>
     <td>${decisionForm(action)}</td>
   </tr>`,
   )}</tbody>

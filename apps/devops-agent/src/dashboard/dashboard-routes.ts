@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AgentStore } from '../store/agent-store.js';
 import { renderPendingActions } from './action-views.js';
 import { DASHBOARD_SCRIPT } from './dashboard-script.js';
-import { DASHBOARD_STYLE } from './dashboard-style.js';
+import { DASHBOARD_ICON, DASHBOARD_STYLE } from './dashboard-style.js';
 import { html, type SafeHtml } from './html.js';
 import { renderIncidentDetail, renderIncidentList } from './incident-views.js';
 import { renderAudit, renderLearning } from './learning-audit-views.js';
@@ -147,5 +147,8 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
   );
   app.get('/dashboard/assets/dashboard.css', { schema: { ...hidden, summary: 'Dashboard stylesheet' } }, async (_request, reply) =>
     secure(reply, 'text/css; charset=utf-8').send(DASHBOARD_STYLE),
+  );
+  app.get('/dashboard/assets/favicon.svg', { schema: { ...hidden, summary: 'Dashboard icon' } }, async (_request, reply) =>
+    secure(reply, 'image/svg+xml').send(DASHBOARD_ICON),
   );
 }

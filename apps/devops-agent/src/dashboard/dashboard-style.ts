@@ -41,3 +41,7 @@ ol.timeline li { margin: .15rem 0; }
 #flash { margin: 0; flex-basis: 100%; }
 footer { margin-top: 1rem; font-size: .85rem; }
 `;
+
+/** A small icon, so browsers do not ask for `/favicon.ico`. */
+export const DASHBOARD_ICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#2e7d32"/><path d="M4 8h2l1-3 2 6 1-3h2" stroke="#fff" stroke-width="1.5" fill="none"/></svg>';

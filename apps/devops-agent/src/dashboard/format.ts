@@ -14,6 +14,15 @@ export function age(iso: string | null | undefined, now: number = Date.now()): s
   return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }
 
+/** "in 59m": how long until `iso`, or "due" once it has passed. */
+export function timeUntil(iso: string | null | undefined, now: number = Date.now()): SafeHtml {
+  if (!iso) return html`<span class="muted">—</span>`;
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return html`${iso}`;
+  const remaining = at > now ? `in ${age(new Date(now).toISOString(), at)}` : 'due';
+  return html`<time datetime="${iso}" title="${iso}">${remaining}</time>`;
+}
+
 /** A `<time>` element showing the age, with the exact time as its tooltip. */
 export function timeAgo(iso: string | null | undefined, now: number = Date.now()): SafeHtml {
   if (!iso) return html`<span class="muted">—</span>`;

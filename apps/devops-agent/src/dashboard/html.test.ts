@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { age } from './format.js';
+import { age, timeUntil } from './format.js';
 import { escapeHtml, html, link, safeHref } from './html.js';
 
 describe('dashboard html', () => {
@@ -31,5 +31,7 @@ describe('dashboard html', () => {
     expect(age('2026-01-01T20:50:00Z', now)).toBe('3h 10m');
     expect(age('2025-12-30T20:00:00Z', now)).toBe('2d 4h');
     expect(age('not a time', now)).toBe('');
+    expect(timeUntil('2026-01-02T00:59:00Z', now).value).toContain('>in 59m<');
+    expect(timeUntil('2026-01-01T00:00:00Z', now).value).toContain('>due<');
   });
 });
