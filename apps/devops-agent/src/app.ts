@@ -30,7 +30,7 @@ import { decideNextAction } from './policy/decide-next-action.js';
 import { JobWorker } from './queue/job-worker.js';
 import { executeAction } from './remediation/execute-action.js';
 import { GatewayClient, tokenFromFile } from './remediation/gateway-client.js';
-import type { AgentStore } from './store/agent-store.js';
+import { ACTIVE_STATES, type AgentStore } from './store/agent-store.js';
 import { KyselyAgentStore } from './store/kysely-agent-store.js';
 import { verifyAction } from './verification/verify-action.js';
 
@@ -165,6 +165,17 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
       concurrency: config.WORKER_CONCURRENCY,
       onTick: async () => {
         await expireApprovals(dependencies);
+      },
+      onFailed: async (job, error) => {
+        // A step of an incident failed for good: the incident is `failed`, for humans to take over.
+        if (typeof job.payload.incident_id !== 'string') return;
+        const reason = `${job.type} failed after ${job.attempts + 1} attempts: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1000);
+        const failed = await store.commit({
+          incident: { id: job.payload.incident_id, patch: { state: 'failed', escalation_reason: reason }, expectStates: ACTIVE_STATES },
+          events: [{ incident_id: job.payload.incident_id, type: 'incident-failed', data: { job: job.type, reason } }],
+          jobs: [{ type: 'notify-escalation', payload: { incident_id: job.payload.incident_id, reason } }],
+        });
+        if (failed) await audit.record('incident-failed', job.payload.incident_id, { job: job.type, reason });
       },
     },
   );

@@ -12,6 +12,8 @@ export interface JobWorkerOptions {
   maxAttempts?: number;
   /** Runs on every poll (approval expiry and other sweeps). */
   onTick?: () => Promise<void>;
+  /** Runs when a job failed for good (after its last attempt). */
+  onFailed?: (job: Job, error: unknown) => Promise<void>;
 }
 
 /**
@@ -124,6 +126,7 @@ export class JobWorker {
       if (job.attempts + 1 >= maxAttempts) {
         this.logger.error({ err: error, job: job.type, id: job.id }, 'job failed for good');
         await this.store.failJob(job.id, message).catch(() => {});
+        await this.options.onFailed?.(job, error).catch((hookError: unknown) => this.logger.error({ err: hookError }, 'job failure hook failed'));
       } else {
         const delay = Math.min(30_000, 250 * 2 ** job.attempts);
         this.logger.warn({ err: error, job: job.type, id: job.id, retry_in_ms: delay }, 'job failed; retrying');
