@@ -47,7 +47,16 @@ describe('JobWorker on the durable jobs table', () => {
     // A worker claims it and "dies" (its claim is never finished).
     expect(await store.claimJobs(new Date().toISOString(), 10)).toHaveLength(1);
     let ran = 0;
-    const worker = new JobWorker(store, { slow: async () => void (ran += 1) }, logger, { concurrency: 1, pollIntervalMs: 10 });
+    const worker = new JobWorker(
+      store,
+      {
+        slow: async () => {
+          ran += 1;
+        },
+      },
+      logger,
+      { concurrency: 1, pollIntervalMs: 10 },
+    );
     await worker.start();
     await eventually(() => ran === 1, 5000, 'the resumed job');
     await worker.stop();
