@@ -38,7 +38,12 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
  * The behaviour every `Sandbox` must show. Runs real commands (node and coreutils from the host's
  * `/usr`) in a real sandbox; every containment check is verified from the host side.
  */
-export function sandboxContract(createSandbox: () => Sandbox | Promise<Sandbox>): void {
+export interface SandboxContractOptions {
+  /** The memory limit holds for the process tree together (a cgroup), not per process. */
+  treeMemoryLimit: boolean;
+}
+
+export function sandboxContract(createSandbox: () => Sandbox | Promise<Sandbox>, contract: SandboxContractOptions): void {
   let sandbox: Sandbox;
   let workspace: string;
   let loopbackServer: Server;
@@ -216,6 +221,23 @@ export function sandboxContract(createSandbox: () => Sandbox | Promise<Sandbox>)
     expect(result.timedOut).toBe(false);
     expect(result.exitCode).not.toBe(0);
     expect(result.outOfMemory).toBe(true);
+  });
+
+  it.runIf(contract.treeMemoryLimit)('holds the memory limit for a forked process tree together', async () => {
+    // Four children of 150 MiB each: every one fits a per-process limit of 256 MiB, the tree does not.
+    const script = `
+      const { spawn } = require('child_process');
+      const child = () => new Promise((resolve) => {
+        const process_ = spawn(process.execPath, ['-e', 'const b = Buffer.alloc(150 * 1024 * 1024, 1); setTimeout(() => console.log(b.length), 1500)'], { stdio: 'inherit' });
+        process_.on('exit', (code, signal) => resolve(signal ?? code));
+      });
+      Promise.all([child(), child(), child(), child()]).then((outcomes) => console.log(JSON.stringify(outcomes)));`;
+    const result = await node(script, { memoryBytes: 256 * MiB, timeoutMs: 30_000 });
+    expect(result.timedOut).toBe(false);
+    // (bubblewrap also reports `outOfMemory` from the cgroup's OOM-kill counter; Podman on cgroup v1
+    // reports nothing when only children were killed, so the contract checks the children.)
+    const outcomes = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '[]') as Array<number | string>;
+    expect(outcomes.filter((outcome) => outcome === 0).length).toBeLessThan(4);
   });
 
   it('stops unbounded writes to one file', async () => {

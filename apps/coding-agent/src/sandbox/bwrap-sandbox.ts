@@ -3,6 +3,7 @@ import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CgroupParent, findCgroupParent, MemoryCgroup } from './memory-cgroup.js';
 import { ProcessTermination } from './process-termination.js';
 import type { Sandbox, SandboxResult, SandboxRunOptions } from './sandbox.js';
 import { validateRunOptions } from './run-options.js';
@@ -38,14 +39,21 @@ export interface BwrapSandboxOptions {
   readOnlyPaths?: string[];
   /** `PATH` inside the sandbox; default `/usr/local/bin:/usr/bin:/bin`. */
   path?: string;
+  /**
+   * Also limit the memory of the whole process tree with a cgroup per run, when this process
+   * may create one (root, or a delegated cgroup v2 subtree); default true. Without it the
+   * memory limit is RLIMIT_DATA per process only.
+   */
+  memoryCgroup?: boolean;
 }
 
 /**
  * The default sandbox: bubblewrap with every namespace unshared (network: loopback only), no
  * capabilities, a read-only root built from the host's `/usr` and a few `/etc` files, a private
  * size-limited `/tmp`, the workspace as the only writable host path, a cleared environment, and
- * limits set with `prlimit` before bwrap starts: RLIMIT_DATA (memory), RLIMIT_FSIZE (largest
- * file), RLIMIT_CORE=0. The workspace's `.git` is mounted read-only. On timeout or abort the process group is killed with SIGKILL; bwrap's
+ * limits set with `prlimit` before bwrap starts: RLIMIT_DATA (memory per process), RLIMIT_FSIZE
+ * (largest file), RLIMIT_CORE=0; and, where this process may create cgroups (root here), a memory
+ * cgroup per run that limits the whole process tree and reports OOM kills. The workspace's `.git` is mounted read-only. On timeout or abort the process group is killed with SIGKILL; bwrap's
  * `--die-with-parent` and PID namespace then take the whole process tree with it.
  * See `docs/decisions/002-sandbox.md`.
  *
@@ -56,6 +64,7 @@ export interface BwrapSandboxOptions {
 export class BwrapSandbox implements Sandbox {
   readonly kind = 'bubblewrap';
   private availability: Promise<string | undefined> | undefined;
+  private cgroupParent: Promise<CgroupParent | undefined> | undefined;
 
   constructor(private readonly options: BwrapSandboxOptions = {}) {}
 
@@ -75,6 +84,20 @@ export class BwrapSandbox implements Sandbox {
     } finally {
       await rm(workspace, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * `tree` when each run gets a memory cgroup (the limit holds for all its processes together),
+   * `process` when only RLIMIT_DATA applies (each process on its own).
+   */
+  async memoryScope(): Promise<'tree' | 'process'> {
+    return (await this.findCgroupParent()) ? 'tree' : 'process';
+  }
+
+  private findCgroupParent(): Promise<CgroupParent | undefined> {
+    if (this.options.memoryCgroup === false) return Promise.resolve(undefined);
+    this.cgroupParent ??= findCgroupParent();
+    return this.cgroupParent;
   }
 
   /** The bwrap arguments for one run (before `--` and the command). Exposed for tests and docs. */
@@ -126,8 +149,15 @@ export class BwrapSandbox implements Sandbox {
     ];
     const bwrap = this.options.bwrapPath ?? 'bwrap';
     const argv = [...limits, '--', bwrap, ...this.bwrapArguments(workspace, cwd, env, readOnlyPaths), '--', ...options.command];
+    const parent = await this.findCgroupParent();
+    const cgroup = parent ? await MemoryCgroup.create(parent, options.memoryBytes).catch(() => undefined) : undefined;
+    const prlimit = this.options.prlimitPath ?? 'prlimit';
+    // With a cgroup, a shell joins it first and then execs prlimit: nothing starts outside it.
+    const [program, programArguments] = cgroup
+      ? ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', cgroup.processesFile, prlimit, ...argv]]
+      : [prlimit, argv];
     const started = performance.now();
-    const child = spawn(this.options.prlimitPath ?? 'prlimit', argv, {
+    const child = spawn(program, programArguments as string[], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
@@ -143,10 +173,17 @@ export class BwrapSandbox implements Sandbox {
     });
     child.stdout.on('data', (chunk: Buffer) => termination.stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => termination.stderr.push(chunk));
+    let oomKills = 0;
     const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       child.once('error', reject);
       child.once('close', (code, signal) => resolve({ code, signal }));
-    }).finally(() => termination.stop());
+    }).finally(async () => {
+      termination.stop();
+      if (cgroup) {
+        oomKills = await cgroup.outOfMemoryKills();
+        await cgroup.remove();
+      }
+    });
     const exitCode = termination.killed ? null : outcome.code;
     const signal = outcome.signal ?? signalOfExitCode(exitCode);
     const stderr = termination.stderr.text();
@@ -154,7 +191,7 @@ export class BwrapSandbox implements Sandbox {
       exitCode,
       signal,
       timedOut: termination.timedOut,
-      outOfMemory: !termination.timedOut && looksOutOfMemory(stderr),
+      outOfMemory: !termination.timedOut && (oomKills > 0 || looksOutOfMemory(stderr)),
       stdout: termination.stdout.text(),
       stderr,
       truncatedBytes: termination.stdout.droppedBytes + termination.stderr.droppedBytes,
