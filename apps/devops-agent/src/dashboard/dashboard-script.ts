@@ -20,6 +20,7 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
   var flash = document.getElementById('flash');
   var ACTOR_KEY = 'atb-dashboard-actor';
   var refreshing = false;
+  var refreshAgain = false;
 
   try { actorInput.value = window.localStorage.getItem(ACTOR_KEY) || ''; } catch (error) { /* storage disabled */ }
   actorInput.addEventListener('input', function () {
@@ -55,8 +56,12 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
   }
 
   async function refresh() {
-    if (refreshing) return;
+    if (refreshing) {
+      refreshAgain = true; // a decision just landed: refresh once more when this one ends
+      return;
+    }
     refreshing = true;
+    refreshAgain = false;
     try {
       var panels = Array.prototype.slice.call(document.querySelectorAll('[data-fragment]'));
       var answers = await Promise.all(panels.map(function (panel) {
@@ -79,6 +84,7 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
       say(connection, 'agent unreachable: ' + error.message, 'error');
     } finally {
       refreshing = false;
+      if (refreshAgain) refresh();
     }
   }
 
