@@ -23,6 +23,8 @@ export interface CoderPromptInput {
   plan: Plan;
   files: { path: string; content: string }[];
   notes?: string;
+  /** Files and exported symbols of the repository. */
+  repositoryMap?: string;
   feedback?: string;
   iteration: number;
 }
@@ -36,6 +38,7 @@ export function coderPrompt(input: CoderPromptInput): string {
     `## Requirement\n${input.requirement}`,
     `## Plan\n${JSON.stringify(input.plan, null, 2)}`,
     input.notes ? `## Repository instructions\n${input.notes}` : '',
+    input.repositoryMap ? `## Repository map (file: exported symbols)\n${input.repositoryMap}` : '',
     `## Files\n${files || '(none yet)'}`,
     input.feedback ? `## Result of your previous edits (iteration ${input.iteration - 1})\n${input.feedback}` : '',
     `## Your answer (iteration ${input.iteration})\nEdit blocks only.`,

@@ -1,6 +1,5 @@
 import type { ModelClient } from '../model/model-client.js';
 import { type Plan, parsePlan } from './plan.js';
-import { buildRepositoryMap, renderRepositoryMap } from './repository-map.js';
 
 export const PLANNER_SYSTEM = `You are an expert software engineer planning a change to a repository.
 Answer with one JSON object and nothing else:
@@ -9,17 +8,17 @@ Answer with one JSON object and nothing else:
 Paths are relative to the repository root and must come from the repository map (or be new files).`;
 
 /**
- * Plans a requirement: shows the model the repository map (files and exported symbols) and
+ * Plans a requirement: shows the model the repository map (files and exported symbols, see
+ * `repository-map.ts`) and
  * validates its answer; one retry with the validation error, then it fails.
  */
 export async function planRequirement(
   model: ModelClient,
-  workspace: string,
+  map: string,
   requirement: string,
   notes: string | undefined,
   signal?: AbortSignal,
 ): Promise<Plan> {
-  const map = renderRepositoryMap(await buildRepositoryMap(workspace));
   let prompt = [
     `## Requirement\n${requirement}`,
     notes ? `## Repository instructions\n${notes}` : '',

@@ -23,6 +23,8 @@ export class WorkflowStop extends Error {
 
 export interface ImplementOptions {
   workspace: string;
+  /** The repository map (files and exported symbols), shown to the coder for orientation. */
+  repositoryMap?: string;
   model: ModelClient;
   sandbox: Sandbox;
   commands: RepositoryCommands;
@@ -56,6 +58,16 @@ async function readContextFiles(workspace: string, paths: Iterable<string>, poli
   return files;
 }
 
+/** Workspace files named in test or check output (stack traces, TAP `location:`), relative. */
+export function filesInOutput(workspace: string, output: string): string[] {
+  const found = new Set<string>();
+  const escaped = workspace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  for (const match of output.matchAll(new RegExp(`(?:file://)?${escaped}/([\\w./-]+?\\.[A-Za-z]{1,5})(?=[:'"\\s)]|$)`, 'g'))) {
+    if (match[1] && !match[1].startsWith('node_modules/') && !match[1].startsWith('.git/')) found.add(match[1]);
+  }
+  return [...found].slice(0, 8);
+}
+
 function describeRun(kind: string, run: TestRun, lost: string[]): string {
   return [
     `The ${kind} command \`${run.command.join(' ')}\` FAILED (exit ${run.exit_code}${run.timed_out ? ', timed out' : ''}${
@@ -79,13 +91,14 @@ export async function implement(recorder: TaskRecorder, options: ImplementOption
   if (!plan) throw new Error('no plan to implement');
   const loops = new LoopDetector();
   const edited = new Set<string>();
+  const mentioned = new Set<string>();
   let feedback: string | undefined;
   for (let iteration = 1; iteration <= options.maxIterations; iteration += 1) {
     options.signal.throwIfAborted();
     task.iterations = iteration;
     const files = await readContextFiles(
       options.workspace,
-      [...plan.files_to_modify, ...edited],
+      [...plan.files_to_modify, ...edited, ...mentioned],
       options.policy,
     );
     const answer = await options.model.complete({
@@ -96,6 +109,7 @@ export async function implement(recorder: TaskRecorder, options: ImplementOption
         files,
         iteration,
         ...(options.commands.notes ? { notes: options.commands.notes } : {}),
+        ...(options.repositoryMap ? { repositoryMap: options.repositoryMap } : {}),
         ...(feedback ? { feedback } : {}),
       }),
       signal: options.signal,
@@ -146,6 +160,7 @@ export async function implement(recorder: TaskRecorder, options: ImplementOption
         if (loops.repeated('check', normalizeTestOutput(check.output))) {
           throw new WorkflowStop('loop detected: the same failing check output twice');
         }
+        for (const path of filesInOutput(options.workspace, check.output)) mentioned.add(path);
         feedback = [...problems, describeRun('check', check, [])].join('\n\n');
         await recorder.save();
         continue;
@@ -165,6 +180,7 @@ export async function implement(recorder: TaskRecorder, options: ImplementOption
         if (loops.repeated('test', normalizeTestOutput(run.output))) {
           throw new WorkflowStop(`loop detected: the same failing test output twice (last edit in iteration ${iteration})`);
         }
+        for (const path of filesInOutput(options.workspace, run.output)) mentioned.add(path);
         feedback = [...problems, describeRun('test', run, lost)].join('\n\n');
         continue;
       }

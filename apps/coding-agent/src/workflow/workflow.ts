@@ -2,6 +2,7 @@ import type { LanguageModel } from 'ai';
 import type { Forge } from '../forge/forge.js';
 import { BudgetExceededError, ModelClient, type ModelSettings } from '../model/model-client.js';
 import { planRequirement } from '../planner/planner.js';
+import { buildRepositoryMap, renderRepositoryMap } from '../planner/repository-map.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { checkDiff } from '../security/diff-checks.js';
 import type { PathPolicyOptions } from '../security/path-policy.js';
@@ -106,6 +107,7 @@ export async function runWorkflow(task: Task, dependencies: WorkflowDependencies
     );
     combined.throwIfAborted();
     const commands = await detectCommands(workspace.path);
+    const repositoryMap = renderRepositoryMap(await buildRepositoryMap(workspace.path));
     const limits = {
       timeoutMs: settings.testTimeoutMs,
       memoryBytes: settings.memoryBytes,
@@ -118,7 +120,7 @@ export async function runWorkflow(task: Task, dependencies: WorkflowDependencies
       await recorder.step(
         'plan',
         async () => {
-          task.plan = await planRequirement(model, workspace.path, task.requirement, commands.notes, combined);
+          task.plan = await planRequirement(model, repositoryMap, task.requirement, commands.notes, combined);
           await syncUsage();
         },
         () => `complexity ${task.plan?.complexity}, ${task.plan?.files_to_modify.length} files to modify`,
@@ -153,6 +155,7 @@ export async function runWorkflow(task: Task, dependencies: WorkflowDependencies
         () =>
           implement(recorder, {
             workspace: workspace.path,
+            repositoryMap,
             model,
             sandbox: dependencies.sandbox,
             commands,

@@ -31,6 +31,8 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     });
     expect(created.status).toBe(202);
     const { task_id: taskId } = (await created.json()) as { task_id: string };
+    // Watch it live while it runs.
+    const live = fetch(`${baseUrl}/tasks/${taskId}/events`).then((response) => response.text());
 
     const task: Task = await harness.waitForTask(taskId);
     expect(task.reason).toBeUndefined();
@@ -70,6 +72,10 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     const coderRequests = harness.modelRequests.filter((request) => !JSON.stringify(request.body?.messages?.[0]).includes('planning a change'));
     expect(coderRequests).toHaveLength(2);
     expect(JSON.stringify(coderRequests[1]?.body)).toMatch(/FAILED/);
+    // The test file named in the failure is shown to the coder on the next round; the map always.
+    expect(JSON.stringify(coderRequests[0]?.body)).not.toContain('### test/math.test.js');
+    expect(JSON.stringify(coderRequests[1]?.body)).toContain('### test/math.test.js');
+    expect(JSON.stringify(coderRequests[0]?.body)).toContain('src/math.js: function add, function multiply');
 
     // The branch is on the bare remote, at the task's commit, authored as GIT_USER_NAME.
     expect(task.branch).toBe(`atb/${taskId}-fix-add-it-subtracts`);
@@ -87,6 +93,11 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     expect(pull?.body).toContain('Make add() add instead of subtract.');
     expect(pull?.body).toContain('inc-42');
     expect(pull?.body).toMatch(/after the change: passed \(2\/2 tests passed\)/);
+
+    // The live stream saw every step as it happened, and ended with task-done.
+    const liveText = await live;
+    expect(liveText.match(/event: task-step-finished/g)).toHaveLength(8);
+    expect(liveText.trim().split('\n\n').at(-1)).toMatch(/^id: \d+\nevent: task-done/);
 
     // The event stream replays the history and ends with task-done.
     const stream = await fetch(`${baseUrl}/tasks/${taskId}/events`);
