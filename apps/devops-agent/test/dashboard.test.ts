@@ -75,6 +75,9 @@ describe('dashboard (in-process)', () => {
     expect(style.headers['content-type']).toBe('text/css; charset=utf-8');
 
     expect((await get('/dashboard/fragments/secrets')).statusCode).toBe(422);
+    const openApi = await get('/docs/json');
+    expect(openApi.statusCode).toBe(200);
+    expect(Object.keys(openApi.json().paths)).not.toContain('/dashboard'); // HTML, not API: hidden from /docs
     const missing = await get(`/dashboard/incidents/${encodeURIComponent(SCRIPT)}`);
     expect(missing.statusCode).toBe(404);
     expect(missing.body).toContain('No incident &lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;');
