@@ -9,10 +9,11 @@ import { sandboxContract } from './sandbox.contract.js';
 const sandbox = new BwrapSandbox();
 const unavailable = await sandbox.available();
 const scope = await sandbox.memoryScope();
+const limitsProcesses = await sandbox.limitsProcesses();
 const howToGet = 'install it: scripts/install-system-deps.sh (Debian bubblewrap)';
 
 describeWithComponent(`bubblewrap sandbox (memory limit per ${scope})`, unavailable, howToGet, () => {
-  sandboxContract(() => sandbox, { treeMemoryLimit: scope === 'tree' });
+  sandboxContract(() => sandbox, { treeMemoryLimit: scope === 'tree', limitsProcesses });
 
   it.runIf(scope === 'tree')('reports out of memory from the cgroup when only children were killed', async () => {
     const workspace = await mkdtemp(join(tmpdir(), 'atb-bwrap-oom-'));
@@ -31,5 +32,5 @@ describeWithComponent(`bubblewrap sandbox (memory limit per ${scope})`, unavaila
 
 // Where no cgroup can be made (not root, nothing delegated), RLIMIT_DATA alone must still hold.
 describeWithComponent('bubblewrap sandbox without a memory cgroup', unavailable, howToGet, () => {
-  sandboxContract(() => new BwrapSandbox({ memoryCgroup: false }), { treeMemoryLimit: false });
+  sandboxContract(() => new BwrapSandbox({ memoryCgroup: false }), { treeMemoryLimit: false, limitsProcesses: false });
 });

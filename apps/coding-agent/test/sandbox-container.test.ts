@@ -14,5 +14,5 @@ describeWithComponent('Podman (Docker Engine API) container sandbox', await prob
     engine = await startPodman();
     const image = await ensureNodeBaseImage(engine);
     return new ContainerSandbox({ docker: engine.docker, image, mountHostUsr: true });
-  }, { treeMemoryLimit: true });
+  }, { treeMemoryLimit: true, limitsProcesses: true });
 });

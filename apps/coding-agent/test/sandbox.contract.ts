@@ -41,6 +41,8 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 export interface SandboxContractOptions {
   /** The memory limit holds for the process tree together (a cgroup), not per process. */
   treeMemoryLimit: boolean;
+  /** The number of processes is limited (a pids cgroup), so a fork bomb stops before the timeout. */
+  limitsProcesses: boolean;
 }
 
 export function sandboxContract(createSandbox: () => Sandbox | Promise<Sandbox>, contract: SandboxContractOptions): void {
@@ -238,6 +240,30 @@ export function sandboxContract(createSandbox: () => Sandbox | Promise<Sandbox>,
     // reports nothing when only children were killed, so the contract checks the children.)
     const outcomes = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '[]') as Array<number | string>;
     expect(outcomes.filter((outcome) => outcome === 0).length).toBeLessThan(4);
+  });
+
+  it.runIf(contract.limitsProcesses)('bounds the number of processes (a fork bomb stops short)', async () => {
+    const script = `
+      const { spawn } = require('child_process');
+      (async () => {
+        let started = 0;
+        for (let i = 0; i < 1500; i++) {
+          const ok = await new Promise((resolve) => {
+            const child = spawn('/usr/bin/sleep', ['30'], { stdio: 'ignore' });
+            child.once('spawn', () => resolve(true));
+            child.once('error', () => resolve(false));
+          });
+          if (!ok) break;
+          started++;
+        }
+        console.log(started);
+        process.exit(0);
+      })();`;
+    const result = await node(script, { timeoutMs: 60_000 });
+    expect(result.timedOut).toBe(false);
+    const started = Number(result.stdout.trim());
+    expect(started).toBeGreaterThan(50);
+    expect(started).toBeLessThan(1500);
   });
 
   it('stops unbounded writes to one file', async () => {

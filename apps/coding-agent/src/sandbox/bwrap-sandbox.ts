@@ -45,6 +45,8 @@ export interface BwrapSandboxOptions {
    * memory limit is RLIMIT_DATA per process only.
    */
   memoryCgroup?: boolean;
+  /** Most processes a run may have, where the run's cgroup has the pids controller; default 512. */
+  pidsLimit?: number;
 }
 
 /**
@@ -92,6 +94,11 @@ export class BwrapSandbox implements Sandbox {
    */
   async memoryScope(): Promise<'tree' | 'process'> {
     return (await this.findCgroupParent()) ? 'tree' : 'process';
+  }
+
+  /** Whether runs get a process-count limit (a pids cgroup); without one only the time limit stops a fork bomb. */
+  async limitsProcesses(): Promise<boolean> {
+    return (await this.findCgroupParent())?.pidsPath !== undefined;
   }
 
   private findCgroupParent(): Promise<CgroupParent | undefined> {
@@ -150,12 +157,11 @@ export class BwrapSandbox implements Sandbox {
     const bwrap = this.options.bwrapPath ?? 'bwrap';
     const argv = [...limits, '--', bwrap, ...this.bwrapArguments(workspace, cwd, env, readOnlyPaths), '--', ...options.command];
     const parent = await this.findCgroupParent();
-    const cgroup = parent ? await MemoryCgroup.create(parent, options.memoryBytes).catch(() => undefined) : undefined;
+    const pidsLimit = this.options.pidsLimit ?? 512;
+    const cgroup = parent ? await MemoryCgroup.create(parent, options.memoryBytes, pidsLimit).catch(() => undefined) : undefined;
     const prlimit = this.options.prlimitPath ?? 'prlimit';
     // With a cgroup, a shell joins it first and then execs prlimit: nothing starts outside it.
-    const [program, programArguments] = cgroup
-      ? ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', cgroup.processesFile, prlimit, ...argv]]
-      : [prlimit, argv];
+    const [program, programArguments] = cgroup ? ['/bin/sh', cgroup.launcher(prlimit, argv)] : [prlimit, argv];
     const started = performance.now();
     const child = spawn(program, programArguments as string[], {
       detached: true,

@@ -10,6 +10,21 @@ export type CgroupVersion = 1 | 2;
 export interface CgroupParent {
   version: CgroupVersion;
   path: string;
+  /** Where a pids cgroup can be made: the same directory on v2, the v1 pids hierarchy otherwise. */
+  pidsPath?: string;
+}
+
+async function canCreate(parent: string, file: string, value: string): Promise<boolean> {
+  const probe = join(parent, `atb-probe-${randomBytes(4).toString('hex')}`);
+  try {
+    await mkdir(probe);
+    await writeFile(join(probe, file), value);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await rmdir(probe).catch(() => undefined);
+  }
 }
 
 /**
@@ -35,34 +50,39 @@ export async function findCgroupParent(): Promise<CgroupParent | undefined> {
   const v1 = /^\d+:(?:[^:]*,)?memory(?:,[^:]*)?:(.*)$/m.exec(membership)?.[1];
   if (v1 !== undefined && existsSync('/sys/fs/cgroup/memory')) candidates.push({ version: 1, path: join('/sys/fs/cgroup/memory', v1) });
   for (const candidate of candidates) {
-    const probe = join(candidate.path, `atb-probe-${randomBytes(4).toString('hex')}`);
-    try {
-      await mkdir(probe);
-      const limitFile = candidate.version === 1 ? 'memory.limit_in_bytes' : 'memory.max';
-      await writeFile(join(probe, limitFile), String(64 * 1024 ** 2));
-      await rmdir(probe);
-      return candidate;
-    } catch {
-      await rmdir(probe).catch(() => undefined);
+    const limitFile = candidate.version === 1 ? 'memory.limit_in_bytes' : 'memory.max';
+    if (!(await canCreate(candidate.path, limitFile, String(64 * 1024 ** 2)))) continue;
+    if (candidate.version === 2) {
+      if (await canCreate(candidate.path, 'pids.max', '64')) candidate.pidsPath = candidate.path;
+    } else {
+      const pids = /^\d+:(?:[^:]*,)?pids(?:,[^:]*)?:(.*)$/m.exec(membership)?.[1];
+      const pidsPath = pids !== undefined ? join('/sys/fs/cgroup/pids', pids) : undefined;
+      if (pidsPath && existsSync(pidsPath) && (await canCreate(pidsPath, 'pids.max', '64'))) candidate.pidsPath = pidsPath;
     }
+    return candidate;
   }
   return undefined;
 }
 
 /**
- * One cgroup per sandboxed run with a memory limit for the whole process tree. The launcher
- * (`sh -c 'echo $$ > cgroup.procs && exec …'`) joins it before anything is started, so no child
- * escapes it. `outOfMemoryKills()` reads the kernel's OOM-kill counter afterwards.
+ * One cgroup per sandboxed run with a memory limit (and, where the pids controller is available,
+ * a process-count limit) for the whole process tree. The launcher (`launcher()`: `sh -c 'echo $$
+ * > …/cgroup.procs && exec …'`) joins it before anything is started, so no child escapes it.
+ * `outOfMemoryKills()` reads the kernel's OOM-kill counter afterwards.
  */
 export class MemoryCgroup {
   private constructor(
     readonly parent: CgroupParent,
     readonly path: string,
+    /** The v1 pids cgroup (on v2 the limit lives in `path`), when one was made. */
+    readonly pidsPath: string | undefined,
   ) {}
 
-  static async create(parent: CgroupParent, memoryBytes: number): Promise<MemoryCgroup> {
-    const path = join(parent.path, `atb-sandbox-${randomBytes(6).toString('hex')}`);
+  static async create(parent: CgroupParent, memoryBytes: number, pidsLimit?: number): Promise<MemoryCgroup> {
+    const name = `atb-sandbox-${randomBytes(6).toString('hex')}`;
+    const path = join(parent.path, name);
     await mkdir(path);
+    let pidsPath: string | undefined;
     const limit = String(Math.floor(memoryBytes));
     try {
       if (parent.version === 1) {
@@ -73,16 +93,34 @@ export class MemoryCgroup {
         await writeFile(join(path, 'memory.max'), limit);
         if (existsSync(join(path, 'memory.swap.max'))) await writeFile(join(path, 'memory.swap.max'), '0').catch(() => undefined);
       }
+      if (pidsLimit !== undefined && parent.pidsPath) {
+        if (parent.version === 2) {
+          await writeFile(join(path, 'pids.max'), String(pidsLimit)).catch(() => undefined);
+        } else {
+          pidsPath = join(parent.pidsPath, name);
+          await mkdir(pidsPath);
+          await writeFile(join(pidsPath, 'pids.max'), String(pidsLimit));
+        }
+      }
     } catch (error) {
       await rmdir(path).catch(() => undefined);
+      if (pidsPath) await rmdir(pidsPath).catch(() => undefined);
       throw error;
     }
-    return new MemoryCgroup(parent, path);
+    return new MemoryCgroup(parent, path, pidsPath);
   }
 
-  /** The file a process writes its pid to in order to join. */
-  get processesFile(): string {
-    return join(this.path, 'cgroup.procs');
+  /** The files a process writes its pid to in order to join (memory, and the v1 pids cgroup). */
+  get processesFiles(): string[] {
+    return [join(this.path, 'cgroup.procs'), ...(this.pidsPath ? [join(this.pidsPath, 'cgroup.procs')] : [])];
+  }
+
+  /** `/bin/sh` arguments that join the cgroup(s) and then exec `program` with `programArguments`. */
+  launcher(program: string, programArguments: string[]): string[] {
+    const files = this.processesFiles;
+    const joins = files.map((_, index) => `echo $$ > "$${index}"`).join(' && ');
+    const shift = files.length > 1 ? ` && shift ${files.length - 1}` : '';
+    return ['-c', `${joins}${shift} && exec "$@"`, ...files, program, ...programArguments];
   }
 
   /** How many processes the kernel's OOM killer killed in this cgroup (0 when it cannot tell). */
@@ -101,15 +139,17 @@ export class MemoryCgroup {
     }
   }
 
-  /** Removes the cgroup once its processes are gone (retries briefly while the kernel reaps them). */
+  /** Removes the cgroup(s) once their processes are gone (retries for up to ~5 s while the kernel reaps them). */
   async remove(): Promise<void> {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      try {
-        await rmdir(this.path);
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-        await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const directory of [this.path, ...(this.pidsPath ? [this.pidsPath] : [])]) {
+      for (let attempt = 0; attempt < 100; attempt++) {
+        try {
+          await rmdir(directory);
+          break;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
       }
     }
   }
