@@ -11,7 +11,7 @@ import { secondsBetween } from './incident-target.js';
 export async function reconcileIncident(dependencies: AgentDependencies, incidentId: string, jobId: number): Promise<void> {
   const { store, audit, metrics } = dependencies;
   const incident = await store.getIncident(incidentId);
-  if (!incident || incident.state === 'resolved' || incident.state === 'failed') return;
+  if (!incident || incident.state === 'resolved') return;
   const alerts = await store.incidentAlerts(incident.id);
   if (alerts.some((alert) => alert.status === 'firing')) return;
   const actions = await store.listActions({ incident_id: incident.id, limit: 1000 });
