@@ -69,3 +69,22 @@ export function regressions(baseline: TestRun | undefined, run: TestRun): string
   const now = new Map(run.tests.map((test) => [test.name, test.passed]));
   return baseline.tests.filter((test) => test.passed && now.get(test.name) === false).map((test) => test.name);
 }
+
+/**
+ * Whether a test run after a change is good enough: every test passes (exit 0); or, when per-test
+ * outcomes are known, nothing that passed at baseline fails now, every failure was already
+ * failing at baseline, and fewer tests fail than at baseline (the change fixed something and
+ * only pre-existing, unrelated failures remain — they are named in `note`).
+ */
+export function acceptRun(baseline: TestRun | undefined, run: TestRun): { accepted: boolean; note?: string } {
+  if (run.passed) return { accepted: true };
+  if (run.timed_out || run.out_of_memory || run.disk_limit_exceeded) return { accepted: false };
+  if (!baseline?.tests || !run.tests) return { accepted: false };
+  const failingBefore = new Set(baseline.tests.filter((test) => !test.passed).map((test) => test.name));
+  const failingNow = run.tests.filter((test) => !test.passed).map((test) => test.name);
+  const onlyOld = failingNow.every((name) => failingBefore.has(name));
+  if (regressions(baseline, run).length === 0 && onlyOld && failingNow.length < failingBefore.size) {
+    return { accepted: true, note: `pre-existing failures remain (failing before the change too): ${failingNow.join(', ')}` };
+  }
+  return { accepted: false };
+}

@@ -7,7 +7,7 @@ import type { Sandbox } from '../sandbox/sandbox.js';
 import { checkWritablePath, type PathPolicyOptions } from '../security/path-policy.js';
 import type { Task, TestRun } from '../tasks/task.js';
 import type { RepositoryCommands } from '../tester/command-detection.js';
-import { regressions, runInSandbox } from '../tester/run-in-sandbox.js';
+import { acceptRun, regressions, runInSandbox } from '../tester/run-in-sandbox.js';
 import { normalizeTestOutput } from '../tester/test-output.js';
 import { LoopDetector } from './loop-detector.js';
 import type { TaskRecorder } from './task-recorder.js';
@@ -176,7 +176,9 @@ export async function implement(recorder: TaskRecorder, options: ImplementOption
       if (grown > options.maxWorkspaceBytes) {
         throw new WorkflowStop(`the tests grew the workspace beyond MAX_WORKSPACE_SIZE (${options.maxWorkspaceBytes} bytes)`);
       }
-      if (!run.passed) {
+      const verdict = acceptRun(task.test_results.baseline, run);
+      if (verdict.note) await recorder.log(verdict.note);
+      if (!verdict.accepted) {
         if (loops.repeated('test', normalizeTestOutput(run.output))) {
           throw new WorkflowStop(`loop detected: the same failing test output twice (last edit in iteration ${iteration})`);
         }
