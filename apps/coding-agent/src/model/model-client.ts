@@ -37,7 +37,7 @@ const SECRET_PATTERNS: RegExp[] = [
   /\bgh[pousr]_[A-Za-z0-9]{20,}\b/g,
   /\bAKIA[0-9A-Z]{16}\b/g,
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
-  /\b([a-z][a-z0-9+.-]*:\/\/[^:/\s]+:)[^@/\s]+@/gi,
+  /\b([a-z][a-z0-9+.-]*:\/\/[^:/\s]+:)[^@/\s]+(?=@)/gi,
   /\b((?:password|passwd|secret|token|api[_-]?key)\s*[=:]\s*["']?)[^\s"']{6,}/gi,
 ];
 
