@@ -127,12 +127,14 @@ export async function runWorkflow(task: Task, dependencies: WorkflowDependencies
       );
     }
 
+    if (commands.install) {
+      // Every (re)started run has a fresh workspace, so the install runs each time.
+      await recorder.log(`install: ${commands.install.join(' ')} (${commands.sources.install})`);
+      const install = await runInSandbox(dependencies.sandbox, workspace.path, commands.install, limits);
+      if (!install.passed) throw new WorkflowStop(`install failed (${commands.install.join(' ')}):\n${install.output.slice(-1500)}`);
+    }
+
     if (!recorder.completed('baseline')) {
-      if (commands.install) {
-        await recorder.log(`install: ${commands.install.join(' ')} (${commands.sources.install})`);
-        const install = await runInSandbox(dependencies.sandbox, workspace.path, commands.install, limits);
-        if (!install.passed) throw new WorkflowStop(`install failed (${commands.install.join(' ')}):\n${install.output.slice(-1500)}`);
-      }
       if (commands.test) {
         const testCommand = commands.test;
         await recorder.step(
