@@ -84,6 +84,35 @@ describe('GitHubForge specifics', () => {
     await expect(forge.listPullRequests('/a/path')).rejects.toMatchObject({ statusCode: 400, field: 'repository' });
   });
 
+  it('the fake server answers like GitHub: Bearer accepted, 401 and 422 bodies with documentation_url', async () => {
+    const bearer = await fetch(`${github.url}/repos/acme/shop`, { headers: { authorization: `Bearer ${token}` } });
+    expect(bearer.status).toBe(200);
+    expect(await bearer.json()).toMatchObject({ full_name: 'acme/shop', default_branch: 'main', owner: { login: 'acme' } });
+    const anonymous = await fetch(`${github.url}/repos/acme/shop/pulls`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ message: 'Bad credentials', documentation_url: expect.stringContaining('docs.github.com'), status: '401' });
+    const missing = await fetch(`${github.url}/repos/acme/shop/pulls`, {
+      method: 'POST',
+      headers: { authorization: `token ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'no head' }),
+    });
+    expect(missing.status).toBe(422);
+    expect(await missing.json()).toMatchObject({
+      message: 'Validation Failed',
+      errors: [
+        { resource: 'PullRequest', field: 'head', code: 'missing_field' },
+        { resource: 'PullRequest', field: 'base', code: 'missing_field' },
+      ],
+    });
+    const duplicate = await fetch(`${github.url}/repos/acme/shop/pulls`, {
+      method: 'POST',
+      headers: { authorization: `token ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'again', head: 'atb/t1', base: 'main' }),
+    });
+    expect(duplicate.status).toBe(422);
+    expect(await duplicate.json()).toMatchObject({ errors: [{ resource: 'PullRequest', code: 'custom', message: 'A pull request already exists for acme:atb/t1.' }] });
+  });
+
   it('keeps the token out of the remote URL and hands it to git as an http.extraHeader', () => {
     expect(forge.remoteUrl('acme/shop')).toBe('https://127.0.0.1:' + new URL(github.url).port + '/acme/shop.git');
     expect(new GitHubForge({ token }).remoteUrl('acme/shop')).toBe('https://github.com/acme/shop.git');
