@@ -36,8 +36,9 @@ describe('atb drill narration against the real agent and predictor', () => {
         DATA_DIR: join(directory, 'agent'),
         MARKET_PREDICTOR_URL: predictorUrl,
         MONITORING_INTERVAL: '0.2',
-        HEALTH_CHECK_TIMEOUT: '0.5',
-        MONITORING_AUTOSTART: 'true',
+        // Generous, so that a loaded machine never looks like an outage before the fault.
+        HEALTH_CHECK_TIMEOUT: '1',
+        SLOW_RESPONSE_THRESHOLD_MS: '10000',
         SAFETY_MODE: 'true',
         // Nothing listens there: no action may reach a gateway in this test.
         AI_COMMAND_GATEWAY_URL: `http://127.0.0.1:${await freePort()}`,
@@ -59,6 +60,8 @@ describe('atb drill narration against the real agent and predictor', () => {
     const lines: string[] = [];
     const stages: DrillStage[] = [];
     let rejected = false;
+    const started = await fetch(`${agentUrl}/control/start-monitoring`, { method: 'POST' });
+    expect(started.status).toBe(200);
     const result = await runDrill({
       fault: 'hang',
       predictorUrl,

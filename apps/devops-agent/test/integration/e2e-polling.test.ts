@@ -36,6 +36,8 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
       MONITORED_SERVICE: predictor.name,
       MONITORING_INTERVAL: '0.5',
       HEALTH_CHECK_TIMEOUT: '1',
+      // Only outages matter here: a slow answer on a loaded machine must not open its own incident.
+      SLOW_RESPONSE_THRESHOLD_MS: '10000',
       AI_COMMAND_GATEWAY_URL: gateway.url,
       AI_COMMAND_GATEWAY_TOKEN: gateway.token,
       SAFETY_MODE: 'false',
