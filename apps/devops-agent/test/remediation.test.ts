@@ -76,8 +76,10 @@ describe('approvals, remediation, verification, learning, escalation', () => {
 
     const audit = (await app().inject({ url: `/audit?subject=${action.incident_id}&limit=1000` })).json().records as { action: string; actor: string }[];
     expect(audit.map((record) => record.action)).toEqual(
-      expect.arrayContaining(['incident-opened', 'analysis-completed', 'action-decided', 'action-approved', 'action-started', 'action-finished', 'action-verified', 'incident-resolved']),
+      expect.arrayContaining(['analysis-completed', 'action-decided', 'action-approved', 'action-started', 'action-finished', 'action-verified', 'incident-resolved']),
     );
+    const received = (await app().inject({ url: '/audit?action=alerts-received' })).json().records as { data: { opened: string[] } }[];
+    expect(received.flatMap((record) => record.data.opened)).toContain(action.incident_id);
     expect(audit.find((record) => record.action === 'action-approved')?.actor).toBe('alice');
     expect((await app().inject({ url: '/audit/verify' })).json()).toMatchObject({ valid: true });
     const metrics = (await app().inject({ url: '/metrics' })).body;

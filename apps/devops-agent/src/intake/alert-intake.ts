@@ -57,8 +57,6 @@ export class AlertIntake {
         this.waiting.push({ source, result, fingerprints: alerts.slice(0, 50).map((alert) => `${alert.fingerprint}:${alert.status}`), resolve, reject });
         this.draining ??= this.drain();
       });
-      for (const id of result.opened) await this.audit.record('incident-opened', id, { source });
-      for (const id of result.reopened) await this.audit.record('incident-reopened', id, { source });
     }
     return result;
   }
@@ -81,6 +79,9 @@ export class AlertIntake {
             ignored: sum('ignored'),
             fingerprints: summaries.flatMap((summary) => summary.fingerprints).slice(0, 200),
             incidents: [...new Set(summaries.flatMap((summary) => summary.result.touched))].slice(0, 100),
+            // Incidents this intake opened or re-opened (also on each incident's timeline).
+            opened: summaries.flatMap((summary) => summary.result.opened),
+            reopened: summaries.flatMap((summary) => summary.result.reopened),
           });
           for (const summary of summaries) summary.resolve();
         } catch (error) {
