@@ -138,7 +138,7 @@ describe('the loop through the real command gateway', () => {
         idempotency_key: incident.actions[0].idempotency_key,
       }),
     });
-    expect((await replay.json()).request_id).toBe(incident.actions[0].gateway_response.request_id);
+    expect(((await replay.json()) as { request_id: string }).request_id).toBe(incident.actions[0].gateway_response.request_id);
     expect(runtime.calls.filter((call) => call === 'restart')).toHaveLength(1);
   });
 });
