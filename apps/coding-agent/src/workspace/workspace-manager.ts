@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InputError, PayloadTooLargeError } from '@atb/service-kit';
 import type { Forge } from '../forge/forge.js';
@@ -27,7 +27,7 @@ export interface WorkspaceManagerOptions {
 export interface PrepareWorkspaceInput {
   /** `owner/name`, or an absolute path to a local repository (local forge). */
   repository: string;
-  /** Branch to start from; default the remote's default branch (its HEAD). */
+  /** Branch to start from; default the remote's default branch (its HEAD; through the mirror, as when the mirror was made). */
   baseBranch?: string;
   taskId: string;
   /** Branch to create; default `atb/<taskId>`. */
@@ -53,6 +53,33 @@ export interface PreparedWorkspace {
 }
 
 const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+/** Kept in the workspace's `.git` (which the sandbox sees read-only): what the workspace was made from. */
+const RECORD_FILE = 'atb-workspace.json';
+
+interface WorkspaceRecord {
+  branch: string;
+  baseBranch: string;
+  baseCommit: string;
+}
+
+/** The branch a mirror's HEAD names (`ref: refs/heads/main`), read from the file. */
+async function mirrorHead(mirror: string): Promise<string | undefined> {
+  try {
+    return /^ref: refs\/heads\/(\S+)$/m.exec(await readFile(join(mirror, 'HEAD'), 'utf8'))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The commit of a freshly cloned local branch, from its loose ref file (git writes it loose on clone). */
+async function readLooseReference(repository: string, branch: string): Promise<string | undefined> {
+  try {
+    const sha = (await readFile(join(repository, '.git', 'refs', 'heads', ...branch.split('/')), 'utf8')).trim();
+    return /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined;
+  } catch {
+    return undefined;
+  }
+}
 const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[A-Za-z0-9._/-]{1,200}(?<![./])$/;
 
 /** Forges that can create their remote on first use (the local forge). */
@@ -68,7 +95,8 @@ function canEnsure(forge: Forge): forge is EnsuringForge {
  * Prepares one git workspace per task under `WORKSPACE_BASE_PATH`: clones from a local mirror
  * cache (`git clone --mirror` once per repository, `git fetch --prune` to refresh, then a local
  * `--no-hardlinks` clone so nothing the sandbox writes can reach the cache), points `origin` at
- * the forge and checks out a new branch. Also measures (`MAX_WORKSPACE_SIZE`) and removes
+ * the forge and checks out a new branch — four git processes on the warm path. What the
+ * workspace was made from is kept in `.git/atb-workspace.json` (read on resume). Also measures (`MAX_WORKSPACE_SIZE`) and removes
  * (`CLEANUP_WORKSPACES`) workspaces.
  *
  * @example
@@ -116,8 +144,8 @@ export class WorkspaceManager {
     const mirror = join(this.mirrorPath, `${key}.git`);
     return this.withMirrorLock(key, async () => {
       if (existsSync(join(mirror, 'HEAD'))) {
-        await this.git(mirror, repository).raw(['remote', 'set-url', 'origin', source]);
-        await this.git(mirror, repository).raw(['fetch', '--prune', '--quiet', 'origin']);
+        // One process: fetch from the source named here (it may have moved) into the mirror's refs.
+        await this.git(mirror, repository).raw(['fetch', '--prune', '--quiet', '--', source, '+refs/*:refs/*']);
         return mirror;
       }
       await mkdir(join(mirror, '..'), { recursive: true });
@@ -156,7 +184,8 @@ export class WorkspaceManager {
     await mkdir(this.basePath, { recursive: true });
     const source = input.sourceUrl ?? remoteUrl;
     const cloneFrom = input.skipMirror ? source : await this.refreshMirror(input.repository, source);
-    const baseBranch = input.baseBranch ?? (await this.defaultBranch(cloneFrom, input.repository));
+    const baseBranch =
+      input.baseBranch ?? (input.skipMirror ? undefined : await mirrorHead(cloneFrom)) ?? (await this.defaultBranch(cloneFrom, input.repository));
     const cloneArguments = ['clone', '--quiet', '--no-hardlinks', '--branch', baseBranch, '--', cloneFrom, path];
     try {
       await this.git(undefined, input.repository).raw(cloneArguments);
@@ -165,24 +194,22 @@ export class WorkspaceManager {
       throw new InputError(`cannot check out ${baseBranch} of ${input.repository}: ${(error as Error).message.trim()}`, { field: 'base_branch', cause: error });
     }
     const git = this.git(path, input.repository);
+    const baseCommit = (await readLooseReference(path, baseBranch)) ?? (await git.raw(['rev-parse', 'HEAD'])).trim();
     await git.raw(['remote', 'set-url', 'origin', remoteUrl]);
     await git.raw(['checkout', '--quiet', '-b', branch]);
-    const baseCommit = (await git.raw(['rev-parse', 'HEAD'])).trim();
-    await git.raw(['config', 'atb.base-branch', baseBranch]);
-    await git.raw(['config', 'atb.base-commit', baseCommit]);
+    const record: WorkspaceRecord = { branch, baseBranch, baseCommit };
+    await writeFile(join(path, '.git', RECORD_FILE), `${JSON.stringify(record)}\n`);
     if (this.options.maxWorkspaceBytes !== undefined) await this.assertWithinSize(input.taskId, this.options.maxWorkspaceBytes);
     return { path, repository: input.repository, branch, baseBranch, baseCommit, remoteUrl, resumed: false };
   }
 
+  /** The workspace of an interrupted run of this task, when it is on the same branch (read from files: no git process). */
   private async reusable(path: string, branch: string): Promise<Omit<PreparedWorkspace, 'repository' | 'remoteUrl'> | undefined> {
-    if (!existsSync(join(path, '.git'))) return undefined;
     try {
-      const git = this.git(path);
-      const current = (await git.raw(['rev-parse', '--abbrev-ref', 'HEAD'])).trim();
-      const baseBranch = (await git.raw(['config', '--get', 'atb.base-branch'])).trim();
-      const baseCommit = (await git.raw(['config', '--get', 'atb.base-commit'])).trim();
-      if (current !== branch || !baseBranch || !baseCommit) return undefined;
-      return { path, branch, baseBranch, baseCommit, resumed: true };
+      const head = (await readFile(join(path, '.git', 'HEAD'), 'utf8')).trim();
+      const record = JSON.parse(await readFile(join(path, '.git', RECORD_FILE), 'utf8')) as Partial<WorkspaceRecord>;
+      if (head !== `ref: refs/heads/${branch}` || record.branch !== branch || !record.baseBranch || !record.baseCommit) return undefined;
+      return { path, branch, baseBranch: record.baseBranch, baseCommit: record.baseCommit, resumed: true };
     } catch {
       return undefined;
     }
