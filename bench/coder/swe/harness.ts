@@ -104,7 +104,7 @@ async function testOutcomes(sandbox: Sandbox, directory: string, instance: SweIn
     timeoutMs: 60_000,
     memoryBytes: 1024 ** 3,
   });
-  return new Map((parseTestOutcomes(result.stdout) ?? []).map((test) => [test.name, test.passed]));
+  return new Map((parseTestOutcomes(`${result.stdout}\n${result.stderr}`) ?? []).map((test) => [test.name, test.passed]));
 }
 
 function count(names: string[], outcomes: Map<string, boolean>): { passed: number; total: number } {

@@ -13,7 +13,7 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     const clamp = all.find((instance) => instance.repo === 'clamp') as SweInstance;
     instances = [
       all.find((instance) => instance.repo === 'add') as SweInstance,
-      all.find((instance) => instance.repo === 'median') as SweInstance,
+      all.find((instance) => instance.repo === 'py-roman') as SweInstance,
       // A wrong "fix" (still returns min): the harness must report it unresolved.
       {
         ...clamp,
@@ -38,7 +38,7 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     expect(invalid).toEqual({ 'fixture__clamp-bad-base': expect.stringMatching(/base_commit mismatch/) });
     expect(results.map((result) => [result.instance_id, result.resolved])).toEqual([
       ['fixture__add-1', true],
-      ['fixture__median-1', true],
+      ['fixture__py-roman-1', true],
       ['fixture__clamp-wrong', false],
     ]);
     expect(results[0]).toMatchObject({ status: 'completed', fail_to_pass: { passed: 1, total: 1 }, pass_to_pass: { passed: 1, total: 1 } });

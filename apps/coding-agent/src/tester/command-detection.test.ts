@@ -75,6 +75,15 @@ describe('test output', () => {
     ]);
   });
 
+  it('reads python -m unittest -v outcomes', () => {
+    const output = ['test_add (test_calc.CalcTest.test_add) ... ok', 'test_div (test_calc.CalcTest.test_div) ... FAIL', 'test_old (test_calc.Old) ... skipped "x"'].join('\n');
+    expect(parseTestOutcomes(output)).toEqual([
+      { name: 'test_calc.CalcTest.test_add', passed: true },
+      { name: 'test_calc.CalcTest.test_div', passed: false },
+      { name: 'test_calc.Old.test_old', passed: true },
+    ]);
+  });
+
   it('normalises durations so the same failure compares equal', () => {
     expect(normalizeTestOutput('not ok 1 - x\n  duration_ms: 12.3\n# 5ms')).toBe(normalizeTestOutput('not ok 1 - x\n  duration_ms: 99.1\n# 7ms'));
   });

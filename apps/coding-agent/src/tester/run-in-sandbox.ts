@@ -42,7 +42,8 @@ export async function runInSandbox(sandbox: Sandbox, workspace: string, command:
     ...(limits.signal ? { signal: limits.signal } : {}),
   });
   const combined = `${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`;
-  const tests = parseTestOutcomes(result.stdout);
+  // Runners differ in where they report (unittest: stderr): read both.
+  const tests = parseTestOutcomes(`${result.stdout}\n${result.stderr}`);
   const notes = [
     result.timedOut ? `[killed: exceeded the time limit of ${Math.round(limits.timeoutMs / 1000)} s]` : '',
     result.outOfMemory ? '[killed: exceeded the memory limit]' : '',

@@ -1,10 +1,16 @@
-/** Per-test outcomes read from TAP (`node --test`, many JS runners) or pytest output. */
+/** Per-test outcomes read from TAP (`node --test`, many JS runners), pytest or `python -m unittest -v` output. */
 export function parseTestOutcomes(output: string): { name: string; passed: boolean }[] | undefined {
   const outcomes = new Map<string, boolean>();
   for (const line of output.split('\n')) {
     const tap = /^\s*(not )?ok \d+ - (.+?)(?:\s+#\s*(SKIP|TODO).*)?$/.exec(line);
     if (tap?.[2]) {
       outcomes.set(tap[2].trim(), tap[1] === undefined || tap[3] !== undefined);
+      continue;
+    }
+    const unittest = /^(\w+) \(([\w.]+)\)(?: \.\.\. |.* \.\.\. )(ok|FAIL|ERROR|skipped|expected failure|unexpected success)\b/.exec(line);
+    if (unittest?.[1] && unittest[2]) {
+      const name = unittest[2].endsWith(`.${unittest[1]}`) ? unittest[2] : `${unittest[2]}.${unittest[1]}`;
+      outcomes.set(name, ['ok', 'skipped', 'expected failure'].includes(unittest[3] ?? ''));
       continue;
     }
     const pytest = /^(PASSED|FAILED|ERROR)\s+(\S+)/.exec(line) ?? /^(\S+::\S+)\s+(PASSED|FAILED|ERROR)/.exec(line);
