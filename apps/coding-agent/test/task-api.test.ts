@@ -97,6 +97,29 @@ describe('task API', () => {
     expect((await service.app.inject({ method: 'GET', url: `/tasks?status=completed` })).json().tasks).toHaveLength(1);
   });
 
+  it('is idempotent: a retried incident request or a repeated Idempotency-Key returns the first task', async () => {
+    const body = { repository: 'atb/market-predictor', requirement: 'fix it', incident_id: 'inc-7' };
+    const first = await post(body);
+    const again = await post(body);
+    expect(again.statusCode).toBe(202);
+    expect(again.json()).toMatchObject({ task_id: first.json().task_id, duplicate: true });
+    expect(first.json().duplicate).toBe(false);
+    const otherRequirement = await post({ ...body, requirement: 'something else' });
+    expect(otherRequirement.json().task_id).not.toBe(first.json().task_id);
+
+    const keyed = (payload: object, key: string) =>
+      service.app.inject({ method: 'POST', url: '/tasks', payload, headers: { 'idempotency-key': key } });
+    const one = await keyed({ repository: 'atb/market-predictor', requirement: 'x' }, 'abc-1');
+    const two = await keyed({ repository: 'atb/market-predictor', requirement: 'x' }, 'abc-1');
+    expect(two.json().task_id).toBe(one.json().task_id);
+    const plain = [await post({ repository: 'atb/market-predictor', requirement: 'x' }), await post({ repository: 'atb/market-predictor', requirement: 'x' })];
+    expect(plain[0]?.json().task_id).not.toBe(plain[1]?.json().task_id);
+    expect((await store.list()).length).toBe(5);
+    const bad = await keyed({ repository: 'atb/market-predictor', requirement: 'x' }, 'spaces are not allowed');
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().field).toBe('headers.idempotency-key');
+  });
+
   it('cancels queued and running tasks; a finished task is a 409; an unknown one a 404', async () => {
     const running = (await post({ repository: 'atb/market-predictor', requirement: 'one' })).json().task_id as string;
     const queued = (await post({ repository: 'atb/market-predictor', requirement: 'two' })).json().task_id as string;

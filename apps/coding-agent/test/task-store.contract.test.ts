@@ -35,6 +35,15 @@ function taskStoreContract(open: () => Promise<Subject>) {
     await expect(subject.store.create('t1', { repository: 'atb/x', requirement: 'b' }, new Date())).rejects.toThrow();
   });
 
+  it('finds a task by its idempotency key, which is unique', async () => {
+    await subject.store.create('t1', { repository: 'atb/x', requirement: 'a' }, new Date(), 'key-1');
+    await subject.store.create('t2', { repository: 'atb/x', requirement: 'b' }, new Date());
+    await subject.store.create('t3', { repository: 'atb/x', requirement: 'c' }, new Date());
+    expect((await subject.store.findByIdempotencyKey('key-1'))?.task_id).toBe('t1');
+    expect(await subject.store.findByIdempotencyKey('key-2')).toBeUndefined();
+    await expect(subject.store.create('t4', { repository: 'atb/x', requirement: 'd' }, new Date(), 'key-1')).rejects.toThrow();
+  });
+
   it('saves whole tasks and survives a reopen', async () => {
     const task = await subject.store.create('t1', { repository: 'atb/x', requirement: 'a' }, new Date());
     task.status = 'running';

@@ -1,5 +1,6 @@
-import { NotAllowedError, NotFoundError, type Service } from '@atb/service-kit';
-import { FINAL_STATUSES, type Task, type TaskEvent } from '../tasks/task.js';
+import { createHash } from 'node:crypto';
+import { NotAllowedError, NotFoundError, type Service, ValidationError } from '@atb/service-kit';
+import { FINAL_STATUSES, type NewTask, type Task, type TaskEvent } from '../tasks/task.js';
 import type { TaskEvents } from '../tasks/task-events.js';
 import type { TaskManager } from '../tasks/task-manager.js';
 import type { TaskStore } from '../tasks/task-store.js';
@@ -18,6 +19,24 @@ export function presentTask(task: Task): Record<string, unknown> {
   return { ...rest, has_patch: patch !== undefined };
 }
 
+/**
+ * The idempotency key of a `POST /tasks`: the `Idempotency-Key` header, or — for requests from
+ * an incident, which the devops agent retries until one is accepted — the incident, repository
+ * and requirement together. Without either, every request is a new task.
+ */
+export function idempotencyKey(header: string | string[] | undefined, body: NewTask): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value !== undefined) {
+    if (!/^[\x21-\x7e]{1,200}$/.test(value)) {
+      throw new ValidationError('Idempotency-Key must be 1..200 visible ASCII characters', { field: 'headers.idempotency-key' });
+    }
+    return `key:${value}`;
+  }
+  if (body.incident_id === undefined) return undefined;
+  const digest = createHash('sha256').update(JSON.stringify([body.repository, body.requirement, body.base_branch ?? ''])).digest('hex');
+  return `incident:${body.incident_id}:${digest.slice(0, 32)}`;
+}
+
 function sse(event: TaskEvent): string {
   return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify({ ...event.data, task_id: event.task_id, timestamp: event.timestamp })}\n\n`;
 }
@@ -32,7 +51,8 @@ export function registerTaskRoutes(service: Service, options: TaskRouteOptions):
     {
       schema: {
         tags: ['tasks'],
-        summary: 'Create a coding task: 202 with its id; poll GET /tasks/:id for status and pull_request.url',
+        summary:
+          'Create a coding task: 202 with its id; poll GET /tasks/:id for status and pull_request.url. Idempotent by the Idempotency-Key header, or by incident_id + repository + requirement.',
         body: createTaskBody,
         response: { 202: createTaskResponse },
       },
@@ -41,13 +61,14 @@ export function registerTaskRoutes(service: Service, options: TaskRouteOptions):
       if (!allowed.has(request.body.repository)) {
         throw new NotAllowedError(`repository "${request.body.repository}" is not in ALLOWED_REPOSITORIES`, { field: 'body.repository' });
       }
-      const task = await options.manager.submit(request.body);
+      const { task, duplicate } = await options.manager.submit(request.body, idempotencyKey(request.headers['idempotency-key'], request.body));
       return reply
         .status(202)
         .header('location', `/tasks/${task.task_id}`)
         .send({
           task_id: task.task_id,
           status: task.status,
+          duplicate,
           links: { self: `/tasks/${task.task_id}`, events: `/tasks/${task.task_id}/events`, cancel: `/tasks/${task.task_id}/cancel` },
         });
     },

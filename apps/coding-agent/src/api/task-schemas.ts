@@ -25,4 +25,10 @@ export const listTasksQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
-export const createTaskResponse = z.object({ task_id: z.string(), status: z.string(), links: z.record(z.string(), z.string()) });
+export const createTaskResponse = z.object({
+  task_id: z.string(),
+  status: z.string(),
+  /** True when an earlier request with the same idempotency key created this task. */
+  duplicate: z.boolean(),
+  links: z.record(z.string(), z.string()),
+});

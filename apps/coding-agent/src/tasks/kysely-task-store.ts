@@ -10,6 +10,7 @@ interface TaskTables {
     created_at: string;
     updated_at: string;
     body: string;
+    idempotency_key: string | null;
   };
   coding_task_events: {
     seq: number;
@@ -47,6 +48,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('coding_task_events_task').on('coding_task_events').columns(['task_id', 'seq']).execute();
     },
   },
+  '002_idempotency_key': {
+    async up(db) {
+      await db.schema.alterTable('coding_tasks').addColumn('idempotency_key', 'text').execute();
+      await db.schema.createIndex('coding_tasks_idempotency_key').on('coding_tasks').column('idempotency_key').unique().execute();
+    },
+  },
 };
 
 /** Tasks on SQLite or PostgreSQL: one row per task (its JSON body), one row per event. */
@@ -59,7 +66,16 @@ export class KyselyTaskStore implements TaskStore {
     return new KyselyTaskStore(database as Database<TaskTables>);
   }
 
-  async create(id: string, input: NewTask, now: Date): Promise<Task> {
+  async findByIdempotencyKey(key: string): Promise<Task | undefined> {
+    const row = await this.database.db
+      .selectFrom('coding_tasks')
+      .select('body')
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst();
+    return row ? (JSON.parse(row.body) as Task) : undefined;
+  }
+
+  async create(id: string, input: NewTask, now: Date, idempotencyKey?: string): Promise<Task> {
     const timestamp = now.toISOString();
     const task: Task = {
       task_id: id,
@@ -89,6 +105,7 @@ export class KyselyTaskStore implements TaskStore {
         created_at: timestamp,
         updated_at: timestamp,
         body: JSON.stringify(task),
+        idempotency_key: idempotencyKey ?? null,
       })
       .execute();
     return task;

@@ -46,13 +46,29 @@ export class TaskManager {
     return this.queue.length;
   }
 
-  async submit(input: NewTask): Promise<Task> {
+  /**
+   * Accepts a task. With an `idempotencyKey` a repeated submission (a retried request whose
+   * answer was lost) returns the task the first one created instead of starting another.
+   */
+  async submit(input: NewTask, idempotencyKey?: string): Promise<{ task: Task; duplicate: boolean }> {
+    if (idempotencyKey) {
+      const existing = await this.store.findByIdempotencyKey(idempotencyKey);
+      if (existing) return { task: existing, duplicate: true };
+    }
     const now = this.clock();
-    const task = await this.store.create(newTaskId(now), input, now);
+    let task: Task;
+    try {
+      task = await this.store.create(newTaskId(now), input, now, idempotencyKey);
+    } catch (error) {
+      // Two identical submissions at the same moment: the unique key lets one through.
+      const existing = idempotencyKey ? await this.store.findByIdempotencyKey(idempotencyKey) : undefined;
+      if (existing) return { task: existing, duplicate: true };
+      throw error;
+    }
     await this.events.emit(task.task_id, 'task-status-changed', { status: 'queued' });
     this.queue.push(task.task_id);
     this.schedule();
-    return task;
+    return { task, duplicate: false };
   }
 
   /** Cancels a queued or running task; a finished one is a conflict. */

@@ -8,7 +8,9 @@ export interface TaskFilter {
 
 /** Where tasks and their events live. SQLite or PostgreSQL (`KyselyTaskStore`); one contract suite. */
 export interface TaskStore {
-  create(id: string, input: NewTask, now: Date): Promise<Task>;
+  /** Inserts a queued task; a second task with the same `idempotencyKey` is refused (unique). */
+  create(id: string, input: NewTask, now: Date, idempotencyKey?: string): Promise<Task>;
+  findByIdempotencyKey(key: string): Promise<Task | undefined>;
   get(id: string): Promise<Task | undefined>;
   /** Newest first. */
   list(filter?: TaskFilter): Promise<Task[]>;
