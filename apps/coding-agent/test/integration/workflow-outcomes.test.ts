@@ -101,3 +101,24 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     expect(task.steps.find((step) => step.name === 'implement')?.status).toBe('failed');
   });
 });
+
+describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'install it: scripts/install-system-deps.sh', () => {
+  let harness: Harness;
+  beforeAll(async () => {
+    harness = await startHarness({
+      coder: () => ({ ...editReply('src/math.js', '  return a - b;', '  return a + b;'), delay_ms: 20_000 }),
+      environment: { WORKFLOW_TIMEOUT: '3' },
+    });
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('fails a task that exceeds WORKFLOW_TIMEOUT, naming the setting', async () => {
+    const response = await harness.agent.app.inject({ method: 'POST', url: '/tasks', payload: { repository: 'atb/fixture', requirement: 'Fix add()' } });
+    const task = await harness.waitForTask(response.json().task_id as string, 30_000);
+    expect(task.status).toBe('failed');
+    expect(task.reason).toBe('exceeded WORKFLOW_TIMEOUT (3 s)');
+    expect(Date.parse(task.finished_at as string) - Date.parse(task.started_at as string)).toBeLessThan(10_000);
+  });
+});
