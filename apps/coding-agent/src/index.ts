@@ -1,2 +1,3 @@
 export * from './app.js';
 export * from './config.js';
+export type { NewTask, Task, TaskStatus } from './tasks/task.js';
