@@ -66,6 +66,13 @@ export async function runRecovery(options: RecoveryOptions): Promise<DrillResult
     if (options.fault === 'crash') expect(waiting.Running).toBe(false);
     const pending = await http<{ actions: Array<{ id: string }> }>(`${agentUrl}/actions?status=pending`);
     expect(pending.body.actions.map((candidate) => candidate.id)).toContain(actionId);
+    // …and the gateway has received nothing about the container since the fault.
+    const since = new Date(stage.at - stage.elapsed_ms).toISOString();
+    const gatewayRecords = await http<{ records: unknown[] }>(
+      `${options.gateway.url}/audit?since=${encodeURIComponent(since)}&limit=1000`,
+      { token: options.gateway.token },
+    );
+    expect(JSON.stringify(gatewayRecords.body.records)).not.toContain(predictor.name);
 
     const approved = await http(`${agentUrl}/actions/${actionId}/approve`, {
       method: 'POST',
