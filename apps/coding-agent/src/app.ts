@@ -74,6 +74,19 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
     config,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     status: () => ({ tasks: { running: manager.runningCount, queued: manager.queuedCount } }),
+    // Without a sandbox or a model tasks are still accepted but cannot succeed: degraded.
+    health: async () => {
+      const sandboxProblem = await dependencies.sandbox.available();
+      return {
+        status: 'healthy' as const,
+        checks: {
+          sandbox: sandboxProblem
+            ? { status: 'degraded' as const, kind: dependencies.sandbox.kind, message: sandboxProblem }
+            : { status: 'healthy' as const, kind: dependencies.sandbox.kind },
+          model: typeof dependencies.model === 'string' ? { status: 'degraded' as const, message: dependencies.model } : { status: 'healthy' as const },
+        },
+      };
+    },
   });
   const database = openDatabase<unknown>(config.DATABASE_URL ?? join(config.DATA_DIR, 'coding-agent.sqlite'), {
     schema: 'coding_agent',
