@@ -33,8 +33,10 @@ export const SWE_DIRECTORY = resolve(import.meta.dirname);
 /** One benchmark instance (SWE-bench field names where they exist). */
 export interface SweInstance {
   instance_id: string;
-  /** Fixture directory under `fixtures/`, turned into a repository at run time. */
+  /** Fixture directory under `fixtures/`, turned into a repository at run time (unless `bundle` is set). */
   repo: string;
+  /** A `git bundle` file (absolute, or relative to this directory) to clone instead of the fixture. */
+  bundle?: string;
   /** The commit the fixture becomes (deterministic author, committer and dates). */
   base_commit: string;
   problem_statement: string;
@@ -93,6 +95,13 @@ export async function materializeRepository(repo: string, target: string): Promi
   await git('add', '-A');
   await git('commit', '--quiet', '--no-gpg-sign', '-m', `fixture ${repo}`);
   return (await git('rev-parse', 'HEAD')).stdout.trim();
+}
+
+/** Clones a `git bundle` and checks out `baseCommit` on `main`; answers the commit. */
+export async function cloneBundle(bundle: string, baseCommit: string, target: string): Promise<string> {
+  await run('git', ['clone', '--quiet', bundle, target]);
+  if (baseCommit) await run('git', ['checkout', '--quiet', '-B', 'main', baseCommit], { cwd: target });
+  return (await run('git', ['rev-parse', 'HEAD'], { cwd: target })).stdout.trim();
 }
 
 /** Runs the instance's tests on `directory` in the sandbox; per-test outcomes by name. */
@@ -166,7 +175,9 @@ export async function runHarness(options: HarnessOptions): Promise<{ results: In
     for (const instance of options.instances) {
       const repository = join(root, 'repositories', instance.instance_id);
       await mkdir(join(root, 'repositories'), { recursive: true });
-      const commit = await materializeRepository(instance.repo, repository);
+      const commit = instance.bundle
+        ? await cloneBundle(resolve(SWE_DIRECTORY, instance.bundle), instance.base_commit, repository)
+        : await materializeRepository(instance.repo, repository);
       if (instance.base_commit && commit !== instance.base_commit) {
         invalid[instance.instance_id] = `base_commit mismatch: the fixture became ${commit}, the instance says ${instance.base_commit}`;
         continue;
