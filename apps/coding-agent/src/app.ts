@@ -8,6 +8,7 @@ import type { LoggerOptions } from 'pino';
 import { registerTaskRoutes } from './api/task-routes.js';
 import type { Config } from './config.js';
 import type { Forge } from './forge/forge.js';
+import { LocalForge } from './forge/local-forge.js';
 import { createForge, createSandbox } from './runtime-selection.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 import { KyselyTaskStore } from './tasks/kysely-task-store.js';
@@ -99,6 +100,12 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
   const model: LanguageModel | string =
     options.model ?? (modelSettings ? (createLanguageModel(modelSettings) as LanguageModel) : 'LLM_PROVIDER is none: set an LLM provider');
   const forge = options.forge ?? createForge(config);
+  if (forge instanceof LocalForge) {
+    for (const entry of config.FORGE_SEED_REPOSITORIES) {
+      const [repository, path] = [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)];
+      await forge.ensureRepository(repository, path);
+    }
+  }
   const dependencies = {
     settings: workflowSettings(config, modelSettings?.model),
     store,

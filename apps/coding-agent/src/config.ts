@@ -71,6 +71,15 @@ export const configSchema = z.object({
   FORGE: z.enum(['local', 'github']).default('local'),
   /** Directory of the local forge's bare repositories; default `<DATA_DIR>/forge`. */
   FORGE_PATH: z.string().min(1).optional(),
+  /**
+   * Local forge only: repositories to create at start-up from a local git repository, as
+   * `owner/name=/path/to/repository` pairs (comma-separated); an existing one is left alone.
+   */
+  FORGE_SEED_REPOSITORIES: list([]).pipe(
+    z.array(
+      z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+=\/.+$/, 'expected owner/name=/absolute/path/to/repository'),
+    ),
+  ),
   /** GitHub token for the github forge (never logged). */
   GITHUB_TOKEN: z.string().min(1).optional(),
   /** GitHub API base URL (Enterprise: https://host/api/v3); default https://api.github.com. */

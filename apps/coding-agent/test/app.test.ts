@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,5 +38,29 @@ describe('coding agent without a model', () => {
       task = (await agent.app.inject({ method: 'GET', url: `/tasks/${created.json().task_id}` })).json();
     } while (task.status === 'queued' || task.status === 'running');
     expect(task).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^no model: LLM_PROVIDER is none/) });
+  });
+});
+
+describe('seeding the local forge', () => {
+  it('creates the listed repositories from local git repositories at start-up', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'atb-coding-seed-'));
+    try {
+      const source = join(directory, 'source');
+      execFileSync('git', ['init', '--quiet', '--initial-branch=main', source]);
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '--allow-empty', '-m', 'first'], { cwd: source });
+      const config = readConfig({
+        DATA_DIR: directory,
+        ENABLE_SANDBOXING: 'false',
+        FORGE_SEED_REPOSITORIES: `atb/seeded=${source}`,
+        LOG_LEVEL: 'silent',
+      });
+      const agent = await buildCodingAgent(config, { logger: false });
+      await agent.close();
+      const heads = execFileSync('git', ['ls-remote', '--heads', join(directory, 'forge', 'repositories', 'atb', 'seeded.git')], { encoding: 'utf8' });
+      expect(heads).toMatch(/refs\/heads\/main/);
+      expect(() => readConfig({ FORGE_SEED_REPOSITORIES: 'atb/x=relative/path' })).toThrow(/FORGE_SEED_REPOSITORIES/);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });
