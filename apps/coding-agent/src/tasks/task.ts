@@ -89,7 +89,15 @@ export interface Task {
   patch?: string;
   diff_summary?: DiffSummary;
   edits: EditReport[];
-  test_results: { baseline?: TestRun; runs: TestRun[]; final?: TestRun; check?: TestRun[] };
+  test_results: {
+    /** The test command before any change. */
+    baseline?: TestRun;
+    /** The check command before any change (a check failing already does not block edits). */
+    baseline_check?: TestRun;
+    runs: TestRun[];
+    final?: TestRun;
+    check?: TestRun[];
+  };
   security_findings: SecurityFinding[];
   commit?: string;
   pull_request?: { number: number; url: string; state: string };

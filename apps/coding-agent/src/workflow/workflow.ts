@@ -135,18 +135,28 @@ export async function runWorkflow(task: Task, dependencies: WorkflowDependencies
     }
 
     if (!recorder.completed('baseline')) {
-      if (commands.test) {
-        const testCommand = commands.test;
+      if (commands.test || commands.check) {
         await recorder.step(
           'baseline',
           async () => {
-            task.test_results.baseline = await runInSandbox(dependencies.sandbox, workspace.path, testCommand, limits);
+            // The check too: one that already fails before the change must not block every edit.
+            if (commands.check) {
+              task.test_results.baseline_check = await runInSandbox(dependencies.sandbox, workspace.path, commands.check, limits);
+            }
+            if (commands.test) {
+              task.test_results.baseline = await runInSandbox(dependencies.sandbox, workspace.path, commands.test, limits);
+            }
           },
           () =>
-            `${task.test_results.baseline?.passed ? 'passing' : 'failing'} before the change (${commands.sources.test}: ${testCommand.join(' ')})`,
+            [
+              commands.test ? `tests ${task.test_results.baseline?.passed ? 'passing' : 'failing'} before the change (${commands.sources.test}: ${commands.test.join(' ')})` : 'no test command',
+              commands.check ? `check ${task.test_results.baseline_check?.passed ? 'passing' : 'failing'}` : '',
+            ]
+              .filter(Boolean)
+              .join('; '),
         );
       } else {
-        await recorder.skip('baseline', 'no test command detected');
+        await recorder.skip('baseline', 'no test or check command detected');
       }
     }
 

@@ -22,6 +22,7 @@ const SCENARIOS: Record<string, ScriptedReply[]> = {
   ],
   security: [editReply('src/math.js', '  return a - b;', "  return eval('a + b');")],
   cancel: [{ ...editReply('src/math.js', '  return a - b;', '  return a + b;'), delay_ms: 30_000 }],
+  syntax: [editReply('src/math.js', '  return a - b;', '  return a + ;'), editReply('src/math.js', '  return a + ;', '  return a + b;')],
 };
 
 describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'install it: scripts/install-system-deps.sh', () => {
@@ -88,6 +89,15 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     expect(task.security_findings).toEqual(expect.arrayContaining([expect.objectContaining({ rule: 'eval', severity: 'block' })]));
     expect(task.steps.find((step) => step.name === 'commit')).toBeUndefined();
     expect(await branches()).toEqual(before);
+  });
+
+  it('checks every edit: a syntax error is caught by the check, fed back, and fixed before the tests run', async () => {
+    const task = await harness.waitForTask(await create('syntax'));
+    expect(task.status).toBe('completed');
+    expect(task.test_results.baseline_check?.passed).toBe(true);
+    expect(task.test_results.check?.map((run) => run.passed)).toEqual([false, true]);
+    expect(task.test_results.check?.[0]?.output).toMatch(/SyntaxError/);
+    expect(task.test_results.runs.map((run) => run.passed)).toEqual([true]);
   });
 
   it('cancels a running task', async () => {
