@@ -53,6 +53,8 @@ describe('applyEditBlocks', () => {
     ['link/target.js', 'symlink'],
     ['.github/workflows/ci.yml', 'protected'],
     ['.env', 'protected'],
+    ['.atb/instructions.json', 'protected'],
+    ['ATB.md', 'protected'],
     ['src/run.sh', 'file-type'],
   ])('refuses %s (%s) and writes nothing', async (path, rule) => {
     const outcome = await applyEditBlocks(workspace, [{ path, search: '', replace: 'pwned' }], policy, 1);

@@ -39,6 +39,7 @@ describe('checkDiff', () => {
     expect(checkDiff('', ['.github/workflows/ci.yml']).map((finding) => finding.rule)).toEqual(['protected-path']);
     expect(checkDiff('', ['.env.production']).map((finding) => finding.rule)).toEqual(['protected-path']);
     expect(checkDiff('', ['.github/workflows/ci.yml'], ['.github/workflows/ci.yml'])).toEqual([]);
+    expect(checkDiff('', ['.atb/instructions.json']).map((finding) => finding.rule)).toEqual(['protected-path']);
   });
 
   it('only looks at added lines', () => {

@@ -34,9 +34,15 @@ export function matchesAllowedPaths(path: string, allowedPaths: readonly string[
   });
 }
 
+/**
+ * The agent's own instructions (which commands check and test a change) are protected like CI
+ * workflows: a task may not rewrite how it is graded unless it is allowed to.
+ */
+export const AGENT_PROTECTED_PATTERNS = ['.atb/**', 'ATB.md'];
+
 /** Why `path` is protected (the matching pattern), or undefined. */
 export function protectedReason(path: string): string | undefined {
-  return protectedPattern(path);
+  return protectedPattern(path) ?? AGENT_PROTECTED_PATTERNS.find((pattern) => globToRegExp(pattern).test(path));
 }
 
 const RULES: Record<string, Extract<PathDecision, { ok: false }>['rule']> = {
@@ -53,6 +59,10 @@ export async function checkWritablePath(workspace: string, path: string, options
   const normalized = path.replace(/\\/g, '/').replace(/^\.\//, '');
   if (allowedPaths.length > 0 && !path.startsWith('/') && !normalized.split('/').includes('..') && !matchesAllowedPaths(normalized, allowedPaths)) {
     return { ok: false, rule: 'not-allowed', reason: `"${normalized}" is outside the task's allowed_paths (${allowedPaths.join(', ')})` };
+  }
+  const agentProtected = AGENT_PROTECTED_PATTERNS.find((pattern) => globToRegExp(pattern).test(normalized));
+  if (agentProtected && !matchesAllowedPaths(normalized, allowedPaths)) {
+    return { ok: false, rule: 'protected', reason: `path ${normalized} is protected (${agentProtected}: the agent's own instructions); the task does not allow it` };
   }
   try {
     const absolute = await resolveEditablePath(workspace, path, {
