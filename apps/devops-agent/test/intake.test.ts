@@ -96,6 +96,17 @@ describe('POST /webhook/alerts', () => {
     expect(events.some((event) => event.type === 'incident-reopened')).toBe(true);
   });
 
+  it('an escalated incident keeps collecting its alerts: a storm does not open an incident per notification', async () => {
+    const first = await post(notification([alert({ alertname: 'UnknownThing', service: 'svc' })]));
+    const id = first.json().incidents[0] as string;
+    await eventually(async () => (await started.agent.agent.store.getIncident(id))?.state === 'escalated', 5000, 'escalation');
+    for (let index = 0; index < 5; index += 1) {
+      expect((await post(notification([alert({ alertname: 'UnknownThing', service: 'svc', pod: String(index) })]))).json().incidents).toEqual([id]);
+    }
+    expect(await counts()).toEqual({ incidents: 1, actions: 0 });
+    expect(await started.agent.agent.store.incidentAlerts(id)).toHaveLength(6);
+  });
+
   it('takes 5,000 alerts in one payload in one transaction', async () => {
     const alerts = Array.from({ length: 5000 }, (_, index) => alert({ alertname: `Bulk${index % 7}`, service: `svc-${index % 3}`, index: String(index) }));
     const response = await post(notification(alerts));

@@ -13,7 +13,7 @@ export const INCIDENT_STATES = [
 ] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 
-/** States in which an incident still collects alerts of its group. */
+/** States in which the agent still works on an incident (escalated and failed ones still collect alerts until resolved). */
 export const ACTIVE_STATES: readonly IncidentState[] = ['open', 'investigating', 'awaiting_approval', 'remediating', 'verifying'];
 
 export const ACTION_STATUSES = [

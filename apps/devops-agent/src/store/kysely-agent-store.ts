@@ -186,7 +186,9 @@ export class KyselyAgentStore implements AgentStore {
             .selectFrom('incidents')
             .select(['id', 'group_key'])
             .where('group_key', 'in', part)
-            .where('state', 'in', [...ACTIVE_STATES])
+            // Every unresolved incident collects its group's alerts, escalated and failed ones too:
+            // an alert storm on an escalated problem must not open an incident per notification.
+            .where('state', '!=', 'resolved')
             .orderBy('opened_at', 'asc')
             .execute();
           for (const row of rows) incidentOf.set(row.group_key, row.id);
