@@ -42,6 +42,17 @@ describe('checkDiff', () => {
     expect(checkDiff('', ['.atb/instructions.json']).map((finding) => finding.rule)).toEqual(['protected-path']);
   });
 
+  it('warns when assertions are removed from tests', () => {
+    const diff = ['--- a/test/math.test.js', '+++ b/test/math.test.js', '-  assert.equal(add(2, 3), 5);', '+  // flaky'].join('\n');
+    expect(checkDiff(diff, ['test/math.test.js'])).toEqual([
+      expect.objectContaining({ rule: 'test-weakened', severity: 'warn', path: 'test/math.test.js' }),
+    ]);
+    const rewritten = ['--- a/tests/test_a.py', '+++ b/tests/test_a.py', '-    self.assertEqual(f(1), 2)', '+    self.assertEqual(f(1), 3)'].join('\n');
+    expect(checkDiff(rewritten, ['tests/test_a.py'])).toEqual([]);
+    const deleted = ['--- a/src/x.test.ts', '+++ /dev/null', '-expect(x).toBe(1);'].join('\n');
+    expect(checkDiff(deleted, ['src/x.test.ts']).map((finding) => finding.rule)).toEqual(['test-weakened']);
+  });
+
   it('only looks at added lines', () => {
     const diff = ['--- a/x.js', '+++ b/x.js', '-eval(x)', '+safe(x)'].join('\n');
     expect(addedLines(diff).get('x.js')).toEqual(['safe(x)']);

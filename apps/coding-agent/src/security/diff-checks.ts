@@ -40,21 +40,36 @@ const DANGEROUS_RULES: LineRule[] = [
   { rule: 'disable-tls', severity: 'warn', pattern: /rejectUnauthorized\s*:\s*false|verify\s*=\s*False|NODE_TLS_REJECT_UNAUTHORIZED/, message: 'turns off TLS verification' },
 ];
 
-/** The lines a unified diff adds, per file. */
-export function addedLines(diff: string): Map<string, string[]> {
+/** The lines a unified diff adds (`+`) or removes (`-`), per file (the new path). */
+export function changedLines(diff: string, sign: '+' | '-'): Map<string, string[]> {
   const files = new Map<string, string[]>();
   let current: string[] | undefined;
+  let oldPath = '';
   for (const line of diff.split('\n')) {
-    if (line.startsWith('+++ ')) {
-      const path = line.slice(4).replace(/^b\//, '').trim();
-      current = path === '/dev/null' ? undefined : [];
-      if (current) files.set(path, current);
+    if (line.startsWith('--- ')) {
+      oldPath = line.slice(4).replace(/^a\//, '').trim();
       continue;
     }
-    if (line.startsWith('+') && current) current.push(line.slice(1));
+    if (line.startsWith('+++ ')) {
+      const newPath = line.slice(4).replace(/^b\//, '').trim();
+      const path = newPath === '/dev/null' ? oldPath : newPath;
+      current = files.get(path) ?? [];
+      files.set(path, current);
+      continue;
+    }
+    if (line.startsWith(sign) && current) current.push(line.slice(1));
   }
+  for (const [path, lines] of files) if (lines.length === 0) files.delete(path);
   return files;
 }
+
+/** The lines a unified diff adds, per file. */
+export function addedLines(diff: string): Map<string, string[]> {
+  return changedLines(diff, '+');
+}
+
+const TEST_FILE = /(^|\/)(tests?|__tests__|spec)\/|\.(test|spec)\.[cm]?[jt]sx?$|(^|\/)test_[^/]*\.py$|_test\.py$/;
+const ASSERTION = /\b(assert\w*|expect|should|self\.assert\w*)\s*[.(]/;
 
 /**
  * Security checks on a task's diff before anything is committed: secrets, protected paths
@@ -81,6 +96,20 @@ export function checkDiff(diff: string, changedPaths: string[], allowedPaths: st
           });
         }
       }
+    }
+  }
+  // Weakened tests: assertions removed from test files (a warning for the reviewer).
+  for (const [path, lines] of changedLines(diff, '-')) {
+    if (!TEST_FILE.test(path)) continue;
+    const removed = lines.filter((line) => ASSERTION.test(line)).length;
+    const added = (addedLines(diff).get(path) ?? []).filter((line) => ASSERTION.test(line)).length;
+    if (removed > added) {
+      findings.push({
+        rule: 'test-weakened',
+        severity: 'warn',
+        path,
+        message: `removes ${removed - added} more assertion${removed - added === 1 ? '' : 's'} from a test file than it adds`,
+      });
     }
   }
   return findings;
