@@ -108,7 +108,9 @@ export class TaskManager {
         continue;
       }
       const now = this.clock().toISOString();
-      if (task.resumes >= this.options.maxResumes) {
+      const orderly = task.interrupted_by_shutdown === true;
+      delete task.interrupted_by_shutdown;
+      if (!orderly && task.resumes >= this.options.maxResumes) {
         const running = task.steps.find((step) => step.status === 'running');
         Object.assign(task, {
           status: 'failed',
@@ -122,7 +124,7 @@ export class TaskManager {
         report.failed.push(task.task_id);
         continue;
       }
-      task.resumes += 1;
+      if (!orderly) task.resumes += 1;
       task.updated_at = now;
       for (const step of task.steps) {
         if (step.status === 'running') Object.assign(step, { status: 'failed', detail: 'interrupted by a restart', finished_at: now });
@@ -130,7 +132,7 @@ export class TaskManager {
       await this.store.save(task);
       const last = [...task.steps].reverse().find((step) => step.status === 'completed');
       await this.events.emit(task.task_id, 'task-log', {
-        message: `resumed after a restart (resume ${task.resumes}); last completed step: ${last?.name ?? 'none'}`,
+        message: `resumed after ${orderly ? 'a shutdown' : `a restart (resume ${task.resumes})`}; last completed step: ${last?.name ?? 'none'}`,
       });
       report.resumed.push(task.task_id);
       this.queue.unshift(task.task_id);

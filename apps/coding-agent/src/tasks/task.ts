@@ -106,8 +106,10 @@ export interface Task {
   /** Time spent waiting for the model, summed over calls (and over restarts). */
   model_ms?: number;
   iterations: number;
-  /** Times the task was resumed after a restart. */
+  /** Times the task was resumed after a crash (orderly shutdowns do not count). */
   resumes: number;
+  /** Set when an orderly shutdown interrupted the task; cleared when it resumes. */
+  interrupted_by_shutdown?: boolean;
 }
 
 export interface NewTask {

@@ -277,7 +277,10 @@ export async function runWorkflow(task: Task, dependencies: WorkflowDependencies
     await dependencies.events.emit(task.task_id, 'task-done', { status: 'completed', pull_request: task.pull_request });
   } catch (error) {
     if (signal.aborted && signal.reason === SHUTDOWN) {
-      // Leave the task `running`: the next start resumes it from its last completed step.
+      // Leave the task `running`: the next start resumes it from its last completed step
+      // (an orderly shutdown does not count against TASK_MAX_RESUMES).
+      task.interrupted_by_shutdown = true;
+      await recorder.save();
       return;
     }
     const reason = signal.aborted

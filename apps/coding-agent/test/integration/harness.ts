@@ -89,6 +89,7 @@ export function isPlannerRequest(request: RecordedRequest): boolean {
 }
 
 export interface Harness {
+  /** The running agent (replaced by `restart`). */
   agent: CodingAgent;
   forge: LocalForge;
   /** Temporary directory holding everything; workspaces are in `<root>/workspaces`. */
@@ -97,6 +98,8 @@ export interface Harness {
   remote: string;
   modelRequests: RecordedRequest[];
   waitForTask(taskId: string, timeoutMs?: number): Promise<Task>;
+  /** Shuts the agent down in order (as on SIGTERM) and starts a new one on the same data. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -140,9 +143,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     ...options.environment,
   });
   const model = createOpenAICompatible({ name: 'scripted', baseURL: server.url }).chatModel('scripted-coder');
-  const agent = await buildCodingAgent(config, { logger: false, forge, model });
-  return {
-    agent,
+  const harness: Harness = {
+    agent: await buildCodingAgent(config, { logger: false, forge, model }),
     forge,
     root,
     remote,
@@ -150,17 +152,22 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     async waitForTask(taskId, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const response = await agent.app.inject({ method: 'GET', url: `/tasks/${taskId}` });
+        const response = await harness.agent.app.inject({ method: 'GET', url: `/tasks/${taskId}` });
         const task = response.json() as Task;
         if (!['queued', 'running'].includes(task.status)) return task;
         if (Date.now() > deadline) throw new Error(`task ${taskId} still ${task.status} after ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
+    async restart() {
+      await harness.agent.close();
+      harness.agent = await buildCodingAgent(config, { logger: false, forge, model });
+    },
     async close() {
-      await agent.close();
+      await harness.agent.close();
       await server.close();
       await rm(root, { recursive: true, force: true });
     },
   };
+  return harness;
 }

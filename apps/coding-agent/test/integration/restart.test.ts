@@ -8,7 +8,7 @@ import { LocalForge } from '../../src/forge/local-forge.js';
 import { BwrapSandbox } from '../../src/sandbox/bwrap-sandbox.js';
 import type { Task } from '../../src/tasks/task.js';
 import { type AgentProcess, startAgentProcess } from './agent-process.js';
-import { createRepository, editReply, FIXTURE_FILES, isPlannerRequest, PLAN_REPLY } from './harness.js';
+import { createRepository, editReply, FIXTURE_FILES, type Harness, isPlannerRequest, PLAN_REPLY, startHarness } from './harness.js';
 
 const FIX = editReply('src/math.js', '  return a - b;', '  return a + b;');
 
@@ -134,4 +134,36 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     expect((await remoteBranches()).filter((branch) => branch.includes(taskId))).toEqual([]);
     expect((await forge.listPullRequests('atb/fixture')).some((pull) => pull.head.includes(taskId))).toBe(false);
   }, 120_000);
+});
+
+describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'install it: scripts/install-system-deps.sh', () => {
+  let harness: Harness;
+  let delayMs = 30_000;
+  beforeAll(async () => {
+    harness = await startHarness({
+      coder: () => ({ ...editReply('src/math.js', '  return a - b;', '  return a + b;'), delay_ms: delayMs }),
+      environment: { TASK_MAX_RESUMES: '0' },
+    });
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('resumes a task interrupted by an orderly shutdown without counting it as a crash', async () => {
+    const created = await harness.agent.app.inject({ method: 'POST', url: '/tasks', payload: { repository: 'atb/fixture', requirement: 'Fix add()' } });
+    const taskId = created.json().task_id as string;
+    await waitFor(async () => harness.modelRequests.filter((request) => !isPlannerRequest(request)).length > 0, {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      description: 'the coder call',
+    });
+    delayMs = 0;
+    await harness.restart();
+    const task = await harness.waitForTask(taskId);
+    expect(task.status).toBe('completed');
+    expect(task.resumes).toBe(0);
+    expect(task.interrupted_by_shutdown).toBeUndefined();
+    const events = (await harness.agent.app.inject({ method: 'GET', url: `/tasks/${taskId}/events` })).body;
+    expect(events).toMatch(/resumed after a shutdown; last completed step: baseline/);
+  });
 });
