@@ -28,6 +28,9 @@ type ActionRow = AgentTables['actions'];
 
 /** Rows per multi-row statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500;
+/** At most one `alerts-attached` timeline event per incident in this interval. */
+const ATTACH_EVENT_INTERVAL_MS = 60_000;
+
 /** Longest label value kept in an indexed or summary column. */
 const SHORT = 200;
 
@@ -179,19 +182,23 @@ export class KyselyAgentStore implements AgentStore {
         else groups.set(key, [alert]);
       }
       const incidentOf = new Map<string, string>();
+      const lastFiredOf = new Map<string, string>();
       if (groups.size > 0) {
         const keys = [...groups.keys()];
         for (const part of chunks(keys)) {
           const rows = await trx
             .selectFrom('incidents')
-            .select(['id', 'group_key'])
+            .select(['id', 'group_key', 'last_fired_at'])
             .where('group_key', 'in', part)
             // Every unresolved incident collects its group's alerts, escalated and failed ones too:
             // an alert storm on an escalated problem must not open an incident per notification.
             .where('state', '!=', 'resolved')
             .orderBy('opened_at', 'asc')
             .execute();
-          for (const row of rows) incidentOf.set(row.group_key, row.id);
+          for (const row of rows) {
+            incidentOf.set(row.group_key, row.id);
+            lastFiredOf.set(row.id, row.last_fired_at);
+          }
         }
         const reopenSince = new Date(Date.now() - options.reopenWindowSeconds * 1000).toISOString();
         const attachedTo: string[] = [];
@@ -202,8 +209,13 @@ export class KyselyAgentStore implements AgentStore {
           const fingerprintsOf = members.slice(0, 20).map((alert) => alert.fingerprint);
           if (known) {
             attachedTo.push(known);
-            events.push({ incident_id: known, type: 'alerts-attached', data: { count: members.length, fingerprints: fingerprintsOf } });
             touched.add(known);
+            // One `alerts-attached` event after each quiet minute at most: an alert storm must not
+            // bury the timeline (the alerts themselves are all kept and listed on the incident).
+            const quietFor = Date.now() - Date.parse(lastFiredOf.get(known) ?? '');
+            if (!(quietFor < ATTACH_EVENT_INTERVAL_MS)) {
+              events.push({ incident_id: known, type: 'alerts-attached', data: { count: members.length, fingerprints: fingerprintsOf } });
+            }
             continue;
           }
           const recent =
