@@ -27,7 +27,7 @@ export interface BuildOptions {
   workspaces?: WorkspaceProvider;
   /** The model, instead of the one built from LLM_* settings. */
   model?: LanguageModel;
-  /** Do not resume interrupted tasks at start-up (tests that inspect them). */
+  /** Do not take up stored tasks at start-up nor poll the store for work (tests that inspect them). */
   skipRecovery?: boolean;
 }
 
@@ -127,6 +127,7 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
   const manager = new TaskManager(store, events, (task, signal) => runWorkflow(task, dependencies, signal), {
     maxConcurrent: config.MAX_CONCURRENT_TASKS,
     maxResumes: config.TASK_MAX_RESUMES,
+    leaseMs: config.TASK_LEASE_SECONDS * 1000,
   });
   registerTaskRoutes(service, { manager, store, events, allowedRepositories: config.ALLOWED_REPOSITORIES });
   service.onClose(async () => {
@@ -136,8 +137,8 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
   });
   if (!options.skipRecovery) {
     const recovered = await manager.recover();
-    if (recovered.resumed.length + recovered.failed.length + recovered.queued.length > 0) {
-      service.app.log.info(recovered, 'tasks recovered after a restart');
+    if (recovered.interrupted.length + recovered.queued.length > 0) {
+      service.app.log.info(recovered, 'tasks taken up from the store (interrupted ones resume or fail with the reason)');
     }
   }
   return Object.assign(service, { tasks: manager, audit });

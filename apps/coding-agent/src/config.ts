@@ -67,6 +67,11 @@ export const configSchema = z.object({
   TASK_MAX_ITERATIONS: integer(6, 1, 50),
   /** Times an interrupted task is resumed after a restart before it fails; default 2. */
   TASK_MAX_RESUMES: integer(2, 0, 10),
+  /**
+   * Seconds a replica's claim on a task lasts without renewal (renewed every third); a crashed
+   * replica's tasks are taken over after this. Default 30.
+   */
+  TASK_LEASE_SECONDS: integer(30, 1, 3600),
   /** `local` (default: bare repositories under FORGE_PATH, pull-request records) or `github`. */
   FORGE: z.enum(['local', 'github']).default('local'),
   /** Directory of the local forge's bare repositories; default `<DATA_DIR>/forge`. */

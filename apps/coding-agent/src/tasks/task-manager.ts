@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { ConflictError, NotFoundError } from '@atb/service-kit';
 import { FINAL_STATUSES, type NewTask, type Task } from './task.js';
 import type { TaskEvents } from './task-events.js';
@@ -8,8 +9,17 @@ export interface TaskManagerOptions {
   maxConcurrent: number;
   /** Times a task interrupted by a restart is resumed before it fails. */
   maxResumes: number;
+  /** How long a claim on a task lasts without renewal (renewed every third of it); default 30 s. */
+  leaseMs?: number;
+  /** This process's name on its leases; default host, pid and a random suffix. */
+  owner?: string;
   clock?: () => Date;
 }
+
+/** Why a running task's signal was aborted. */
+export const SHUTDOWN = 'shutdown';
+export const CANCELLED = 'cancelled';
+export const LEASE_LOST = 'lease-lost';
 
 /** Runs one task to the end (or until its signal aborts). */
 export type TaskRunner = (task: Task, signal: AbortSignal) => Promise<void>;
@@ -20,13 +30,19 @@ export function newTaskId(now: Date): string {
 }
 
 /**
- * Accepts tasks, queues them beyond `MAX_CONCURRENT_TASKS`, runs them, cancels them, and on
- * start-up resumes the tasks a previous process left running (or fails them with the reason).
+ * Accepts tasks, queues them beyond `MAX_CONCURRENT_TASKS`, runs them, cancels them, and resumes
+ * the tasks a crashed process left running (or fails them with the reason). A task runs only
+ * under a lease in the store, renewed while it runs, so several replicas on one database share
+ * the queue and never run the same task twice; a crashed replica's tasks are taken over once
+ * its lease runs out.
  */
 export class TaskManager {
   private readonly queue: string[] = [];
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private readonly clock: () => Date;
+  private readonly leaseMs: number;
+  readonly owner: string;
+  private pollTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(
@@ -36,6 +52,8 @@ export class TaskManager {
     private readonly options: TaskManagerOptions,
   ) {
     this.clock = options.clock ?? (() => new Date());
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.owner = options.owner ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   }
 
   get runningCount(): number {
@@ -66,7 +84,7 @@ export class TaskManager {
       throw error;
     }
     await this.events.emit(task.task_id, 'task-status-changed', { status: 'queued' });
-    this.queue.push(task.task_id);
+    if (!this.queue.includes(task.task_id) && !this.running.has(task.task_id)) this.queue.push(task.task_id);
     this.schedule();
     return { task, duplicate: false };
   }
@@ -80,7 +98,7 @@ export class TaskManager {
     }
     const active = this.running.get(taskId);
     if (active) {
-      active.controller.abort('cancelled');
+      active.controller.abort(CANCELLED);
       await active.done;
       return (await this.store.get(taskId)) as Task;
     }
@@ -95,47 +113,32 @@ export class TaskManager {
   }
 
   /**
-   * Picks up what a previous process left: queued tasks are queued again; running ones resume
-   * from their last completed step, or fail with the reason once they were resumed too often.
+   * Starts taking work from the store: now, then every half lease. Queued tasks nobody holds
+   * are taken (also those another replica accepted); running ones whose holder's lease ran out
+   * (a crashed process) are resumed from their last completed step, or failed with the reason
+   * once they were resumed too often.
    */
-  async recover(): Promise<{ resumed: string[]; failed: string[]; queued: string[] }> {
-    const report = { resumed: [] as string[], failed: [] as string[], queued: [] as string[] };
-    const pending = await this.store.list({ status: ['queued', 'running'], limit: 10_000 });
-    for (const task of pending.reverse()) {
-      if (task.status === 'queued') {
+  async recover(): Promise<{ queued: string[]; interrupted: string[] }> {
+    const report = await this.poll();
+    this.pollTimer ??= setInterval(() => {
+      this.poll().catch(() => {});
+    }, Math.max(100, Math.floor(this.leaseMs / 2)));
+    this.pollTimer.unref();
+    return report;
+  }
+
+  private async poll(): Promise<{ queued: string[]; interrupted: string[] }> {
+    const report = { queued: [] as string[], interrupted: [] as string[] };
+    if (this.closed) return report;
+    for (const task of await this.store.listClaimable(this.clock(), 1000)) {
+      if (this.running.has(task.task_id) || this.queue.includes(task.task_id)) continue;
+      if (task.status === 'running') {
+        report.interrupted.push(task.task_id);
+        this.queue.unshift(task.task_id);
+      } else {
         report.queued.push(task.task_id);
         this.queue.push(task.task_id);
-        continue;
       }
-      const now = this.clock().toISOString();
-      const orderly = task.interrupted_by_shutdown === true;
-      delete task.interrupted_by_shutdown;
-      if (!orderly && task.resumes >= this.options.maxResumes) {
-        const running = task.steps.find((step) => step.status === 'running');
-        Object.assign(task, {
-          status: 'failed',
-          reason: `interrupted by a restart${running ? ` during step ${running.name}` : ''} ${task.resumes + 1} times; not resumed again (TASK_MAX_RESUMES=${this.options.maxResumes}); nothing was claimed as done`,
-          finished_at: now,
-          updated_at: now,
-        });
-        for (const step of task.steps) if (step.status === 'running') Object.assign(step, { status: 'failed', detail: 'interrupted by a restart' });
-        await this.store.save(task);
-        await this.events.emit(task.task_id, 'task-done', { status: 'failed', reason: task.reason });
-        report.failed.push(task.task_id);
-        continue;
-      }
-      if (!orderly) task.resumes += 1;
-      task.updated_at = now;
-      for (const step of task.steps) {
-        if (step.status === 'running') Object.assign(step, { status: 'failed', detail: 'interrupted by a restart', finished_at: now });
-      }
-      await this.store.save(task);
-      const last = [...task.steps].reverse().find((step) => step.status === 'completed');
-      await this.events.emit(task.task_id, 'task-log', {
-        message: `resumed after ${orderly ? 'a shutdown' : `a restart (resume ${task.resumes})`}; last completed step: ${last?.name ?? 'none'}`,
-      });
-      report.resumed.push(task.task_id);
-      this.queue.unshift(task.task_id);
     }
     this.schedule();
     return report;
@@ -144,8 +147,9 @@ export class TaskManager {
   private schedule(): void {
     while (!this.closed && this.running.size < this.options.maxConcurrent && this.queue.length > 0) {
       const taskId = this.queue.shift() as string;
+      if (this.running.has(taskId)) continue; // queued twice (submitted while a poll saw it)
       const controller = new AbortController();
-      const done = this.execute(taskId, controller.signal).finally(() => {
+      const done = this.execute(taskId, controller).finally(() => {
         this.running.delete(taskId);
         this.schedule();
       });
@@ -153,16 +157,65 @@ export class TaskManager {
     }
   }
 
-  private async execute(taskId: string, signal: AbortSignal): Promise<void> {
+  private leaseUntil(): Date {
+    return new Date(this.clock().getTime() + this.leaseMs);
+  }
+
+  /** A task found `running` when taken: it was interrupted. Resume it, or fail it with the reason. */
+  private async resumeOrFail(task: Task): Promise<boolean> {
+    const now = this.clock().toISOString();
+    const orderly = task.interrupted_by_shutdown === true;
+    delete task.interrupted_by_shutdown;
+    if (!orderly && task.resumes >= this.options.maxResumes) {
+      const running = task.steps.find((step) => step.status === 'running');
+      Object.assign(task, {
+        status: 'failed',
+        reason: `interrupted by a restart${running ? ` during step ${running.name}` : ''} ${task.resumes + 1} times; not resumed again (TASK_MAX_RESUMES=${this.options.maxResumes}); nothing was claimed as done`,
+        finished_at: now,
+        updated_at: now,
+      });
+      for (const step of task.steps) if (step.status === 'running') Object.assign(step, { status: 'failed', detail: 'interrupted by a restart' });
+      await this.store.save(task);
+      await this.events.emit(task.task_id, 'task-done', { status: 'failed', reason: task.reason });
+      return false;
+    }
+    if (!orderly) task.resumes += 1;
+    task.updated_at = now;
+    for (const step of task.steps) {
+      if (step.status === 'running') Object.assign(step, { status: 'failed', detail: 'interrupted by a restart', finished_at: now });
+    }
+    await this.store.save(task);
+    const last = [...task.steps].reverse().find((step) => step.status === 'completed');
+    await this.events.emit(task.task_id, 'task-log', {
+      message: `resumed after ${orderly ? 'a shutdown' : `a restart (resume ${task.resumes})`}; last completed step: ${last?.name ?? 'none'}`,
+    });
+    return true;
+  }
+
+  private async execute(taskId: string, controller: AbortController): Promise<void> {
+    const signal = controller.signal;
+    if (!(await this.store.claim(taskId, this.owner, this.leaseUntil(), this.clock()))) return; // another replica has it
+    const renewal = setInterval(() => {
+      this.store.renew(taskId, this.owner, this.leaseUntil()).then(
+        (status) => {
+          if (status === undefined) controller.abort(LEASE_LOST);
+          else if (status === 'cancelled') controller.abort(CANCELLED);
+        },
+        () => {},
+      );
+    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    renewal.unref();
     const task = await this.store.get(taskId);
-    if (!task || FINAL_STATUSES.includes(task.status)) return;
     try {
+      if (!task || FINAL_STATUSES.includes(task.status)) return;
+      if (task.status === 'running' && !(await this.resumeOrFail(task))) return;
       await this.runner(task, signal);
     } catch (error) {
       // The runner records its own failures; this is the last line of defence.
       const now = this.clock().toISOString();
       const latest = (await this.store.get(taskId)) ?? task;
-      if (!FINAL_STATUSES.includes(latest.status) && !(signal.aborted && signal.reason === 'shutdown')) {
+      const interrupted = signal.aborted && (signal.reason === SHUTDOWN || signal.reason === LEASE_LOST);
+      if (latest && !FINAL_STATUSES.includes(latest.status) && !interrupted) {
         Object.assign(latest, {
           status: 'failed',
           reason: `internal error: ${error instanceof Error ? error.message : String(error)}`,
@@ -172,15 +225,19 @@ export class TaskManager {
         await this.store.save(latest).catch(() => {});
         await this.events.emit(taskId, 'task-done', { status: 'failed', reason: latest.reason }).catch(() => {});
       }
+    } finally {
+      clearInterval(renewal);
+      if (signal.reason !== LEASE_LOST) await this.store.release(taskId, this.owner).catch(() => {});
     }
   }
 
   /** Stops taking work and interrupts running tasks; they stay `running` and resume on the next start. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
     this.queue.length = 0;
     const active = [...this.running.values()];
-    for (const entry of active) entry.controller.abort('shutdown');
+    for (const entry of active) entry.controller.abort(SHUTDOWN);
     await Promise.all(active.map((entry) => entry.done));
   }
 }

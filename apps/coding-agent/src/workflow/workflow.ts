@@ -8,6 +8,7 @@ import { checkDiff } from '../security/diff-checks.js';
 import type { PathPolicyOptions } from '../security/path-policy.js';
 import type { Task } from '../tasks/task.js';
 import type { TaskEvents } from '../tasks/task-events.js';
+import { LEASE_LOST, SHUTDOWN } from '../tasks/task-manager.js';
 import type { TaskStore } from '../tasks/task-store.js';
 import { detectCommands } from '../tester/command-detection.js';
 import { runInSandbox } from '../tester/run-in-sandbox.js';
@@ -47,9 +48,6 @@ export interface WorkflowDependencies {
   clock?: () => Date;
 }
 
-/** Why a run ended without reaching a final status: the service is shutting down. */
-export const SHUTDOWN = 'shutdown';
-export const CANCELLED = 'cancelled';
 
 /**
  * Runs (or resumes) one task to a final status: workspace → plan → baseline tests → implement
@@ -276,6 +274,10 @@ export async function runWorkflow(task: Task, dependencies: WorkflowDependencies
     await recorder.setStatus('completed');
     await dependencies.events.emit(task.task_id, 'task-done', { status: 'completed', pull_request: task.pull_request });
   } catch (error) {
+    if (signal.aborted && signal.reason === LEASE_LOST) {
+      // Another replica took the task over (this one stalled past its lease): write nothing.
+      return;
+    }
     if (signal.aborted && signal.reason === SHUTDOWN) {
       // Leave the task `running`: the next start resumes it from its last completed step
       // (an orderly shutdown does not count against TASK_MAX_RESUMES).
@@ -296,7 +298,7 @@ export async function runWorkflow(task: Task, dependencies: WorkflowDependencies
     await recorder.setStatus(signal.aborted ? 'cancelled' : 'failed', reason);
     await dependencies.events.emit(task.task_id, 'task-done', { status: task.status, reason });
   } finally {
-    if (workspacePath && settings.cleanupWorkspaces && task.status !== 'running') {
+    if (workspacePath && settings.cleanupWorkspaces && task.status !== 'running' && signal.reason !== LEASE_LOST) {
       await dependencies.workspaces.remove(workspacePath).catch(() => {});
     }
   }

@@ -30,6 +30,8 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     LLM_MAX_RETRIES: '0',
     LLM_TIMEOUT: '120',
     TESTING_TIMEOUT: '20',
+    // A SIGKILLed process keeps its lease until it runs out: keep that short here.
+    TASK_LEASE_SECONDS: '2',
   });
 
   beforeAll(async () => {
