@@ -8,6 +8,7 @@ import { checkWritablePath, type PathPolicyOptions } from '../security/path-poli
 import type { Task, TestRun } from '../tasks/task.js';
 import type { RepositoryCommands } from '../tester/command-detection.js';
 import { acceptRun, regressions, runInSandbox } from '../tester/run-in-sandbox.js';
+import { syntaxCheckCommand } from '../tester/syntax-check.js';
 import { normalizeTestOutput } from '../tester/test-output.js';
 import { LoopDetector } from './loop-detector.js';
 import type { TaskRecorder } from './task-recorder.js';
@@ -152,11 +153,14 @@ export async function implement(recorder: TaskRecorder, options: ImplementOption
       fileSizeLimitBytes: options.maxWorkspaceBytes,
       signal: options.signal,
     };
-    if (options.commands.check) {
-      const check = await runInSandbox(options.sandbox, options.workspace, options.commands.check, limits);
+    // The repository's check, or else a syntax check of the files edited so far.
+    const checkCommand = options.commands.check ?? syntaxCheckCommand([...edited]);
+    if (checkCommand) {
+      const check = await runInSandbox(options.sandbox, options.workspace, checkCommand, limits);
       task.test_results.check = [...(task.test_results.check ?? []), check];
       await recorder.log(`iteration ${iteration}: check ${check.passed ? 'passed' : 'failed'}`, { duration_ms: check.duration_ms });
-      const failingBefore = task.test_results.baseline_check !== undefined && !task.test_results.baseline_check.passed;
+      const failingBefore =
+        options.commands.check !== undefined && task.test_results.baseline_check !== undefined && !task.test_results.baseline_check.passed;
       if (!check.passed && failingBefore) {
         await recorder.log(`iteration ${iteration}: the check was failing before the change too; not blocking, the tests decide`);
       } else if (!check.passed) {
