@@ -60,6 +60,7 @@ export function workflowSettings(config: Config, modelId: string | undefined): W
       outputCostPerMillion: price?.output ?? 0,
       maxPromptCharacters: config.LLM_MAX_REQUEST_CHARS,
     },
+    ...(config.TYPESCRIPT_PATH ? { typescriptPath: config.TYPESCRIPT_PATH } : {}),
     ...(config.DEVOPS_AGENT_URL
       ? { incidentUrl: (id: string) => `${config.DEVOPS_AGENT_URL?.replace(/\/$/, '')}/incidents/${encodeURIComponent(id)}` }
       : {}),

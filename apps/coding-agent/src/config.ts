@@ -55,6 +55,12 @@ export const configSchema = z.object({
   SANDBOX_IMAGE: z.string().min(1).default('localhost/atb-node-base:latest'),
   /** Container sandbox: mount the host's /usr read-only into a near-empty image; default true. */
   SANDBOX_MOUNT_HOST_USR: boolean(true),
+  /**
+   * A TypeScript package directory on this host (e.g. /srv/atb/node_modules/typescript): used,
+   * mounted read-only, to type-check repositories that have a tsconfig.json but no tsc of their
+   * own. Unset: such repositories get no type-check.
+   */
+  TYPESCRIPT_PATH: z.string().startsWith('/', 'expected an absolute path').optional(),
   /** Memory limit of one sandboxed run; default 1GB. */
   SANDBOX_MEMORY_LIMIT: byteSize('1GB'),
   /** Largest workspace (checked after cloning and after every edit); default 1GB. */

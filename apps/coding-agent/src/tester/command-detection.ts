@@ -11,6 +11,17 @@ export interface RepositoryCommands {
   sources: { install?: string; check?: string; test?: string };
   /** Free-form notes for the model from the instructions file. */
   notes?: string;
+  /** Host paths the commands need mounted read-only in the sandbox (a shared TypeScript). */
+  readOnlyPaths?: string[];
+}
+
+export interface DetectOptions {
+  /**
+   * A TypeScript package directory on the host (`TYPESCRIPT_PATH`, e.g. `…/node_modules/typescript`):
+   * repositories with a `tsconfig.json` but no local `tsc` are type-checked with it, mounted
+   * read-only in the sandbox.
+   */
+  typescriptPath?: string;
 }
 
 const SHELL_SYNTAX = /[|&;<>()$`\\"'*?[\]#~=%]/;
@@ -71,7 +82,7 @@ async function readInstructions(workspace: string): Promise<{ commands: Partial<
  * (scripts `typecheck`/`lint`/`check`, `test`; `tsc --noEmit` when a tsconfig and a local tsc
  * exist), then Python markers (`pyproject.toml`, `setup.py`, `pytest.ini` → pytest).
  */
-export async function detectCommands(workspace: string): Promise<RepositoryCommands> {
+export async function detectCommands(workspace: string, options: DetectOptions = {}): Promise<RepositoryCommands> {
   const instructions = await readInstructions(workspace);
   const result: RepositoryCommands = { sources: {}, ...(instructions.notes ? { notes: instructions.notes } : {}) };
   for (const kind of ['install', 'check', 'test'] as const) {
@@ -89,9 +100,6 @@ export async function detectCommands(workspace: string): Promise<RepositoryComma
       if (name) {
         result.check = ['npm', 'run', '--silent', name];
         result.sources.check = `package.json scripts.${name}`;
-      } else if ((await exists(join(workspace, 'tsconfig.json'))) && (await exists(join(workspace, 'node_modules', '.bin', 'tsc')))) {
-        result.check = ['node_modules/.bin/tsc', '--noEmit', '-p', '.'];
-        result.sources.check = 'tsconfig.json';
       }
     }
     const test = scripts.test;
@@ -108,6 +116,16 @@ export async function detectCommands(workspace: string): Promise<RepositoryComma
         ? ['npm', 'ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund']
         : ['npm', 'install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'];
       result.sources.install = 'package.json dependencies';
+    }
+  }
+  if (!result.check && (await exists(join(workspace, 'tsconfig.json')))) {
+    if (await exists(join(workspace, 'node_modules', '.bin', 'tsc'))) {
+      result.check = ['node_modules/.bin/tsc', '--noEmit', '-p', '.'];
+      result.sources.check = 'tsconfig.json';
+    } else if (options.typescriptPath && (await exists(join(options.typescriptPath, 'bin', 'tsc')))) {
+      result.check = ['node', join(options.typescriptPath, 'bin', 'tsc'), '--noEmit', '-p', '.'];
+      result.sources.check = 'tsconfig.json (TYPESCRIPT_PATH)';
+      result.readOnlyPaths = [options.typescriptPath];
     }
   }
   if (!result.test) {

@@ -151,6 +151,7 @@ export async function implement(recorder: TaskRecorder, options: ImplementOption
       memoryBytes: options.memoryBytes,
       workspaceLimitBytes: options.maxWorkspaceBytes,
       fileSizeLimitBytes: options.maxWorkspaceBytes,
+      ...(options.commands.readOnlyPaths ? { readOnlyPaths: options.commands.readOnlyPaths } : {}),
       signal: options.signal,
     };
     // The repository's check, or else a syntax check of the files edited so far.

@@ -34,6 +34,8 @@ export interface WorkflowSettings {
   model: ModelSettings;
   /** Turns an incident id into a link for the pull request body. */
   incidentUrl?: (incidentId: string) => string;
+  /** A TypeScript package on the host for type-checking repositories without their own. */
+  typescriptPath?: string;
 }
 
 export interface WorkflowDependencies {
@@ -104,13 +106,14 @@ export async function runWorkflow(task: Task, dependencies: WorkflowDependencies
       (prepared) => `${prepared.baseBranch} at ${prepared.baseCommit.slice(0, 12)}`,
     );
     combined.throwIfAborted();
-    const commands = await detectCommands(workspace.path);
+    const commands = await detectCommands(workspace.path, settings.typescriptPath ? { typescriptPath: settings.typescriptPath } : {});
     const repositoryMap = renderRepositoryMap(await buildRepositoryMap(workspace.path));
     const limits = {
       timeoutMs: settings.testTimeoutMs,
       memoryBytes: settings.memoryBytes,
       workspaceLimitBytes: settings.maxWorkspaceBytes,
       fileSizeLimitBytes: settings.maxWorkspaceBytes,
+      ...(commands.readOnlyPaths ? { readOnlyPaths: commands.readOnlyPaths } : {}),
       signal: combined,
     };
 
