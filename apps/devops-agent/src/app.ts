@@ -168,14 +168,20 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
       },
       onFailed: async (job, error) => {
         // A step of an incident failed for good: the incident is `failed`, for humans to take over.
-        if (typeof job.payload.incident_id !== 'string') return;
+        const incidentId =
+          typeof job.payload.incident_id === 'string'
+            ? job.payload.incident_id
+            : typeof job.payload.action_id === 'string'
+              ? (await store.getAction(job.payload.action_id))?.incident_id
+              : undefined;
+        if (!incidentId) return;
         const reason = `${job.type} failed after ${job.attempts + 1} attempts: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1000);
         const failed = await store.commit({
-          incident: { id: job.payload.incident_id, patch: { state: 'failed', escalation_reason: reason }, expectStates: ACTIVE_STATES },
-          events: [{ incident_id: job.payload.incident_id, type: 'incident-failed', data: { job: job.type, reason } }],
-          jobs: [{ type: 'notify-escalation', payload: { incident_id: job.payload.incident_id, reason } }],
+          incident: { id: incidentId, patch: { state: 'failed', escalation_reason: reason }, expectStates: ACTIVE_STATES },
+          events: [{ incident_id: incidentId, type: 'incident-failed', data: { job: job.type, reason } }],
+          jobs: [{ type: 'notify-escalation', payload: { incident_id: incidentId, reason } }],
         });
-        if (failed) await audit.record('incident-failed', job.payload.incident_id, { job: job.type, reason });
+        if (failed) await audit.record('incident-failed', incidentId, { job: job.type, reason });
       },
     },
   );
