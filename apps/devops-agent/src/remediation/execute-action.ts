@@ -38,8 +38,8 @@ export async function executeAction(dependencies: AgentDependencies, actionId: s
   if (!action || !['approved', 'running'].includes(action.status)) return;
   if (action.status === 'approved') {
     const started = await store.commit({
+      // The incident is already `remediating` (set by the policy's or the human's approval).
       updateAction: { id: action.id, patch: { status: 'running', started_at: new Date().toISOString() }, expectStatuses: ['approved'] },
-      incident: { id: action.incident_id, patch: { state: 'remediating' } },
       events: [{ incident_id: action.incident_id, type: 'action-started', data: { action_id: action.id, operation: action.operation, target: action.target, idempotency_key: action.idempotency_key } }],
     });
     if (!started) return;
