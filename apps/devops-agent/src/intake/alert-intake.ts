@@ -62,6 +62,8 @@ export class AlertIntake {
   }
 
   private async drain(): Promise<void> {
+    // Let requests already read off their sockets join this record (group commit).
+    await new Promise((resolve) => setImmediate(resolve));
     while (this.waiting.length > 0) {
       const batch = this.waiting.splice(0);
       const sources = new Map<string, ReceivedSummary[]>();

@@ -28,6 +28,8 @@ type ActionRow = AgentTables['actions'];
 
 /** Rows per multi-row statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 500;
+/** How stale an incident's `last_fired_at` may get while its alerts keep arriving. */
+const LAST_FIRED_RESOLUTION_MS = 2_000;
 /** At most one `alerts-attached` timeline event per incident in this interval. */
 const ATTACH_EVENT_INTERVAL_MS = 60_000;
 
@@ -208,11 +210,12 @@ export class KyselyAgentStore implements AgentStore {
           const known = incidentOf.get(key);
           const fingerprintsOf = members.slice(0, 20).map((alert) => alert.fingerprint);
           if (known) {
-            attachedTo.push(known);
             touched.add(known);
+            const quietFor = Date.now() - Date.parse(lastFiredOf.get(known) ?? '');
+            // last_fired_at is kept to the second or so; under a storm it is not rewritten per notification.
+            if (!(quietFor < LAST_FIRED_RESOLUTION_MS)) attachedTo.push(known);
             // One `alerts-attached` event after each quiet minute at most: an alert storm must not
             // bury the timeline (the alerts themselves are all kept and listed on the incident).
-            const quietFor = Date.now() - Date.parse(lastFiredOf.get(known) ?? '');
             if (!(quietFor < ATTACH_EVENT_INTERVAL_MS)) {
               events.push({ incident_id: known, type: 'alerts-attached', data: { count: members.length, fingerprints: fingerprintsOf } });
             }
