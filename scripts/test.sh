@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-system-deps.sh
 npx tsc --build
+# Benchmarks are not part of the build (nothing ships them) but are type-checked all the same.
+for project in bench/*/tsconfig.json; do npx tsc -p "$project"; done
 npx biome check .
 
 results=.data/test-results.json
