@@ -34,6 +34,7 @@ interface ReceivedSummary {
  */
 export class AlertIntake {
   private readonly waiting: ReceivedSummary[] = [];
+  private readonly pendingIngest: { alerts: IncomingAlert[]; resolve: (result: IngestResult) => void; reject: (error: unknown) => void }[] = [];
   private draining: Promise<void> | undefined;
 
   constructor(
@@ -45,7 +46,7 @@ export class AlertIntake {
   ) {}
 
   async accept(alerts: IncomingAlert[], source: string): Promise<IngestResult> {
-    const result = await this.store.ingest(alerts, this.options);
+    const result = await this.ingest(alerts);
     const counter = this.metrics.alertsReceived;
     if (result.created) counter.inc({ status: 'firing', outcome: 'created' }, result.created);
     if (result.resolved) counter.inc({ status: 'resolved', outcome: 'resolved' }, result.resolved);
@@ -59,6 +60,32 @@ export class AlertIntake {
       });
     }
     return result;
+  }
+
+  /**
+   * Group commit of the intake itself: notifications that arrive in the same turn of the event
+   * loop are written in one transaction (each keeps its own result; all commit or none).
+   */
+  private ingest(alerts: IncomingAlert[]): Promise<IngestResult> {
+    return new Promise((resolve, reject) => {
+      this.pendingIngest.push({ alerts, resolve, reject });
+      if (this.pendingIngest.length === 1) {
+        setImmediate(() => {
+          const batch = this.pendingIngest.splice(0);
+          this.store.ingestMany(
+            batch.map((entry) => entry.alerts),
+            this.options,
+          ).then(
+            (results) => {
+              for (const [index, entry] of batch.entries()) entry.resolve(results[index]!);
+            },
+            (error: unknown) => {
+              for (const entry of batch) entry.reject(error);
+            },
+          );
+        });
+      }
+    });
   }
 
   private async drain(): Promise<void> {

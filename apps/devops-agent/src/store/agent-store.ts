@@ -229,6 +229,8 @@ export interface SimilarIncident {
 export interface AgentStore {
   /** Upserts alerts by (fingerprint, startsAt), groups them into incidents and enqueues analysis, in one transaction. */
   ingest(alerts: IncomingAlert[], options: IngestOptions): Promise<IngestResult>;
+  /** Several notifications' intake in one transaction (group commit), one result each, in order. */
+  ingestMany(batches: IncomingAlert[][], options: IngestOptions): Promise<IngestResult[]>;
   /** Applies a change set atomically. False (and nothing written) when an expectation fails. */
   commit(changes: ChangeSet): Promise<boolean>;
 

@@ -134,8 +134,22 @@ export class KyselyAgentStore implements AgentStore {
   }
 
   async ingest(alerts: IncomingAlert[], options: IngestOptions): Promise<IngestResult> {
-    const result: IngestResult = { received: alerts.length, created: 0, resolved: 0, unchanged: 0, ignored: 0, opened: [], reopened: [], touched: [], queued: 0 };
-    if (alerts.length === 0) return result;
+    const [result] = await this.ingestMany([alerts], options);
+    return result!;
+  }
+
+  async ingestMany(batches: IncomingAlert[][], options: IngestOptions): Promise<IngestResult[]> {
+    const empty = (alerts: IncomingAlert[]): IngestResult => ({ received: alerts.length, created: 0, resolved: 0, unchanged: 0, ignored: 0, opened: [], reopened: [], touched: [], queued: 0 });
+    if (batches.every((alerts) => alerts.length === 0)) return batches.map(empty);
+    return this.db.transaction().execute(async (trx) => {
+      const results: IngestResult[] = [];
+      for (const alerts of batches) results.push(alerts.length === 0 ? empty(alerts) : await this.ingestAlerts(trx, alerts, options, empty(alerts)));
+      return results;
+    });
+  }
+
+  /** One notification's intake inside `trx`. */
+  private async ingestAlerts(trx: Transaction<AgentTables>, alerts: IncomingAlert[], options: IngestOptions, result: IngestResult): Promise<IngestResult> {
     // Within one payload the last word on an alert wins, a resolution over a firing.
     const unique = new Map<string, IncomingAlert>();
     for (const alert of alerts) {
@@ -145,7 +159,7 @@ export class KyselyAgentStore implements AgentStore {
       unique.set(key, alert);
     }
     result.unchanged += alerts.length - unique.size;
-    return this.db.transaction().execute(async (trx) => {
+    {
       const now = new Date().toISOString();
       const fingerprints = [...new Set([...unique.values()].map((alert) => alert.fingerprint))];
       const existing = new Map<string, { status: string; incident_id: string }>();
@@ -334,7 +348,7 @@ export class KyselyAgentStore implements AgentStore {
       result.touched = [...touched];
       result.queued = jobs.length;
       return result;
-    });
+    }
   }
 
   async commit(changes: ChangeSet): Promise<boolean> {
