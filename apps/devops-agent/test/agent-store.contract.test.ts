@@ -78,6 +78,22 @@ function agentStoreContract(open: () => Promise<{ store: AgentStore; close(): Pr
     expect(claimed.map((job) => job.type).sort()).toEqual(['analyze', 'reconcile']);
   });
 
+  it('ingests several notifications in one transaction, each with its own result', async () => {
+    const { store } = subject;
+    const alert = incoming({ alertname: 'Down', service: 'svc' });
+    const results = await store.ingestMany([[alert], [alert], [], [incoming({ alertname: 'Ghost' }, { status: 'resolved' })], [{ ...alert, status: 'resolved' }]], options);
+    expect(results.map((result) => [result.created, result.unchanged, result.ignored, result.resolved])).toEqual([
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+    ]);
+    expect(results[0]!.opened).toHaveLength(1);
+    expect(results[1]!.touched).toEqual([]);
+    expect(await store.ingestMany([[], []], options)).toHaveLength(2);
+  });
+
   it('groups while open, re-opens within the window and counts flaps', async () => {
     const { store } = subject;
     const [a, b] = [incoming({ alertname: 'Slow', service: 's' }), incoming({ alertname: 'Slow', service: 's', pod: '2' })];
