@@ -30,10 +30,10 @@ export class CircuitOpenError extends LlmError {
   }
 }
 
-/** A per-incident or daily token budget is spent. */
+/** A per-incident, per-task or daily token budget is spent. */
 export class BudgetExceededError extends LlmError {
   constructor(
-    readonly budget: 'incident' | 'daily',
+    readonly budget: 'incident' | 'task' | 'daily',
     readonly used: number,
     readonly limit: number,
   ) {

@@ -9,7 +9,7 @@ import type {
 import { CircuitBreaker } from './circuit-breaker.js';
 import { AllProvidersFailedError, BudgetExceededError, describeError, LlmError, RequestTooLargeError } from './errors.js';
 import { estimateCostUsd } from './pricing.js';
-import { redactValue } from './redaction.js';
+import { type RedactionProfile, redactValue } from './redaction.js';
 import { callWithRetry, type RetryOptions } from './retry.js';
 import { startOfUtcDay, totalsOf, type UsageRecord, type UsageStore, type UsageTotals } from './usage-store.js';
 
@@ -45,7 +45,18 @@ export interface ModelRouterOptions {
 /** What a scoped model is for: the usage records carry it, the budgets key on it. */
 export interface ModelScope {
   incident_id?: string;
+  /** A coding task the calls belong to (the coding agent's scope). */
+  task_id?: string;
   purpose: string;
+  /** Redaction profile of the prompt: `default`, or `code` for source files (values only). */
+  redaction?: RedactionProfile;
+  /**
+   * This scope's own token budget (e.g. the coding agent's `TASK_TOKEN_BUDGET`), counted over the
+   * scope's calls plus `priorTokens`; replaces `LLM_INCIDENT_TOKEN_BUDGET` for the scope.
+   */
+  tokenBudget?: number;
+  /** Tokens the scope spent before this router saw it (a task resumed after a restart). */
+  priorTokens?: number;
 }
 
 /** A model bound to one scope, plus the running totals of that scope. */
@@ -62,8 +73,8 @@ function tokensOf(usage: LanguageModelV3Usage | undefined, prompt: unknown, comp
 
 /**
  * The one door to the providers. Every call through a scoped model:
- * 1. is redacted (every string in the prompt, tool results included) and size-checked;
- * 2. checks the incident and daily token budgets;
+ * 1. is redacted with the scope's profile (every string in the prompt, tool results included) and size-checked;
+ * 2. checks the scope's own budget (or the incident budget) and the daily token budget;
  * 3. tries each provider in order whose circuit is not open, with a per-call timeout and
  *    retries with backoff honouring `Retry-After`;
  * 4. records tokens and estimated cost, success or failure.
@@ -109,8 +120,12 @@ export class ModelRouter {
     return { model, totals: () => totalsOf(records) };
   }
 
-  private async prepare(scope: ModelScope, callOptions: LanguageModelV3CallOptions): Promise<LanguageModelV3CallOptions> {
-    const prompt = redactValue(callOptions.prompt);
+  private async prepare(
+    scope: ModelScope,
+    callOptions: LanguageModelV3CallOptions,
+    records: UsageRecord[],
+  ): Promise<LanguageModelV3CallOptions> {
+    const prompt = redactValue(callOptions.prompt, { profile: scope.redaction ?? 'default' });
     const chars = JSON.stringify(prompt).length + JSON.stringify(callOptions.tools ?? []).length;
     if (chars > this.options.maxRequestChars) throw new RequestTooLargeError(chars, this.options.maxRequestChars);
     const daily = totalsOf(await this.options.usage.list({ since: startOfUtcDay() }));
@@ -118,7 +133,13 @@ export class ModelRouter {
     if (dailyUsed >= this.options.dailyTokenBudget) {
       throw new BudgetExceededError('daily', dailyUsed, this.options.dailyTokenBudget);
     }
-    if (scope.incident_id !== undefined) {
+    if (scope.tokenBudget !== undefined) {
+      const own = totalsOf(records);
+      const scopeUsed = (scope.priorTokens ?? 0) + own.prompt_tokens + own.completion_tokens;
+      if (scopeUsed >= scope.tokenBudget) {
+        throw new BudgetExceededError(scope.task_id === undefined ? 'incident' : 'task', scopeUsed, scope.tokenBudget);
+      }
+    } else if (scope.incident_id !== undefined) {
       const incident = totalsOf(await this.options.usage.list({ incident_id: scope.incident_id }));
       const incidentUsed = incident.prompt_tokens + incident.completion_tokens;
       if (incidentUsed >= this.options.incidentTokenBudget) {
@@ -159,7 +180,7 @@ export class ModelRouter {
     records: UsageRecord[],
     attempt: (provider: RoutedProvider, options: LanguageModelV3CallOptions) => Promise<Result>,
   ): Promise<Result> {
-    const prepared = await this.prepare(scope, callOptions);
+    const prepared = await this.prepare(scope, callOptions, records);
     const failures: { provider: string; error: string }[] = [];
     for (const provider of this.options.providers) {
       const breaker = this.breakers.get(provider.label)!;

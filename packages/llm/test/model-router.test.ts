@@ -142,6 +142,32 @@ describe('model router: retries, timeouts, failover, circuits, budgets', () => {
     expect(new BudgetExceededError('daily', 1, 1).code).toBe('daily_budget_exceeded');
   });
 
+  it('keeps a per-scope (task) token budget, counting what the scope spent before, instead of the incident budget', async () => {
+    const server = await scriptedServer(() => ({ content: 'ok', usage: { prompt_tokens: 400, completion_tokens: 100 } }));
+    const router = routerFor([server], { incidentTokenBudget: 1_000 });
+    const scoped = router.scoped({ task_id: 'task-7', purpose: 'coding', tokenBudget: 2_000, priorTokens: 1_000 });
+    await generateText({ model: scoped.model, prompt: 'one', maxRetries: 0 });
+    await generateText({ model: scoped.model, prompt: 'two', maxRetries: 0 });
+    const refused = await generateText({ model: scoped.model, prompt: 'three', maxRetries: 0 }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(BudgetExceededError);
+    expect(refused).toMatchObject({ budget: 'task', used: 2_000, limit: 2_000, code: 'task_budget_exceeded' });
+    expect(server.requests).toHaveLength(2);
+    expect(scoped.totals()).toMatchObject({ calls: 2, prompt_tokens: 800, completion_tokens: 200 });
+  });
+
+  it('redacts with the scope\'s profile: code is sent unchanged, secret values are not', async () => {
+    const server = await scriptedServer(() => ({ content: 'ok' }));
+    const router = routerFor([server]);
+    const prompt = 'token = getToken();\nconst key = "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e";';
+    await generateText({ model: router.scoped({ task_id: 't', purpose: 'coding', redaction: 'code' }).model, prompt, maxRetries: 0 });
+    await generateText({ model: router.scoped({ purpose: 'investigation' }).model, prompt, maxRetries: 0 });
+    const [code, operations] = server.requests.map((request) => request.raw);
+    expect(code).toContain('token = getToken();');
+    expect(code).not.toContain('sk-live-4f9a8b7c6d5e4f3a2b1c0d9e');
+    expect(operations).not.toContain('getToken');
+    expect(operations).not.toContain('sk-live-4f9a8b7c6d5e4f3a2b1c0d9e');
+  });
+
   it('refuses a request larger than the size bound without sending it', async () => {
     const server = await scriptedServer([answer]);
     const router = routerFor([server], { maxRequestChars: 2_000 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InvestigationPorts } from '../src/investigation-tools.js';
-import { redactSecrets, redactValue } from '../src/redaction.js';
+import { redactSecrets, redactSecretsInCode, redactValue } from '../src/redaction.js';
 import { analyzerFor, everything, incidentContext, routerFor, scriptedServer, validAnalysis } from './fixtures.js';
 
 const SECRETS = {
@@ -43,6 +43,79 @@ describe('redaction', () => {
   it('redacts values of secret-named keys in objects', () => {
     const value = redactValue({ env: { API_TOKEN: 'abc', MODE: 'prod' }, list: [`key ${SECRETS.openai}`] });
     expect(value).toEqual({ env: { API_TOKEN: '[REDACTED:secret]', MODE: 'prod' }, list: ['key [REDACTED:api-key]'] });
+  });
+});
+
+/** Cases both profiles must redact (ported from the coding agent's former own redaction). */
+const BOTH_PROFILES: [string, string][] = [
+  ['token: ghp_abcdefghijklmnopqrstuvwxyz012345', 'token: [REDACTED:github-token]'],
+  ['AKIAABCDEFGHIJKLMNOP', '[REDACTED:aws-key]'],
+  ['redis://user:pa55word@cache:6379', 'redis://user:[REDACTED:password]@cache:6379'],
+  ['password = "correct-horse"', 'password = "[REDACTED:secret]"'],
+  ['DATABASE_URL=postgres://admin:hunter2secret@db/prod', 'DATABASE_URL=postgres://admin:[REDACTED:password]@db/prod'],
+  ['key sk-abcdefghijklmnopqrstuvwx', 'key [REDACTED:api-key]'],
+  ['const key = "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e";', 'const key = "[REDACTED:api-key]";'],
+  ['stripe.key = "sk_live_4f9a8b7c6d5e4f3a2b1c";', 'stripe.key = "[REDACTED:api-key]";'],
+  ['pk-abcdefghijklmnopqrstuvwx and rk-abcdefghijklmnopqrstuvwx', '[REDACTED:api-key] and [REDACTED:api-key]'],
+  ['github_pat_11ABCDEFG0123456789_abcdefghijklmnop', '[REDACTED:github-token]'],
+  ['slack = "xoxb-1234567890-abcdefghij"', 'slack = "[REDACTED:slack-token]"'],
+  ['Authorization: Bearer abcdefgh12345678', 'Authorization: Bearer [REDACTED:credential]'],
+  ['-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----', '[REDACTED:private-key]'],
+];
+
+describe('redaction profiles', () => {
+  it.each(BOTH_PROFILES)('both profiles redact %s', (text, expected) => {
+    expect(redactSecretsInCode(text)).toBe(expected);
+    expect(redactSecrets(text, { profile: 'code' })).toBe(expected);
+    expect(redactSecrets(text)).not.toBe(text);
+    expect(redactSecrets(text)).toContain('[REDACTED:');
+  });
+
+  it('the code profile redacts secret values in source files', () => {
+    const source = [
+      `const jwt = "${SECRETS.bearer}";`,
+      `db_password: '${SECRETS.dbPassword}'`,
+      `token := "${SECRETS.gatewayToken}"`,
+      `API_TOKEN=${SECRETS.gatewayToken}`,
+      `export DB_PASSWORD=${SECRETS.password}`,
+      `fetch(url, { headers: { Authorization: "Bearer ${SECRETS.gatewayToken}" } })`,
+      `const url = "mysql://root:${SECRETS.dbPassword}@localhost/app";`,
+      `const aws = "${SECRETS.aws}";`,
+      `-----BEGIN RSA PRIVATE KEY-----\n${SECRETS.privateKeyBody}\n-----END RSA PRIVATE KEY-----`,
+    ].join('\n');
+    const redacted = redactSecretsInCode(source);
+    for (const secret of Object.values(SECRETS)) expect(redacted).not.toContain(secret);
+    expect(redacted).toContain("db_password: '[REDACTED:secret]'");
+    expect(redacted).toContain('API_TOKEN=[REDACTED:secret]');
+  });
+
+  it('the code profile leaves code and identifiers unchanged (the default profile does not)', () => {
+    const code = [
+      'const token = getToken();',
+      'token = getToken()',
+      `headers.Authorization = \`Bearer \${token}\`;`,
+      "const auth = 'Bearer ' + token;",
+      'if (password === confirm) return;',
+      'const apiKey = config.apiKey;',
+      'const secret = process.env.SECRET;',
+      `const url = \`postgres://\${user}:\${password}@\${host}/db\`;`,
+      `password: "\${DB_PASSWORD}"`,
+      'def login(password): token = make_token(password)',
+      'API_TOKEN = os.environ["API_TOKEN"]',
+      'DB_PASSWORD=$SECRET_FROM_ENV',
+      'if (tokenType == "Bearer") {}',
+      "const TOKEN_HEADER = 'X-Auth-Token';",
+      'GET /predict 200 12ms prompt_tokens: 123 author: Bob',
+    ].join('\n');
+    expect(redactSecretsInCode(code)).toBe(code);
+    expect(redactSecrets(code)).toContain('const token = [REDACTED:secret]');
+  });
+
+  it('redactValue passes the profile down', () => {
+    const value = { messages: [{ role: 'user', content: 'token = getToken(); key sk-abcdefghijklmnopqrstuvwx' }] };
+    expect(redactValue(value, { profile: 'code' })).toEqual({
+      messages: [{ role: 'user', content: 'token = getToken(); key [REDACTED:api-key]' }],
+    });
   });
 });
 
