@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { PRODUCT_VERSION } from '@atb/contracts';
-import { createLanguageModel, priceOf, resolveModelSettings } from '@atb/llm';
+import type { ProviderModel } from '@atb/llm';
 import { createService, type Service } from '@atb/service-kit';
 import { KyselyAuditLog, openDatabase } from '@atb/storage';
 import type { LanguageModel } from 'ai';
@@ -9,6 +9,7 @@ import { registerTaskRoutes } from './api/task-routes.js';
 import type { Config } from './config.js';
 import type { Forge } from './forge/forge.js';
 import { LocalForge } from './forge/local-forge.js';
+import { createCodingModelRouter } from './model/coding-model-router.js';
 import { createForge, createSandbox } from './runtime-selection.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 import { KyselyTaskStore } from './tasks/kysely-task-store.js';
@@ -25,7 +26,7 @@ export interface BuildOptions {
   sandbox?: Sandbox;
   forge?: Forge;
   workspaces?: WorkspaceProvider;
-  /** The model, instead of the one built from LLM_* settings. */
+  /** The model, instead of the providers built from LLM_* settings (still behind the router). */
   model?: LanguageModel;
   /** Do not take up stored tasks at start-up nor poll the store for work (tests that inspect them). */
   skipRecovery?: boolean;
@@ -38,8 +39,7 @@ export interface CodingAgent extends Service {
 }
 
 /** The workflow's settings from the service config. */
-export function workflowSettings(config: Config, modelId: string | undefined): WorkflowSettings {
-  const price = modelId ? priceOf(modelId) : undefined;
+export function workflowSettings(config: Config): WorkflowSettings {
   return {
     allowedFileTypes: config.ALLOWED_FILE_TYPES,
     maxIterations: config.TASK_MAX_ITERATIONS,
@@ -54,10 +54,6 @@ export function workflowSettings(config: Config, modelId: string | undefined): W
     model: {
       temperature: config.LLM_TEMPERATURE,
       maxOutputTokens: config.LLM_MAX_TOKENS,
-      timeoutMs: Math.round(config.LLM_TIMEOUT * 1000),
-      maxRetries: config.LLM_MAX_RETRIES,
-      inputCostPerMillion: price?.input ?? 0,
-      outputCostPerMillion: price?.output ?? 0,
       maxPromptCharacters: config.LLM_MAX_REQUEST_CHARS,
     },
     ...(config.TYPESCRIPT_PATH ? { typescriptPath: config.TYPESCRIPT_PATH } : {}),
@@ -97,9 +93,11 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
   const audit = await KyselyAuditLog.open(database);
   const events = new TaskEvents(store, () => new Date(), audit);
   const stopMetrics = registerTaskMetrics(service.metrics.registry, events);
-  const modelSettings = options.model ? undefined : resolveModelSettings(config).primary;
-  const model: LanguageModel | string =
-    options.model ?? (modelSettings ? (createLanguageModel(modelSettings) as LanguageModel) : 'LLM_PROVIDER is none: set an LLM provider');
+  if (typeof options.model === 'string' || (options.model && options.model.specificationVersion !== 'v3')) {
+    throw new Error('BuildOptions.model must be an AI SDK v3 model object, not a model id');
+  }
+  const router = createCodingModelRouter(config, options.model ? { model: options.model as ProviderModel } : {});
+  const model = router ?? 'LLM_PROVIDER is none: set an LLM provider';
   const forge = options.forge ?? createForge(config);
   if (forge instanceof LocalForge) {
     for (const entry of config.FORGE_SEED_REPOSITORIES) {
@@ -108,7 +106,7 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
     }
   }
   const dependencies = {
-    settings: workflowSettings(config, modelSettings?.model),
+    settings: workflowSettings(config),
     store,
     events,
     sandbox: options.sandbox ?? createSandbox(config),

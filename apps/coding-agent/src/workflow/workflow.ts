@@ -1,4 +1,4 @@
-import type { LanguageModel } from 'ai';
+import type { ModelRouter } from '@atb/llm';
 import type { Forge } from '../forge/forge.js';
 import { BudgetExceededError, ModelClient, type ModelSettings } from '../model/model-client.js';
 import { planRequirement } from '../planner/planner.js';
@@ -45,8 +45,8 @@ export interface WorkflowDependencies {
   sandbox: Sandbox;
   forge: Forge;
   workspaces: WorkspaceProvider;
-  /** The model, or why there is none (no provider configured). */
-  model: LanguageModel | string;
+  /** The model router (the coding agent's door to the providers), or why there is none. */
+  model: ModelRouter | string;
   clock?: () => Date;
 }
 
@@ -75,7 +75,12 @@ export async function runWorkflow(task: Task, dependencies: WorkflowDependencies
   }
   try {
     if (typeof dependencies.model === 'string') throw new WorkflowStop(`no model: ${dependencies.model}`);
-    const model = new ModelClient(dependencies.model, settings.model, settings.tokenBudget, task.tokens);
+    const model = new ModelClient(dependencies.model, settings.model, {
+      taskId: task.task_id,
+      tokenBudget: settings.tokenBudget,
+      initialUsage: task.tokens,
+      initialCostUsd: task.cost_usd,
+    });
     const priorModelMs = task.model_ms ?? 0;
     const syncUsage = async () => {
       task.tokens = { ...model.usage };

@@ -1,0 +1,31 @@
+import { createModelRouter, InMemoryUsageStore, type LlmConfig, ModelRouter, type ModelRouterOptions, type ProviderModel } from '@atb/llm';
+
+/** What to build the coding agent's router over instead of the `LLM_*` providers. */
+export interface CodingModelRouterOptions {
+  /** One model in place of the configured providers (tests, benchmarks), with the config's limits. */
+  model?: ProviderModel;
+  /** Backoff tuning (tests shorten it). */
+  retry?: ModelRouterOptions['retry'];
+}
+
+/**
+ * The coding agent's {@link ModelRouter}: primary then backup provider from the `LLM_*`
+ * settings, with their timeout, retries, circuit breaker and size bound — or, when
+ * `options.model` is given, that model alone under the same settings. Answers `undefined`
+ * when `LLM_PROVIDER=none` and no model is given. Per-task budgets are set by the
+ * `ModelClient` (one scope per task).
+ */
+export function createCodingModelRouter(config: LlmConfig, options: CodingModelRouterOptions = {}): ModelRouter | undefined {
+  if (!options.model) return createModelRouter(config, options.retry ? { retry: options.retry } : {});
+  return new ModelRouter({
+    providers: [{ label: `${options.model.provider}:${options.model.modelId}`, model: options.model }],
+    usage: new InMemoryUsageStore(),
+    timeoutMs: config.LLM_TIMEOUT * 1000,
+    maxRetries: config.LLM_MAX_RETRIES,
+    maxRequestChars: config.LLM_MAX_REQUEST_CHARS,
+    incidentTokenBudget: config.LLM_INCIDENT_TOKEN_BUDGET,
+    dailyTokenBudget: config.LLM_DAILY_TOKEN_BUDGET,
+    circuit: { failureThreshold: config.LLM_CIRCUIT_FAILURES, cooldownMs: config.LLM_CIRCUIT_COOLDOWN * 1000 },
+    ...(options.retry ? { retry: options.retry } : {}),
+  });
+}
