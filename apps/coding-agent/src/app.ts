@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { PRODUCT_VERSION } from '@atb/contracts';
-import type { ProviderModel } from '@atb/llm';
+import { createLlmMetrics, KyselyUsageStore, type ProviderModel, registerLlmRoutes } from '@atb/llm';
 import { createService, type Service } from '@atb/service-kit';
 import { KyselyAuditLog, openDatabase } from '@atb/storage';
 import type { LanguageModel } from 'ai';
@@ -96,7 +96,15 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
   if (typeof options.model === 'string' || (options.model && options.model.specificationVersion !== 'v3')) {
     throw new Error('BuildOptions.model must be an AI SDK v3 model object, not a model id');
   }
-  const router = createCodingModelRouter(config, options.model ? { model: options.model as ProviderModel } : {});
+  // Model calls are recorded in the task database: GET /llm/usage, llm_* metrics, and a daily
+  // budget (LLM_DAILY_TOKEN_BUDGET) that survives restarts.
+  const usage = await KyselyUsageStore.open(database);
+  const router = createCodingModelRouter(config, {
+    usage,
+    onCall: createLlmMetrics(service.metrics.registry),
+    ...(options.model ? { model: options.model as ProviderModel } : {}),
+  });
+  registerLlmRoutes(service.app, { usage, ...(router ? { router } : {}), dailyTokenBudget: config.LLM_DAILY_TOKEN_BUDGET });
   const model = router ?? 'LLM_PROVIDER is none: set an LLM provider';
   const forge = options.forge ?? createForge(config);
   if (forge instanceof LocalForge) {

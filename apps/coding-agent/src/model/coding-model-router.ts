@@ -1,4 +1,12 @@
-import { createModelRouter, InMemoryUsageStore, type LlmConfig, ModelRouter, type ModelRouterOptions, type ProviderModel } from '@atb/llm';
+import {
+  createModelRouter,
+  InMemoryUsageStore,
+  type LlmConfig,
+  ModelRouter,
+  type ModelRouterOptions,
+  type ProviderModel,
+  type UsageStore,
+} from '@atb/llm';
 
 /** What to build the coding agent's router over instead of the `LLM_*` providers. */
 export interface CodingModelRouterOptions {
@@ -6,6 +14,10 @@ export interface CodingModelRouterOptions {
   model?: ProviderModel;
   /** Backoff tuning (tests shorten it). */
   retry?: ModelRouterOptions['retry'];
+  /** Where calls are recorded (default in memory); the service keeps them in its database. */
+  usage?: UsageStore;
+  /** Called after every call (metrics). */
+  onCall?: ModelRouterOptions['onCall'];
 }
 
 /**
@@ -16,10 +28,15 @@ export interface CodingModelRouterOptions {
  * `ModelClient` (one scope per task).
  */
 export function createCodingModelRouter(config: LlmConfig, options: CodingModelRouterOptions = {}): ModelRouter | undefined {
-  if (!options.model) return createModelRouter(config, options.retry ? { retry: options.retry } : {});
+  const shared = {
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.usage ? { usage: options.usage } : {}),
+    ...(options.onCall ? { onCall: options.onCall } : {}),
+  };
+  if (!options.model) return createModelRouter(config, shared);
   return new ModelRouter({
     providers: [{ label: `${options.model.provider}:${options.model.modelId}`, model: options.model }],
-    usage: new InMemoryUsageStore(),
+    usage: options.usage ?? new InMemoryUsageStore(),
     timeoutMs: config.LLM_TIMEOUT * 1000,
     maxRetries: config.LLM_MAX_RETRIES,
     maxRequestChars: config.LLM_MAX_REQUEST_CHARS,
@@ -27,5 +44,6 @@ export function createCodingModelRouter(config: LlmConfig, options: CodingModelR
     dailyTokenBudget: config.LLM_DAILY_TOKEN_BUDGET,
     circuit: { failureThreshold: config.LLM_CIRCUIT_FAILURES, cooldownMs: config.LLM_CIRCUIT_COOLDOWN * 1000 },
     ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.onCall ? { onCall: options.onCall } : {}),
   });
 }

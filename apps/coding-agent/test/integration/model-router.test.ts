@@ -62,6 +62,16 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     expect(shown.tokens.total).toBe(shown.tokens.input + shown.tokens.output);
     expect(typeof shown.cost_usd).toBe('number');
 
+    // Each call is recorded with its purpose, provider and tokens (GET /llm/usage), in the task database.
+    const usage = (await harness.agent.app.inject({ method: 'GET', url: '/llm/usage' })).json();
+    expect(usage.enabled).toBe(true);
+    expect(usage.circuits).toEqual({ 'scripted.chat:scripted-coder': 'closed' });
+    expect(usage.recent.map((record: { purpose: string; outcome: string }) => [record.purpose, record.outcome])).toEqual([
+      ['coding', 'ok'],
+      ['coding', 'ok'],
+    ]);
+    expect(usage.totals.prompt_tokens + usage.totals.completion_tokens).toBe(shown.tokens.total);
+
     // Every request that reached the model: no planted secret; the coder's file arrived with its code intact.
     const sent = harness.modelRequests.map((request) => request.raw);
     expect(sent.length).toBe(3);
