@@ -57,7 +57,7 @@ const str = (value: unknown): string => String(value);
 /** Builds the devops-agent from its configuration: storage, worker, intake, monitoring and the HTTP API. */
 export async function buildDevopsAgent(config: Config, options: BuildOptions = {}): Promise<DevopsAgentService> {
   const databaseUrl = config.DATABASE_URL ?? join(config.DATA_DIR, 'devops-agent.sqlite');
-  const database = openDatabase<unknown>(databaseUrl, { schema: 'devops_agent' });
+  const database = openDatabase<unknown>(databaseUrl, { schema: config.DATABASE_SCHEMA });
   let store: KyselyAgentStore;
   let auditLog: KyselyAuditLog;
   try {

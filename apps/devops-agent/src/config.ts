@@ -20,6 +20,11 @@ export const configSchema = z
     ...baseConfigShape({ port: 8001, dataDirectory: '.data/devops-agent' }),
     /** SQLite file path or `postgres://…`; default `<DATA_DIR>/devops-agent.sqlite`. */
     DATABASE_URL: z.string().min(1).optional(),
+    /** PostgreSQL only: the schema holding the agent's tables; default devops_agent. */
+    DATABASE_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected lowercase letters, digits and _')
+      .default('devops_agent'),
     /** Basic auth user Alertmanager sends (`http_config.basic_auth`); unset = no basic auth. */
     WEBHOOK_USERNAME: optionalSecret(),
     /** Basic auth password; required together with WEBHOOK_USERNAME. */
