@@ -1,7 +1,7 @@
 import type { AgentDependencies } from '../agent-dependencies.js';
 import type { CodingTaskRecord } from '../store/agent-store.js';
 
-const TERMINAL_TASK_STATUSES = new Set(['succeeded', 'completed', 'failed', 'cancelled', 'canceled', 'error']);
+const TERMINAL_TASK_STATUSES = new Set(['succeeded', 'completed', 'no_change_needed', 'failed', 'cancelled', 'canceled', 'error']);
 
 const backoff = (attempts: number) => new Date(Date.now() + Math.min(300_000, 1000 * 2 ** Math.min(attempts, 10))).toISOString();
 

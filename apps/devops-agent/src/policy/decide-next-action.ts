@@ -61,6 +61,20 @@ export async function decideNextAction(
   }
   const actions = await store.listActions({ incident_id: incident.id, limit: 1000 });
   if (actions.some((action) => ['pending', 'approved', 'running'].includes(action.status))) return; // one at a time
+  const analysis = incident.analysis?.analysis;
+  if (analysis && !analysis.issue_detected) {
+    // The analyzer found nothing to fix (a false alarm, noise): act on nothing, say so, and let
+    // the incident resolve with its alerts. A later firing re-analyses it.
+    const committed = await store.commit({
+      incident: { id: incident.id, patch: { state: 'open' }, expectStates: [incident.state] },
+      events: [{ incident_id: incident.id, type: 'no-action-needed', data: { issue_type: analysis.issue_type, reason: analysis.description } }],
+      ...(options.completeJob !== undefined ? { completeJob: options.completeJob } : {}),
+    });
+    if (committed) {
+      await audit.record('action-decided', incident.id, { decision: 'none', reason: 'analysis found no issue', issue_type: analysis.issue_type });
+    }
+    return;
+  }
   const runbook = matchRunbook(runbooks, firing[0]!.labels);
   const stats = await store.learningStats({ alertname: incident.alertname, service: incident.service });
   const ordered = orderCandidates(incident, rankCandidates(runbook?.candidates ?? [{ action: 'escalate', risk: 'low' }], stats));
