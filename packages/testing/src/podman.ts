@@ -125,6 +125,8 @@ async function launchPodman(options: StartPodmanOptions): Promise<PodmanEngine> 
   // (a test worker killed by its runner runs no exit handlers).
   const command = idle > 0 && existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'SIGTERM', ...service] : service;
   const child = spawn(command[0]!, command.slice(1), {
+    // conmon writes files such as `oom` into its working directory: keep them in ours.
+    cwd: directory,
     env: { ...process.env, CONTAINERS_CONF: containersConf },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
