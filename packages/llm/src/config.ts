@@ -1,4 +1,4 @@
-import { ConfigError, decimal, integer, optionalUrl } from '@atb/service-kit';
+import { ConfigError, decimal, integer, loadConfig, optionalUrl } from '@atb/service-kit';
 import { z } from 'zod';
 
 /** The providers `LLM_PROVIDER` accepts; `none` turns the LLM off (the rule analyzer answers). */
@@ -63,16 +63,7 @@ export type LlmConfig = z.output<typeof llmConfigSchema>;
 
 /** Parses LLM settings alone (for tools and tests); services spread {@link llmConfigShape} into their own schema. */
 export function parseLlmConfig(input: Record<string, string | undefined>): LlmConfig {
-  const result = llmConfigSchema.safeParse(input);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => {
-        const variable = String(issue.path[0] ?? '?');
-        return { variable, message: issue.message, received: input[variable] };
-      }),
-    );
-  }
-  return result.data;
+  return loadConfig(llmConfigSchema, input);
 }
 
 /** Default model per provider when `LLM_MODEL` / `LLM_BACKUP_MODEL` is unset. */

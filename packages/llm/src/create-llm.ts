@@ -13,14 +13,23 @@ import { InMemoryUsageStore, type UsageStore } from './usage-store.js';
  */
 export function createModelRouter(
   config: LlmConfig,
-  options: { usage?: UsageStore; onCall?: ModelRouterOptions['onCall']; retry?: ModelRouterOptions['retry'] } = {},
+  options: {
+    usage?: UsageStore;
+    onCall?: ModelRouterOptions['onCall'];
+    retry?: ModelRouterOptions['retry'];
+    /** Models in place of the configured providers (tests, benchmarks), under the config's limits. */
+    providers?: ModelRouterOptions['providers'];
+  } = {},
 ): ModelRouter | undefined {
-  const { primary, backup } = resolveModelSettings(config);
-  if (!primary) return undefined;
-  const providers = [primary, ...(backup ? [backup] : [])].map((settings) => ({
-    label: modelLabel(settings),
-    model: createLanguageModel(settings)!,
-  }));
+  let providers = options.providers;
+  if (!providers) {
+    const { primary, backup } = resolveModelSettings(config);
+    if (!primary) return undefined;
+    providers = [primary, ...(backup ? [backup] : [])].map((settings) => ({
+      label: modelLabel(settings),
+      model: createLanguageModel(settings)!,
+    }));
+  }
   return new ModelRouter({
     providers,
     usage: options.usage ?? new InMemoryUsageStore(),

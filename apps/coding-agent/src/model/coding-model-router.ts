@@ -1,8 +1,7 @@
 import {
   createModelRouter,
-  InMemoryUsageStore,
   type LlmConfig,
-  ModelRouter,
+  type ModelRouter,
   type ModelRouterOptions,
   type ProviderModel,
   type UsageStore,
@@ -34,16 +33,8 @@ export function createCodingModelRouter(config: LlmConfig, options: CodingModelR
     ...(options.onCall ? { onCall: options.onCall } : {}),
   };
   if (!options.model) return createModelRouter(config, shared);
-  return new ModelRouter({
+  return createModelRouter(config, {
+    ...shared,
     providers: [{ label: `${options.model.provider}:${options.model.modelId}`, model: options.model }],
-    usage: options.usage ?? new InMemoryUsageStore(),
-    timeoutMs: config.LLM_TIMEOUT * 1000,
-    maxRetries: config.LLM_MAX_RETRIES,
-    maxRequestChars: config.LLM_MAX_REQUEST_CHARS,
-    incidentTokenBudget: config.LLM_INCIDENT_TOKEN_BUDGET,
-    dailyTokenBudget: config.LLM_DAILY_TOKEN_BUDGET,
-    circuit: { failureThreshold: config.LLM_CIRCUIT_FAILURES, cooldownMs: config.LLM_CIRCUIT_COOLDOWN * 1000 },
-    ...(options.retry ? { retry: options.retry } : {}),
-    ...(options.onCall ? { onCall: options.onCall } : {}),
   });
 }
