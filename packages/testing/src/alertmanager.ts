@@ -1,8 +1,9 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopChild, waitForReady } from './child-service.js';
+import { freePort } from './free-port.js';
 
 /** The Debian package `prometheus-alertmanager` installs Alertmanager under this name. */
 export const ALERTMANAGER_BINARY = process.env.ALERTMANAGER_BINARY ?? '/usr/bin/prometheus-alertmanager';
@@ -49,19 +50,6 @@ export function probeAlertmanager(binary = ALERTMANAGER_BINARY): Promise<string 
       if (error) resolve(`${binary} --version failed: ${error.message}`);
       else if (!`${stdout}${stderr}`.includes('alertmanager')) resolve(`${binary} is not Alertmanager`);
       else resolve(undefined);
-    });
-  });
-}
-
-/** A loopback port nobody listens on right now (the kernel's pick). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
     });
   });
 }
@@ -122,9 +110,9 @@ async function launch(
   const logs = () => logLines.join('\n');
 
   try {
-    await waitReady(url, child, options.readyTimeoutMs ?? 20_000, logs);
+    await waitForReady('Alertmanager', url, child, options.readyTimeoutMs ?? 20_000, logs);
   } catch (error) {
-    await stop(child, exited);
+    await stopChild(child, exited);
     throw error;
   }
 
@@ -152,33 +140,8 @@ async function launch(
     async close() {
       if (closed) return;
       closed = true;
-      await stop(child, exited);
+      await stopChild(child, exited);
       await rm(directory, { recursive: true, force: true });
     },
   };
-}
-
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number, logs: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`Alertmanager exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${logs()}`);
-    }
-    try {
-      const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Alertmanager was not ready at ${url} within ${timeoutMs} ms:\n${logs()}`);
-}
-
-async function stop(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }

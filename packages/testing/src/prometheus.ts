@@ -1,8 +1,9 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { freePort } from './free-port.js';
+import { stopChild, waitForReady } from './child-service.js';
 
 /** The Debian package `prometheus` installs the server here. */
 export const PROMETHEUS_BINARY = process.env.PROMETHEUS_BINARY ?? '/usr/bin/prometheus';
@@ -122,9 +123,9 @@ async function launch(
   const logs = () => logLines.join('\n');
 
   try {
-    await waitReady(url, child, options.readyTimeoutMs ?? 30_000, logs);
+    await waitForReady('Prometheus', url, child, options.readyTimeoutMs ?? 30_000, logs);
   } catch (error) {
-    await stop(child, exited);
+    await stopChild(child, exited);
     throw error;
   }
 
@@ -168,33 +169,8 @@ async function launch(
     async close() {
       if (closed) return;
       closed = true;
-      await stop(child, exited);
+      await stopChild(child, exited);
       await rm(directory, { recursive: true, force: true });
     },
   };
-}
-
-async function waitReady(url: string, child: ChildProcess, timeoutMs: number, logs: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`Prometheus exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${logs()}`);
-    }
-    try {
-      const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Prometheus was not ready at ${url} within ${timeoutMs} ms:\n${logs()}`);
-}
-
-async function stop(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }
