@@ -11,19 +11,24 @@ export const cliConfigSchema = z.object({
   AI_COMMAND_GATEWAY_TOKEN: z.string().min(1).optional(),
   /** The token file the gateway generates in development (relative: to the working directory, then the repository root); default `<ATB_DATA_DIR>/command-gateway/api-token`. */
   AI_COMMAND_GATEWAY_TOKEN_FILE: z.string().min(1).optional(),
+  /** Bearer token of the devops agent's approvals and controls (its AGENT_API_TOKEN); default: read from DEVOPS_AGENT_TOKEN_FILE. */
+  DEVOPS_AGENT_TOKEN: z.string().min(1).optional(),
+  /** The token file the devops agent generates in development (relative: to the working directory, then the repository root); default `<ATB_DATA_DIR>/devops-agent/api-token`. */
+  DEVOPS_AGENT_TOKEN_FILE: z.string().min(1).optional(),
   /** The container engine `atb up` uses (unix:///…, tcp://…); default: the first of /var/run/docker.sock, /run/podman/podman.sock that answers. */
   DOCKER_HOST: z.string().min(1).optional(),
   /** Where `atb up` keeps every service's data (`<dir>/<service>`) and its control file; relative paths are under the repository root. */
   ATB_DATA_DIR: z.string().min(1).default('.data'),
 });
 
-export type CliConfig = z.output<typeof cliConfigSchema> & { AI_COMMAND_GATEWAY_TOKEN_FILE: string };
+export type CliConfig = z.output<typeof cliConfigSchema> & { AI_COMMAND_GATEWAY_TOKEN_FILE: string; DEVOPS_AGENT_TOKEN_FILE: string };
 
 export function readCliConfig(environment?: Environment): CliConfig {
   const config = loadConfig(cliConfigSchema, environment);
   return {
     ...config,
     AI_COMMAND_GATEWAY_TOKEN_FILE: config.AI_COMMAND_GATEWAY_TOKEN_FILE ?? `${config.ATB_DATA_DIR}/command-gateway/api-token`,
+    DEVOPS_AGENT_TOKEN_FILE: config.DEVOPS_AGENT_TOKEN_FILE ?? `${config.ATB_DATA_DIR}/devops-agent/api-token`,
   };
 }
 

@@ -15,6 +15,8 @@ import { registerAuditRoutes } from './api/audit-routes.js';
 import { registerIncidentRoutes } from './api/incident-routes.js';
 import { registerLearningRoutes } from './api/learning-routes.js';
 import { registerMonitoringRoutes } from './api/monitoring-routes.js';
+import { resolveApiToken } from './auth/api-token.js';
+import { requireBearerToken } from './auth/bearer-hook.js';
 import { AgentAudit } from './audit/agent-audit.js';
 import { registerDashboard } from './dashboard/dashboard-routes.js';
 import type { Config } from './config.js';
@@ -56,6 +58,8 @@ const str = (value: unknown): string => String(value);
 
 /** Builds the devops-agent from its configuration: storage, worker, intake, monitoring and the HTTP API. */
 export async function buildDevopsAgent(config: Config, options: BuildOptions = {}): Promise<DevopsAgentService> {
+  // First: with ENVIRONMENT=production and no AGENT_API_TOKEN this throws before anything opens.
+  const apiToken = resolveApiToken({ configured: config.AGENT_API_TOKEN, environment: config.ENVIRONMENT, dataDirectory: config.DATA_DIR });
   const databaseUrl = config.DATABASE_URL ?? join(config.DATA_DIR, 'devops-agent.sqlite');
   const database = openDatabase<unknown>(databaseUrl, { schema: config.DATABASE_SCHEMA });
   let store: KyselyAgentStore;
@@ -117,6 +121,8 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
     },
   });
   const logger = service.app.log;
+  if (apiToken.origin === 'generated') logger.info({ file: apiToken.file }, 'generated an API token');
+  requireBearerToken(service.app, apiToken.token, { reads: config.AGENT_API_READ_AUTH });
   const metrics = createAgentMetrics(service.metrics.registry, store);
   const audit = new AgentAudit(auditLog, logger);
   const fallbackAnalyzer = new RuleAnalyzer(runbooks);
@@ -205,7 +211,7 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
     bodyLimit: config.WEBHOOK_BODY_LIMIT,
   });
   registerIncidentRoutes(service.app, store);
-  registerActionRoutes(service.app, dependencies);
+  registerActionRoutes(service.app, dependencies, { principal: apiToken.principal });
   registerLearningRoutes(service.app, store);
   registerAuditRoutes(service.app, auditLog);
   registerMonitoringRoutes(service.app, monitor);

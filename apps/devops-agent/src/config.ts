@@ -31,6 +31,14 @@ export const configSchema = z
     WEBHOOK_PASSWORD: optionalSecret(),
     /** Bearer token Alertmanager sends (`http_config.authorization`); unset = no bearer auth. */
     WEBHOOK_BEARER_TOKEN: optionalSecret(),
+    /**
+     * Bearer token of the agent's state-changing routes (approve, reject, monitoring controls).
+     * Required in production; in development, when unset, one is generated at first start into
+     * `<DATA_DIR>/api-token` (0600) and read back afterwards.
+     */
+    AGENT_API_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+    /** Also require AGENT_API_TOKEN on read routes and the dashboard (not /health, /status, /metrics, /docs); default false. */
+    AGENT_API_READ_AUTH: boolean(false),
     /** Largest webhook body in bytes (larger → 413); default 5 MiB. */
     WEBHOOK_BODY_LIMIT: integer(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     /** The service kept healthy; default http://127.0.0.1:8000. */
@@ -118,6 +126,13 @@ export const configSchema = z
           code: 'custom',
           path: ['WEBHOOK_BEARER_TOKEN'],
           message: 'required in production (or WEBHOOK_USERNAME and WEBHOOK_PASSWORD)',
+        });
+      }
+      if (config.AGENT_API_TOKEN === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['AGENT_API_TOKEN'],
+          message: 'required in production (approvals and controls have no unauthenticated mode)',
         });
       }
       if (config.AI_COMMAND_GATEWAY_TOKEN === undefined) {

@@ -151,9 +151,9 @@ describe('configuration', () => {
     try {
       readConfig({ ENVIRONMENT: 'production' });
     } catch (error) {
-      expect((error as ConfigError).problems.map((problem) => problem.variable).sort()).toEqual(['AI_COMMAND_GATEWAY_TOKEN', 'WEBHOOK_BEARER_TOKEN']);
+      expect((error as ConfigError).problems.map((problem) => problem.variable).sort()).toEqual(['AGENT_API_TOKEN', 'AI_COMMAND_GATEWAY_TOKEN', 'WEBHOOK_BEARER_TOKEN']);
     }
-    expect(readConfig({ ENVIRONMENT: 'production', WEBHOOK_BEARER_TOKEN: 't', AI_COMMAND_GATEWAY_TOKEN: 'g' }).ENVIRONMENT).toBe('production');
+    expect(readConfig({ ENVIRONMENT: 'production', WEBHOOK_BEARER_TOKEN: 't', AI_COMMAND_GATEWAY_TOKEN: 'g', AGENT_API_TOKEN: 'agent-token-agent-token' }).ENVIRONMENT).toBe('production');
     expect(() => readConfig({ WEBHOOK_USERNAME: 'only-user' })).toThrow(/WEBHOOK_PASSWORD/);
     expect(() => readConfig({ SAFETY_MODE: 'maybe' })).toThrow(/SAFETY_MODE/);
   });

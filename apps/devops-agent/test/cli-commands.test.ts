@@ -1,6 +1,6 @@
 import { createProgram } from '@atb/cli';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { alert, eventually, notification, startAgent } from './support/agent-harness.js';
+import { AGENT_TOKEN, alert, eventually, notification, startAgent } from './support/agent-harness.js';
 import { ScriptedGateway } from './support/scripted-gateway.js';
 
 /** `atb incidents`, `atb actions`, `atb approve`, `atb reject`, `atb audit verify` against a live agent over a real socket. */
@@ -9,6 +9,7 @@ describe('atb commands for the devops agent', () => {
   let gateway: ScriptedGateway;
   let url: string;
   const previous = process.env.DEVOPS_AGENT_URL;
+  const previousToken = process.env.DEVOPS_AGENT_TOKEN;
 
   beforeAll(async () => {
     gateway = new ScriptedGateway();
@@ -16,10 +17,13 @@ describe('atb commands for the devops agent', () => {
     started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url });
     url = await started.agent.listen();
     process.env.DEVOPS_AGENT_URL = url;
+    process.env.DEVOPS_AGENT_TOKEN = AGENT_TOKEN;
   });
   afterAll(async () => {
     if (previous === undefined) delete process.env.DEVOPS_AGENT_URL;
     else process.env.DEVOPS_AGENT_URL = previous;
+    if (previousToken === undefined) delete process.env.DEVOPS_AGENT_TOKEN;
+    else process.env.DEVOPS_AGENT_TOKEN = previousToken;
     await started.close();
     await gateway.stop();
   });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DASHBOARD_CONTENT_SECURITY_POLICY } from '../src/dashboard/dashboard-routes.js';
-import { alert, eventually, notification, startAgent } from './support/agent-harness.js';
+import { AGENT_TOKEN, AUTHORIZED, alert, eventually, notification, startAgent } from './support/agent-harness.js';
 import { ScriptedGateway } from './support/scripted-gateway.js';
 
 type Started = Awaited<ReturnType<typeof startAgent>>;
@@ -57,6 +57,12 @@ describe('dashboard (in-process)', () => {
     expect(scriptTags(page.body)).toEqual(['<script src="/dashboard/assets/dashboard.js" defer>']);
     expect(page.body).not.toMatch(/<[a-z][^>]*\son[a-z]+\s*=/i);
     expect(page.body).not.toContain('<style');
+    // The API token field: a password input, kept in sessionStorage, sent only as the bearer header.
+    expect(page.body).toMatch(/<input id="api-token"[^>]*type="password"[^>]*autocomplete="off"/);
+    const tokenScript = (await get('/dashboard/assets/dashboard.js')).body;
+    expect(tokenScript).toContain('window.sessionStorage.setItem(TOKEN_KEY');
+    expect(tokenScript).toContain("headers.authorization = 'Bearer ' + token");
+    expect(tokenScript).not.toMatch(/document\.cookie|localStorage\.setItem\(TOKEN_KEY/);
     expect(page.body).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
     for (const panel of ['overview', 'pending-actions', 'incidents', 'learning', 'audit']) {
       expect(page.body).toContain(`id="${panel}" class="panel" data-fragment="/dashboard/fragments/${panel}"`);
@@ -173,10 +179,10 @@ describe('dashboard (in-process)', () => {
     expect(pending).toContain('data-decision="reject"');
 
     // What a cross-site HTML form could send is refused, and changes nothing.
-    const urlencoded = await app().inject({ method: 'POST', url: `/actions/${action.id}/approve`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'actor=mallory' });
+    const urlencoded = await app().inject({ method: 'POST', url: `/actions/${action.id}/approve`, headers: { ...AUTHORIZED, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'actor=mallory' });
     expect(urlencoded.statusCode).toBeGreaterThanOrEqual(400);
     expect(urlencoded.statusCode).toBeLessThan(500);
-    const plain = await app().inject({ method: 'POST', url: `/actions/${action.id}/approve`, headers: { 'content-type': 'text/plain' }, payload: '{"actor":"mallory"}' });
+    const plain = await app().inject({ method: 'POST', url: `/actions/${action.id}/approve`, headers: { ...AUTHORIZED, 'content-type': 'text/plain' }, payload: '{"actor":"mallory"}' });
     expect(plain.statusCode).toBeGreaterThanOrEqual(400);
     expect(plain.statusCode).toBeLessThan(500);
     expect((await get(`/actions/${action.id}`)).json().status).toBe('pending');
@@ -185,7 +191,7 @@ describe('dashboard (in-process)', () => {
     const approved = await app().inject({
       method: 'POST',
       url: `/actions/${encodeURIComponent(form![1]!)}/approve`,
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${AGENT_TOKEN}` },
       payload: JSON.stringify({ actor: 'dashboard-alice' }),
     });
     expect(approved.statusCode).toBe(200);
@@ -200,7 +206,7 @@ describe('dashboard (in-process)', () => {
     expect(detail).toContain('<strong>action-approved</strong>');
     expect(detail).not.toContain(`<form class="decision" data-action-id="${action.id}">`);
     // A second decision is refused by the same route (409), as for the API and the CLI.
-    expect((await app().inject({ method: 'POST', url: `/actions/${action.id}/reject`, payload: { actor: 'bob', reason: 'late' } })).statusCode).toBe(409);
+    expect((await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/reject`, payload: { actor: 'bob', reason: 'late' } })).statusCode).toBe(409);
   });
 
   it('shows a broken audit chain with the first bad record', async () => {

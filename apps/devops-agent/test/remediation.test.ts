@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { alert, eventually, notification, startAgent } from './support/agent-harness.js';
+import { AUTHORIZED, alert, eventually, notification, startAgent } from './support/agent-harness.js';
 import { FakeTarget } from './support/fake-target.js';
 import { ScriptedGateway } from './support/scripted-gateway.js';
 
@@ -46,7 +46,7 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(gateway.requests).toHaveLength(0);
 
-    const approved = await app().inject({ method: 'POST', url: `/actions/${action.id}/approve`, payload: { actor: 'alice', reason: 'looks right' } });
+    const approved = await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { actor: 'alice', reason: 'looks right' } });
     expect(approved.statusCode).toBe(200);
     await eventually(() => gateway.requests.length === 1, 5000, 'the gateway request');
     const request = gateway.requests[0]!;
@@ -72,7 +72,7 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     const stats = (await app().inject({ url: '/learning/stats' })).json().stats;
     expect(stats).toEqual([expect.objectContaining({ alertname: 'MarketPredictorDown', service: 'market-predictor', action: 'restart', attempts: 1, successes: 1, effective_rate: 1 })]);
     expect(stats[0].mean_time_to_recovery_s).toBeGreaterThanOrEqual(0);
-    expect((await app().inject({ method: 'POST', url: `/actions/${action.id}/approve`, payload: { actor: 'bob' } })).statusCode).toBe(409);
+    expect((await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { actor: 'bob' } })).statusCode).toBe(409);
 
     const audit = (await app().inject({ url: `/audit?subject=${action.incident_id}&limit=1000` })).json().records as { action: string; actor: string }[];
     expect(audit.map((record) => record.action)).toEqual(
@@ -92,11 +92,11 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     await boot();
     await send([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor' })]);
     const action = await pending();
-    expect((await app().inject({ method: 'POST', url: '/actions/nope/approve', payload: { actor: 'a' } })).statusCode).toBe(404);
-    const missing = await app().inject({ method: 'POST', url: `/actions/${action.id}/reject`, payload: { actor: 'a' } });
+    expect((await app().inject({ method: 'POST', headers: AUTHORIZED, url: '/actions/nope/approve', payload: { actor: 'a' } })).statusCode).toBe(404);
+    const missing = await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/reject`, payload: { actor: 'a' } });
     expect(missing.statusCode).toBe(422);
     expect(missing.json().field).toBe('body.reason');
-    const rejected = await app().inject({ method: 'POST', url: `/actions/${action.id}/reject`, payload: { actor: 'carol', reason: 'maintenance window' } });
+    const rejected = await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/reject`, payload: { actor: 'carol', reason: 'maintenance window' } });
     expect(rejected.json()).toMatchObject({ status: 'rejected', approved_by: 'carol' });
     const incident = await eventually(async () => {
       const found = await store().getIncident(action.incident_id);
@@ -119,7 +119,7 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     }, 6000, 'expiry');
     expect(expired.status).toBe('expired');
     expect((await store().getIncident(action.incident_id))?.state).toBe('escalated');
-    expect((await app().inject({ method: 'POST', url: `/actions/${action.id}/approve`, payload: { actor: 'late' } })).statusCode).toBe(409);
+    expect((await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { actor: 'late' } })).statusCode).toBe(409);
   });
 
   it('autonomous mode: runs on its own, verifies by health, and learns', async () => {

@@ -1,18 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { CliConfig } from '../config.js';
+import { repositoryRoot } from '../paths.js';
 
-/** Calls the devops agent's API; a non-2xx answer or an unreachable agent exits non-zero with the message. */
+type AgentTokenConfig = Pick<CliConfig, 'DEVOPS_AGENT_TOKEN' | 'DEVOPS_AGENT_TOKEN_FILE'>;
+
+/**
+ * The devops agent's bearer token: DEVOPS_AGENT_TOKEN, else the file the agent generated
+ * (DEVOPS_AGENT_TOKEN_FILE; a relative path is tried in the working directory, then in the
+ * repository root, where `atb up` runs the agent). `undefined` when there is none.
+ */
+export function readAgentToken(config: AgentTokenConfig, directories: string[] = [process.cwd(), repositoryRoot()]): string | undefined {
+  if (config.DEVOPS_AGENT_TOKEN) return config.DEVOPS_AGENT_TOKEN;
+  const file = config.DEVOPS_AGENT_TOKEN_FILE;
+  for (const candidate of isAbsolute(file) ? [file] : directories.map((directory) => resolve(directory, file))) {
+    try {
+      const token = readFileSync(candidate, 'utf8').trim();
+      if (token) return token;
+    } catch {
+      // try the next place
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Calls the devops agent's API with its bearer token when one is known (required by approve,
+ * reject and the monitoring controls); a non-2xx answer or an unreachable agent exits non-zero
+ * with the message.
+ */
 export async function agentRequest(
   config: CliConfig,
   path: string,
   options: { method?: string; body?: unknown } = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
+  const method = options.method ?? 'GET';
+  const token = readAgentToken(config);
+  if (!token && method !== 'GET') {
+    throw new AgentCallError(
+      `no devops agent token: set DEVOPS_AGENT_TOKEN (the agent's AGENT_API_TOKEN), or start the agent once (atb up) so that it writes ${config.DEVOPS_AGENT_TOKEN_FILE} (DEVOPS_AGENT_TOKEN_FILE)`,
+    );
+  }
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
     response = await fetch(new URL(path, config.DEVOPS_AGENT_URL), {
-      method: options.method ?? 'GET',
-      ...(options.body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(options.body) }),
+      method,
+      headers,
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
@@ -23,12 +62,18 @@ export async function agentRequest(
   return { status: response.status, body };
 }
 
-export class AgentUnreachableError extends Error {}
+/** A call to the agent that could not be made (no token, unreachable); `withAgent` prints it. */
+export class AgentCallError extends Error {}
+
+export class AgentUnreachableError extends AgentCallError {}
 
 /** Prints an error answer (`{ error, message, field }`) and sets a failing exit code. */
 export function reportFailure(answer: { status: number; body: Record<string, unknown> }): void {
   const message = typeof answer.body.message === 'string' ? answer.body.message : `HTTP ${answer.status}`;
   process.stderr.write(`${pc.red('error')} ${message}${answer.body.field ? pc.dim(` (${String(answer.body.field)})`) : ''}\n`);
+  if (answer.status === 401) {
+    process.stderr.write(pc.dim('the agent refused the token: check DEVOPS_AGENT_TOKEN or DEVOPS_AGENT_TOKEN_FILE (the agent\'s AGENT_API_TOKEN or <DATA_DIR>/api-token)\n'));
+  }
   process.exitCode = 1;
 }
 
@@ -37,7 +82,7 @@ export async function withAgent(run: () => Promise<void>): Promise<void> {
   try {
     await run();
   } catch (error) {
-    if (!(error instanceof AgentUnreachableError)) throw error;
+    if (!(error instanceof AgentCallError)) throw error;
     process.stderr.write(`${pc.red('error')} ${error.message}\n`);
     process.exitCode = 1;
   }

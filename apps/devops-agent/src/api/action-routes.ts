@@ -7,8 +7,13 @@ import { ACTION_STATUSES } from '../store/agent-store.js';
 const idParams = z.object({ id: z.string().min(1).max(100) });
 const actor = z.string().trim().min(1).max(200);
 
-/** Actions and approvals: `GET /actions`, `GET /actions/:id`, `POST /actions/:id/approve|reject`. */
-export function registerActionRoutes(app: App, dependencies: AgentDependencies): void {
+/**
+ * Actions and approvals: `GET /actions`, `GET /actions/:id`, `POST /actions/:id/approve|reject`.
+ * The decisions are behind the API token (`auth/bearer-hook.ts`); `principal` names that token in
+ * the audit next to the caller-supplied `actor`.
+ */
+export function registerActionRoutes(app: App, dependencies: AgentDependencies, options: { principal: string }): void {
+  const authentication = { authenticated: true, principal: options.principal };
   const { store } = dependencies;
   app.get(
     '/actions',
@@ -45,7 +50,7 @@ export function registerActionRoutes(app: App, dependencies: AgentDependencies):
         body: z.object({ actor, reason: z.string().max(2000).optional() }),
       },
     },
-    async (request) => approveAction(dependencies, request.params.id, request.body.actor, request.body.reason),
+    async (request) => approveAction(dependencies, request.params.id, request.body.actor, request.body.reason, authentication),
   );
 
   app.post(
@@ -58,6 +63,6 @@ export function registerActionRoutes(app: App, dependencies: AgentDependencies):
         body: z.object({ actor, reason: z.string().trim().min(1).max(2000) }),
       },
     },
-    async (request) => rejectAction(dependencies, request.params.id, request.body.actor, request.body.reason),
+    async (request) => rejectAction(dependencies, request.params.id, request.body.actor, request.body.reason, authentication),
   );
 }

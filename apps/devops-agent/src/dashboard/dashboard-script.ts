@@ -9,6 +9,8 @@
  * - Approve / Reject buttons send `{ actor, reason }` as JSON to the agent's own
  *   `POST /actions/:id/approve|reject` — the same route, policy and audit as the API and the CLI.
  *   The actor is the "Your name" field (remembered in localStorage); a reject needs a reason.
+ *   They carry `Authorization: Bearer <token>` from the "API token" field, which is kept in
+ *   sessionStorage only (never a cookie or the URL: it dies with the tab); a 401 says so plainly.
  * - messages are set with `textContent`, never as HTML.
  */
 export const DASHBOARD_SCRIPT = String.raw`'use strict';
@@ -16,9 +18,11 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
   var body = document.body;
   var refreshMs = Number(body.dataset.refreshMs) || 3000;
   var actorInput = document.getElementById('actor');
+  var tokenInput = document.getElementById('api-token');
   var connection = document.getElementById('connection');
   var flash = document.getElementById('flash');
   var ACTOR_KEY = 'atb-dashboard-actor';
+  var TOKEN_KEY = 'atb-dashboard-token';
   var refreshing = false;
   var refreshAgain = false;
 
@@ -26,6 +30,16 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
   actorInput.addEventListener('input', function () {
     try { window.localStorage.setItem(ACTOR_KEY, actorInput.value.trim()); } catch (error) { /* storage disabled */ }
   });
+  try { tokenInput.value = window.sessionStorage.getItem(TOKEN_KEY) || ''; } catch (error) { /* storage disabled */ }
+  tokenInput.addEventListener('input', function () {
+    try { window.sessionStorage.setItem(TOKEN_KEY, tokenInput.value.trim()); } catch (error) { /* storage disabled */ }
+  });
+
+  function authorized(headers) {
+    var token = tokenInput.value.trim();
+    if (token) headers.authorization = 'Bearer ' + token;
+    return headers;
+  }
 
   function say(element, text, tone) {
     if (!element) return;
@@ -66,7 +80,7 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
       var panels = Array.prototype.slice.call(document.querySelectorAll('[data-fragment]'));
       var answers = await Promise.all(panels.map(function (panel) {
         if (typingIn(panel) || panel.querySelector('form.decision[data-busy]')) return null;
-        return fetch(panel.dataset.fragment, { headers: { accept: 'text/html' }, cache: 'no-store', credentials: 'same-origin' })
+        return fetch(panel.dataset.fragment, { headers: authorized({ accept: 'text/html' }), cache: 'no-store', credentials: 'same-origin' })
           .then(function (response) {
             if (!response.ok) throw new Error(panel.dataset.fragment + ' answered ' + response.status);
             return response.text();
@@ -103,13 +117,18 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
       reasonInput.focus();
       return;
     }
+    if (!tokenInput.value.trim()) {
+      say(output, 'Enter the API token at the top first (AGENT_API_TOKEN, or the api-token file in the agent\'s DATA_DIR).', 'error');
+      tokenInput.focus();
+      return;
+    }
     form.dataset.busy = 'true';
     form.querySelectorAll('button').forEach(function (button) { button.disabled = true; });
     try {
       var payload = reason ? { actor: actor, reason: reason } : { actor: actor };
       var response = await fetch('/actions/' + encodeURIComponent(form.dataset.actionId) + '/' + decision, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        headers: authorized({ 'content-type': 'application/json', accept: 'application/json' }),
         credentials: 'same-origin',
         body: JSON.stringify(payload),
       });
@@ -118,6 +137,11 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
         var done = (decision === 'approve' ? 'Approved ' : 'Rejected ') + (answer.operation || '') + ' ' + (answer.target || '') + ' as ' + actor + ' (' + answer.status + ')';
         say(output, done, 'ok');
         say(flash, done, 'ok');
+      } else if (response.status === 401) {
+        var refused = '401: the agent refused the API token (' + (answer.message || 'unauthenticated') + '). Check the API token field: nothing was ' + (decision === 'approve' ? 'approved.' : 'rejected.');
+        say(output, refused, 'error');
+        say(flash, refused, 'error'); // outlives the panel refresh below
+        tokenInput.focus();
       } else {
         say(output, response.status + ': ' + (answer.message || 'refused'), 'error');
       }

@@ -8,7 +8,8 @@ export interface Panel {
 }
 
 /**
- * The page shell: a header with the "Your name" field used as the approval actor, the panels
+ * The page shell: a header with the "Your name" field used as the approval actor and the "API
+ * token" field (kept in sessionStorage only, sent as the bearer header of decisions), the panels
  * (each re-fetched as an HTML fragment), and the one same-origin script. No inline script or
  * style, so the page works under `script-src 'self'; style-src 'self'`.
  */
@@ -28,6 +29,7 @@ export function renderPage(options: { title: string; panels: Panel[]; refreshMs:
 <header>
   <h1>${options.back ? html`<a href="/dashboard">devops agent</a> › ` : 'devops agent — '}${options.title}</h1>
   <label>Your name (approval actor) <input id="actor" name="actor" maxlength="200" autocomplete="username" placeholder="e.g. alice"></label>
+  <label>API token <input id="api-token" name="api-token" type="password" maxlength="1000" autocomplete="off" spellcheck="false" placeholder="AGENT_API_TOKEN or DATA_DIR/api-token"></label>
   <span id="connection" class="muted" aria-live="polite"></span>
   <p id="flash" aria-live="polite"></p>
 </header>

@@ -16,8 +16,20 @@ async function pendingAction(dependencies: AgentDependencies, id: string): Promi
   return action;
 }
 
+/** How the decider proved who they are: the API token's principal (`token:<sha256 prefix>`). */
+export interface DecisionAuthentication {
+  authenticated: boolean;
+  principal: string;
+}
+
 /** A human approves a pending action: it runs (once) through the gateway. */
-export async function approveAction(dependencies: AgentDependencies, id: string, actor: string, reason: string | undefined): Promise<Action> {
+export async function approveAction(
+  dependencies: AgentDependencies,
+  id: string,
+  actor: string,
+  reason: string | undefined,
+  authentication?: DecisionAuthentication,
+): Promise<Action> {
   const { store, audit } = dependencies;
   const action = await pendingAction(dependencies, id);
   const committed = await store.commit({
@@ -31,13 +43,19 @@ export async function approveAction(dependencies: AgentDependencies, id: string,
     jobs: [{ type: 'execute-action', payload: { action_id: id }, dedupe_key: `execute:${id}` }],
   });
   if (!committed) throw new ConflictError(`action ${id} is no longer pending`, { field: 'id' });
-  await audit.record('action-approved', action.incident_id, { action_id: id, operation: action.operation, target: action.target, reason }, actor);
+  await audit.record('action-approved', action.incident_id, { action_id: id, operation: action.operation, target: action.target, reason, ...authentication }, actor);
   dependencies.wake();
   return (await store.getAction(id))!;
 }
 
 /** A human rejects a pending action: nothing runs, and the incident is escalated to humans. */
-export async function rejectAction(dependencies: AgentDependencies, id: string, actor: string, reason: string): Promise<Action> {
+export async function rejectAction(
+  dependencies: AgentDependencies,
+  id: string,
+  actor: string,
+  reason: string,
+  authentication?: DecisionAuthentication,
+): Promise<Action> {
   const { store, audit } = dependencies;
   const action = await pendingAction(dependencies, id);
   const committed = await store.commit({
@@ -45,7 +63,7 @@ export async function rejectAction(dependencies: AgentDependencies, id: string, 
     events: [{ incident_id: action.incident_id, type: 'action-rejected', data: { action_id: id, operation: action.operation, actor, reason } }],
   });
   if (!committed) throw new ConflictError(`action ${id} is no longer pending`, { field: 'id' });
-  await audit.record('action-rejected', action.incident_id, { action_id: id, operation: action.operation, target: action.target, reason }, actor);
+  await audit.record('action-rejected', action.incident_id, { action_id: id, operation: action.operation, target: action.target, reason, ...authentication }, actor);
   const incident = await store.getIncident(action.incident_id);
   if (incident) await escalateIncident(dependencies, incident, `${action.operation} rejected by ${actor}: ${reason}`);
   return (await store.getAction(id))!;

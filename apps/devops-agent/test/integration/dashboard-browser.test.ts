@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { describeWithComponent } from '@atb/testing';
 import { type Browser, chromium, type LaunchOptions } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { alert, eventually, notification, startAgent } from '../support/agent-harness.js';
+import { AGENT_TOKEN, alert, eventually, notification, startAgent } from '../support/agent-harness.js';
 import { ScriptedGateway } from '../support/scripted-gateway.js';
 
 /** Debian's Chromium, never a downloaded browser. */
@@ -98,6 +98,26 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     await expect.poll(() => row.locator('output').textContent()).toContain('reason is required');
     expect(((await (await fetch(`${baseUrl}/actions/${action.id}`)).json()) as { status: string }).status).toBe('pending');
 
+    // Approve without the API token: refused in the page, nothing sent.
+    await row.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => row.locator('output').textContent()).toContain('Enter the API token');
+    expect(requests.filter((url) => url.includes('/approve'))).toEqual([]);
+
+    // A wrong token: the agent answers 401, the page says so, the action stays pending.
+    await page.locator('#api-token').fill(`${AGENT_TOKEN.slice(0, -1)}x`);
+    await row.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => page.locator('#flash').textContent()).toContain('401: the agent refused the API token');
+    expect(((await (await fetch(`${baseUrl}/actions/${action.id}`)).json()) as { status: string }).status).toBe('pending');
+    expect(gateway.requests).toHaveLength(0);
+    // The browser reports the refused request (the 401 response and its console line); nothing else.
+    expect(problems.every((problem) => problem.includes('401'))).toBe(true);
+    problems.length = 0;
+    requests.length = 0;
+
+    // The token is kept for the tab (sessionStorage), never in a cookie or the URL.
+    await page.locator('#api-token').fill(AGENT_TOKEN);
+    expect(await page.evaluate("sessionStorage.getItem('atb-dashboard-token')")).toBe(AGENT_TOKEN);
+    expect(await context.cookies()).toEqual([]);
     await row.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => page.locator('#flash').textContent(), { timeout: 10_000 }).toContain('Approved restart predictor-1 as browser-bob');
     await expect.poll(() => page.locator('#pending-actions').textContent(), { timeout: 10_000 }).toContain('Nothing waits for approval.');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +61,9 @@ describe('atb drill narration against the real agent and predictor', () => {
     const lines: string[] = [];
     const stages: DrillStage[] = [];
     let rejected = false;
-    const started = await fetch(`${agentUrl}/control/start-monitoring`, { method: 'POST' });
+    // No AGENT_API_TOKEN: the agent generated one into its DATA_DIR, where `atb` reads it too.
+    const authorization = `Bearer ${readFileSync(join(directory, 'agent', 'api-token'), 'utf8').trim()}`;
+    const started = await fetch(`${agentUrl}/control/start-monitoring`, { method: 'POST', headers: { authorization } });
     expect(started.status).toBe(200);
     const result = await runDrill({
       fault: 'hang',
@@ -76,7 +79,7 @@ describe('atb drill narration against the real agent and predictor', () => {
           rejected = true;
           const response = await fetch(`${agentUrl}/actions/${stage.action_id}/reject`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', authorization },
             body: JSON.stringify({ actor: 'drill-test', reason: 'not during the narration test' }),
           });
           expect(response.status, await response.text()).toBeLessThan(300);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runRecovery } from './e2e-recovery.js';
 import {
   buildPredictor,
+  E2E_AGENT_TOKEN,
   http,
   type PredictorContainer,
   type RunningGateway,
@@ -45,7 +46,7 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
       VERIFICATION_INTERVAL: '0.5',
       VERIFICATION_WINDOW: '60',
     });
-    const started = await http<{ status: string }>(`${agent.url}/control/start-monitoring`, { method: 'POST' });
+    const started = await http<{ status: string }>(`${agent.url}/control/start-monitoring`, { method: 'POST', token: E2E_AGENT_TOKEN });
     expect(started.body.status).toBe('started');
   }, 240_000);
 

@@ -1,7 +1,7 @@
 import { type DrillFault, type DrillResult, type DrillStage, type FaultParameters, runDrill } from '@atb/cli';
 import { waitFor } from '@atb/testing';
 import { expect } from 'vitest';
-import { formatRecovery, http, type PredictorContainer, type RunningGateway, waitForHealthy } from './e2e-stack.js';
+import { E2E_AGENT_TOKEN, formatRecovery, http, type PredictorContainer, type RunningGateway, waitForHealthy } from './e2e-stack.js';
 
 /**
  * One recovery loop of the end-to-end tests: inject `fault` into the predictor container
@@ -77,6 +77,7 @@ export async function runRecovery(options: RecoveryOptions): Promise<DrillResult
     const approved = await http(`${agentUrl}/actions/${actionId}/approve`, {
       method: 'POST',
       body: { actor: 'e2e-test', reason: `approved by the ${options.title} test` },
+      token: E2E_AGENT_TOKEN,
     });
     expect(approved.status, JSON.stringify(approved.body)).toBeLessThan(300);
     approvalChecked = true;

@@ -112,6 +112,9 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** The API token `startAgent` gives the devops agent (AGENT_API_TOKEN), for approvals and controls. */
+export const E2E_AGENT_TOKEN = 'e2e-agent-api-token-0123456789';
+
 /** The devops agent in-process, on `port` (0: any), with its own SQLite file. */
 export async function startAgent(environment: Record<string, string>, port = 0): Promise<RunningService> {
   const directory = await mkdtemp(join(tmpdir(), 'atb-e2e-agent-'));
@@ -120,6 +123,7 @@ export async function startAgent(environment: Record<string, string>, port = 0):
     API_PORT: String(port),
     DATA_DIR: directory,
     LOG_LEVEL: 'warn',
+    AGENT_API_TOKEN: E2E_AGENT_TOKEN,
     ...environment,
   });
   const service = await buildDevopsAgent(config, { logger: false });

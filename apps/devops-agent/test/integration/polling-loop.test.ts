@@ -1,6 +1,6 @@
 import { buildMarketPredictor, type MarketPredictor, readConfig as readPredictorConfig } from '@atb/market-predictor';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, startAgent } from '../support/agent-harness.js';
+import { AUTHORIZED, eventually, startAgent } from '../support/agent-harness.js';
 import { ScriptedGateway } from '../support/scripted-gateway.js';
 
 /**
@@ -71,7 +71,7 @@ describe('polling mode: the full loop against the real market-predictor', () => 
 
   it('safety mode: a crash opens an incident; nothing happens until approved; the restart is verified effective', async () => {
     const { app, predictorUrl } = await setUp({ SAFETY_MODE: 'true' });
-    expect((await app.inject({ method: 'POST', url: '/control/start-monitoring' })).json()).toMatchObject({ status: 'started' });
+    expect((await app.inject({ method: 'POST', headers: AUTHORIZED, url: '/control/start-monitoring' })).json()).toMatchObject({ status: 'started' });
     await eventually(async () => (await app.inject({ url: '/monitoring/status' })).json().cycles >= 2, 5000, 'health checks');
     expect((await app.inject({ url: '/incidents' })).json().count).toBe(0);
 
@@ -85,7 +85,7 @@ describe('polling mode: the full loop against the real market-predictor', () => 
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(gateway.requests).toHaveLength(0);
 
-    expect((await app.inject({ method: 'POST', url: `/actions/${action.id}/approve`, payload: { actor: 'operator', reason: 'drill' } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { actor: 'operator', reason: 'drill' } })).statusCode).toBe(200);
     const resolved = await eventually(async () => {
       const found = (await app.inject({ url: `/incidents/${action.incident_id}` })).json();
       return found.state === 'resolved' ? found : undefined;
@@ -96,15 +96,15 @@ describe('polling mode: the full loop against the real market-predictor', () => 
     const stats = (await app.inject({ url: '/learning/stats' })).json().stats;
     expect(stats[0]).toMatchObject({ alertname: 'TargetDown', action: 'restart', attempts: 1, successes: 1 });
     expect((await app.inject({ url: '/audit/verify' })).json().valid).toBe(true);
-    expect((await app.inject({ method: 'POST', url: '/control/stop-monitoring' })).json()).toMatchObject({ status: 'stopped' });
+    expect((await app.inject({ method: 'POST', headers: AUTHORIZED, url: '/control/stop-monitoring' })).json()).toMatchObject({ status: 'stopped' });
   });
 
   it('autonomous mode: a hang is detected by timeouts and fixed with no human', async () => {
     const { app, predictorUrl } = await setUp({ SAFETY_MODE: 'false', ACTION_COOLDOWN: '0' });
-    const cycle = (await app.inject({ method: 'POST', url: '/monitoring/cycle' })).json();
+    const cycle = (await app.inject({ method: 'POST', headers: AUTHORIZED, url: '/monitoring/cycle' })).json();
     expect(cycle).toMatchObject({ status: 'completed', condition: 'ok' });
     await fetch(`${predictorUrl}/chaos/hang`, { method: 'POST' });
-    expect((await app.inject({ method: 'POST', url: '/control/start-monitoring' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', headers: AUTHORIZED, url: '/control/start-monitoring' })).statusCode).toBe(200);
     const incident = await eventually(async () => {
       const [found] = (await app.inject({ url: '/incidents?state=resolved' })).json().incidents as { id: string }[];
       return found;

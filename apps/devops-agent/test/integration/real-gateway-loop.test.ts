@@ -5,7 +5,7 @@ import { type BuildOptions, buildCommandGateway, readConfig as readGatewayConfig
 import { buildMarketPredictor, type MarketPredictor, readConfig as readPredictorConfig } from '@atb/market-predictor';
 import type { Service } from '@atb/service-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, startAgent } from '../support/agent-harness.js';
+import { AUTHORIZED, eventually, startAgent } from '../support/agent-harness.js';
 
 type ContainerRuntime = NonNullable<BuildOptions['runtime']>;
 
@@ -112,11 +112,11 @@ describe('the loop through the real command gateway', () => {
       HEALTH_CHECK_TIMEOUT: '0.3',
     });
     const app = agent.agent.app;
-    await app.inject({ method: 'POST', url: '/control/start-monitoring' });
+    await app.inject({ method: 'POST', headers: AUTHORIZED, url: '/control/start-monitoring' });
     await fetch(`${predictorUrl}/chaos/crash`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ delay_ms: 10 }) });
     const action = await eventually(async () => (await app.inject({ url: '/actions?status=pending' })).json().actions[0] as { id: string; incident_id: string } | undefined, 10_000, 'a pending restart');
     expect(runtime.calls).toEqual([]);
-    expect((await app.inject({ method: 'POST', url: `/actions/${action.id}/approve`, payload: { actor: 'operator' } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { actor: 'operator' } })).statusCode).toBe(200);
     const incident = await eventually(async () => {
       const found = (await app.inject({ url: `/incidents/${action.incident_id}` })).json();
       return found.state === 'resolved' ? found : undefined;

@@ -5,6 +5,12 @@ import { ZERO_TIME } from '@atb/contracts';
 import { buildDevopsAgent, type DevopsAgentService } from '../../src/app.js';
 import { readConfig } from '../../src/config.js';
 
+/** The API token `startAgent` configures (AGENT_API_TOKEN). */
+export const AGENT_TOKEN = 'test-agent-api-token-0123456789';
+
+/** Headers that authenticate a request to the agent's state-changing routes. */
+export const AUTHORIZED = { authorization: `Bearer ${AGENT_TOKEN}` };
+
 /** Builds an agent on a fresh SQLite file with quiet logs; `environment` overrides settings. */
 export async function startAgent(environment: Record<string, string> = {}): Promise<{ agent: DevopsAgentService; directory: string; close(): Promise<void> }> {
   const directory = mkdtempSync(join(tmpdir(), 'devops-agent-test-'));
@@ -13,6 +19,7 @@ export async function startAgent(environment: Record<string, string> = {}): Prom
     LOG_LEVEL: 'silent',
     DATA_DIR: directory,
     AI_COMMAND_GATEWAY_TOKEN: 'test-token',
+    AGENT_API_TOKEN: AGENT_TOKEN,
     AI_COMMAND_GATEWAY_TIMEOUT: '2',
     VERIFICATION_INTERVAL: '0.05',
     VERIFICATION_WINDOW: '2',

@@ -1,0 +1,126 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createProgram } from '@atb/cli';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildDevopsAgent, type DevopsAgentService } from '../src/app.js';
+import { readConfig } from '../src/config.js';
+import { alert, eventually, notification } from './support/agent-harness.js';
+import { ScriptedGateway } from './support/scripted-gateway.js';
+
+const VARIABLES = ['DEVOPS_AGENT_URL', 'DEVOPS_AGENT_TOKEN', 'DEVOPS_AGENT_TOKEN_FILE', 'ATB_DATA_DIR'] as const;
+
+/**
+ * `atb approve|reject` against an agent laid out as `atb up` lays it out (DATA_DIR =
+ * `<ATB_DATA_DIR>/devops-agent`, no AGENT_API_TOKEN): the CLI finds the generated token by default,
+ * and a wrong or missing token changes nothing.
+ */
+describe('atb and the agent API token', () => {
+  let gateway: ScriptedGateway;
+  let agent: DevopsAgentService;
+  let dataDirectory: string;
+  const previous = Object.fromEntries(VARIABLES.map((name) => [name, process.env[name]]));
+
+  beforeAll(async () => {
+    gateway = new ScriptedGateway();
+    await gateway.start();
+    dataDirectory = mkdtempSync(join(tmpdir(), 'atb-auth-cli-'));
+    agent = await buildDevopsAgent(
+      readConfig({
+        API_PORT: '0',
+        LOG_LEVEL: 'silent',
+        DATA_DIR: join(dataDirectory, 'devops-agent'),
+        AI_COMMAND_GATEWAY_URL: gateway.url,
+        AI_COMMAND_GATEWAY_TOKEN: 'test-token',
+        SAFETY_MODE: 'true',
+      }),
+      { logger: false },
+    );
+    for (const name of VARIABLES) delete process.env[name];
+    process.env.DEVOPS_AGENT_URL = await agent.listen();
+    process.env.ATB_DATA_DIR = dataDirectory;
+  });
+  afterAll(async () => {
+    for (const name of VARIABLES) {
+      if (previous[name] === undefined) delete process.env[name];
+      else process.env[name] = previous[name];
+    }
+    await agent?.close();
+    await gateway?.stop();
+    rmSync(dataDirectory, { recursive: true, force: true });
+  });
+  afterEach(() => {
+    process.exitCode = undefined;
+    vi.restoreAllMocks();
+  });
+
+  async function atb(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+    let stdout = '';
+    let stderr = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      stdout += String(chunk);
+      return true;
+    });
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      stderr += String(chunk);
+      return true;
+    });
+    process.exitCode = undefined;
+    await createProgram().exitOverride().parseAsync(['node', 'atb', ...args]);
+    vi.restoreAllMocks();
+    const exitCode = Number(process.exitCode ?? 0);
+    process.exitCode = undefined;
+    return { stdout, stderr, exitCode };
+  }
+
+  async function pendingAction(alertname: string): Promise<{ id: string }> {
+    await agent.app.inject({ method: 'POST', url: '/webhook/alerts', payload: notification([alert({ alertname, service: 'market-predictor' })]) });
+    return eventually(
+      async () => ((await agent.app.inject({ url: '/actions?status=pending' })).json().actions as { id: string; alertname: string }[]).find((action) => action.alertname === alertname),
+      5000,
+      `a pending action for ${alertname}`,
+    );
+  }
+  const statusOf = async (id: string) => (await agent.app.inject({ url: `/actions/${id}` })).json().status as string;
+
+  it('a wrong DEVOPS_AGENT_TOKEN or a missing token file: exit 1 with a message naming the settings; nothing approved', async () => {
+    const action = await pendingAction('WrongTokenDown');
+    process.env.DEVOPS_AGENT_TOKEN = 'wrong-token-wrong-token';
+    try {
+      const refused = await atb('approve', action.id, '--actor', 'erin');
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toContain('invalid bearer token');
+      expect(refused.stderr).toContain('DEVOPS_AGENT_TOKEN');
+    } finally {
+      delete process.env.DEVOPS_AGENT_TOKEN;
+    }
+    process.env.DEVOPS_AGENT_TOKEN_FILE = join(dataDirectory, 'nowhere', 'api-token');
+    try {
+      const missing = await atb('reject', action.id, '--reason', 'no', '--actor', 'erin');
+      expect(missing.exitCode).toBe(1);
+      expect(missing.stderr).toContain('no devops agent token');
+      expect(missing.stderr).toContain('DEVOPS_AGENT_TOKEN_FILE');
+      // Reads need no token.
+      expect((await atb('actions', '--status', 'pending')).stdout).toContain(action.id);
+    } finally {
+      delete process.env.DEVOPS_AGENT_TOKEN_FILE;
+    }
+    expect(await statusOf(action.id)).toBe('pending');
+    expect(gateway.requests).toHaveLength(0);
+  });
+
+  it('by default reads <ATB_DATA_DIR>/devops-agent/api-token (what atb up gives the agent); approve and reject work', async () => {
+    const first = await pendingAction('DefaultFileDown');
+    const approved = await atb('approve', first.id, '--actor', 'frank');
+    expect(approved, approved.stderr).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('approved') });
+    await eventually(() => gateway.requests.length === 1, 5000, 'the approved restart');
+    const second = await pendingAction('DefaultFileRejectDown');
+    expect((await atb('reject', second.id, '--reason', 'not now', '--actor', 'frank')).exitCode).toBe(0);
+    expect(await statusOf(second.id)).toBe('rejected');
+
+    const token = readFileSync(join(dataDirectory, 'devops-agent', 'api-token'), 'utf8').trim();
+    const audit = (await agent.app.inject({ url: '/audit?actor=frank' })).json().records as { data: { principal: string } }[];
+    expect(audit.map((record) => record.data.principal)).toEqual([expect.stringMatching(/^token:[0-9a-f]{8}$/), expect.stringMatching(/^token:[0-9a-f]{8}$/)]);
+    expect(JSON.stringify(audit)).not.toContain(token);
+  });
+});
