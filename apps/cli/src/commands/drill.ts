@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import type { CliConfig } from '../config.js';
 import { DRILL_FAULTS, isDrillFault } from '../drill/drill-faults.js';
 import { runDrill } from '../drill/run-drill.js';
+import { readAgentToken } from './incidents.js';
 
 interface DrillCommandOptions {
   timeout: string;
@@ -63,6 +64,7 @@ export function registerDrill(program: Command, config: () => CliConfig): void {
           },
           predictorUrl: urls.MARKET_PREDICTOR_URL,
           agentUrl: urls.DEVOPS_AGENT_URL,
+          agentToken: readAgentToken(urls),
           timeoutMs: timeoutSeconds * 1000,
           traffic: options.traffic,
           verbose: options.verbose === true,

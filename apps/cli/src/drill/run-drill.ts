@@ -11,6 +11,8 @@ export interface DrillOptions {
   predictorUrl: string;
   /** The devops agent, e.g. `http://127.0.0.1:8001`. */
   agentUrl: string;
+  /** The agent's API token (needed for reads only when it runs with AGENT_API_READ_AUTH=true). */
+  agentToken?: string;
   /** The monitored service's name on incidents; default `market-predictor`. */
   service?: string;
   /** Give up after this long; default 300 s. */
@@ -60,7 +62,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   if (!predictorHealth.ok && predictorHealth.status === undefined) {
     throw new Error(`the predictor does not answer at ${options.predictorUrl}/health (${predictorHealth.error})`);
   }
-  const active = await requestJson(`${options.agentUrl}/incidents?service=${encodeURIComponent(service)}&active=true`);
+  const headers: Record<string, string> = options.agentToken ? { authorization: `Bearer ${options.agentToken}` } : {};
+  const active = await requestJson(`${options.agentUrl}/incidents?service=${encodeURIComponent(service)}&active=true`, { headers });
   if (active.ok && incidentsOf(active.body).some((incident) => !TERMINAL.has(String(incident.state)))) {
     write(pc.yellow(`note: ${service} already has an open incident; new alerts may join it instead of opening a new one`));
   }
@@ -95,6 +98,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   try {
     report = await watchIncidents({
       agentUrl: options.agentUrl,
+      headers,
       service,
       since,
       timeoutMs: options.timeoutMs ?? 300_000,

@@ -44,6 +44,8 @@ describe('atb drill narration against the real agent and predictor', () => {
         // Nothing listens there: no action may reach a gateway in this test.
         AI_COMMAND_GATEWAY_URL: `http://127.0.0.1:${await freePort()}`,
         AI_COMMAND_GATEWAY_TOKEN: 'unused-token-unused-token',
+        // Reads need the token too: the drill must send it.
+        AGENT_API_READ_AUTH: 'true',
       }),
       { logger: false },
     );
@@ -62,13 +64,15 @@ describe('atb drill narration against the real agent and predictor', () => {
     const stages: DrillStage[] = [];
     let rejected = false;
     // No AGENT_API_TOKEN: the agent generated one into its DATA_DIR, where `atb` reads it too.
-    const authorization = `Bearer ${readFileSync(join(directory, 'agent', 'api-token'), 'utf8').trim()}`;
+    const agentToken = readFileSync(join(directory, 'agent', 'api-token'), 'utf8').trim();
+    const authorization = `Bearer ${agentToken}`;
     const started = await fetch(`${agentUrl}/control/start-monitoring`, { method: 'POST', headers: { authorization } });
     expect(started.status).toBe(200);
     const result = await runDrill({
       fault: 'hang',
       predictorUrl,
       agentUrl,
+      agentToken,
       timeoutMs: 30_000,
       pollIntervalMs: 100,
       write: (line) => lines.push(line),
