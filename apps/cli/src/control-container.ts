@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { type EngineConnection, type NodeContainer, runNodeContainer } from '@atb/testing/podman';
+import { type EngineConnection, type NodeContainer, runNodeContainer } from '@atb/container-engine';
 import pc from 'picocolors';
 import { colourFor, formatLogLine } from './output.js';
 

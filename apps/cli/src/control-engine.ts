@@ -7,7 +7,7 @@ import {
   probePodman,
   socketAnswers,
   startPodman,
-} from '@atb/testing/podman';
+} from '@atb/container-engine';
 
 /** What `atb up --runtime` accepts. */
 export const RUNTIME_CHOICES = ['auto', 'docker', 'process'] as const;
@@ -29,10 +29,10 @@ export type ChosenRuntime =
 /**
  * Where `atb up` gets a container engine: `DOCKER_HOST` if set, else the first default socket
  * that answers. `auto` falls back to the process runtime when nothing answers; `docker` then
- * starts Podman's Docker API service itself (SPEC §5: runc, cgroupfs) in `<root>/.data/podman`
+ * starts Podman's Docker API service itself (SPEC §5: runc, cgroupfs) in `<dataDirectory>/podman` (`ATB_DATA_DIR`)
  * if Podman is installed, and fails otherwise; `process` never looks for an engine.
  */
-export async function chooseRuntime(choice: RuntimeChoice, dockerHost: string | undefined, root: string): Promise<ChosenRuntime> {
+export async function chooseRuntime(choice: RuntimeChoice, dockerHost: string | undefined, dataDirectory: string): Promise<ChosenRuntime> {
   if (choice === 'process') return { kind: 'process', reason: '--runtime process' };
   const candidates = dockerHost ? [dockerHost] : DEFAULT_DOCKER_HOSTS;
   for (const candidate of candidates) {
@@ -49,7 +49,7 @@ export async function chooseRuntime(choice: RuntimeChoice, dockerHost: string | 
       `--runtime docker: no engine answers (tried ${tried}) and Podman cannot be started (${podmanMissing}); install it: bash scripts/install-system-deps.sh`,
     );
   }
-  const started = await startPodman({ directory: join(root, '.data', 'podman'), idleTimeoutSeconds: 0 });
+  const started = await startPodman({ directory: join(dataDirectory, 'podman'), idleTimeoutSeconds: 0 });
   return { kind: 'docker', engine: started, started, reason: `started Podman's Docker API at DOCKER_HOST=${started.dockerHost}` };
 }
 

@@ -40,8 +40,8 @@ export function registerUp(program: Command, config: () => CliConfig): void {
         const script = join(root, service.directory, 'dist', 'src', 'main.js');
         if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm install\` (it builds everything) first`);
       }
-      const runtime = await chooseRuntime(options.runtime as RuntimeChoice, settings.DOCKER_HOST, root);
       const dataDirectory = isAbsolute(settings.ATB_DATA_DIR) ? settings.ATB_DATA_DIR : join(root, settings.ATB_DATA_DIR);
+      const runtime = await chooseRuntime(options.runtime as RuntimeChoice, settings.DOCKER_HOST, dataDirectory);
       const stack = new Stack(root, runtime, settings, dataDirectory);
       process.stdout.write(`${stack.describeRuntime()}\n`);
       process.on('SIGINT', () => void stack.stop());
