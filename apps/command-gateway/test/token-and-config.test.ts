@@ -47,6 +47,7 @@ describe('the API token', () => {
         token,
         origin: 'file',
         file,
+        principal: expect.stringMatching(/^token:[0-9a-f]{8}$/),
       });
     } finally {
       await service.close();
@@ -56,7 +57,7 @@ describe('the API token', () => {
   it('AI_COMMAND_GATEWAY_TOKEN wins and writes no file', () => {
     const dataDirectory = freshDirectory();
     const resolved = resolveApiToken({ configured: 'a-configured-token-123', environment: 'development', dataDirectory });
-    expect(resolved).toEqual({ token: 'a-configured-token-123', origin: 'environment' });
+    expect(resolved).toEqual({ token: 'a-configured-token-123', origin: 'environment', principal: expect.stringMatching(/^token:/) });
     expect(existsSync(join(dataDirectory, 'api-token'))).toBe(false);
   });
 

@@ -1,3 +1,4 @@
+export * from './api-token.js';
 export * from './config.js';
 export * from './error-handler.js';
 export * from './errors.js';
