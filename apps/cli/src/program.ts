@@ -5,6 +5,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerDrill } from './commands/drill.js';
 import { registerGateway } from './commands/gateway.js';
 import { registerIncidents } from './commands/incidents.js';
+import { registerMonitoring } from './commands/monitoring.js';
 import { registerStatus } from './commands/status.js';
 import { registerTask } from './commands/task.js';
 import { registerUp } from './commands/up.js';
@@ -25,6 +26,7 @@ export function createProgram(): Command {
   registerDrill(program, lazyConfig);
   registerGateway(program, lazyConfig);
   registerIncidents(program, lazyConfig);
+  registerMonitoring(program, lazyConfig);
   registerActions(program, lazyConfig);
   registerAudit(program, lazyConfig);
   registerTask(program, lazyConfig);

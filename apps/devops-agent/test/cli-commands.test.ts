@@ -94,4 +94,26 @@ describe('atb commands for the devops agent', () => {
       process.env.DEVOPS_AGENT_URL = url;
     }
   });
+  it('atb monitoring start|status|cycle|stop drives the polling mode with the token', async () => {
+    const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
+    const started = await atb('monitoring', 'start');
+    expect(started.exitCode).toBe(0);
+    expect(plain(started.stdout)).toMatch(/^monitoring http/);
+    const cycle = await atb('monitoring', 'cycle', '--json');
+    expect(cycle.exitCode).toBe(0);
+    const status = JSON.parse((await atb('monitoring', 'status', '--json')).stdout) as { monitoring_active: boolean; cycles: number };
+    expect(status.monitoring_active).toBe(true);
+    expect(status.cycles).toBeGreaterThanOrEqual(1);
+    expect(plain((await atb('monitoring', 'stop')).stdout)).toMatch(/^not monitoring/);
+    // Without the token the agent refuses, and the CLI says which variable to set.
+    process.env.DEVOPS_AGENT_TOKEN = 'wrong-token-0123456789abcdef';
+    try {
+      const refused = await atb('monitoring', 'start');
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toMatch(/DEVOPS_AGENT_TOKEN/);
+      expect(((await (await fetch(`${url}/monitoring/status`)).json()) as { monitoring_active: boolean }).monitoring_active).toBe(false);
+    } finally {
+      process.env.DEVOPS_AGENT_TOKEN = AGENT_TOKEN;
+    }
+  });
 });
