@@ -1,8 +1,8 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopChild, waitForReady } from './child-service.js';
+import { probeBinary, stopChild, waitForReady } from './child-service.js';
 import { freePort } from './free-port.js';
 
 /** The Debian package `prometheus-alertmanager` installs Alertmanager under this name. */
@@ -45,13 +45,7 @@ export interface RunningAlertmanager {
 
 /** `undefined` when the Alertmanager binary runs, otherwise why not. */
 export function probeAlertmanager(binary = ALERTMANAGER_BINARY): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile(binary, ['--version'], { timeout: 10_000 }, (error, stdout, stderr) => {
-      if (error) resolve(`${binary} --version failed: ${error.message}`);
-      else if (!`${stdout}${stderr}`.includes('alertmanager')) resolve(`${binary} is not Alertmanager`);
-      else resolve(undefined);
-    });
-  });
+  return probeBinary(binary, 'alertmanager', 'Alertmanager');
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 
 /**
  * Polls `<url>/-/ready` (Prometheus and Alertmanager both answer it) until it is OK, failing
@@ -34,4 +34,15 @@ export async function stopChild(child: ChildProcess, exited: Promise<void>, grac
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+/** `undefined` when `<binary> --version` runs and mentions `marker`, otherwise why not. */
+export function probeBinary(binary: string, marker: string, name: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(binary, ['--version'], { timeout: 10_000 }, (error, stdout, stderr) => {
+      if (error) resolve(`${binary} --version failed: ${error.message}`);
+      else if (!`${stdout}${stderr}`.includes(marker)) resolve(`${binary} is not ${name}`);
+      else resolve(undefined);
+    });
+  });
 }

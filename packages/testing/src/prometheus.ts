@@ -1,9 +1,9 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { freePort } from './free-port.js';
-import { stopChild, waitForReady } from './child-service.js';
+import { probeBinary, stopChild, waitForReady } from './child-service.js';
 
 /** The Debian package `prometheus` installs the server here. */
 export const PROMETHEUS_BINARY = process.env.PROMETHEUS_BINARY ?? '/usr/bin/prometheus';
@@ -48,13 +48,7 @@ export interface RunningPrometheus {
 
 /** `undefined` when the Prometheus binary runs, otherwise why not; for `describeWithComponent`. */
 export function probePrometheus(binary = PROMETHEUS_BINARY): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile(binary, ['--version'], { timeout: 10_000 }, (error, stdout, stderr) => {
-      if (error) resolve(`${binary} --version failed: ${error.message}`);
-      else if (!`${stdout}${stderr}`.includes('prometheus, version')) resolve(`${binary} is not Prometheus`);
-      else resolve(undefined);
-    });
-  });
+  return probeBinary(binary, 'prometheus, version', 'Prometheus');
 }
 
 /**
