@@ -1,12 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createProgram } from '@atb/cli';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildDevopsAgent, type DevopsAgentService } from '../src/app.js';
 import { readConfig } from '../src/config.js';
 import { alert, eventually, notification } from './support/agent-harness.js';
 import { ScriptedGateway } from './support/scripted-gateway.js';
+import { runAtb } from './support/run-atb.js';
 
 const VARIABLES = ['DEVOPS_AGENT_URL', 'DEVOPS_AGENT_TOKEN', 'DEVOPS_AGENT_TOKEN_FILE', 'ATB_DATA_DIR'] as const;
 
@@ -54,24 +54,7 @@ describe('atb and the agent API token', () => {
     vi.restoreAllMocks();
   });
 
-  async function atb(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-    let stdout = '';
-    let stderr = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      stdout += String(chunk);
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      stderr += String(chunk);
-      return true;
-    });
-    process.exitCode = undefined;
-    await createProgram().exitOverride().parseAsync(['node', 'atb', ...args]);
-    vi.restoreAllMocks();
-    const exitCode = Number(process.exitCode ?? 0);
-    process.exitCode = undefined;
-    return { stdout, stderr, exitCode };
-  }
+  const atb = runAtb;
 
   async function pendingAction(alertname: string): Promise<{ id: string }> {
     await agent.app.inject({ method: 'POST', url: '/webhook/alerts', payload: notification([alert({ alertname, service: 'market-predictor' })]) });

@@ -1,7 +1,7 @@
-import { createProgram } from '@atb/cli';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AGENT_TOKEN, alert, eventually, notification, startAgent } from './support/agent-harness.js';
 import { ScriptedGateway } from './support/scripted-gateway.js';
+import { runAtb } from './support/run-atb.js';
 
 /** `atb incidents`, `atb actions`, `atb approve`, `atb reject`, `atb audit verify` against a live agent over a real socket. */
 describe('atb commands for the devops agent', () => {
@@ -32,24 +32,7 @@ describe('atb commands for the devops agent', () => {
     vi.restoreAllMocks();
   });
 
-  async function atb(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-    let stdout = '';
-    let stderr = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      stdout += String(chunk);
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      stderr += String(chunk);
-      return true;
-    });
-    process.exitCode = undefined;
-    await createProgram().exitOverride().parseAsync(['node', 'atb', ...args]);
-    vi.restoreAllMocks();
-    const exitCode = Number(process.exitCode ?? 0);
-    process.exitCode = undefined;
-    return { stdout, stderr, exitCode };
-  }
+  const atb = runAtb;
 
   const post = (alerts: ReturnType<typeof alert>[]) =>
     fetch(`${url}/webhook/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(notification(alerts)) });
