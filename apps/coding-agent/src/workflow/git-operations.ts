@@ -1,8 +1,8 @@
 import { writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simpleGit } from 'simple-git';
 import type { DiffSummary } from '../tasks/task.js';
+import { createGit } from '../workspace/git-client.js';
 
 /** `atb/<task-id>-<slug>`: the slug from the requirement's first words. */
 export function branchName(taskId: string, requirement: string): string {
@@ -17,7 +17,7 @@ export function branchName(taskId: string, requirement: string): string {
 
 /** The patch of `paths` against `baseCommit` (new files included), and its summary. */
 export async function diffPaths(workspace: string, baseCommit: string, paths: string[]): Promise<{ patch: string; summary: DiffSummary }> {
-  const git = simpleGit(workspace);
+  const git = createGit({ baseDir: workspace });
   if (paths.length === 0) return { patch: '', summary: { files: [], additions: 0, deletions: 0 } };
   await git.raw(['add', '--all', '--', ...paths]);
   const patch = await git.raw(['diff', '--cached', '--binary', baseCommit, '--', ...paths]);
@@ -44,7 +44,7 @@ export async function applyPatch(workspace: string, patch: string): Promise<void
   const file = join(tmpdir(), `atb-patch-${process.pid}-${Date.now()}.diff`);
   await writeFile(file, patch);
   try {
-    await simpleGit(workspace).raw(['apply', '--index', '--whitespace=nowarn', file]);
+    await createGit({ baseDir: workspace }).raw(['apply', '--index', '--whitespace=nowarn', file]);
   } finally {
     await rm(file, { force: true });
   }
@@ -55,7 +55,7 @@ export async function commitChanges(
   workspace: string,
   options: { branch: string; paths: string[]; message: string; authorName: string; authorEmail: string },
 ): Promise<string> {
-  const git = simpleGit(workspace);
+  const git = createGit({ baseDir: workspace });
   await git.raw(['checkout', '-B', options.branch]);
   await git.raw(['add', '--all', '--', ...options.paths]);
   await git.raw([
@@ -75,12 +75,10 @@ export async function pushBranch(
   workspace: string,
   options: { branch: string; commit: string; gitEnvironment?: Record<string, string> },
 ): Promise<void> {
-  const git = simpleGit(workspace);
-  if (options.gitEnvironment && Object.keys(options.gitEnvironment).length > 0) {
-    // The forge's credentials travel as GIT_CONFIG_* variables of this git process only (never
-    // in the remote URL, never in .git/config); git still needs the agent's PATH and HOME.
-    git.env({ ...process.env, ...options.gitEnvironment });
-  }
+  // The forge's credentials travel as GIT_CONFIG_* variables of this git process only (never in
+  // the remote URL, never in .git/config); nothing of the agent's own environment is inherited,
+  // and hooks stay off (the sandbox could write the work tree).
+  const git = createGit({ baseDir: workspace, ...(options.gitEnvironment ? { auth: options.gitEnvironment } : {}) });
   await git.raw(['push', '--force', '--porcelain', 'origin', `${options.commit}:refs/heads/${options.branch}`]);
   const remote = await git.raw(['ls-remote', 'origin', `refs/heads/${options.branch}`]);
   const pushed = remote.split(/\s+/)[0];

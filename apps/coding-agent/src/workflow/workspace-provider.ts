@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
+import { createGit } from '../workspace/git-client.js';
 import type { WorkspaceManager } from '../workspace/workspace-manager.js';
 
 export interface PreparedWorkspace {
@@ -69,7 +70,7 @@ export class MirroredWorkspaceProvider implements WorkspaceProvider {
     });
     const target = input.baseCommit ?? prepared.baseCommit;
     if (prepared.resumed || target !== prepared.baseCommit) {
-      const git = simpleGit(prepared.path);
+      const git = createGit({ baseDir: prepared.path });
       await git.raw(['reset', '--hard', '--quiet', target]);
       await git.raw(['clean', '-fdxq']);
     }
