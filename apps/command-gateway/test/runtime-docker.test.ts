@@ -85,12 +85,41 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
       expect(failure).toBeInstanceOf(RuntimeUnavailableError);
       expect((failure as Error).message).toContain(`DOCKER_HOST=${service.dockerHost}`);
     } finally {
+      // The interrupted stop can leave the container locked for a moment: retry until it is gone,
+      // so no run leaves a container behind.
       const engine = await startPodman();
-      await engine.docker
+      const inspected = await engine.docker
         .getContainer(container.id)
-        .remove({ force: true })
-        .catch(() => {});
+        .inspect()
+        .catch(() => undefined);
+      const pid = inspected?.State?.Pid ?? 0;
+      let lastError: unknown;
+      for (let attempt = 0; attempt < 20; attempt += 1) {
+        try {
+          await engine.docker.getContainer(container.id).remove({ force: true });
+          lastError = undefined;
+          break;
+        } catch (error) {
+          if ((error as { statusCode?: number }).statusCode === 404) {
+            lastError = undefined;
+            break;
+          }
+          lastError = error;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
       await engine.close();
+      // Podman on these hosts can drop the record of a container whose interrupted stop left its
+      // process running: make sure the process is gone too.
+      if (pid > 0) {
+        try {
+          // Only that process: a pid reused since is left alone.
+          if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('stubborn.mjs')) process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      if (lastError) throw lastError;
       rmSync(directory, { recursive: true, force: true });
     }
   });
