@@ -76,6 +76,7 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
     const service = await startPodman({ directory, idleTimeoutSeconds: 60 });
     const name = `atb-runtime-stubborn-${randomBytes(4).toString('hex')}`;
     const container = await runNodeContainer(service, { name, appDirectory: directory, script: 'stubborn.mjs', stopTimeoutSeconds: 30 });
+    let cleanupError: unknown;
     try {
       const runtime = new DockerRuntime({ dockerHost: service.dockerHost });
       const stopping = runtime.stop(name, { timeoutSeconds: 20 }).catch((error: unknown) => error);
@@ -93,18 +94,17 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
         .inspect()
         .catch(() => undefined);
       const pid = inspected?.State?.Pid ?? 0;
-      let lastError: unknown;
       for (let attempt = 0; attempt < 20; attempt += 1) {
         try {
           await engine.docker.getContainer(container.id).remove({ force: true });
-          lastError = undefined;
+          cleanupError = undefined;
           break;
         } catch (error) {
           if ((error as { statusCode?: number }).statusCode === 404) {
-            lastError = undefined;
+            cleanupError = undefined;
             break;
           }
-          lastError = error;
+          cleanupError = error;
           await new Promise((resolve) => setTimeout(resolve, 500));
         }
       }
@@ -119,9 +119,9 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
           // already gone
         }
       }
-      if (lastError) throw lastError;
       rmSync(directory, { recursive: true, force: true });
     }
+    if (cleanupError) throw cleanupError;
   });
 });
 
