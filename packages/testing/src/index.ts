@@ -6,4 +6,5 @@ export * from './podman.js';
 export * from './postgres.js';
 export * from './prometheus.js';
 export * from './scripted-openai-server.js';
+export * from './service-process.js';
 export * from './wait-for.js';

@@ -1,41 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type ServiceProcess, startServiceProcess } from '@atb/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alert, eventually, notification } from '../support/agent-harness.js';
 import { FakeTarget } from '../support/fake-target.js';
 import { ScriptedGateway } from '../support/scripted-gateway.js';
 
-const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-
-/** Runs the real agent (src/main.ts) as a child process; resolves with its URL once it listens. */
-function startAgentProcess(environment: Record<string, string>): { child: ChildProcess; url: Promise<string>; output: () => string } {
-  const child = spawn(process.execPath, ['--conditions=@atb/source', '--import', 'tsx', main], {
-    env: { ...process.env, API_PORT: '0', LOG_LEVEL: 'info', ...environment },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += String(chunk);
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += String(chunk);
-  });
-  const url = eventually(
-    () => {
-      if (child.exitCode !== null) throw new Error(`agent exited early: ${output}`);
-      return /"url":"(http:\/\/[^"]+)"/.exec(output)?.[1];
-    },
-    30_000,
-    'the agent to listen',
-  );
-  return { child, url, output: () => output };
-}
-
 describe('crash safety: SIGKILL between accepting an alert and finishing its action', () => {
-  const children: ChildProcess[] = [];
+  const agents: ServiceProcess[] = [];
+  const startAgent = async (environment: Record<string, string>) => {
+    const agent = await startServiceProcess('apps/devops-agent/src/main.ts', environment);
+    agents.push(agent);
+    return agent;
+  };
   let gateway: ScriptedGateway;
   let target: FakeTarget;
   let directory: string;
@@ -48,7 +26,7 @@ describe('crash safety: SIGKILL between accepting an alert and finishing its act
     directory = mkdtempSync(join(tmpdir(), 'devops-agent-crash-'));
   });
   afterAll(async () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await Promise.all(agents.map((agent) => agent.kill()));
     await gateway.stop();
     await target.stop();
     rmSync(directory, { recursive: true, force: true });
@@ -70,9 +48,8 @@ describe('crash safety: SIGKILL between accepting an alert and finishing its act
     target.mode = 'down';
     // The first execution hangs: the gateway executes it but never answers.
     gateway.queue({ kind: 'hang' });
-    const first = startAgentProcess(environment);
-    children.push(first.child);
-    const url = await first.url;
+    const first = await startAgent(environment);
+    const url = first.url;
     const post = (alerts: ReturnType<typeof alert>[]) =>
       fetch(`${url}/webhook/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(notification(alerts)) });
 
@@ -83,16 +60,14 @@ describe('crash safety: SIGKILL between accepting an alert and finishing its act
     const batch = Array.from({ length: 50 }, (_, index) => alert({ alertname: 'MarketPredictorHung', service: 'market-predictor', pod: String(index) }, { fingerprint: `crash-hung-${index}` }));
     const accepted = await post(batch);
     expect(accepted.status).toBe(200);
-    first.child.kill('SIGKILL');
-    await new Promise((resolve) => first.child.once('exit', resolve));
+    await first.kill();
 
     // The restarted agent resumes: the hanging action is re-sent with the same idempotency key.
     gateway.onExecute = () => {
       target.mode = 'healthy';
     };
-    const second = startAgentProcess(environment);
-    children.push(second.child);
-    const restartedUrl = await second.url;
+    const second = await startAgent(environment);
+    const restartedUrl = second.url;
     const get = async (path: string) => (await fetch(`${restartedUrl}${path}`)).json() as Promise<Record<string, unknown>>;
 
     const incidents = (await get('/incidents?limit=100')).incidents as { id: string; alertname: string }[];
