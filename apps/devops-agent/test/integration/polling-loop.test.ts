@@ -1,6 +1,6 @@
-import { buildMarketPredictor, type MarketPredictor, readConfig as readPredictorConfig } from '@atb/market-predictor';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AUTHORIZED, eventually, startAgent } from '../support/agent-harness.js';
+import { InProcessPredictor } from '../support/in-process-predictor.js';
 import { ScriptedGateway } from '../support/scripted-gateway.js';
 
 /**
@@ -9,55 +9,25 @@ import { ScriptedGateway } from '../support/scripted-gateway.js';
  * same port: health fails → incident → (approval) → restart request → health back → resolved.
  */
 describe('polling mode: the full loop against the real market-predictor', () => {
-  let predictor: MarketPredictor | undefined;
-  let port = 0;
+  let predictor: InProcessPredictor;
   let gateway: ScriptedGateway;
   let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
-
-  const startPredictor = async () => {
-    const instance: MarketPredictor = await buildMarketPredictor(
-      readPredictorConfig({ API_PORT: String(port), CHAOS_ENABLED: 'true', LOG_LEVEL: 'silent' }),
-      {
-        logger: false,
-        faults: {
-          exit: () => {
-            instance.app.server.closeAllConnections();
-            void instance.close();
-          },
-        },
-      },
-    );
-    const url = await instance.listen();
-    port = Number(new URL(url).port);
-    predictor = instance;
-    return url;
-  };
-  const stopPredictor = async () => {
-    const current = predictor;
-    predictor = undefined;
-    if (!current) return;
-    current.app.server.closeAllConnections();
-    await current.close().catch(() => {});
-  };
 
   afterEach(async () => {
     await agent?.close();
     agent = undefined;
-    await stopPredictor();
+    await predictor.stop();
     await gateway.stop();
-    port = 0;
   });
 
   const setUp = async (environment: Record<string, string>) => {
-    const predictorUrl = await startPredictor();
+    predictor = new InProcessPredictor();
+    const predictorUrl = await predictor.start();
     gateway = new ScriptedGateway();
     await gateway.start();
     gateway.onExecute = async (body) => {
       const intent = (body.action_request as { intent: string }).intent;
-      if (intent.startsWith('restart')) {
-        await stopPredictor();
-        await startPredictor();
-      }
+      if (intent.startsWith('restart')) await predictor.restart();
     };
     agent = await startAgent({
       AI_COMMAND_GATEWAY_URL: gateway.url,

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BuildOptions, buildCommandGateway, readConfig as readGatewayConfig } from '@atb/command-gateway';
-import { buildMarketPredictor, type MarketPredictor, readConfig as readPredictorConfig } from '@atb/market-predictor';
 import type { Service } from '@atb/service-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AUTHORIZED, eventually, startAgent } from '../support/agent-harness.js';
+import { InProcessPredictor } from '../support/in-process-predictor.js';
 
 type ContainerRuntime = NonNullable<BuildOptions['runtime']>;
 
@@ -53,50 +53,21 @@ class PredictorRuntime implements ContainerRuntime {
 
 /** The agent against H3's real command gateway (in-process, on a socket) and the real predictor. */
 describe('the loop through the real command gateway', () => {
-  let predictor: MarketPredictor | undefined;
-  let port = 0;
+  const predictor = new InProcessPredictor();
   let gateway: Service | undefined;
   let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
   let gatewayDirectory = '';
 
-  const startPredictor = async () => {
-    const instance: MarketPredictor = await buildMarketPredictor(readPredictorConfig({ API_PORT: String(port), CHAOS_ENABLED: 'true', LOG_LEVEL: 'silent' }), {
-      logger: false,
-      faults: {
-        exit: () => {
-          instance.app.server.closeAllConnections();
-          void instance.close();
-        },
-      },
-    });
-    const url = await instance.listen();
-    port = Number(new URL(url).port);
-    predictor = instance;
-    return url;
-  };
-  const restartPredictor = async () => {
-    const current = predictor;
-    predictor = undefined;
-    if (current) {
-      current.app.server.closeAllConnections();
-      await current.close().catch(() => {});
-    }
-    await startPredictor();
-  };
-
   afterEach(async () => {
     await agent?.close();
     await gateway?.close();
-    if (predictor) {
-      predictor.app.server.closeAllConnections();
-      await predictor.close();
-    }
+    await predictor.stop();
     rmSync(gatewayDirectory, { recursive: true, force: true });
   });
 
   it('crash → incident → approval → restart through the gateway (once) → health back → resolved and effective', async () => {
-    const predictorUrl = await startPredictor();
-    const runtime = new PredictorRuntime(restartPredictor);
+    const predictorUrl = await predictor.start();
+    const runtime = new PredictorRuntime(() => predictor.restart());
     gatewayDirectory = mkdtempSync(join(tmpdir(), 'agent-real-gateway-'));
     const token = 'real-gateway-token-0123456789';
     gateway = await buildCommandGateway(
