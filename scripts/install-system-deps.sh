@@ -4,7 +4,9 @@
 # otherwise prints the exact command to run and exits non-zero.
 set -euo pipefail
 
-packages=(podman runc uidmap slirp4netns fuse-overlayfs bubblewrap prometheus prometheus-alertmanager chromium git)
+# mmdebstrap and docker-compose: scripts/build-base-image.sh and the composed stack (docs/deploy.md).
+packages=(podman runc uidmap slirp4netns fuse-overlayfs bubblewrap prometheus prometheus-alertmanager chromium git
+  mmdebstrap docker-compose)
 
 missing=()
 for package in "${packages[@]}"; do

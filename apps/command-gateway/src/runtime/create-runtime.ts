@@ -25,12 +25,13 @@ export interface CreateRuntimeOptions {
 export async function createRuntime(config: RuntimeConfig, options: CreateRuntimeOptions = {}): Promise<ContainerRuntime> {
   const candidates = options.defaultDockerHosts ?? DEFAULT_DOCKER_HOSTS;
   if (config.GATEWAY_RUNTIME === 'process') return processRuntime(config, options);
-  if (config.DOCKER_HOST) return new DockerRuntime({ dockerHost: config.DOCKER_HOST });
+  const composeProject = config.GATEWAY_COMPOSE_PROJECT;
+  if (config.DOCKER_HOST) return new DockerRuntime({ dockerHost: config.DOCKER_HOST, composeProject });
   const answering = await firstAnsweringDockerHost(candidates);
-  if (answering) return new DockerRuntime({ dockerHost: answering });
+  if (answering) return new DockerRuntime({ dockerHost: answering, composeProject });
   if (config.GATEWAY_RUNTIME === 'docker') {
     // Explicitly asked for: use the first default, whose errors will say it does not answer.
-    return new DockerRuntime({ dockerHost: candidates[0] ?? DEFAULT_DOCKER_HOSTS[0]! });
+    return new DockerRuntime({ dockerHost: candidates[0] ?? DEFAULT_DOCKER_HOSTS[0]!, composeProject });
   }
   return processRuntime(config, options);
 }

@@ -24,7 +24,16 @@ export interface DockerRuntimeOptions {
   dockerHost: string;
   /** Milliseconds between the two samples when the engine's one-shot stats carry no previous sample (Podman). Default 250. */
   statsSampleMilliseconds?: number;
+  /**
+   * Scope to one compose project (`GATEWAY_COMPOSE_PROJECT`): a target name is a compose service
+   * name, resolved to the container labelled `com.docker.compose.project=<project>` and
+   * `com.docker.compose.service=<name>`; containers outside the project are never found or listed.
+   */
+  composeProject?: string | undefined;
 }
+
+const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
+const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
 
 /**
  * The Docker Engine API through dockerode (Docker or Podman's compat API). It only lists,
@@ -43,20 +52,28 @@ export class DockerRuntime implements ContainerRuntime {
   readonly docker: Docker;
   private readonly endpoint: string;
   private readonly sampleMilliseconds: number;
+  private readonly composeProject: string | undefined;
 
   constructor(options: DockerRuntimeOptions) {
     this.docker = new Docker(dockerOptions(options.dockerHost));
     this.endpoint = `DOCKER_HOST=${options.dockerHost}`;
     this.sampleMilliseconds = options.statsSampleMilliseconds ?? 250;
+    this.composeProject = options.composeProject;
   }
 
   async list(options: OperationOptions = {}): Promise<ContainerSummary[]> {
+    const project = this.composeProject;
+    const filters = project ? { filters: { label: [`${COMPOSE_PROJECT_LABEL}=${project}`] } } : {};
     const containers = await this.call(undefined, options, () =>
-      this.docker.listContainers({ all: true, abortSignal: options.signal } as Docker.ContainerListOptions),
+      this.docker.listContainers({ all: true, ...filters, abortSignal: options.signal } as Docker.ContainerListOptions),
     );
-    return containers.map((container) => ({
+    // The engine filtered already; checking again keeps an engine that ignores filters from widening the scope.
+    const scoped = project ? containers.filter((container) => container.Labels?.[COMPOSE_PROJECT_LABEL] === project) : containers;
+    return scoped.map((container) => ({
       id: container.Id,
-      name: (container.Names[0] ?? container.Id).replace(/^\//, ''),
+      name: project
+        ? (container.Labels?.[COMPOSE_SERVICE_LABEL] ?? container.Id)
+        : (container.Names[0] ?? container.Id).replace(/^\//, ''),
       image: container.Image,
       state: container.State,
       status: container.Status,
@@ -65,11 +82,11 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async inspect(name: string, options: OperationOptions = {}): Promise<ContainerDetails> {
-    const details = await this.call(name, options, () => this.container(name).inspect({ abortSignal: options.signal }));
+    const details = await this.call(name, options, async () => (await this.container(name)).inspect({ abortSignal: options.signal }));
     const state = details.State;
     const result: ContainerDetails = {
       id: details.Id,
-      name: details.Name.replace(/^\//, ''),
+      name: this.composeProject ? name : details.Name.replace(/^\//, ''),
       image: details.Config.Image,
       state: state.Status,
       status: describeState(state),
@@ -83,30 +100,30 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async restart(name: string, options: OperationOptions = {}): Promise<void> {
-    await this.call(name, options, () =>
-      this.container(name).restart({ t: options.timeoutSeconds ?? 10, abortSignal: options.signal }),
+    await this.call(name, options, async () =>
+      (await this.container(name)).restart({ t: options.timeoutSeconds ?? 10, abortSignal: options.signal }),
     );
   }
 
   async start(name: string, options: OperationOptions = {}): Promise<void> {
-    await this.call(name, options, () => this.container(name).start({ abortSignal: options.signal }), [304]);
+    await this.call(name, options, async () => (await this.container(name)).start({ abortSignal: options.signal }), [304]);
   }
 
   async stop(name: string, options: OperationOptions = {}): Promise<void> {
     await this.call(
       name,
       options,
-      () => this.container(name).stop({ t: options.timeoutSeconds ?? 10, abortSignal: options.signal }),
+      async () => (await this.container(name)).stop({ t: options.timeoutSeconds ?? 10, abortSignal: options.signal }),
       [304],
     );
   }
 
   async logs(name: string, logOptions: LogOptions, options: OperationOptions = {}): Promise<string[]> {
     const tail = Math.max(1, Math.min(5000, Math.trunc(logOptions.tail)));
-    const details = await this.call(name, options, () => this.container(name).inspect({ abortSignal: options.signal }));
+    const details = await this.call(name, options, async () => (await this.container(name)).inspect({ abortSignal: options.signal }));
     const since = logOptions.since ? sinceSeconds(logOptions.since) : undefined;
-    const body = await this.call(name, options, () =>
-      this.container(name).logs({
+    const body = await this.call(name, options, async () =>
+      (await this.container(name)).logs({
         stdout: true,
         stderr: true,
         follow: false,
@@ -124,9 +141,9 @@ export class DockerRuntime implements ContainerRuntime {
       this.call(
         name,
         options,
-        () => {
+        async () => {
           const request = { stream: false, abortSignal: options.signal } as { stream: false };
-          return this.container(name).stats(request) as Promise<DockerStatsBody>;
+          return (await this.container(name)).stats(request) as Promise<DockerStatsBody>;
         },
       );
     const first = await sample();
@@ -149,9 +166,19 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  private container(name: string): Docker.Container {
+  private async container(name: string): Promise<Docker.Container> {
     if (!CONTAINER_NAME.test(name)) throw new RuntimeNotFoundError(name);
-    return this.docker.getContainer(name);
+    const project = this.composeProject;
+    if (!project) return this.docker.getContainer(name);
+    const matches = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${COMPOSE_PROJECT_LABEL}=${project}`, `${COMPOSE_SERVICE_LABEL}=${name}`] },
+    });
+    const match = matches.find(
+      (container) => container.Labels?.[COMPOSE_PROJECT_LABEL] === project && container.Labels?.[COMPOSE_SERVICE_LABEL] === name,
+    );
+    if (!match) throw new RuntimeNotFoundError(name);
+    return this.docker.getContainer(match.Id);
   }
 
   /** Runs one engine call and maps its failure; `tolerated` statuses (304 "already") count as success. */

@@ -21,6 +21,16 @@ export const runtimeConfigShape = {
     .string()
     .regex(/^(unix:\/\/\/\S+|(tcp|https?):\/\/[^\s:/]+(:\d+)?\/?)$/, 'expected unix:///path/to.sock, tcp://host:port or http(s)://host:port')
     .optional(),
+  /**
+   * With the Docker runtime, act only inside this compose project: target names are its compose
+   * service names, matched by the `com.docker.compose.project` / `com.docker.compose.service`
+   * labels, and no other container on the engine can be found or listed. Default: unset (names
+   * are container names; the allowlist alone decides).
+   */
+  GATEWAY_COMPOSE_PROJECT: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a compose project name (lowercase letters, digits, "-" and "_")')
+    .optional(),
   /** The control file `atb up` writes for the process runtime; default `.data/atb/control.json`. */
   ATB_CONTROL_FILE: z.string().min(1).default('.data/atb/control.json'),
 };
@@ -28,5 +38,6 @@ export const runtimeConfigShape = {
 export interface RuntimeConfig {
   GATEWAY_RUNTIME: (typeof RUNTIME_KINDS)[number];
   DOCKER_HOST?: string | undefined;
+  GATEWAY_COMPOSE_PROJECT?: string | undefined;
   ATB_CONTROL_FILE: string;
 }
