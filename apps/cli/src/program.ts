@@ -6,6 +6,7 @@ import { registerDrill } from './commands/drill.js';
 import { registerGateway } from './commands/gateway.js';
 import { registerIncidents } from './commands/incidents.js';
 import { registerMonitoring } from './commands/monitoring.js';
+import { registerSecrets } from './commands/secrets.js';
 import { registerStatus } from './commands/status.js';
 import { registerTask } from './commands/task.js';
 import { registerUp } from './commands/up.js';
@@ -30,5 +31,6 @@ export function createProgram(): Command {
   registerActions(program, lazyConfig);
   registerAudit(program, lazyConfig);
   registerTask(program, lazyConfig);
+  registerSecrets(program);
   return program;
 }
