@@ -1,0 +1,313 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeWithComponent, freePort, type NodeContainer, type PodmanEngine, runNodeContainer, startPodman, waitFor } from '@atb/testing';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { createProgram } from '../../src/program.js';
+import { generateStackSecrets, type StackSecrets, writeStackSecrets } from '../../src/commands/secrets.js';
+import {
+  buildBaseImages,
+  buildServiceImages,
+  compose,
+  driveHealthchecks,
+  http,
+  probeComposeTools,
+  REPOSITORY,
+  runCommand,
+  SERVICES,
+  STACK_SERVICES,
+  serviceContainer,
+  waitForStackHealthy,
+} from './compose-stack.js';
+
+// Issue 10, "Show": the images built from the repository's Dockerfile on bases made from Debian
+// packages, the whole stack brought up by Debian's docker-compose 1.29 against Podman's Docker
+// API, and the recovery loop through it. One describe, run in order: the image build is the
+// expensive part and happens once per suite run.
+
+interface IncidentDetail {
+  id: string;
+  state: string;
+  alertname: string;
+  service: string;
+  actions: Array<{ id: string; operation: string; status: string; target: string; effective: boolean | null }>;
+}
+
+/** Runs one `atb` command line through the real command tree; answers what it printed and its exit code. */
+async function runAtb(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  process.exitCode = undefined;
+  try {
+    await createProgram().exitOverride().parseAsync(['node', 'atb', ...args]);
+  } finally {
+    vi.restoreAllMocks();
+  }
+  const exitCode = Number(process.exitCode ?? 0);
+  process.exitCode = undefined;
+  return { stdout, stderr, exitCode };
+}
+
+const suffix = randomBytes(3).toString('hex');
+const project = `atb-deploy-test-${suffix}`;
+
+describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'install them: bash scripts/install-system-deps.sh', () => {
+  let engine: PodmanEngine;
+  let health: { stop(): void } | undefined;
+  let secrets: StackSecrets;
+  let secretsDirectory: string;
+  let variables: Record<string, string>;
+  let ports: Record<string, number>;
+  let imageList: string[];
+  let canary: string;
+  const canaryDirectory = join(REPOSITORY, 'deploy/compose/secrets');
+  const canaryFile = join(canaryDirectory, `.atb-deploy-test-canary-${suffix}`);
+  const outsiders: NodeContainer[] = [];
+  const scratch = mkdtempSync(join(tmpdir(), 'atb-deploy-test-'));
+  const timings: Record<string, number> = {};
+  const agentUrl = () => `http://127.0.0.1:${ports.agent}`;
+  const gatewayUrl = () => `http://127.0.0.1:${ports.gateway}`;
+
+  beforeAll(async () => {
+    engine = await startPodman({ idleTimeoutSeconds: 1800 });
+    // The gateway runs as uid 1000 with the socket's group (ENGINE_SOCKET_GID=0): the group needs
+    // read-write on the socket, as a Docker socket's `docker` group has it.
+    chmodSync(engine.socketPath, 0o660);
+    const started = Date.now();
+    const bases = await buildBaseImages(engine);
+    timings.baseImagesMs = Date.now() - started;
+    // A secret lying in the build context, where `atb secrets init` puts it by default: the
+    // .dockerignore must keep it out of every layer.
+    canary = `atb-canary-${randomBytes(16).toString('hex')}`;
+    mkdirSync(canaryDirectory, { recursive: true, mode: 0o700 });
+    writeFileSync(canaryFile, `AI_COMMAND_GATEWAY_TOKEN=${canary}\n`);
+    let built: Awaited<ReturnType<typeof buildServiceImages>>;
+    try {
+      built = await buildServiceImages(engine, bases, 'localhost/atb-deploy-test', 'latest');
+    } finally {
+      rmSync(canaryFile, { force: true });
+    }
+    timings.serviceImagesMs = built.durationMs;
+    imageList = [...Object.values(built.images), bases.PROMETHEUS_IMAGE, bases.ALERTMANAGER_IMAGE];
+
+    secretsDirectory = join(scratch, 'secrets');
+    secrets = generateStackSecrets();
+    writeStackSecrets(secretsDirectory, secrets);
+    ports = {
+      predictor: await freePort(),
+      agent: await freePort(),
+      coding: await freePort(),
+      gateway: await freePort(),
+      prometheus: await freePort(),
+      alertmanager: await freePort(),
+    };
+    variables = {
+      COMPOSE_PROJECT_NAME: project,
+      ATB_IMAGE_PREFIX: 'localhost/atb-deploy-test',
+      ATB_IMAGE_TAG: 'latest',
+      ATB_SECRETS_DIR: secretsDirectory,
+      PROMETHEUS_IMAGE: bases.PROMETHEUS_IMAGE,
+      ALERTMANAGER_IMAGE: bases.ALERTMANAGER_IMAGE,
+      ENGINE_SOCKET: engine.socketPath,
+      ENGINE_SOCKET_GID: '0',
+      SAFETY_MODE: 'false',
+      CHAOS_ENABLED: 'true',
+      VERIFICATION_INTERVAL: '2',
+      MARKET_PREDICTOR_PORT: String(ports.predictor),
+      DEVOPS_AGENT_PORT: String(ports.agent),
+      CODING_AGENT_PORT: String(ports.coding),
+      COMMAND_GATEWAY_PORT: String(ports.gateway),
+      PROMETHEUS_PORT: String(ports.prometheus),
+      ALERTMANAGER_PORT: String(ports.alertmanager),
+    };
+    health = driveHealthchecks(engine, project);
+    const up = Date.now();
+    await compose(engine, variables, ['up', '-d', '--no-build']);
+    await waitForStackHealthy(engine, project);
+    timings.upToHealthyMs = Date.now() - up;
+  }, 1_800_000);
+
+  afterAll(async () => {
+    health?.stop();
+    for (const outsider of outsiders) await outsider.remove().catch(() => undefined);
+    if (engine && variables) await compose(engine, variables, ['down', '-v', '--remove-orphans', '-t', '5']).catch(() => undefined);
+    rmSync(scratch, { recursive: true, force: true });
+    rmSync(canaryFile, { force: true });
+    process.stderr.write(`composed-stack timings (ms): ${JSON.stringify(timings)}\n`);
+  }, 300_000);
+
+  it('runs every service as a non-root user, healthy', async () => {
+    for (const service of STACK_SERVICES) {
+      const details = await serviceContainer(engine, project, service);
+      expect(details.State.Health?.Status, service).toBe('healthy');
+      const user = details.Config.User || '';
+      expect(user, `${service} runs as`).not.toMatch(/^(|0|root)(:|$)/);
+    }
+    // The service process itself (PID 1 in the container, as the engine sees it): uid 1000.
+    for (const service of SERVICES) {
+      const details = await serviceContainer(engine, project, service);
+      const status = await runCommand('podman', ['exec', details.Id, 'node', '-e', "process.stdout.write(require('fs').readFileSync('/proc/1/status','utf8'))"], {
+        env: { ...process.env, CONTAINERS_CONF: engine.containersConf },
+      });
+      expect(/^Uid:\s+(\d+)/m.exec(status.stdout)?.[1], `${service} PID 1 uid`).toBe('1000');
+      expect(/^Name:\s+(\S+)/m.exec(status.stdout)?.[1], `${service} PID 1`).toBe('node');
+    }
+  });
+
+  it('keeps secrets out of the images and out of the environment of services that do not need them', async () => {
+    const allowed: Record<string, string[]> = {
+      'command-gateway': [secrets.gatewayToken],
+      'devops-agent': [secrets.gatewayToken, secrets.agentToken, secrets.webhookPassword],
+    };
+    for (const service of STACK_SERVICES) {
+      const details = await serviceContainer(engine, project, service);
+      const env = (details.Config.Env ?? []).join('\n');
+      for (const secret of [secrets.gatewayToken, secrets.agentToken, secrets.webhookPassword]) {
+        if ((allowed[service] ?? []).includes(secret)) continue;
+        expect(env.includes(secret), `a secret in ${service}'s environment`).toBe(false);
+      }
+    }
+    // Every layer of every image, saved as the engine stores them.
+    const archive = join(scratch, 'images.tar');
+    await runCommand('podman', ['save', '--format', 'docker-archive', '-m', '-o', archive, ...imageList], {
+      env: { ...process.env, CONTAINERS_CONF: engine.containersConf },
+    });
+    const needles = [canary, secrets.gatewayToken, secrets.agentToken, secrets.webhookPassword].map((value) => Buffer.from(value));
+    let tail = Buffer.alloc(0);
+    let found: string | undefined;
+    let bytes = 0;
+    for await (const chunk of createReadStream(archive) as AsyncIterable<Buffer>) {
+      const window = Buffer.concat([tail, chunk]);
+      bytes += chunk.length;
+      const hit = needles.find((needle) => window.includes(needle));
+      if (hit) found = hit.toString();
+      tail = window.subarray(Math.max(0, window.length - 128));
+    }
+    rmSync(archive, { force: true });
+    expect(bytes).toBeGreaterThan(50_000_000);
+    expect(found, 'a secret in an image layer').toBeUndefined();
+  }, 300_000);
+
+  it('recovers a crashed predictor: Prometheus fires, Alertmanager delivers, the agent restarts it through the gateway and resolves', async () => {
+    const before = await serviceContainer(engine, project, 'market-predictor');
+    expect(before.State.Running).toBe(true);
+    const crashed = Date.now();
+    const crash = await http(`http://127.0.0.1:${ports.predictor}/chaos/crash`, { method: 'POST', body: { delay_ms: 100 } });
+    expect(crash.status).toBe(202);
+    await waitFor(async () => !(await serviceContainer(engine, project, 'market-predictor')).State.Running, {
+      timeoutMs: 10_000,
+      description: 'the predictor container to exit',
+    });
+
+    const token = secrets.agentToken;
+    const resolved = await waitFor(
+      async () => {
+        const list = await http<{ incidents: Array<{ id: string; state: string; alertname: string }> }>(`${agentUrl()}/incidents?limit=20`, { token });
+        const incident = list.body.incidents.find((candidate) => candidate.alertname === 'MarketPredictorDown');
+        return incident?.state === 'resolved' ? incident : undefined;
+      },
+      { timeoutMs: 240_000, intervalMs: 2000, description: 'the MarketPredictorDown incident resolved' },
+    );
+    timings.crashToResolvedMs = Date.now() - crashed;
+    const detail = await http<IncidentDetail>(`${agentUrl()}/incidents/${resolved.id}`, { token });
+    expect(detail.body.service).toBe('market-predictor');
+    const restart = detail.body.actions.find((action) => action.operation === 'restart');
+    expect(restart, JSON.stringify(detail.body.actions)).toBeDefined();
+    expect(restart?.status).toBe('succeeded');
+    expect(restart?.target).toBe('market-predictor');
+    expect(restart?.effective).toBe(true);
+
+    const after = await serviceContainer(engine, project, 'market-predictor');
+    expect(after.Id).toBe(before.Id);
+    expect(after.State.Running).toBe(true);
+    expect(after.State.StartedAt).not.toBe(before.State.StartedAt);
+    // …and the gateway's audit names that restart, done through the engine socket.
+    const audit = await http<{ records: unknown[] }>(`${gatewayUrl()}/audit?limit=200`, { token: secrets.gatewayToken });
+    expect(JSON.stringify(audit.body.records)).toContain('restart');
+  }, 300_000);
+
+  it('refuses to act on a container outside the compose project, and on the project’s own agents', async () => {
+    const directory = join(scratch, 'outsider');
+    mkdirSync(directory, { recursive: true });
+    writeFileSync(join(directory, 'idle.mjs'), "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000);");
+    const name = `atb-deploy-test-outsider-${suffix}`;
+    // Started by hand next to the stack, even carrying the predictor's service label.
+    const outsider = await runNodeContainer(engine, {
+      name,
+      appDirectory: directory,
+      script: 'idle.mjs',
+      labels: { 'com.docker.compose.service': 'market-predictor' },
+      stopTimeoutSeconds: 2,
+    });
+    outsiders.push(outsider);
+    const startedAt = (await engine.docker.getContainer(name).inspect()).State.StartedAt;
+    for (const target of [name, 'devops-agent', 'command-gateway']) {
+      const answer = await http<{ overall_status: string; execution_details: { execution_result: unknown } }>(
+        `${gatewayUrl()}/execute-docker-command`,
+        {
+          method: 'POST',
+          token: secrets.gatewayToken,
+          body: {
+            source_id: 'devops-agent',
+            target_resource: { name: target },
+            action_request: { intent: 'restart the container', context: 'deploy test', priority: 'HIGH' },
+          },
+        },
+      );
+      expect(answer.body.overall_status, `${target}: ${JSON.stringify(answer.body)}`).toBe('rejected');
+    }
+    expect((await engine.docker.getContainer(name).inspect()).State.StartedAt).toBe(startedAt);
+    const listed = await http<{ overall_status: string; execution_details: { execution_result: unknown } }>(`${gatewayUrl()}/execute-docker-command`, {
+      method: 'POST',
+      token: secrets.gatewayToken,
+      body: {
+        source_id: 'devops-agent',
+        target_resource: { name: 'market-predictor' },
+        action_request: { intent: 'list containers', context: 'deploy test', priority: 'LOW' },
+      },
+    });
+    expect(JSON.stringify(listed.body)).not.toContain(name);
+  });
+
+  it('keeps incidents and audit across down and up, and `atb audit verify` passes against the containerised agent', async () => {
+    const token = secrets.agentToken;
+    const before = await http<{ incidents: Array<{ id: string }> }>(`${agentUrl()}/incidents?limit=50`, { token });
+    expect(before.body.incidents.length).toBeGreaterThan(0);
+    const auditBefore = await http<{ valid: boolean; count: number }>(`${agentUrl()}/audit/verify`, { token });
+    expect(auditBefore.body.valid).toBe(true);
+    expect(auditBefore.body.count).toBeGreaterThan(0);
+    await compose(engine, variables, ['down', '-t', '5']);
+    const up = Date.now();
+    await compose(engine, variables, ['up', '-d', '--no-build']);
+    await waitForStackHealthy(engine, project);
+    timings.restartToHealthyMs = Date.now() - up;
+    const after = await http<{ incidents: Array<{ id: string }> }>(`${agentUrl()}/incidents?limit=50`, { token });
+    expect(after.body.incidents.map((incident) => incident.id)).toEqual(before.body.incidents.map((incident) => incident.id));
+
+    const environment = { DEVOPS_AGENT_URL: process.env.DEVOPS_AGENT_URL, DEVOPS_AGENT_TOKEN: process.env.DEVOPS_AGENT_TOKEN };
+    process.env.DEVOPS_AGENT_URL = agentUrl();
+    process.env.DEVOPS_AGENT_TOKEN = token;
+    let output: Awaited<ReturnType<typeof runAtb>>;
+    try {
+      output = await runAtb('audit', 'verify', '--json');
+    } finally {
+      for (const [key, value] of Object.entries(environment)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    expect(output.exitCode, output.stderr).toBe(0);
+    const verdict = JSON.parse(output.stdout) as { valid: boolean; count: number };
+    expect(verdict.valid, output.stdout).toBe(true);
+    expect(verdict.count).toBeGreaterThanOrEqual(auditBefore.body.count);
+  }, 400_000);
+});
