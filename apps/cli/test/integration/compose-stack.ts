@@ -184,12 +184,15 @@ export async function serviceContainer(engine: PodmanEngine, project: string, se
   return engine.docker.getContainer(container.Id).inspect();
 }
 
-/** Waits until every service of the stack reports healthy; answers how long each took from `since`. */
+/** Waits until every service of the stack reports healthy; the timeout names each one's state. */
 export async function waitForStackHealthy(engine: PodmanEngine, project: string, timeoutMs = 180_000): Promise<void> {
   await waitFor(
     async () => {
-      const states = await Promise.all(STACK_SERVICES.map(async (service) => (await serviceContainer(engine, project, service)).State.Health?.Status));
-      return states.every((state) => state === 'healthy');
+      const states = await Promise.all(
+        STACK_SERVICES.map(async (service) => [service, (await serviceContainer(engine, project, service)).State.Health?.Status] as const),
+      );
+      if (states.every(([, state]) => state === 'healthy')) return true;
+      throw new Error(states.map(([service, state]) => `${service} ${state}`).join(', '));
     },
     { timeoutMs, intervalMs: 1000, description: `every service of ${project} healthy` },
   );
