@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, realpath } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
 import { NotAllowedError } from '@atb/service-kit';
 import { isInside } from '../workspace/path-inside.js';
@@ -7,8 +7,8 @@ import { isInside } from '../workspace/path-inside.js';
 /**
  * The coding agent's one path policy. Every path a model, a task or a repository names goes
  * through here: before an edit (`checkWritablePath`), before a file is shown to the model,
- * in the diff checks before a commit (`protectedBy`), and in the repository map
- * (`resolveInWorkspace`). One set of refusal codes and messages serves all of them.
+ * in the diff checks before a commit (`protectedBy`), in the repository map
+ * (`resolveInWorkspace`) and for the repository files the agent reads itself (`readWorkspaceText`). One set of refusal codes and messages serves all of them.
  */
 
 /** Why a path was refused; the same words in task edits, diff findings and HTTP errors. */
@@ -244,6 +244,17 @@ export async function resolveInWorkspace(workspace: string, path: string): Promi
   const contained = await contain(workspace, path);
   if ('code' in contained) return { ok: false, ...contained };
   return { ok: true, absolute: contained.absolute, relative: toRelative(contained.root, contained.absolute) };
+}
+
+/**
+ * The text of a repository file the agent reads for itself (instructions, `package.json`),
+ * or undefined when it is missing or leads outside the workspace (a symbolic link to a host
+ * file is never read).
+ */
+export async function readWorkspaceText(workspace: string, path: string): Promise<string | undefined> {
+  const contained = await resolveInWorkspace(workspace, path);
+  if (!contained.ok) return undefined;
+  return readFile(contained.absolute, 'utf8').catch(() => undefined);
 }
 
 function fileTypeRefusal(path: string, types: readonly string[]): PathRefusal | undefined {
