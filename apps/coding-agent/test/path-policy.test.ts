@@ -40,6 +40,8 @@ beforeAll(async () => {
   await symlink('src', join(workspace, 'source'));
   await symlink(join(root, 'missing'), join(workspace, 'dangling.ts'));
   await symlink('../.env', join(workspace, 'src', 'config.ts'));
+  await writeFile(join(workspace, 'run.sh'), 'echo hi\n');
+  await symlink('../run.sh', join(workspace, 'src', 'tool.ts'));
   execFileSync('git', ['init', '-q', workspace]);
   execFileSync('git', ['-C', workspace, 'add', '-A']);
   execFileSync('git', ['-C', workspace, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'init']);
@@ -149,10 +151,11 @@ describe('checkWritablePath: protected paths', () => {
     }
   });
 
-  it('checks where a link inside the workspace leads: src/config.ts → .env is protected', async () => {
+  it('checks where a link inside the workspace leads: src/config.ts → .env is protected, src/tool.ts → run.sh a refused type', async () => {
     const decision = await checkWritablePath(workspace, 'src/config.ts', { ...anyType, allowedPaths: ['src'] });
     expect(codeOf(decision)).toBe('not-allowed');
     expect(codeOf(await checkWritablePath(workspace, 'src/config.ts', anyType))).toBe('protected');
+    expect(codeOf(await checkWritablePath(workspace, 'src/tool.ts', { allowedFileTypes: ['.ts'] }))).toBe('file-type');
   });
 
   it('leaves ordinary files, dependabot and .gitignore editable', async () => {

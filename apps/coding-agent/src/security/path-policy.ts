@@ -270,9 +270,9 @@ function fileTypeRefusal(path: string, types: readonly string[]): PathRefusal | 
 
 /**
  * May the agent write `path`? In order: contained in the workspace (as `resolveInWorkspace`),
- * inside the task's `allowed_paths` when it has any, not protected, an allowed file type. The
- * `allowed_paths` and protection checks apply both to the path as named and to where a
- * symbolic link inside the workspace leads (`src/config.ts → ../.env` is refused).
+ * inside the task's `allowed_paths` when it has any, not protected, an allowed file type. Each
+ * check applies both to the path as named and to where a symbolic link inside the workspace
+ * leads (`src/config.ts → ../.env` is refused).
  */
 export async function checkWritablePath(workspace: string, path: string, options: PathPolicyOptions): Promise<PathDecision> {
   const allowedPaths = options.allowedPaths ?? [];
@@ -286,10 +286,9 @@ export async function checkWritablePath(workspace: string, path: string, options
     const message = `path ${outsideAllowed} is outside the task's allowed_paths (${allowedPaths.join(', ')})`;
     return { ok: false, code: 'not-allowed', path: normalized, message };
   }
-  const refusal =
-    protectedBy(named, allowedPaths) ??
-    (leadsTo !== named ? protectedBy(leadsTo, allowedPaths) : undefined) ??
-    fileTypeRefusal(named, options.allowedFileTypes);
+  const refusal = [...new Set([named, leadsTo])]
+    .map((candidate) => protectedBy(candidate, allowedPaths) ?? fileTypeRefusal(candidate, options.allowedFileTypes))
+    .find((found) => found !== undefined);
   if (refusal) return { ok: false, ...refusal, path: normalized };
   return { ok: true, absolute: contained.absolute, relative: named };
 }
