@@ -24,7 +24,7 @@ const DEFAULT_FILE_TYPES = [
   '.css', '.html', '.toml', '.cfg', '.ini',
 ];
 
-/** Settings of the coding-agent (seed 001 names); each field documents its default. */
+/** Settings of the coding-agent (the documented variable names); each field documents its default. */
 export const configSchema = z.object({
   ...baseConfigShape({ port: 8002, dataDirectory: '.data/coding-agent' }),
   /** Task store: a SQLite path (default `<DATA_DIR>/coding-agent.sqlite`) or `postgres://…`. */
