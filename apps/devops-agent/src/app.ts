@@ -16,7 +16,7 @@ import { registerIncidentRoutes } from './api/incident-routes.js';
 import { registerLearningRoutes } from './api/learning-routes.js';
 import { registerMonitoringRoutes } from './api/monitoring-routes.js';
 import { resolveApiToken } from './auth/api-token.js';
-import { requireBearerToken } from './auth/bearer-hook.js';
+import { protectAgentRoutes } from './auth/protected-routes.js';
 import { AgentAudit } from './audit/agent-audit.js';
 import { registerDashboard } from './dashboard/dashboard-routes.js';
 import type { Config } from './config.js';
@@ -122,7 +122,7 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
   });
   const logger = service.app.log;
   if (apiToken.origin === 'generated') logger.info({ file: apiToken.file }, 'generated an API token');
-  requireBearerToken(service.app, apiToken.token, { reads: config.AGENT_API_READ_AUTH });
+  protectAgentRoutes(service.app, apiToken.token, { reads: config.AGENT_API_READ_AUTH });
   const metrics = createAgentMetrics(service.metrics.registry, store);
   const audit = new AgentAudit(auditLog, logger);
   const fallbackAnalyzer = new RuleAnalyzer(runbooks);

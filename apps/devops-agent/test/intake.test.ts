@@ -1,15 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { alert, eventually, notification, startAgent } from './support/agent-harness.js';
-import { ScriptedGateway } from './support/scripted-gateway.js';
+import { alert, eventually, notification, RealGateway, startAgent } from './support/agent-harness.js';
 
 type Started = Awaited<ReturnType<typeof startAgent>>;
 
 describe('POST /webhook/alerts', () => {
   let started: Started;
-  let gateway: ScriptedGateway;
+  let gateway: RealGateway;
 
   beforeEach(async () => {
-    gateway = new ScriptedGateway();
+    gateway = new RealGateway();
     await gateway.start();
     started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url });
   });
@@ -41,7 +40,7 @@ describe('POST /webhook/alerts', () => {
       'analysis-completed',
       'action-proposed',
     ]);
-    expect(gateway.requests).toHaveLength(0);
+    expect(gateway.commandRequests()).toHaveLength(0);
   });
 
   it('the same webhook delivered five times → one incident, one action', async () => {

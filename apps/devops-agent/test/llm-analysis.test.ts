@@ -1,8 +1,7 @@
 import { type ScriptedOpenAIServer, startScriptedOpenAIServer } from '@atb/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alert, eventually, notification, startAgent } from './support/agent-harness.js';
+import { alert, eventually, notification, RealGateway, startAgent } from './support/agent-harness.js';
 import { FakeTarget } from './support/fake-target.js';
-import { ScriptedGateway } from './support/scripted-gateway.js';
 
 const analysis = {
   issue_detected: true,
@@ -19,17 +18,19 @@ const analysis = {
 describe('devops-agent with LLM_PROVIDER set (wiring of packages/llm)', () => {
   let started: Awaited<ReturnType<typeof startAgent>> | undefined;
   let model: ScriptedOpenAIServer | undefined;
-  const gateway = new ScriptedGateway();
+  let gateway: RealGateway | undefined;
   const target = new FakeTarget();
   afterEach(async () => {
     await started?.close();
     await model?.close();
-    await gateway.stop();
+    await gateway?.stop();
     await target.stop();
     started = undefined;
+    gateway = undefined;
   });
 
   const boot = async (script: Parameters<typeof startScriptedOpenAIServer>[0]) => {
+    gateway = new RealGateway();
     await gateway.start();
     await target.start();
     model = await startScriptedOpenAIServer(script);
@@ -58,7 +59,7 @@ describe('devops-agent with LLM_PROVIDER set (wiring of packages/llm)', () => {
     ]);
     expect(incident.analyzer).toBe('llm');
     expect(incident.analysis?.analysis.recommended_actions).toEqual(['restart market-predictor']);
-    const logsRequest = gateway.requests.find((request) => (request.body.action_request as { intent: string }).intent.includes('log lines'));
+    const logsRequest = gateway!.commandRequests().find((request) => (request.body.action_request as { intent: string }).intent.includes('log lines'));
     expect(logsRequest?.body.target_resource).toEqual({ name: 'market-predictor' });
     const usage = (await started!.agent.app.inject({ url: '/llm/usage' })).json();
     expect(usage).toMatchObject({ enabled: true, providers: ['openai-compatible:scripted-model'], totals: { calls: 2 } });

@@ -1,17 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AUTHORIZED, alert, eventually, notification, startAgent } from './support/agent-harness.js';
+import { AUTHORIZED, alert, eventually, GATEWAY_TOKEN, notification, RealGateway, startAgent } from './support/agent-harness.js';
 import { FakeTarget } from './support/fake-target.js';
-import { ScriptedGateway } from './support/scripted-gateway.js';
 
 type Started = Awaited<ReturnType<typeof startAgent>>;
 
 describe('approvals, remediation, verification, learning, escalation', () => {
   let started: Started | undefined;
-  let gateway: ScriptedGateway;
+  let gateway: RealGateway;
   let target: FakeTarget;
 
   beforeEach(async () => {
-    gateway = new ScriptedGateway();
+    gateway = new RealGateway({ targets: ['predictor-1', 'market-predictor'] });
     await gateway.start();
     target = new FakeTarget();
     await target.start();
@@ -44,13 +43,13 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     await send([firing]);
     const action = await pending();
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(gateway.requests).toHaveLength(0);
+    expect(gateway.commandRequests()).toHaveLength(0);
 
     const approved = await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { actor: 'alice', reason: 'looks right' } });
     expect(approved.statusCode).toBe(200);
-    await eventually(() => gateway.requests.length === 1, 5000, 'the gateway request');
-    const request = gateway.requests[0]!;
-    expect(request.authorization).toBe('Bearer test-token');
+    await eventually(() => gateway.commandRequests().length === 1, 5000, 'the gateway request');
+    const request = gateway.commandRequests()[0]!;
+    expect(request.authorization).toBe(`Bearer ${GATEWAY_TOKEN}`);
     expect(request.body).toMatchObject({
       source_id: 'devops-agent',
       target_resource: { name: 'predictor-1' },
@@ -73,6 +72,9 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     expect(stats).toEqual([expect.objectContaining({ alertname: 'MarketPredictorDown', service: 'market-predictor', action: 'restart', attempts: 1, successes: 1, effective_rate: 1 })]);
     expect(stats[0].mean_time_to_recovery_s).toBeGreaterThanOrEqual(0);
     expect((await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { actor: 'bob' } })).statusCode).toBe(409);
+    // The real gateway received one command and its runtime really restarted the process once.
+    expect(gateway.commandRequests()).toHaveLength(1);
+    expect(gateway.performed).toEqual([{ operation: 'restart', target: 'predictor-1' }]);
 
     const audit = (await app().inject({ url: `/audit?subject=${action.incident_id}&limit=1000` })).json().records as { action: string; actor: string }[];
     expect(audit.map((record) => record.action)).toEqual(
@@ -106,7 +108,7 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     const post = await eventually(() => target.posts.find((entry) => entry.url === 'POST /slack'), 5000, 'the escalation webhook');
     expect(post.body).toMatchObject({ text: expect.stringContaining('Escalated'), blocks: expect.any(Array) });
     expect(JSON.stringify(post.body)).toContain(`/incidents/${action.incident_id}`);
-    expect(gateway.requests).toHaveLength(0);
+    expect(gateway.commandRequests()).toHaveLength(0);
   });
 
   it('approvals expire after APPROVAL_TTL and escalate', async () => {
@@ -179,14 +181,18 @@ describe('approvals, remediation, verification, learning, escalation', () => {
   });
 
   it('a failed gateway action is recorded and the next candidate follows', async () => {
+    // The real gateway answers `error` when the runtime fails: market-predictor is allowlisted but no process runs it.
+    await gateway.stop();
+    gateway = new RealGateway({ targets: ['predictor-1'], missingTargets: ['market-predictor'] });
+    await gateway.start();
     await boot({ SAFETY_MODE: 'false' });
     target.mode = 'down';
-    gateway.defaultBehaviour = { kind: 'error' };
     const response = await send([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor' })]);
     const incidentId = response.json().incidents[0] as string;
     await eventually(async () => (await store().getIncident(incidentId))?.state === 'escalated', 5000, 'escalation');
     const [action] = await store().listActions({ incident_id: incidentId });
     expect(action).toMatchObject({ status: 'failed', gateway_response: expect.objectContaining({ overall_status: 'error' }) });
+    expect(gateway.totalExecutions()).toBe(0);
   });
 
   it('a code-level incident asks the coding agent (retrying until accepted) and links the pull request', async () => {

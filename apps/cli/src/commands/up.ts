@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { DEFAULT_DOCKER_HOSTS } from '@atb/container-engine';
 import { SERVICES } from '@atb/contracts';
 import type { Command } from 'commander';
 import pc from 'picocolors';
@@ -24,7 +25,7 @@ export function registerUp(program: Command, config: () => CliConfig): void {
     .option('--only <names>', 'comma-separated services to start')
     .option(
       '--runtime <runtime>',
-      'auto: the market-predictor runs as a container when a Docker Engine API answers (DOCKER_HOST, /var/run/docker.sock, /run/podman/podman.sock), else everything runs as processes; docker: require an engine (starts Podman if installed); process: never use an engine',
+      `auto: the market-predictor runs as a container when a Docker Engine API answers (DOCKER_HOST, else ${DEFAULT_DOCKER_HOSTS.map((host) => host.replace('unix://', '')).join(', ')}), else everything runs as processes; docker: require an engine (starts Podman if installed); process: never use an engine`,
       'auto',
     )
     .action(async (options: { only?: string; runtime: string }) => {

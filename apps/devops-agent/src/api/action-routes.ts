@@ -9,7 +9,7 @@ const actor = z.string().trim().min(1).max(200);
 
 /**
  * Actions and approvals: `GET /actions`, `GET /actions/:id`, `POST /actions/:id/approve|reject`.
- * The decisions are behind the API token (`auth/bearer-hook.ts`); `principal` names that token in
+ * The decisions are behind the API token (`auth/protected-routes.ts`); `principal` names that token in
  * the audit next to the caller-supplied `actor`.
  */
 export function registerActionRoutes(app: App, dependencies: AgentDependencies, options: { principal: string }): void {
