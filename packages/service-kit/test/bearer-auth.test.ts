@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { tokenPrincipal } from '../src/api-token.js';
-import { isOpenRoute, requireBearerToken } from '../src/bearer-auth.js';
+import { bootstrapPrincipal, isOpenRoute, requireBearerToken } from '../src/bearer-auth.js';
 import { createService, type Service } from '../src/server.js';
 
 const config = { ENVIRONMENT: 'test', LOG_LEVEL: 'info', API_HOST: '127.0.0.1', API_PORT: 0 };
@@ -31,7 +31,7 @@ describe('requireBearerToken', () => {
     const { app } = await build();
     const response = await app.inject({ method: 'POST', url: '/things', headers: { authorization: `Bearer ${TOKEN}` }, payload: { name: 'a' } });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ name: 'a', principal: tokenPrincipal(TOKEN) });
+    expect(response.json()).toEqual({ name: 'a', principal: { id: 'bootstrap', name: tokenPrincipal(TOKEN), kind: 'person', role: 'admin' } });
   });
 
   it.each([
@@ -59,7 +59,7 @@ describe('requireBearerToken', () => {
   it('asks `requires` which requests need the token; a right token still names its principal on the others', async () => {
     const { app } = await build({ requires: (request) => request.method !== 'GET' });
     expect((await app.inject({ url: '/things' })).json()).toEqual({ principal: null });
-    expect((await app.inject({ url: '/things', headers: { authorization: `Bearer ${TOKEN}` } })).json()).toEqual({ principal: tokenPrincipal(TOKEN) });
+    expect((await app.inject({ url: '/things', headers: { authorization: `Bearer ${TOKEN}` } })).json()).toEqual({ principal: bootstrapPrincipal(TOKEN) });
     expect((await app.inject({ method: 'POST', url: '/things', payload: { name: 'a' } })).statusCode).toBe(401);
   });
 

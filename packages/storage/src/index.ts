@@ -3,3 +3,4 @@ export * from './canonical-json.js';
 export * from './database.js';
 export * from './kysely-audit-log.js';
 export * from './migrations.js';
+export * from './kysely-token-store.js';
