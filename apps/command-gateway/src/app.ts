@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { OPERATIONS, PRODUCT_VERSION } from '@atb/contracts';
-import { ConfigError, createService, requireBearerToken, type Service } from '@atb/service-kit';
-import { KyselyAuditLog, openDatabase } from '@atb/storage';
+import { ApiTokens, ConfigError, createService, provisionServiceToken, registerTokenRoutes, requireBearerToken, type Service } from '@atb/service-kit';
+import { KyselyAuditLog, KyselyTokenStore, openDatabase } from '@atb/storage';
 import type { LoggerOptions } from 'pino';
 import { resolveApiToken } from './auth/api-token.js';
+import { bindSourceToPrincipal } from './auth/source-binding.js';
 import { AUDIT_ACTIONS, CommandService } from './command-service.js';
 import type { Config } from './config.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
@@ -30,9 +31,12 @@ export interface BuildOptions {
   interpreter?: IntentInterpreter;
   /** pino options, or `false` for silence (tests). */
   logger?: LoggerOptions | false;
-  /** Clock for rate-limit windows (tests). */
+  /** Clock for rate-limit windows and token expiry (tests). */
   now?: () => number;
 }
+
+/** The devops agent's development token, inside DATA_DIR (mode 0600). */
+export const AGENT_TOKEN_FILE_NAME = 'devops-agent-token';
 
 /** Builds the command-gateway from its configuration. */
 export async function buildCommandGateway(config: Config, options: BuildOptions = {}): Promise<Service> {
@@ -51,6 +55,10 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
   try {
     const audit = await KyselyAuditLog.open(database);
     const store = await IdempotencyStore.open(database);
+    const tokens = new ApiTokens(await KyselyTokenStore.open(database), options.now ? () => new Date((options.now as () => number)()) : undefined);
+    // In development the devops agent gets its own machine token (its source rights), where `atb up` finds it.
+    const agentTokenFile = config.ENVIRONMENT === 'production' ? undefined : join(config.DATA_DIR, AGENT_TOKEN_FILE_NAME);
+    if (agentTokenFile) await provisionServiceToken(tokens, { name: 'devops-agent', role: 'operator', file: agentTokenFile });
     await store.closeInterrupted(startedAt);
     const guard = new TargetGuard(policy, options.now);
     await seedRateWindows(guard, audit, policy, options.now?.() ?? Date.now());
@@ -76,6 +84,7 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
       status: () => ({
         runtime: runtime.kind,
         token: token.origin === 'environment' ? 'AI_COMMAND_GATEWAY_TOKEN' : token.file,
+        ...(agentTokenFile ? { agent_token: agentTokenFile } : {}),
         database: database.location,
         policy: {
           targets: policy.targets,
@@ -99,7 +108,9 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
       logger: service.app.log,
     });
     // Every route but probes, scrapes and docs, unknown paths included (no probing for routes).
-    requireBearerToken(service.app, { token: token.token });
+    requireBearerToken(service.app, { token: token.token, tokens });
+    bindSourceToPrincipal(service.app, audit);
+    registerTokenRoutes(service.app, tokens);
     registerExecuteRoute(
       service.app,
       new IdempotentCommands(store, (request, requestId) => commands.handle(request, requestId), (config.AI_COMMAND_GATEWAY_TIMEOUT + 5) * 1000),

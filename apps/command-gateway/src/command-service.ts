@@ -86,6 +86,7 @@ export class CommandService {
     }
     const validation = await validatePlan(interpretation.plan, {
       sourceId: request.source_id,
+      requestedTarget: request.target_resource.name,
       policy: this.options.policy,
       maxTimeoutSeconds: this.options.timeoutSeconds,
       labelsOf: (name) => this.labelsOf(name),

@@ -59,7 +59,7 @@ describe('screenIntent', () => {
 });
 
 describe('validatePlan (the one gate for every interpreter)', () => {
-  const context = { sourceId: 'devops-agent', policy: defaultPolicy(), maxTimeoutSeconds: 30 };
+  const context = { sourceId: 'devops-agent', requestedTarget: 'market-predictor', policy: defaultPolicy(), maxTimeoutSeconds: 30 };
   const plan = (operation: string, target = 'market-predictor', params: Record<string, unknown> = {}) => ({
     operation,
     target,
@@ -80,7 +80,7 @@ describe('validatePlan (the one gate for every interpreter)', () => {
     ['a missing operation', { target: 'market-predictor' }, 'unknown_operation'],
     ['a look-alike target', plan('restart', 'mаrket-predictor'), 'invalid_target_name'],
     ['a target with shell syntax', plan('restart', 'x;rm -rf /'), 'invalid_target_name'],
-    ['a target not on the allowlist', plan('restart', 'postgres'), 'not_allowlisted'],
+    ['another target than the requested one', plan('restart', 'postgres'), 'target_mismatch'],
     ['stop for the devops agent', plan('stop'), 'operation_not_allowed'],
     ['too many log lines', plan('logs', 'market-predictor', { tail: 5001 }), 'invalid_parameter'],
     ['zero log lines', plan('logs', 'market-predictor', { tail: 0 }), 'invalid_parameter'],
@@ -101,8 +101,13 @@ describe('validatePlan (the one gate for every interpreter)', () => {
   it('allowlists by label when the container carries it', async () => {
     const policy = { ...defaultPolicy(), targets: { names: [], labels: { 'atb.gateway': 'allow' } } };
     const labelsOf = async (name: string): Promise<Record<string, string>> => (name === 'labelled' ? { 'atb.gateway': 'allow' } : { other: 'x' });
-    expect((await validatePlan(plan('restart', 'labelled'), { ...context, policy, labelsOf })).ok).toBe(true);
-    expect((await validatePlan(plan('restart', 'unlabelled'), { ...context, policy, labelsOf })).ok).toBe(false);
+    expect((await validatePlan(plan('restart', 'labelled'), { ...context, requestedTarget: 'labelled', policy, labelsOf })).ok).toBe(true);
+    expect((await validatePlan(plan('restart', 'unlabelled'), { ...context, requestedTarget: 'unlabelled', policy, labelsOf })).ok).toBe(false);
+  });
+
+  it('refuses a target not on the allowlist even when it is the requested one', async () => {
+    const result = await validatePlan(plan('restart', 'postgres'), { ...context, requestedTarget: 'postgres' });
+    expect(result).toMatchObject({ ok: false, rejection: { code: 'not_allowlisted' } });
   });
 });
 
