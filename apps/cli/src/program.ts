@@ -8,6 +8,7 @@ import { registerIncidents } from './commands/incidents.js';
 import { registerMonitoring } from './commands/monitoring.js';
 import { registerStatus } from './commands/status.js';
 import { registerTask } from './commands/task.js';
+import { registerToken } from './commands/token.js';
 import { registerUp } from './commands/up.js';
 import { type CliConfig, readCliConfig } from './config.js';
 
@@ -30,5 +31,6 @@ export function createProgram(): Command {
   registerActions(program, lazyConfig);
   registerAudit(program, lazyConfig);
   registerTask(program, lazyConfig);
+  registerToken(program, lazyConfig);
   return program;
 }

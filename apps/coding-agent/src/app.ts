@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { PRODUCT_VERSION } from '@atb/contracts';
 import { createLlmMetrics, KyselyUsageStore, type ProviderModel, registerLlmRoutes } from '@atb/llm';
-import { createService, type Service } from '@atb/service-kit';
-import { KyselyAuditLog, openDatabase } from '@atb/storage';
+import { ApiTokens, createService, provisionServiceToken, registerTokenRoutes, requireBearerToken, resolveApiToken, type Service } from '@atb/service-kit';
+import { KyselyAuditLog, KyselyTokenStore, openDatabase } from '@atb/storage';
 import type { LanguageModel } from 'ai';
 import type { LoggerOptions } from 'pino';
 import { registerTaskRoutes } from './api/task-routes.js';
@@ -34,6 +34,8 @@ export interface BuildOptions {
 
 export interface CodingAgent extends Service {
   tasks: TaskManager;
+  /** The bootstrap (admin) bearer token of the task API. */
+  token: string;
   /** The hash-chained audit log of every task event. */
   audit: KyselyAuditLog;
 }
@@ -90,6 +92,13 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
     schema: 'coding_agent',
   });
   const store = await KyselyTaskStore.open(database);
+  // Every route but probes, scrapes and docs needs a token: the bootstrap admin, or a principal's
+  // (the devops agent's machine token, provisioned in development where `atb up` hands it over).
+  const apiToken = resolveApiToken({ configured: config.CODING_AGENT_API_TOKEN, environment: config.ENVIRONMENT, dataDirectory: config.DATA_DIR, variable: 'CODING_AGENT_API_TOKEN', what: 'the coding agent has' });
+  const tokens = new ApiTokens(await KyselyTokenStore.open(database));
+  if (config.ENVIRONMENT !== 'production') await provisionServiceToken(tokens, { name: 'devops-agent', role: 'operator', file: join(config.DATA_DIR, 'devops-agent-token') });
+  requireBearerToken(service.app, { token: apiToken.token, tokens });
+  registerTokenRoutes(service.app, tokens);
   const audit = await KyselyAuditLog.open(database);
   const events = new TaskEvents(store, () => new Date(), audit);
   const stopMetrics = registerTaskMetrics(service.metrics.registry, events);
@@ -148,5 +157,5 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
       service.app.log.info(recovered, 'tasks taken up from the store (interrupted ones resume or fail with the reason)');
     }
   }
-  return Object.assign(service, { tasks: manager, audit });
+  return Object.assign(service, { tasks: manager, audit, token: apiToken.token });
 }

@@ -28,6 +28,11 @@ const DEFAULT_FILE_TYPES = [
 /** Settings of the coding-agent (the documented variable names); each field documents its default. */
 export const configSchema = z.object({
   ...baseConfigShape({ port: 8002, dataDirectory: '.data/coding-agent' }),
+  /**
+   * Bearer token of the task API: the bootstrap admin principal. Default: generated in development
+   * into `<DATA_DIR>/api-token` (0600); required in production.
+   */
+  CODING_AGENT_API_TOKEN: z.string().min(16).optional(),
   /** Task store: a SQLite path (default `<DATA_DIR>/coding-agent.sqlite`) or `postgres://…`. */
   DATABASE_URL: z.string().min(1).optional(),
   /** `owner/name` repositories tasks may target; any other gets 403. Default `atb/market-predictor`. */

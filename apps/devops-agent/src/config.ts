@@ -69,8 +69,8 @@ export const configSchema = z
     AI_COMMAND_GATEWAY_SOURCE_ID: z.string().min(1).max(128).default('devops-agent'),
     /** Gateway bearer token; default: read from AI_COMMAND_GATEWAY_TOKEN_FILE. Required in production. */
     AI_COMMAND_GATEWAY_TOKEN: optionalSecret(),
-    /** File holding the gateway token in development; default .data/command-gateway/api-token. */
-    AI_COMMAND_GATEWAY_TOKEN_FILE: z.string().min(1).default('.data/command-gateway/api-token'),
+    /** File holding the gateway token in development (this agent's machine token, which the gateway provisions); default .data/command-gateway/devops-agent-token. */
+    AI_COMMAND_GATEWAY_TOKEN_FILE: z.string().min(1).default('.data/command-gateway/devops-agent-token'),
     /** Attempts per gateway request on 5xx/timeouts (exponential backoff); default 3. */
     AI_COMMAND_GATEWAY_RETRIES: integer(3, 1, 10),
     /** Every action waits for a human; default true. */
@@ -103,6 +103,10 @@ export const configSchema = z
     ESCALATION_WEBHOOK_URL: optionalUrl(),
     /** Coding agent for code-level incidents; unset = coding tasks kept on the incident. */
     CODING_AGENT_URL: optionalUrl(),
+    /** Bearer token for the coding agent (this agent's machine principal there); default: read from CODING_AGENT_TOKEN_FILE. Required in production with CODING_AGENT_URL. */
+    CODING_AGENT_TOKEN: optionalSecret(),
+    /** File holding the coding agent's token in development; default .data/coding-agent/devops-agent-token. */
+    CODING_AGENT_TOKEN_FILE: z.string().min(1).default('.data/coding-agent/devops-agent-token'),
     /** Repository coding tasks are opened against; default market-predictor. */
     CODING_TASK_REPOSITORY: z.string().min(1).default('market-predictor'),
     /** Seconds between polls of an accepted coding task; default 15. */
@@ -137,6 +141,9 @@ export const configSchema = z
       }
       if (config.AI_COMMAND_GATEWAY_TOKEN === undefined) {
         context.addIssue({ code: 'custom', path: ['AI_COMMAND_GATEWAY_TOKEN'], message: 'required in production' });
+      }
+      if (config.CODING_AGENT_URL !== undefined && config.CODING_AGENT_TOKEN === undefined) {
+        context.addIssue({ code: 'custom', path: ['CODING_AGENT_TOKEN'], message: 'required in production when CODING_AGENT_URL is set' });
       }
     }
   });

@@ -206,7 +206,13 @@ describe('approvals, remediation, verification, learning, escalation', () => {
       polls += 1;
       return polls < 2 ? [200, { task_id: 'task-42', status: 'running' }] : [200, { task_id: 'task-42', status: 'succeeded', pull_request: { url: 'http://forge.local/pr/7' } }];
     });
-    await boot({ SAFETY_MODE: 'false', AUTO_ACTION_MIN_CONFIDENCE: '0.5', CODING_AGENT_URL: target.url, CODING_TASK_POLL_INTERVAL: '0.05' });
+    await boot({
+      SAFETY_MODE: 'false',
+      AUTO_ACTION_MIN_CONFIDENCE: '0.5',
+      CODING_AGENT_URL: target.url,
+      CODING_AGENT_TOKEN: 'coding-agent-token-0123456789',
+      CODING_TASK_POLL_INTERVAL: '0.05',
+    });
     const response = await send([alert({ alertname: 'MarketPredictorHighErrorRate', service: 'market-predictor', severity: 'high' })]);
     const incidentId = response.json().incidents[0] as string;
     const incident = await eventually(async () => {
@@ -217,6 +223,8 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     expect(incident.coding_task).toMatchObject({ status: 'completed', task_id: 'task-42', repository: 'market-predictor', pull_request_url: 'http://forge.local/pr/7' });
     const submitted = target.posts.filter((entry) => entry.url === 'POST /tasks');
     expect(submitted).toHaveLength(2);
+    // It authenticates as itself (CODING_AGENT_TOKEN), on submissions and polls alike.
+    expect(target.posts.filter((entry) => entry.url.includes('/tasks')).every((entry) => entry.authorization === 'Bearer coding-agent-token-0123456789')).toBe(true);
     expect(submitted[1]!.body).toMatchObject({ repository: 'market-predictor', incident_id: incidentId, requirement: expect.stringContaining('error_rate_regression') });
     const [logs] = await store().listActions({ incident_id: incidentId });
     expect(logs).toMatchObject({ operation: 'logs', status: 'succeeded', effective: null });

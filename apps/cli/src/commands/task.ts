@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { CliConfig } from '../config.js';
+import { serviceToken } from './token.js';
 
 interface TaskView {
   task_id: string;
@@ -26,7 +27,8 @@ const FINAL = new Set(['completed', 'no_change_needed', 'failed', 'cancelled']);
 async function call<T>(config: CliConfig, method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${config.CODING_AGENT_URL}${path}`, {
     method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    headers: { authorization: `Bearer ${serviceToken(config, 'coding-agent')}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(10_000),
   }).catch((error: unknown) => {
     throw new Error(`the coding agent at ${config.CODING_AGENT_URL} does not answer (${(error as Error).cause ?? (error as Error).message})`);
@@ -70,7 +72,9 @@ function printTask(task: TaskView): void {
 
 /** Follows `GET /tasks/:id/events` (server-sent events) until `task-done`; answers the final status. */
 async function watch(config: CliConfig, taskId: string, json: boolean): Promise<string> {
-  const response = await fetch(`${config.CODING_AGENT_URL}/tasks/${encodeURIComponent(taskId)}/events`);
+  const response = await fetch(`${config.CODING_AGENT_URL}/tasks/${encodeURIComponent(taskId)}/events`, {
+    headers: { authorization: `Bearer ${serviceToken(config, 'coding-agent')}` },
+  });
   if (!response.ok || !response.body) throw new Error(`${response.status}: cannot watch task ${taskId}`);
   const decoder = new TextDecoder();
   let buffer = '';

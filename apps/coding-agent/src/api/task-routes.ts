@@ -4,6 +4,7 @@ import { FINAL_STATUSES, type NewTask, type Task, type TaskEvent } from '../task
 import type { TaskEvents } from '../tasks/task-events.js';
 import type { TaskManager } from '../tasks/task-manager.js';
 import type { TaskStore } from '../tasks/task-store.js';
+import { assertMayLiftProtection } from './allowed-paths-rights.js';
 import { createTaskBody, createTaskResponse, listTasksQuery, taskIdParams } from './task-schemas.js';
 
 export interface TaskRouteOptions {
@@ -61,6 +62,7 @@ export function registerTaskRoutes(service: Service, options: TaskRouteOptions):
       if (!allowed.has(request.body.repository)) {
         throw new NotAllowedError(`repository "${request.body.repository}" is not in ALLOWED_REPOSITORIES`, { field: 'body.repository' });
       }
+      assertMayLiftProtection(request.principal, request.body.allowed_paths ?? []);
       const { task, duplicate } = await options.manager.submit(request.body, idempotencyKey(request.headers['idempotency-key'], request.body));
       return reply
         .status(202)

@@ -1,7 +1,19 @@
+import { readFileSync } from 'node:fs';
 import type { AgentDependencies } from '../agent-dependencies.js';
 import type { CodingTaskRecord } from '../store/agent-store.js';
 
 const TERMINAL_TASK_STATUSES = new Set(['succeeded', 'completed', 'no_change_needed', 'failed', 'cancelled', 'canceled', 'error']);
+
+/** The coding agent's bearer header: CODING_AGENT_TOKEN, else the file `atb up` points CODING_AGENT_TOKEN_FILE at (read per call). */
+function codingAgentAuthorization(config: AgentDependencies['config']): Record<string, string> {
+  let token = config.CODING_AGENT_TOKEN;
+  try {
+    token ??= readFileSync(config.CODING_AGENT_TOKEN_FILE, 'utf8').trim() || undefined;
+  } catch {
+    token = undefined;
+  }
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
 
 const backoff = (attempts: number) => new Date(Date.now() + Math.min(300_000, 1000 * 2 ** Math.min(attempts, 10))).toISOString();
 
@@ -19,7 +31,7 @@ export async function submitCodingTask(dependencies: AgentDependencies, incident
   try {
     const response = await fetch(new URL('/tasks', config.CODING_AGENT_URL), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...codingAgentAuthorization(config) },
       body: JSON.stringify({ repository: task.repository, requirement: task.requirement, incident_id: incident.id }),
       signal: AbortSignal.timeout(10_000),
     });
@@ -59,7 +71,10 @@ export async function pollCodingTask(dependencies: AgentDependencies, incidentId
   const now = new Date().toISOString();
   let body: { status?: string; pull_request?: { url?: string } | null } | undefined;
   try {
-    const response = await fetch(new URL(`/tasks/${encodeURIComponent(task.task_id)}`, config.CODING_AGENT_URL), { signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(new URL(`/tasks/${encodeURIComponent(task.task_id)}`, config.CODING_AGENT_URL), {
+      headers: codingAgentAuthorization(config),
+      signal: AbortSignal.timeout(10_000),
+    });
     if (response.ok) body = (await response.json()) as typeof body;
   } catch {
     body = undefined;
