@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { PRODUCT_VERSION } from '@atb/contracts';
 import { createLlmMetrics, KyselyUsageStore, type ProviderModel, registerLlmRoutes } from '@atb/llm';
-import { ApiTokens, createService, provisionServiceToken, registerTokenRoutes, requireBearerToken, resolveApiToken, type Service } from '@atb/service-kit';
+import { ApiTokens, assertRole, createService, provisionServiceToken, registerTokenRoutes, requireBearerToken, resolveApiToken, type Service } from '@atb/service-kit';
 import { KyselyAuditLog, KyselyTokenStore, openDatabase } from '@atb/storage';
 import type { LanguageModel } from 'ai';
 import type { LoggerOptions } from 'pino';
@@ -98,6 +98,10 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
   const tokens = new ApiTokens(await KyselyTokenStore.open(database));
   if (config.ENVIRONMENT !== 'production') await provisionServiceToken(tokens, { name: 'devops-agent', role: 'operator', file: join(config.DATA_DIR, 'devops-agent-token') });
   requireBearerToken(service.app, { token: apiToken.token, tokens });
+  // Creating and cancelling tasks takes the operator role; a viewer reads only.
+  service.app.addHook('onRequest', async (request) => {
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method) && request.routeOptions.url !== undefined) assertRole(request, 'operator');
+  });
   registerTokenRoutes(service.app, tokens);
   const audit = await KyselyAuditLog.open(database);
   const events = new TaskEvents(store, () => new Date(), audit);

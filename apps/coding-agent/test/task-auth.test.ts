@@ -48,12 +48,16 @@ describe("the coding agent's task API is authenticated, and only people lift pro
     expect(plain.statusCode).toBe(202);
   });
 
-  it('lets an operator person lift a protected path', async () => {
+  it('lets an operator person lift a protected path; a viewer reads but creates no task', async () => {
     const issued = await agent.app.inject({ method: 'POST', url: '/tokens', headers: bearer(agent.token), payload: { name: 'alice', role: 'operator' } });
     const alice = issued.json().token as string;
     const viewer = (await agent.app.inject({ method: 'POST', url: '/tokens', headers: bearer(agent.token), payload: { name: 'victor', role: 'viewer' } })).json()
       .token as string;
     expect((await agent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(viewer), payload: task(['.github/workflows/**']) })).statusCode).toBe(403);
+    const viewerTask = await agent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(viewer), payload: task() });
+    expect(viewerTask.statusCode).toBe(403);
+    expect(viewerTask.json().message).toContain('operator role');
+    expect((await agent.app.inject({ url: '/tasks', headers: bearer(viewer) })).statusCode).toBe(200);
     const lifted = await agent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(alice), payload: task(['.github/workflows/**']) });
     expect(lifted.statusCode).toBe(202);
     const shown = await agent.app.inject({ url: `/tasks/${lifted.json().task_id}`, headers: bearer(alice) });
