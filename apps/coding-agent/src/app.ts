@@ -67,6 +67,8 @@ export function workflowSettings(config: Config): WorkflowSettings {
 
 /** Builds the coding-agent from its configuration: store, task manager, workflow, routes. */
 export async function buildCodingAgent(config: Config, options: BuildOptions = {}): Promise<CodingAgent> {
+  // Before anything opens: in production a missing CODING_AGENT_API_TOKEN stops the start here.
+  const apiToken = resolveApiToken({ configured: config.CODING_AGENT_API_TOKEN, environment: config.ENVIRONMENT, dataDirectory: config.DATA_DIR, variable: 'CODING_AGENT_API_TOKEN', what: 'the coding agent has' });
   const service = await createService({
     name: 'coding-agent',
     version: PRODUCT_VERSION,
@@ -94,7 +96,6 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
   const store = await KyselyTaskStore.open(database);
   // Every route but probes, scrapes and docs needs a token: the bootstrap admin, or a principal's
   // (the devops agent's machine token, provisioned in development where `atb up` hands it over).
-  const apiToken = resolveApiToken({ configured: config.CODING_AGENT_API_TOKEN, environment: config.ENVIRONMENT, dataDirectory: config.DATA_DIR, variable: 'CODING_AGENT_API_TOKEN', what: 'the coding agent has' });
   const tokens = new ApiTokens(await KyselyTokenStore.open(database));
   if (config.ENVIRONMENT !== 'production') await provisionServiceToken(tokens, { name: 'devops-agent', role: 'operator', file: join(config.DATA_DIR, 'devops-agent-token') });
   requireBearerToken(service.app, { token: apiToken.token, tokens });

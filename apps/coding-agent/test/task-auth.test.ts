@@ -63,4 +63,9 @@ describe("the coding agent's task API is authenticated, and only people lift pro
     const shown = await agent.app.inject({ url: `/tasks/${lifted.json().task_id}`, headers: bearer(alice) });
     expect(shown.json()).toMatchObject({ allowed_paths: ['.github/workflows/**'] });
   });
+
+  it('refuses to start in production without CODING_AGENT_API_TOKEN, naming it', async () => {
+    const config = readConfig({ ENVIRONMENT: 'production', DATA_DIR: join(directory, 'production'), ENABLE_SANDBOXING: 'false', LOG_LEVEL: 'silent' });
+    await expect(buildCodingAgent(config, { logger: false, skipRecovery: true })).rejects.toThrow(/CODING_AGENT_API_TOKEN: required when ENVIRONMENT=production/);
+  });
 });
