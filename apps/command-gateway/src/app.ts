@@ -1,11 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { OPERATIONS, PRODUCT_VERSION } from '@atb/contracts';
+import { PRODUCT_VERSION } from '@atb/contracts';
 import { ConfigError, createService, type Service } from '@atb/service-kit';
 import { KyselyAuditLog, openDatabase } from '@atb/storage';
 import type { LoggerOptions } from 'pino';
 import { resolveApiToken } from './auth/api-token.js';
 import { requireBearerToken } from './auth/bearer-hook.js';
-import { AUDIT_ACTIONS, CommandService } from './command-service.js';
+import { CommandService } from './command-service.js';
 import type { Config } from './config.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import type { IntentInterpreter } from './interpreter/intent-interpreter.js';
@@ -20,6 +22,7 @@ import type { ContainerRuntime } from './runtime/container-runtime.js';
 import { createRuntime } from './runtime/create-runtime.js';
 import { IdempotencyStore } from './store/idempotency-store.js';
 import { IdempotentCommands } from './store/idempotent-commands.js';
+import { TargetClaimsStore } from './store/target-claims-store.js';
 
 export interface BuildOptions {
   /** Where operations run. Default: the runtime the configuration selects. */
@@ -33,6 +36,12 @@ export interface BuildOptions {
   logger?: LoggerOptions | false;
   /** Clock for rate-limit windows (tests). */
   now?: () => number;
+  /** This replica's name on its claims and target locks. Default: host, pid and a random suffix. */
+  replicaId?: string;
+  /** How long an idempotency claim lasts unless renewed (renewed every third of it). Default 15 000 ms. */
+  claimLeaseMs?: number;
+  /** PostgreSQL schema of the gateway's tables. Default `command_gateway`. */
+  databaseSchema?: string;
 }
 
 /** Builds the command-gateway from its configuration. */
@@ -45,16 +54,22 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
   });
   const runtime = options.runtime ?? (await createRuntime(config));
   const database = openDatabase<unknown>(config.DATABASE_URL ?? join(config.DATA_DIR, 'gateway.db'), {
-    schema: 'command_gateway',
+    schema: options.databaseSchema ?? 'command_gateway',
   });
-  const startedAt = new Date();
+  const replicaId = options.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   let service: Service;
   try {
     const audit = await KyselyAuditLog.open(database);
     const store = await IdempotencyStore.open(database);
-    await store.closeInterrupted(startedAt);
-    const guard = new TargetGuard(policy, options.now);
-    await seedRateWindows(guard, audit, policy, options.now?.() ?? Date.now());
+    // Only claims of replicas that died mid-request: a live replica sharing the database renews its own.
+    await store.closeExpired(new Date());
+    // A target lock outlasts the longest operation (deadline plus the executor's grace period).
+    const lockMs = (config.AI_COMMAND_GATEWAY_TIMEOUT + 70) * 1000;
+    const guard = new TargetGuard(policy, await TargetClaimsStore.open(database), {
+      owner: replicaId,
+      lockMs,
+      ...(options.now ? { now: options.now } : {}),
+    });
 
     service = await createService({
       name: 'command-gateway',
@@ -76,6 +91,7 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
       },
       status: () => ({
         runtime: runtime.kind,
+        replica: replicaId,
         token: token.origin === 'environment' ? 'AI_COMMAND_GATEWAY_TOKEN' : token.file,
         database: database.location,
         policy: {
@@ -102,7 +118,11 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
     requireBearerToken(service.app, token.token);
     registerExecuteRoute(
       service.app,
-      new IdempotentCommands(store, (request, requestId) => commands.handle(request, requestId), (config.AI_COMMAND_GATEWAY_TIMEOUT + 5) * 1000),
+      new IdempotentCommands(store, (request, requestId) => commands.handle(request, requestId), {
+        waitMs: (config.AI_COMMAND_GATEWAY_TIMEOUT + 5) * 1000,
+        owner: replicaId,
+        leaseMs: options.claimLeaseMs ?? 15_000,
+      }),
     );
     registerAuditRoutes(service.app, audit);
   } catch (error) {
@@ -117,7 +137,6 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
   return service;
 }
 
-/** Restores the rate-limit windows from the audit log, so a restart of the gateway resets nothing. */
 /** The policy in force; a bad file or allowlist entry becomes a ConfigError naming the variable. */
 function readPolicy(config: Config): Policy {
   try {
@@ -135,27 +154,3 @@ function readPolicy(config: Config): Policy {
     throw new ConfigError([{ variable: error.variable, message: error.problem, received }]);
   }
 }
-
-async function seedRateWindows(guard: TargetGuard, audit: KyselyAuditLog, policy: Policy, nowMs: number): Promise<void> {
-  const longest = Math.max(0, ...Object.values(policy.rate_limits).map((limit) => limit?.window_seconds ?? 0));
-  if (longest === 0) return;
-  let after: number | undefined;
-  for (;;) {
-    const records = await audit.list({
-      action: AUDIT_ACTIONS.started,
-      since: new Date(nowMs - longest * 1000).toISOString(),
-      limit: 1000,
-      ...(after === undefined ? {} : { after_seq: after }),
-    });
-    for (const record of records) {
-      const plan = record.data.plan as { operation?: unknown; target?: unknown } | undefined;
-      const operation = OPERATIONS.find((known) => known === plan?.operation);
-      if (operation && typeof plan?.target === 'string') {
-        guard.remember(operation, plan.target, Date.parse(record.timestamp));
-      }
-    }
-    if (records.length < 1000) return;
-    after = records.at(-1)?.seq;
-  }
-}
-

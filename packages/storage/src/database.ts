@@ -13,6 +13,8 @@ export interface Database<Schema> {
   dialect: DialectName;
   /** Where it lives, with any password masked; for logs and /status. */
   location: string;
+  /** PostgreSQL only: the schema holding this service's tables, when one was given. */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export function openDatabase<Schema>(url: string, options: OpenDatabaseOptions =
     return {
       db,
       dialect: 'postgres',
+      ...(schema ? { schema } : {}),
       location: url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') + (schema ? ` (schema ${schema})` : ''),
       close: () => db.destroy(),
     };

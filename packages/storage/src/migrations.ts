@@ -19,6 +19,9 @@ export async function migrate(
     db: database.db as Kysely<unknown>,
     migrationTableName: `${component}_migrations`,
     migrationLockTableName: `${component}_migrations_lock`,
+    // Kysely looks for its history tables in every schema unless told which: another service's
+    // tables of the same name elsewhere in the database must not count as this one's.
+    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
     provider: {
       getMigrations: async () =>
         Object.fromEntries(
