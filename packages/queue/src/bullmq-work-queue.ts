@@ -118,6 +118,24 @@ export class BullMqWorkQueue implements WorkQueue {
     return false;
   }
 
+  get leaseMs(): number {
+    return this.options.leaseMs;
+  }
+
+  async release(jobId: string, owner: string): Promise<boolean> {
+    const job = await this.held(jobId);
+    if (!job) return false;
+    try {
+      await job.moveToWait(owner);
+      return true;
+    } catch (error) {
+      if (isLockError(error)) return false;
+      throw error;
+    } finally {
+      this.claimed.delete(jobId);
+    }
+  }
+
   async complete(jobId: string, owner: string): Promise<boolean> {
     const job = await this.held(jobId);
     if (!job) return false;

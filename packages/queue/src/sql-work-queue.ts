@@ -196,6 +196,23 @@ export class SqlWorkQueue implements WorkQueue {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  get leaseMs(): number {
+    return this.options.leaseMs;
+  }
+
+  async release(jobId: string, owner: string): Promise<boolean> {
+    const now = new Date().toISOString();
+    const result = await this.database.db
+      .updateTable('work_queue_jobs')
+      .set({ status: 'waiting', run_at: now, owner: null, lease_until: null, updated_at: now })
+      .where('id', '=', Number(jobId))
+      .where('status', '=', 'active')
+      .where('owner', '=', owner)
+      .where('lease_until', '>=', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async complete(jobId: string, owner: string): Promise<boolean> {
     const now = new Date().toISOString();
     const result = await this.database.db

@@ -66,12 +66,19 @@ export type FailOutcome = 'retry-scheduled' | 'dead-lettered' | 'lease-lost';
  * `BullMqWorkQueue` (Redis). One contract suite runs against both.
  */
 export interface WorkQueue {
+  /** How long a claim lasts without renewal, in ms: consumers renew well within it (every third). */
+  readonly leaseMs: number;
   /** Adds a job and answers its id (the existing job's id for a repeated `dedupeKey`). */
   enqueue(job: NewJob): Promise<string>;
   /** Claims up to `limit` due jobs for `owner` (oldest due first); never a job another live lease holds. */
   claim(owner: string, limit: number): Promise<ClaimedJob[]>;
   /** Extends `owner`'s lease on the job; false when the lease was lost. */
   renew(jobId: string, owner: string): Promise<boolean>;
+  /**
+   * Gives the job back before its lease ends (an orderly shutdown): due again at once, for any
+   * consumer. The delivery still counts as an attempt. False when the lease was lost.
+   */
+  release(jobId: string, owner: string): Promise<boolean>;
   /** Finishes the job; false when the lease was lost (the job will be delivered again). */
   complete(jobId: string, owner: string): Promise<boolean>;
   /**

@@ -114,6 +114,17 @@ export function workQueueContract(create: () => Promise<QueueFixture>): void {
     expect(await queue.complete(id, 'stranger')).toBe(false);
   });
 
+  it('takes a released job back at once, for any consumer', async () => {
+    const [leaving, staying] = [await fixture.open(options), await fixture.open(options)];
+    const id = await leaving.enqueue({ type: 'n', payload: {} });
+    await leaving.claim('leaving', 1);
+    expect(await leaving.release(id, 'leaving')).toBe(true);
+    expect(await leaving.release(id, 'leaving')).toBe(false);
+    const [again] = await staying.claim('staying', 1);
+    expect(again).toMatchObject({ id, attempt: 2 });
+    expect(await staying.complete(id, 'staying')).toBe(true);
+  });
+
   it('retries a failed job after an exponential backoff and dead-letters it after maxAttempts', async () => {
     const queue = await fixture.open(options);
     const id = await queue.enqueue({ type: 'flaky', payload: { n: 1 } });
