@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { PRODUCT_VERSION } from '@atb/contracts';
 import { createLlmMetrics, KyselyUsageStore, type ProviderModel, registerLlmRoutes } from '@atb/llm';
+import { openWorkQueue } from '@atb/queue';
 import { createService, type Service } from '@atb/service-kit';
 import { KyselyAuditLog, openDatabase } from '@atb/storage';
 import type { LanguageModel } from 'ai';
@@ -131,15 +132,23 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
       ),
     model,
   };
-  const manager = new TaskManager(store, events, (task, signal) => runWorkflow(task, dependencies, signal), {
+  // Which replica runs which task: BullMQ with REDIS_URL, otherwise a table in the task database.
+  const queue = await openWorkQueue({
+    queue: 'coding-tasks',
+    database,
+    ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
+    leaseMs: config.TASK_LEASE_SECONDS * 1000,
+    maxAttempts: Math.max(config.TASK_QUEUE_MAX_ATTEMPTS, config.TASK_MAX_RESUMES + 2),
+  });
+  const manager = new TaskManager(store, queue, events, (task, signal) => runWorkflow(task, dependencies, signal), {
     maxConcurrent: config.MAX_CONCURRENT_TASKS,
     maxResumes: config.TASK_MAX_RESUMES,
-    leaseMs: config.TASK_LEASE_SECONDS * 1000,
   });
   registerTaskRoutes(service, { manager, store, events, allowedRepositories: config.ALLOWED_REPOSITORIES });
   service.onClose(async () => {
     stopMetrics();
     await manager.close();
+    await queue.close();
     await store.close();
   });
   if (!options.skipRecovery) {

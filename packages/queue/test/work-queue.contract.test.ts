@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@atb/storage';
-import { createTestSchema, describeWithComponent, probePostgres } from '@atb/testing';
+import { createTestSchema, deleteRedisKeys, describeWithComponent, probePostgres, probeRedis, TEST_REDIS_URL } from '@atb/testing';
 import { BullMqWorkQueue } from '../src/bullmq-work-queue.js';
 import { SqlWorkQueue } from '../src/sql-work-queue.js';
 import type { WorkQueue } from '../src/work-queue.js';
-import { deleteRedisKeys, probeRedis, TEST_REDIS_URL } from './redis.js';
 import { type QueueFixture, workQueueContract } from './work-queue.contract.js';
 
 /** Closes the handles a fixture opened, then removes its store. */
