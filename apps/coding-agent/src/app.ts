@@ -72,7 +72,14 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
     description: 'Coding tasks: plan, edit, test in a sandbox, commit, push, pull request.',
     config,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
-    status: () => ({ tasks: { running: manager.runningCount, queued: manager.queuedCount } }),
+    status: async () => ({
+      tasks: { running: manager.runningCount, queued: manager.queuedCount },
+      queue: {
+        backend: config.REDIS_URL ? 'bullmq' : 'database',
+        ...(await manager.queueCounts()),
+        dead_letters: await manager.listDeadJobs(10),
+      },
+    }),
     // Without a sandbox or a model tasks are still accepted but cannot succeed: degraded.
     health: async () => {
       const sandboxProblem = await dependencies.sandbox.available();

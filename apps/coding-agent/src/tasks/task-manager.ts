@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { ClaimedJob, QueueCounts, WorkQueue } from '@atb/queue';
+import type { ClaimedJob, DeadJob, QueueCounts, WorkQueue } from '@atb/queue';
 import { ConflictError, NotFoundError } from '@atb/service-kit';
 import { FINAL_STATUSES, type NewTask, type Task } from './task.js';
 import type { TaskEvents } from './task-events.js';
@@ -74,6 +74,11 @@ export class TaskManager {
   /** The queue's counts (waiting, delayed, active, completed, dead), for `/status` and dashboards. */
   queueCounts(): Promise<QueueCounts> {
     return this.queue.counts();
+  }
+
+  /** Task jobs the queue gave up on, newest first. */
+  listDeadJobs(limit?: number): Promise<DeadJob[]> {
+    return this.queue.listDead(limit);
   }
 
   /**
