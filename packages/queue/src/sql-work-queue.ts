@@ -1,5 +1,5 @@
 import { columnTypes, type Database, type Migration, migrate } from '@atb/storage';
-import { type Selectable, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import {
   backoffDelay,
   type ClaimedJob,
@@ -104,7 +104,22 @@ export class SqlWorkQueue implements WorkQueue {
     return new SqlWorkQueue(database as Database<QueueTables>, queue, options, options.ownsDatabase ?? false);
   }
 
-  async enqueue(job: NewJob): Promise<string> {
+  enqueue(job: NewJob): Promise<string> {
+    return this.enqueueWithin(this.database.db, job);
+  }
+
+  /**
+   * Enqueues through `executor` — the caller's transaction on this queue's database — so that the
+   * job commits, or rolls back, together with the record that caused it.
+   *
+   * @example
+   * await db.transaction().execute(async (trx) => {
+   *   await trx.insertInto('incidents').values(incident).execute();
+   *   await queue.enqueueWithin(trx, { type: 'analyze', payload: { incident_id: incident.id } });
+   * });
+   */
+  async enqueueWithin<Schema>(executor: Kysely<Schema>, job: NewJob): Promise<string> {
+    const db = executor as unknown as Kysely<QueueTables>;
     const now = new Date().toISOString();
     const values = {
       queue: this.queue,
@@ -118,14 +133,14 @@ export class SqlWorkQueue implements WorkQueue {
       created_at: now,
       updated_at: now,
     };
-    const inserted = await this.database.db
+    const inserted = await db
       .insertInto('work_queue_jobs')
       .values(values as never)
       .onConflict((conflict) => conflict.columns(['queue', 'dedupe_key']).doNothing())
       .returning('id')
       .executeTakeFirst();
     if (inserted) return String(inserted.id);
-    const existing = await this.database.db
+    const existing = await db
       .selectFrom('work_queue_jobs')
       .select('id')
       .where('queue', '=', this.queue)

@@ -10,7 +10,8 @@ export interface QueueFixture {
   destroy(): Promise<void>;
 }
 
-const LEASE_MS = 600;
+// Long enough that a heartbeat on a busy machine (2 cores, several test runs) never misses it.
+const LEASE_MS = 1000;
 
 /** Claims until a job arrives or `timeoutMs` passes. */
 async function claimOne(queue: WorkQueue, owner: string, timeoutMs = 6000): Promise<ClaimedJob | undefined> {
