@@ -28,8 +28,8 @@ interface Backend {
   destroy(): Promise<void>;
 }
 
-/** Replicas of the task manager sharing one store and one queue, each with a runner the test ends. */
-function taskManagerReplicas(create: () => Promise<Backend>) {
+/** Opens replicas of the task manager sharing one store and one queue, each with a runner the test ends. */
+function useReplicas(create: () => Promise<Backend>) {
   let backend: Backend;
   const closers: (() => Promise<void>)[] = [];
   const started: { replica: string; taskId: string; status: Task['status'] }[] = [];
@@ -78,6 +78,12 @@ function taskManagerReplicas(create: () => Promise<Backend>) {
     for (const close of closers.splice(0)) await close();
     await backend.destroy();
   });
+  return { handles, replica, started, finishers };
+}
+
+/** Replicas share the tasks, never run one twice, and take over a dead replica's. */
+function taskManagerReplicas(create: () => Promise<Backend>) {
+  const { handles, replica, started, finishers } = useReplicas(create);
 
   it('share the queue and never run a task twice', async () => {
     const a = await replica('a');

@@ -8,9 +8,8 @@ import { hashOf } from '../src/store/idempotent-commands.js';
 import { IdempotencyStore } from '../src/store/idempotency-store.js';
 import { commandRequest, type GatewayFixture, startGateway } from './support/gateway-fixture.js';
 
-// Two (or three) gateway apps, separate instances in this process, sharing one real PostgreSQL
-// schema, each with its own recording runtime: what executes is counted at the runtimes.
-describeWithComponent('PostgreSQL', await probePostgres(), 'start it: pg_ctlcluster 15 main start', () => {
+/** Gateways on one fresh schema; each has its own recording runtime, closed after the test. */
+function useGatewayReplicas() {
   let schema: Awaited<ReturnType<typeof createTestSchema>>;
   let token: string;
   const gateways: GatewayFixture[] = [];
@@ -36,6 +35,13 @@ describeWithComponent('PostgreSQL', await probePostgres(), 'start it: pg_ctlclus
     await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
     await schema.drop();
   });
+  return { start, mutations, schema: () => schema };
+}
+
+// Two (or three) gateway apps, separate instances in this process, sharing one real PostgreSQL
+// schema, each with its own recording runtime: what executes is counted at the runtimes.
+describeWithComponent('PostgreSQL', await probePostgres(), 'start it: pg_ctlcluster 15 main start', () => {
+  const { start, mutations, schema: currentSchema } = useGatewayReplicas();
 
   it('executes concurrent identical requests sent to both replicas once', async () => {
     const [left, right] = [await start('gateway-a'), await start('gateway-b')];
@@ -79,6 +85,7 @@ describeWithComponent('PostgreSQL', await probePostgres(), 'start it: pg_ctlclus
   it('answers "outcome unknown" for the expired claim of a dead replica, at start-up and while running', async () => {
     const atStart = { ...commandRequest('restart the service'), idempotency_key: 'incident-3-restart' };
     const whileRunning = { ...commandRequest('stop it'), idempotency_key: 'incident-4-stop' };
+    const schema = currentSchema();
     const database = openDatabase<unknown>(schema.url, { schema: schema.schema, poolSize: 1 });
     try {
       const store = await IdempotencyStore.open(database);

@@ -44,19 +44,27 @@ async function drain(queue: WorkQueue, owner: string): Promise<string[]> {
   return taken;
 }
 
+const options: WorkQueueOptions = { leaseMs: LEASE_MS, maxAttempts: 3, backoffMs: 200, maxBackoffMs: 5000 };
+
 /** The contract every `WorkQueue` implementation passes, on its real backing store. */
 export function workQueueContract(create: () => Promise<QueueFixture>): void {
   let fixture: QueueFixture;
-  const options: WorkQueueOptions = { leaseMs: LEASE_MS, maxAttempts: 3, backoffMs: 200, maxBackoffMs: 5000 };
   beforeEach(async () => {
     fixture = await create();
   });
   afterEach(async () => {
     await fixture.destroy();
   });
+  const current = () => fixture;
+  deliveryCases(current);
+  leaseCases(current);
+  failureAndSchedulingCases(current);
+}
 
+/** Delivery: once, and never to two consumers at a time. */
+function deliveryCases(current: () => QueueFixture): void {
   it('delivers a job with its payload, once, and counts it finished', async () => {
-    const queue = await fixture.open(options);
+    const queue = await current().open(options);
     const id = await queue.enqueue({ type: 'analyze', payload: { incident_id: 7 } });
     const [job, ...rest] = await queue.claim('worker-a', 5);
     expect(rest).toEqual([]);
@@ -68,17 +76,20 @@ export function workQueueContract(create: () => Promise<QueueFixture>): void {
   });
 
   it('never gives one job to two concurrent consumers', async () => {
-    const [first, second] = [await fixture.open(options), await fixture.open(options)];
+    const [first, second] = [await current().open(options), await current().open(options)];
     const ids = await Promise.all(Array.from({ length: 30 }, (_, index) => first.enqueue({ type: 'n', payload: { index } })));
     const [takenByFirst, takenBySecond] = await Promise.all([drain(first, 'first'), drain(second, 'second')]);
     const all = [...takenByFirst, ...takenBySecond];
     expect(new Set(all).size).toBe(all.length);
     expect([...all].sort()).toEqual([...ids].sort());
   });
+}
 
+/** Leases: heartbeats keep a job, a dead consumer loses it, a release gives it back. */
+function leaseCases(current: () => QueueFixture): void {
   it('redelivers, once, the job of a consumer that died without renewing its lease', async () => {
-    const dying = await fixture.open(options);
-    const survivor = await fixture.open(options);
+    const dying = await current().open(options);
+    const survivor = await current().open(options);
     const id = await dying.enqueue({ type: 'n', payload: {} });
     expect((await dying.claim('dying', 1)).map((job) => job.id)).toEqual([id]);
     await dying.close(); // killed mid-job: never renews, completes or fails
@@ -92,7 +103,7 @@ export function workQueueContract(create: () => Promise<QueueFixture>): void {
   });
 
   it('keeps the job of a consumer that renews its lease (heartbeats)', async () => {
-    const [holder, other] = [await fixture.open(options), await fixture.open(options)];
+    const [holder, other] = [await current().open(options), await current().open(options)];
     const id = await holder.enqueue({ type: 'n', payload: {} });
     await holder.claim('holder', 1);
     for (let beat = 0; beat < 8; beat += 1) {
@@ -104,7 +115,7 @@ export function workQueueContract(create: () => Promise<QueueFixture>): void {
   });
 
   it('answers that a lease ran out: no renewal, completion or failure by its former holder', async () => {
-    const queue = await fixture.open(options);
+    const queue = await current().open(options);
     const id = await queue.enqueue({ type: 'n', payload: {} });
     await queue.claim('slow', 1);
     await sleep(LEASE_MS + 300);
@@ -116,7 +127,7 @@ export function workQueueContract(create: () => Promise<QueueFixture>): void {
   });
 
   it('takes a released job back at once, for any consumer', async () => {
-    const [leaving, staying] = [await fixture.open(options), await fixture.open(options)];
+    const [leaving, staying] = [await current().open(options), await current().open(options)];
     const id = await leaving.enqueue({ type: 'n', payload: {} });
     await leaving.claim('leaving', 1);
     expect(await leaving.release(id, 'leaving')).toBe(true);
@@ -125,9 +136,12 @@ export function workQueueContract(create: () => Promise<QueueFixture>): void {
     expect(again).toMatchObject({ id, attempt: 2 });
     expect(await staying.complete(id, 'staying')).toBe(true);
   });
+}
 
+/** Retries, dead letters, dedupe and delayed jobs. */
+function failureAndSchedulingCases(current: () => QueueFixture): void {
   it('retries a failed job after an exponential backoff and dead-letters it after maxAttempts', async () => {
-    const queue = await fixture.open(options);
+    const queue = await current().open(options);
     const id = await queue.enqueue({ type: 'flaky', payload: { n: 1 } });
     const outcomes: string[] = [];
     const waits: number[] = [];
@@ -152,7 +166,7 @@ export function workQueueContract(create: () => Promise<QueueFixture>): void {
   });
 
   it('dead-letters at once a failure that no retry can fix', async () => {
-    const queue = await fixture.open(options);
+    const queue = await current().open(options);
     const id = await queue.enqueue({ type: 'unknown', payload: {} });
     await queue.claim('worker', 1);
     expect(await queue.fail(id, 'worker', 'no handler for job type "unknown"', { retry: false })).toBe('dead-lettered');
@@ -162,7 +176,7 @@ export function workQueueContract(create: () => Promise<QueueFixture>): void {
   });
 
   it('enqueues a job with a used dedupe key only once', async () => {
-    const [first, second] = [await fixture.open(options), await fixture.open(options)];
+    const [first, second] = [await current().open(options), await current().open(options)];
     const ids = await Promise.all([
       first.enqueue({ type: 'analyze', payload: { v: 1 }, dedupeKey: 'analyze:42:0' }),
       second.enqueue({ type: 'analyze', payload: { v: 2 }, dedupeKey: 'analyze:42:0' }),
@@ -178,7 +192,7 @@ export function workQueueContract(create: () => Promise<QueueFixture>): void {
   });
 
   it('holds a delayed job back until its run_at', async () => {
-    const queue = await fixture.open(options);
+    const queue = await current().open(options);
     const runAt = new Date(Date.now() + 800);
     const id = await queue.enqueue({ type: 'later', payload: {}, runAt });
     expect(await queue.claim('worker', 1)).toEqual([]);
