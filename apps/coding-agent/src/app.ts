@@ -143,7 +143,7 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
   const queue = await openWorkQueue({
     queue: 'coding-tasks',
     database,
-    ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL } : {}),
+    ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL, redisPrefix: config.REDIS_PREFIX } : {}),
     leaseMs: config.TASK_LEASE_SECONDS * 1000,
     maxAttempts: Math.max(config.TASK_QUEUE_MAX_ATTEMPTS, config.TASK_MAX_RESUMES + 2),
   });

@@ -37,6 +37,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
     .optional(),
+  /** Prefix of the queue's Redis keys, so several deployments can share one Redis; default `atb`. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -')
+    .default('atb'),
   /** `owner/name` repositories tasks may target; any other gets 403. Default `atb/market-predictor`. */
   ALLOWED_REPOSITORIES: list(['atb/market-predictor']),
   /** Where task workspaces are cloned; default /tmp/coding-agent-workspaces. */
