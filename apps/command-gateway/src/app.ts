@@ -6,6 +6,9 @@ import type { LoggerOptions } from 'pino';
 import { resolveApiToken } from './auth/api-token.js';
 import { AUDIT_ACTIONS, CommandService } from './command-service.js';
 import type { Config } from './config.js';
+import { ContainerEventHub } from './events/container-event-hub.js';
+import { registerEventsRoute } from './events/events-route.js';
+import { GatewayOperations } from './events/gateway-operations.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import type { IntentInterpreter } from './interpreter/intent-interpreter.js';
 import { InterpreterChain } from './interpreter/interpreter-chain.js';
@@ -32,6 +35,8 @@ export interface BuildOptions {
   logger?: LoggerOptions | false;
   /** Clock for rate-limit windows (tests). */
   now?: () => number;
+  /** `GET /events`: events kept for resumes (default 1,000) and the heartbeat interval (default 15 s). */
+  events?: { capacity?: number; heartbeatMs?: number };
 }
 
 /** Builds the command-gateway from its configuration. */
@@ -47,6 +52,8 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
     schema: 'command_gateway',
   });
   const startedAt = new Date();
+  const operations = new GatewayOperations();
+  const events = new ContainerEventHub({ runtime, policy, operations, ...(options.events?.capacity ? { capacity: options.events.capacity } : {}) });
   let service: Service;
   try {
     const audit = await KyselyAuditLog.open(database);
@@ -89,7 +96,8 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
     // Rules first; an LLM (LLM_PROVIDER) only for intents the rules cannot read. Same validator for both.
     const fallbackInterpreter = options.interpreter ?? createLlmInterpreter(config, service);
     const commands = new CommandService({
-      runtime,
+      // Its restarts, stops and starts are remembered, so the events they cause are marked as the gateway's.
+      runtime: operations.wrap(runtime),
       interpreter: new InterpreterChain([new RuleInterpreter(), ...(fallbackInterpreter ? [fallbackInterpreter] : [])]),
       policy,
       guard,
@@ -102,15 +110,23 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
     requireBearerToken(service.app, { token: token.token });
     registerExecuteRoute(
       service.app,
-      new IdempotentCommands(store, (request, requestId) => commands.handle(request, requestId), (config.AI_COMMAND_GATEWAY_TIMEOUT + 5) * 1000),
+      new IdempotentCommands(
+        store,
+        (request, requestId) => operations.runAs(requestId, () => commands.handle(request, requestId)),
+        (config.AI_COMMAND_GATEWAY_TIMEOUT + 5) * 1000,
+      ),
     );
     registerAuditRoutes(service.app, audit);
+    registerEventsRoute(service.app, events, options.events?.heartbeatMs ? { heartbeatMs: options.events.heartbeatMs } : {});
+    events.start();
   } catch (error) {
+    await events.close().catch(() => {});
     await database.close().catch(() => {});
     await runtime.close?.().catch(() => {});
     throw error;
   }
   service.onClose(async () => {
+    await events.close();
     await runtime.close?.();
     await database.close();
   });

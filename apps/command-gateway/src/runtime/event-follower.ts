@@ -10,7 +10,7 @@ export interface FollowOptions extends EventSubscriptionOptions {
   onLine(line: string): void;
   /** First wait before reopening, doubled after each failure up to `maxBackoffMs`; default 250. */
   initialBackoffMs?: number;
-  /** Default 5,000. */
+  /** Default 2,000: an engine back after a restart is followed again within about 2 s. */
   maxBackoffMs?: number;
 }
 
@@ -22,7 +22,7 @@ export interface FollowOptions extends EventSubscriptionOptions {
 export function followLines(options: FollowOptions): EventSubscription {
   const controller = new AbortController();
   const initial = options.initialBackoffMs ?? 250;
-  const max = options.maxBackoffMs ?? 5000;
+  const max = options.maxBackoffMs ?? 2000;
   const loop = (async () => {
     let backoff = initial;
     while (!controller.signal.aborted) {
