@@ -34,7 +34,8 @@ export function registerEventsRoute(app: App, hub: ContainerEventHub, options: E
     async (request, reply) => {
       const header = request.headers['last-event-id'];
       const query = (request.query as { last_event_id?: unknown }).last_event_id;
-      const lastEventId = typeof header === 'string' ? header.trim() : typeof query === 'string' ? query : undefined;
+      const given = typeof header === 'string' ? header.trim() : typeof query === 'string' ? query.trim() : '';
+      const lastEventId = given === '' ? undefined : given;
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
