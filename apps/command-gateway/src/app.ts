@@ -84,6 +84,7 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
         runtime: runtime.kind,
         token: token.origin === 'environment' ? 'AI_COMMAND_GATEWAY_TOKEN' : token.file,
         database: database.location,
+        events: events.state(),
         policy: {
           targets: policy.targets,
           sources: Object.fromEntries(Object.entries(policy.sources).map(([id, source]) => [id, source.operations])),

@@ -60,6 +60,8 @@ export function gatewayEventsSuite(setup: () => Promise<GatewayEventsFixture>): 
     const client = await open();
     expect(client.status).toBe(200);
     await client.until(() => client.comments >= 3, 'heartbeats');
+    const status = await fixture.gateway.service.app.inject({ method: 'GET', url: '/status' });
+    expect(status.json()).toMatchObject({ events: { connected: true } });
   });
 
   it('a kill by hand is one container-died with its exit code; a non-allowlisted container is not served', async () => {

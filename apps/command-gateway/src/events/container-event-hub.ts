@@ -25,6 +25,7 @@ export class ContainerEventHub {
   private readonly ring: EventRing<ContainerEvent>;
   private readonly listeners = new Set<(event: ContainerEvent) => void>();
   private subscription: EventSubscription | undefined;
+  private connected = false;
 
   constructor(private readonly options: ContainerEventHubOptions) {
     this.ring = new EventRing(options.capacity ?? 1000);
@@ -39,10 +40,12 @@ export class ContainerEventHub {
       onError: (error) => {
         if (!broken) logger?.warn({ err: error }, 'container event stream broke; reconnecting');
         broken = true;
+        this.connected = false;
       },
       onConnected: () => {
         if (broken) logger?.info('container event stream reconnected');
         broken = false;
+        this.connected = true;
       },
     });
   }
@@ -50,6 +53,11 @@ export class ContainerEventHub {
   /** Events after a client's `Last-Event-ID` (see {@link EventRing.after}). */
   after(lastEventId: string | undefined): Replay<ContainerEvent> {
     return this.ring.after(lastEventId);
+  }
+
+  /** For `/status`: whether the runtime's stream is open, and how many events are held. */
+  state(): { connected: boolean; held: number } {
+    return { connected: this.connected, held: this.ring.size };
   }
 
   /** Every accepted event from now on; returns the unsubscribe function. */

@@ -28,6 +28,10 @@ export class EventRing<T extends { id: string }> {
     this.next = this.first;
   }
 
+  get size(): number {
+    return this.held.length;
+  }
+
   /** Numbers an event and keeps it (dropping the oldest beyond `capacity`). */
   push(build: (id: string) => T): T {
     const event = build(String(this.next));
