@@ -14,6 +14,8 @@ export interface DockerEngineEvent {
   Actor?: { ID?: string; Attributes?: Record<string, string> };
   time?: number;
   timeNano?: number;
+  /** Podman writes the health status of `health_status` events here. */
+  HealthStatus?: string;
 }
 
 /** Attributes the engine adds beside the container's labels. */
@@ -21,8 +23,9 @@ const ENGINE_ATTRIBUTES = new Set(['name', 'image', 'exitCode', 'containerExitCo
 
 /**
  * Maps one engine event to a {@link RuntimeEvent}; `undefined` for actions that are not
- * lifecycle changes (create, kill, exec, …). Docker writes health as `health_status: healthy`,
- * Podman as `health_status` with the status in an attribute; both are read.
+ * lifecycle changes (create, kill, exec_died, …). Docker writes health as
+ * `health_status: healthy`, Podman as `health_status` with the status in `HealthStatus`; both
+ * are read.
  */
 export function mapDockerEvent(raw: DockerEngineEvent): RuntimeEvent | undefined {
   if (raw.Type !== 'container' || !raw.Action || !raw.Actor?.ID) return undefined;
@@ -48,7 +51,7 @@ export function mapDockerEvent(raw: DockerEngineEvent): RuntimeEvent | undefined
       return { type: 'container-died', ...base, ...(Number.isInteger(exitCode) ? { exit_code: exitCode } : {}) };
     }
     case 'health_status': {
-      const status = detail || attributes.health_status;
+      const status = detail || raw.HealthStatus || attributes.health_status;
       return { type: 'container-health-changed', ...base, ...(status ? { health_status: status } : {}) };
     }
     default:
@@ -56,6 +59,10 @@ export function mapDockerEvent(raw: DockerEngineEvent): RuntimeEvent | undefined
   }
 }
 
+/**
+ * The event's time in ns. `timeNano` exceeds 2^53, so JSON.parse rounds it to ~256 ns; the same
+ * text always parses to the same number, so it still identifies an event of one container.
+ */
 function eventNanos(raw: DockerEngineEvent): number {
   if (typeof raw.timeNano === 'number' && raw.timeNano > 0) return raw.timeNano;
   return (raw.time ?? Date.now() / 1000) * 1e9;
