@@ -88,6 +88,12 @@ export function followDockerEvents(
   let lastNanos = startedNanos;
   /** Identities of delivered events at or after the second the next `since` asks for. */
   const delivered = new Map<string, number>();
+  /**
+   * Containers whose death was delivered and which have not started since. Podman can record one
+   * exit twice (its cleanup process, and the API service when it comes back and syncs the
+   * container's state), at different times: a container cannot die twice without starting.
+   */
+  const dead = new Set<string>();
 
   const onLine = (line: string) => {
     let raw: DockerEngineEvent;
@@ -105,7 +111,13 @@ export function followDockerEvents(
     const floor = Math.floor(lastNanos / 1e9) * 1e9;
     for (const [key, time] of delivered) if (time < floor) delivered.delete(key);
     const event = mapDockerEvent(raw);
-    if (event) listener(event);
+    if (!event) return;
+    if (event.type === 'container-started') dead.delete(event.container_id);
+    if (event.type === 'container-died') {
+      if (dead.has(event.container_id)) return;
+      dead.add(event.container_id);
+    }
+    listener(event);
   };
 
   return followLines({
