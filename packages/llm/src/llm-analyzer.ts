@@ -11,7 +11,7 @@ import { describeError, InvalidModelOutputError, LlmError } from './errors.js';
 import { createInvestigationTools, type InvestigationPorts, type ToolCallRecord } from './investigation-tools.js';
 import type { ModelRouter } from './model-router.js';
 import { describeSchema, renderPrompt } from './prompts.js';
-import { redactSecrets, redactValue } from './redaction.js';
+import { redactSecrets } from './redaction.js';
 import { parseModelOutput } from './structured-output.js';
 import { fitToBudget } from './tool-output-budget.js';
 
@@ -56,7 +56,8 @@ export interface InvestigationTrace {
   dropped_actions: string[];
 }
 
-const json = (value: unknown, limit: number) => fitToBudget(redactSecrets(JSON.stringify(value ?? null, null, 1)), limit).text;
+/** Serialised, cut to `limit` characters, then redacted once (the bound applies first). */
+const json = (value: unknown, limit: number) => redactSecrets(fitToBudget(JSON.stringify(value ?? null, null, 1), limit).text);
 
 /**
  * The LLM analyzer: a bounded, read-only tool loop ending in a validated analysis.
@@ -127,12 +128,12 @@ export class LlmAnalyzer implements Analyzer {
     }));
     const incident = renderPrompt(prompts.incident, {
       incident_id: context.incident_id,
-      alertname: redactSecrets(context.alertname),
-      severity: redactSecrets(context.severity),
+      alertname: redactSecrets(context.alertname.slice(0, 200)),
+      severity: redactSecrets(context.severity.slice(0, 50)),
       service: context.service,
       flap_count: context.flap_count,
-      alerts: json(redactValue(alerts), 6_000),
-      health: json(redactValue(context.health ?? 'not checked'), 2_000),
+      alerts: json(alerts, 6_000),
+      health: json(context.health ?? 'not checked', 2_000),
       metrics: json(context.metrics ?? 'no Prometheus configured', 2_000),
       history: json(context.history.slice(0, 10), 2_000),
       learning: json(context.learning, 2_000),
