@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type Analyzer, PRODUCT_VERSION } from '@atb/contracts';
 import { createService, type HealthReport, type Service } from '@atb/service-kit';
-import { KyselyAuditLog, openDatabase } from '@atb/storage';
+import { AUDIT_ANCHOR_FILE_NAME, KyselyAuditLog, openDatabase, resolveAuditKey } from '@atb/storage';
 import type { LoggerOptions } from 'pino';
 import type { AgentDependencies } from './agent-dependencies.js';
 import { analyzeIncident } from './analysis/analyze-incident.js';
@@ -60,13 +60,22 @@ const str = (value: unknown): string => String(value);
 export async function buildDevopsAgent(config: Config, options: BuildOptions = {}): Promise<DevopsAgentService> {
   // First: with ENVIRONMENT=production and no AGENT_API_TOKEN this throws before anything opens.
   const apiToken = resolveApiToken({ configured: config.AGENT_API_TOKEN, environment: config.ENVIRONMENT, dataDirectory: config.DATA_DIR });
+  const auditKey = resolveAuditKey({
+    configured: config.AUDIT_HMAC_KEY,
+    file: config.AUDIT_HMAC_KEY_FILE,
+    environment: config.ENVIRONMENT,
+    dataDirectory: config.DATA_DIR,
+  });
   const databaseUrl = config.DATABASE_URL ?? join(config.DATA_DIR, 'devops-agent.sqlite');
   const database = openDatabase<unknown>(databaseUrl, { schema: config.DATABASE_SCHEMA });
   let store: KyselyAgentStore;
   let auditLog: KyselyAuditLog;
   try {
     store = await KyselyAgentStore.open(database);
-    auditLog = await KyselyAuditLog.open(database);
+    auditLog = await KyselyAuditLog.open(database, {
+      key: auditKey,
+      anchorFile: config.AUDIT_ANCHOR_FILE ?? join(config.DATA_DIR, AUDIT_ANCHOR_FILE_NAME),
+    });
   } catch (error) {
     await database.close();
     throw error;
@@ -222,6 +231,7 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
   service.onClose(async () => {
     await activeMonitor.stop();
     await activeWorker.stop();
+    await auditLog.close();
     await database.close();
   });
   await worker.start();
