@@ -117,11 +117,6 @@ const BEFORE_SEPARATOR = '(?=[ \\t=:"\'\\\\])';
 const DEFAULT_KEYWORDS = new RegExp(`(?:${SECRET_WORDS}|auth)${BEFORE_SEPARATOR}`, 'gi');
 const CODE_KEYWORDS = new RegExp(`(?:${SECRET_WORDS})${BEFORE_SEPARATOR}`, 'gi');
 
-/** After the key: an optional closing quote (plain or JSON-escaped), then `=`, `:` or `:=`, then an optional opening quote. */
-const SEPARATOR = /(\\?["'])?([ \t]{0,16})(:=|=|:)([ \t]{0,16})(\\?["'`])?/y;
-/** After a `--flag`: `=` or spaces, then an optional opening quote. */
-const FLAG_SEPARATOR = /(=|[ \t]{1,16})(\\?["'])?/y;
-
 const isKeyChar = (code: number) =>
   (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 46 || code === 45;
 
@@ -154,15 +149,35 @@ function closingQuote(text: string, start: number, quote: string): number {
   return -1;
 }
 
-const UNQUOTED_STOP = new Set([' ', '\t', '\n', '\r', '\f', '\v', '"', "'", '`', ',', ';', '&', '}']);
+/** Whether an unquoted value ends before this character: whitespace, a quote, `,` `;` `&` `}`. */
+function endsUnquoted(code: number): boolean {
+  switch (code) {
+    case 32: // space
+    case 9: // \t
+    case 10: // \n
+    case 11: // \v
+    case 12: // \f
+    case 13: // \r
+    case 34: // "
+    case 39: // '
+    case 96: // `
+    case 44: // ,
+    case 59: // ;
+    case 38: // &
+    case 125: // }
+      return true;
+    default:
+      return false;
+  }
+}
 
 /** End of an unquoted value starting at `start`: up to whitespace, a quote or a delimiter. */
 function unquotedEnd(text: string, start: number): number {
   let index = start;
   while (index < text.length) {
-    const char = text[index] as string;
-    if (UNQUOTED_STOP.has(char)) break;
-    if (char === '\\' && (text[index + 1] === '"' || text[index + 1] === "'")) break;
+    const code = text.charCodeAt(index);
+    if (endsUnquoted(code)) break;
+    if (code === 92 && (text.charCodeAt(index + 1) === 34 || text.charCodeAt(index + 1) === 39)) break; // \" or \'
     index += 1;
   }
   return index;
@@ -224,6 +239,24 @@ interface ValueSpan {
  * The value assigned after a keyword ending at `keyEnd`, or undefined when this keyword is not a
  * secret assignment in the profile.
  */
+/** Spaces and tabs from `index`, at most 16: where they end. */
+function skipBlanks(text: string, index: number): number {
+  let end = index;
+  while (end - index < 16 && (text.charCodeAt(end) === 32 || text.charCodeAt(end) === 9)) end += 1;
+  return end;
+}
+
+/** A quote at `index` (`"`, `'`, `` ` `` when `backtick`, or JSON-escaped `\"`/`\'`), or undefined. */
+function quoteAt(text: string, index: number, backtick: boolean): string | undefined {
+  const code = text.charCodeAt(index);
+  if (code === 34 || code === 39 || (backtick && code === 96)) return text[index];
+  if (code === 92) {
+    const next = text.charCodeAt(index + 1);
+    if (next === 34 || next === 39) return text.slice(index, index + 2);
+  }
+  return undefined;
+}
+
 function assignedValue(text: string, keywordStart: number, keyEnd: number, profile: AssignmentProfile): ValueSpan | undefined {
   // The separator is checked before the key is read back, so a key is only read when it is
   // followed by `=`, `:` or spaces: key runs of different matches never overlap.
@@ -232,28 +265,34 @@ function assignedValue(text: string, keywordStart: number, keyEnd: number, profi
   let spaced = false;
   let separator: string;
   let start: number;
-  SEPARATOR.lastIndex = keyEnd;
-  const match = SEPARATOR.exec(text);
-  if (match) {
+  // After the key: an optional closing quote (plain or JSON-escaped), blanks, `=`, `:` or `:=`,
+  // blanks, an optional opening quote.
+  let index = keyEnd;
+  const keyQuote = quoteAt(text, index, false);
+  if (keyQuote !== undefined) index += keyQuote.length;
+  const beforeSeparator = skipBlanks(text, index);
+  const code = text.charCodeAt(beforeSeparator);
+  if (code === 58 || code === 61) {
+    separator = code === 58 && text.charCodeAt(beforeSeparator + 1) === 61 ? ':=' : code === 58 ? ':' : '=';
+    const afterSeparator = beforeSeparator + separator.length;
+    const beforeValue = skipBlanks(text, afterSeparator);
+    spaced = keyQuote !== undefined || beforeSeparator > index || beforeValue > afterSeparator;
+    quote = quoteAt(text, beforeValue, true);
+    valueStart = beforeValue + (quote?.length ?? 0);
     start = keyStart(text, keywordStart);
-    valueStart = keyEnd + match[0].length;
-    quote = match[5];
-    separator = match[3] as string;
-    spaced = (match[2] as string).length > 0 || (match[4] as string).length > 0 || match[1] !== undefined;
     // `password == x`, `token => x`: comparisons and arrows, not assignments.
-    const next = text[valueStart];
-    if (quote === undefined && separator !== ':=' && (next === '=' || next === '>')) return undefined;
+    const next = text.charCodeAt(valueStart);
+    if (quote === undefined && separator !== ':=' && (next === 61 || next === 62)) return undefined;
   } else {
-    FLAG_SEPARATOR.lastIndex = keyEnd;
-    const flag = FLAG_SEPARATOR.exec(text);
-    if (!flag) return undefined;
+    // `--password x`: blanks after a command-line flag.
+    if (keyQuote !== undefined || beforeSeparator === keyEnd) return undefined;
     start = keyStart(text, keywordStart);
     if (!text.startsWith('--', start)) return undefined;
-    valueStart = keyEnd + flag[0].length;
-    quote = flag[2];
+    quote = quoteAt(text, beforeSeparator, false);
+    valueStart = beforeSeparator + (quote?.length ?? 0);
     separator = ' ';
   }
-  const key = text.slice(start, keyEnd);
+  const key = profile === 'code' ? text.slice(start, keyEnd) : '';
 
   if (quote !== undefined) {
     const close = closingQuote(text, valueStart, quote);
@@ -267,10 +306,10 @@ function assignedValue(text: string, keywordStart: number, keyEnd: number, profi
   }
 
   const end = unquotedEnd(text, valueStart);
-  const value = text.slice(valueStart, end);
   const skip = { start: valueStart, end, redact: false };
-  if (value.length < 3 || value.startsWith(MARKER_PREFIX)) return skip;
+  if (end - valueStart < 3 || text.startsWith(MARKER_PREFIX, valueStart)) return skip;
   if (profile === 'default') return { start: valueStart, end, redact: true };
+  const value = text.slice(valueStart, end);
 
   // Code profile, unquoted: a literal after a command-line flag (`--password=x`, not `$VAR`), a
   // dotenv line (`API_TOKEN=value`) or a YAML line (`password: hunter2`).
@@ -291,13 +330,15 @@ function assignedValue(text: string, keywordStart: number, keyEnd: number, profi
   return skip;
 }
 
+const SECRET_MARKER = redactedMarker('secret');
+
 function assignmentRule(profile: AssignmentProfile): RedactionRule {
   const keywords = profile === 'code' ? CODE_KEYWORDS : DEFAULT_KEYWORDS;
   return {
     kind: 'secret-assignment',
     apply(text) {
       const pattern = new RegExp(keywords.source, keywords.flags);
-      let result = '';
+      const parts: string[] = [];
       let copied = 0;
       for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
         const keyEnd = match.index + match[0].length;
@@ -309,11 +350,13 @@ function assignmentRule(profile: AssignmentProfile): RedactionRule {
           pattern.lastIndex = Math.max(pattern.lastIndex, span.end);
           continue;
         }
-        result += text.slice(copied, span.start) + redactedMarker('secret');
+        parts.push(text.slice(copied, span.start), SECRET_MARKER);
         copied = span.end;
         pattern.lastIndex = span.end;
       }
-      return copied === 0 ? text : result + text.slice(copied);
+      if (copied === 0) return text;
+      parts.push(text.slice(copied));
+      return parts.join('');
     },
   };
 }
