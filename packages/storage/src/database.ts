@@ -13,6 +13,8 @@ export interface Database<Schema> {
   dialect: DialectName;
   /** Where it lives, with any password masked; for logs and /status. */
   location: string;
+  /** PostgreSQL only: the schema holding this database's tables, when one was given. */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export function openDatabase<Schema>(url: string, options: OpenDatabaseOptions =
       db,
       dialect: 'postgres',
       location: url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') + (schema ? ` (schema ${schema})` : ''),
+      ...(schema ? { schema } : {}),
       close: () => db.destroy(),
     };
   }

@@ -19,6 +19,9 @@ export async function migrate(
     db: database.db as Kysely<unknown>,
     migrationTableName: `${component}_migrations`,
     migrationLockTableName: `${component}_migrations_lock`,
+    // Named explicitly: otherwise the migrator looks its tables up in every schema and skips
+    // creating them when another schema of the same database already has them.
+    ...(database.schema ? { migrationTableSchema: database.schema } : {}),
     provider: {
       getMigrations: async () =>
         Object.fromEntries(
