@@ -76,8 +76,6 @@ export type RecentPredictionsResponse = z.infer<typeof recentPredictionsResponse
 export const MAX_LATENCY_MS = 60_000;
 export const MAX_LEAK_RATE_MB_PER_SECOND = 1024;
 export const MAX_CRASH_DELAY_MS = 10_000;
-/** Exit status of the `/chaos/crash` drill (EX_SOFTWARE), so supervisors see a failure. */
-export const CRASH_EXIT_CODE = 70;
 
 const probability = (what: string) =>
   z

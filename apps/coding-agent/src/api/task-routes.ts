@@ -1,10 +1,18 @@
 import { createHash } from 'node:crypto';
+import {
+  createTaskRequestSchema,
+  createTaskResponseSchema,
+  listTasksQuerySchema,
+  type TaskView,
+  taskIdParamsSchema,
+  taskListResponseSchema,
+  taskSchema,
+} from '@atb/contracts';
 import { NotAllowedError, NotFoundError, type Service, ValidationError } from '@atb/service-kit';
 import { FINAL_STATUSES, type NewTask, type Task, type TaskEvent } from '../tasks/task.js';
 import type { TaskEvents } from '../tasks/task-events.js';
 import type { TaskManager } from '../tasks/task-manager.js';
 import type { TaskStore } from '../tasks/task-store.js';
-import { createTaskBody, createTaskResponse, listTasksQuery, taskIdParams } from './task-schemas.js';
 
 export interface TaskRouteOptions {
   manager: TaskManager;
@@ -14,7 +22,7 @@ export interface TaskRouteOptions {
 }
 
 /** The task as the API shows it (the stored patch is summarised, not returned). */
-export function presentTask(task: Task): Record<string, unknown> {
+export function presentTask(task: Task): TaskView {
   const { patch, ...rest } = task;
   return { ...rest, has_patch: patch !== undefined };
 }
@@ -53,8 +61,8 @@ export function registerTaskRoutes(service: Service, options: TaskRouteOptions):
         tags: ['tasks'],
         summary:
           'Create a coding task: 202 with its id; poll GET /tasks/:id for status and pull_request.url. Idempotent by the Idempotency-Key header, or by incident_id + repository + requirement.',
-        body: createTaskBody,
-        response: { 202: createTaskResponse },
+        body: createTaskRequestSchema,
+        response: { 202: createTaskResponseSchema },
       },
     },
     async (request, reply) => {
@@ -74,7 +82,7 @@ export function registerTaskRoutes(service: Service, options: TaskRouteOptions):
     },
   );
 
-  app.get('/tasks', { schema: { tags: ['tasks'], summary: 'List tasks, newest first', querystring: listTasksQuery } }, async (request) => {
+  app.get('/tasks', { schema: { tags: ['tasks'], summary: 'List tasks, newest first', querystring: listTasksQuerySchema, response: { 200: taskListResponseSchema } } }, async (request) => {
     const tasks = await options.store.list({
       ...(request.query.status ? { status: [request.query.status] } : {}),
       ...(request.query.repository ? { repository: request.query.repository } : {}),
@@ -97,19 +105,19 @@ export function registerTaskRoutes(service: Service, options: TaskRouteOptions):
     };
   });
 
-  app.get('/tasks/:id', { schema: { tags: ['tasks'], summary: 'A task with steps, plan, diff, tests, PR, tokens', params: taskIdParams } }, async (request) => {
+  app.get('/tasks/:id', { schema: { tags: ['tasks'], summary: 'A task with steps, plan, diff, tests, PR, tokens', params: taskIdParamsSchema, response: { 200: taskSchema } } }, async (request) => {
     const task = await options.store.get(request.params.id);
     if (!task) throw new NotFoundError(`no task ${request.params.id}`, { field: 'params.id' });
     return presentTask(task);
   });
 
-  app.post('/tasks/:id/cancel', { schema: { tags: ['tasks'], summary: 'Cancel a queued or running task', params: taskIdParams } }, async (request) =>
+  app.post('/tasks/:id/cancel', { schema: { tags: ['tasks'], summary: 'Cancel a queued or running task', params: taskIdParamsSchema, response: { 200: taskSchema } } }, async (request) =>
     presentTask(await options.manager.cancel(request.params.id)),
   );
 
   app.get(
     '/tasks/:id/events',
-    { schema: { tags: ['tasks'], summary: 'Server-sent events: task-step-started/finished, task-log, task-done', params: taskIdParams } },
+    { schema: { tags: ['tasks'], summary: 'Server-sent events: task-step-started/finished, task-log, task-done', params: taskIdParamsSchema } },
     async (request, reply) => {
       const task = await options.store.get(request.params.id);
       if (!task) throw new NotFoundError(`no task ${request.params.id}`, { field: 'params.id' });
