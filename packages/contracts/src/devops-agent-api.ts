@@ -38,8 +38,8 @@ export const codingTaskRecordSchema = z.object({
 });
 export type CodingTaskRecordContract = z.infer<typeof codingTaskRecordSchema>;
 
-/** An analysis with who produced it; fields an analyzer adds are passed through. */
-export const analysisOutcomeSchema = z.looseObject({
+/** An analysis with who produced it (the `AnalysisOutcome` of `analysis.ts`). */
+export const analysisOutcomeSchema = z.object({
   analysis: analysisResultSchema,
   analyzer: z.string(),
   fallback_reason: z.string().optional(),
