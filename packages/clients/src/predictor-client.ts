@@ -41,8 +41,8 @@ export class PredictorClient {
     return this.http.request('/status', { schema: statusResponseSchema });
   }
 
-  predict(body: PredictRequest): Promise<PredictionRecord> {
-    return this.http.request('/predict', { method: 'POST', body, schema: predictionSchema });
+  predict(body: PredictRequest, options: { signal?: AbortSignal } = {}): Promise<PredictionRecord> {
+    return this.http.request('/predict', { method: 'POST', body, schema: predictionSchema, ...(options.signal ? { signal: options.signal } : {}) });
   }
 
   recentPredictions(limit?: number): Promise<RecentPredictionsResponse> {
