@@ -117,5 +117,6 @@ describe('a coding task that ends "no change needed"', () => {
     const html = await page.text();
     expect(html).toMatch(/<dt>Status<\/dt><dd>no_change_needed/);
     expect(html).not.toMatch(/<dt>Status<\/dt><dd>failed/);
+    expect(html).toMatch(/<dt>Outcome<\/dt><dd>price\(\) already rejects negative input/);
   });
 });
