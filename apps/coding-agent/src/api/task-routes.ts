@@ -9,6 +9,7 @@ import {
   taskSchema,
 } from '@atb/contracts';
 import { NotAllowedError, NotFoundError, type Service, ValidationError } from '@atb/service-kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FINAL_STATUSES, type NewTask, type Task, type TaskEvent } from '../tasks/task.js';
 import type { TaskEvents } from '../tasks/task-events.js';
 import type { TaskManager } from '../tasks/task-manager.js';
@@ -118,51 +119,61 @@ export function registerTaskRoutes(service: Service, options: TaskRouteOptions):
   app.get(
     '/tasks/:id/events',
     { schema: { tags: ['tasks'], summary: 'Server-sent events: task-step-started/finished, task-log, task-done', params: taskIdParamsSchema } },
-    async (request, reply) => {
-      const task = await options.store.get(request.params.id);
-      if (!task) throw new NotFoundError(`no task ${request.params.id}`, { field: 'params.id' });
-      const header = request.headers['last-event-id'];
-      const afterSeq = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : 0;
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-request-id': request.id,
-      });
-      let lastSeq = afterSeq;
-      let ended = false;
-      const buffered: TaskEvent[] = [];
-      let replaying = true;
-      const end = () => {
-        if (ended) return;
-        ended = true;
-        unsubscribe();
-        clearInterval(heartbeat);
-        raw.end();
-      };
-      const write = (event: TaskEvent) => {
-        if (ended || event.seq <= lastSeq) return;
-        lastSeq = event.seq;
-        raw.write(sse(event));
-        if (event.type === 'task-done') end();
-      };
-      const unsubscribe = options.events.subscribe(task.task_id, (event) => {
-        if (replaying) buffered.push(event);
-        else write(event);
-      });
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
-      request.raw.on('close', end);
-      for (const event of await options.store.listEvents(task.task_id, afterSeq)) write(event);
-      replaying = false;
-      for (const event of buffered) write(event);
-      const latest = await options.store.get(task.task_id);
-      if (!ended && latest && FINAL_STATUSES.includes(latest.status)) {
-        // The final status is saved just before task-done is published: give it a moment to
-        // arrive through the subscription, then end the stream anyway.
-        setTimeout(() => end(), 2000).unref();
-      }
-    },
+    async (request, reply) => streamTaskEvents(request, reply, options),
   );
+}
+
+/**
+ * `GET /tasks/:id/events`: the task's history after `Last-Event-ID`, then live events, as
+ * server-sent events; the stream ends after `task-done`.
+ */
+async function streamTaskEvents(
+  request: FastifyRequest<{ Params: { id: string } }>,
+  reply: FastifyReply,
+  options: Pick<TaskRouteOptions, 'store' | 'events'>,
+): Promise<void> {
+  const task = await options.store.get(request.params.id);
+  if (!task) throw new NotFoundError(`no task ${request.params.id}`, { field: 'params.id' });
+  const header = request.headers['last-event-id'];
+  const afterSeq = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : 0;
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-request-id': request.id,
+  });
+  let lastSeq = afterSeq;
+  let ended = false;
+  const buffered: TaskEvent[] = [];
+  let replaying = true;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    unsubscribe();
+    clearInterval(heartbeat);
+    raw.end();
+  };
+  const write = (event: TaskEvent) => {
+    if (ended || event.seq <= lastSeq) return;
+    lastSeq = event.seq;
+    raw.write(sse(event));
+    if (event.type === 'task-done') end();
+  };
+  const unsubscribe = options.events.subscribe(task.task_id, (event) => {
+    if (replaying) buffered.push(event);
+    else write(event);
+  });
+  const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+  request.raw.on('close', end);
+  for (const event of await options.store.listEvents(task.task_id, afterSeq)) write(event);
+  replaying = false;
+  for (const event of buffered) write(event);
+  const latest = await options.store.get(task.task_id);
+  if (!ended && latest && FINAL_STATUSES.includes(latest.status)) {
+    // The final status is saved just before task-done is published: give it a moment to
+    // arrive through the subscription, then end the stream anyway.
+    setTimeout(() => end(), 2000).unref();
+  }
 }
