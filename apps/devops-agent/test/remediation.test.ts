@@ -1,8 +1,32 @@
+import { createTaskResponseSchema, type TaskView, taskSchema } from '@atb/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AUTHORIZED, alert, eventually, GATEWAY_TOKEN, notification, RealGateway, startAgent } from './support/agent-harness.js';
 import { FakeTarget } from './support/fake-target.js';
 
 type Started = Awaited<ReturnType<typeof startAgent>>;
+
+/** A `GET /tasks/:id` answer of the coding agent, checked against the task contract. */
+function taskAnswer(status: TaskView['status'], extra: Partial<TaskView> = {}): TaskView {
+  const now = new Date().toISOString();
+  return taskSchema.parse({
+    task_id: 'task-42',
+    repository: 'market-predictor',
+    requirement: 'fix it',
+    status,
+    created_at: now,
+    updated_at: now,
+    steps: [],
+    has_patch: false,
+    edits: [],
+    test_results: { runs: [] },
+    security_findings: [],
+    tokens: { input: 0, output: 0, total: 0 },
+    cost_usd: 0,
+    iterations: 0,
+    resumes: 0,
+    ...extra,
+  });
+}
 
 describe('approvals, remediation, verification, learning, escalation', () => {
   let started: Started | undefined;
@@ -199,12 +223,14 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     let submissions = 0;
     target.routes.set('POST /tasks', () => {
       submissions += 1;
-      return submissions === 1 ? [503, { message: 'busy' }] : [202, { task_id: 'task-42' }];
+      return submissions === 1
+        ? [503, { error: 'unavailable', message: 'busy' }]
+        : [202, createTaskResponseSchema.parse({ task_id: 'task-42', status: 'queued', duplicate: false, links: { self: '/tasks/task-42' } })];
     });
     let polls = 0;
     target.routes.set('GET /tasks/task-42', () => {
       polls += 1;
-      return polls < 2 ? [200, { task_id: 'task-42', status: 'running' }] : [200, { task_id: 'task-42', status: 'succeeded', pull_request: { url: 'http://forge.local/pr/7' } }];
+      return [200, polls < 2 ? taskAnswer('running') : taskAnswer('completed', { pull_request: { number: 7, url: 'http://forge.local/pr/7', state: 'open' } })];
     });
     await boot({ SAFETY_MODE: 'false', AUTO_ACTION_MIN_CONFIDENCE: '0.5', CODING_AGENT_URL: target.url, CODING_TASK_POLL_INTERVAL: '0.05' });
     const response = await send([alert({ alertname: 'MarketPredictorHighErrorRate', service: 'market-predictor', severity: 'high' })]);

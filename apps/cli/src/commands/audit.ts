@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { CliConfig } from '../config.js';
-import { agentRequest, withAgent } from './incidents.js';
+import { agentClient, withAgent } from './agent-client.js';
 
 /** `atb audit verify`: checks the devops agent's hash-chained audit log (exit 1 when broken). */
 export function registerAudit(program: Command, config: () => CliConfig): void {
@@ -12,12 +12,11 @@ export function registerAudit(program: Command, config: () => CliConfig): void {
     .option('--json', 'machine-readable output')
     .action((options: { json?: boolean }) =>
       withAgent(async () => {
-        const answer = await agentRequest(config(), '/audit/verify');
-        const body = answer.body as { valid?: boolean; count?: number; head?: string; broken_at?: number; reason?: string };
-        if (options.json) process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
-        else if (body.valid) process.stdout.write(`${pc.green('valid')}: ${body.count} records, head ${body.head}\n`);
-        else process.stdout.write(`${pc.red('BROKEN')} at record ${body.broken_at}: ${body.reason ?? `HTTP ${answer.status}`}\n`);
-        if (!body.valid) process.exitCode = 1;
+        const verification = await agentClient(config()).verifyAudit();
+        if (options.json) process.stdout.write(`${JSON.stringify(verification, null, 2)}\n`);
+        else if (verification.valid) process.stdout.write(`${pc.green('valid')}: ${verification.count} records, head ${verification.head}\n`);
+        else process.stdout.write(`${pc.red('BROKEN')} at record ${verification.broken_at}: ${verification.reason}\n`);
+        if (!verification.valid) process.exitCode = 1;
       }),
     );
   audit
@@ -28,14 +27,10 @@ export function registerAudit(program: Command, config: () => CliConfig): void {
     .option('--limit <n>', 'how many', '50')
     .action((options: { subject?: string; action?: string; limit: string }) =>
       withAgent(async () => {
-        const query = new URLSearchParams({ limit: options.limit });
-        if (options.subject) query.set('subject', options.subject);
-        if (options.action) query.set('action', options.action);
-        const answer = await agentRequest(config(), `/audit?${query}`);
-        for (const record of (answer.body.records ?? []) as { seq: number; timestamp: string; actor: string; action: string; subject: string }[]) {
+        const { records } = await agentClient(config()).listAudit({ limit: Number(options.limit), subject: options.subject, action: options.action });
+        for (const record of records) {
           process.stdout.write(`${String(record.seq).padStart(6)} ${pc.dim(record.timestamp)} ${record.actor.padEnd(14)} ${record.action.padEnd(20)} ${record.subject}\n`);
         }
-        if (answer.status !== 200) process.exitCode = 1;
       }),
     );
 }

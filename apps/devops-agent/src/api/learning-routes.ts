@@ -1,5 +1,5 @@
+import { learningStatsQuerySchema, learningStatsResponseSchema } from '@atb/contracts';
 import type { App } from '@atb/service-kit';
-import { z } from 'zod';
 import type { AgentStore } from '../store/agent-store.js';
 
 /** `GET /learning/stats`: per (alertname, service, action) attempts, successes, effective rate, MTTR. */
@@ -10,7 +10,8 @@ export function registerLearningRoutes(app: App, store: AgentStore): void {
       schema: {
         tags: ['learning'],
         summary: 'Effectiveness of actions per alert and service',
-        querystring: z.object({ alertname: z.string().min(1).max(200).optional(), service: z.string().min(1).max(200).optional() }),
+        querystring: learningStatsQuerySchema,
+        response: { 200: learningStatsResponseSchema },
       },
     },
     async (request) => ({ stats: await store.learningStats(request.query) }),

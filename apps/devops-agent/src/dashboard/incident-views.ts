@@ -66,6 +66,7 @@ function renderCodingTask(incident: Incident): SafeHtml {
   <dt>Task</dt><dd>${task.task_id ?? '—'}</dd>
   <dt>Pull request</dt><dd>${task.pull_request_url ? link(task.pull_request_url) : '—'}</dd>
   <dt>Requirement</dt><dd>${task.requirement}</dd>
+  ${task.reason ? html`<dt>Outcome</dt><dd>${task.reason}</dd>` : ''}
   ${task.last_error ? html`<dt>Last error</dt><dd>${task.last_error}</dd>` : ''}
 </dl>`;
 }

@@ -48,14 +48,19 @@ export interface StoredAlert extends IncomingAlert {
   updated_at: string;
 }
 
-/** A coding-task request kept on a code-level incident until the coding agent takes it. */
+/**
+ * A coding-task request kept on a code-level incident: `pending` until the coding agent takes
+ * it, `accepted` while it runs, then the task's own final status.
+ */
 export interface CodingTaskRecord {
-  status: 'pending' | 'accepted' | 'completed' | 'failed';
+  status: 'pending' | 'accepted' | 'completed' | 'no_change_needed' | 'failed' | 'cancelled';
   repository: string;
   requirement: string;
   task_id?: string;
   task_status?: string;
   pull_request_url?: string;
+  /** Why the task ended without a pull request, as the coding agent says. */
+  reason?: string;
   attempts: number;
   last_error?: string;
   updated_at: string;
