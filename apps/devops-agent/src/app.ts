@@ -33,7 +33,7 @@ import { JobWorker } from './queue/job-worker.js';
 import { executeAction } from './remediation/execute-action.js';
 import { GatewayClient, tokenFromFile } from './remediation/gateway-client.js';
 import { ACTIVE_STATES, type AgentStore } from './store/agent-store.js';
-import { KyselyAgentStore } from './store/kysely-agent-store.js';
+import { openAgentStore } from './store/kysely-agent-store.js';
 import { verifyAction } from './verification/verify-action.js';
 
 export interface BuildOptions {
@@ -62,11 +62,11 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
   const apiToken = resolveApiToken({ configured: config.AGENT_API_TOKEN, environment: config.ENVIRONMENT, dataDirectory: config.DATA_DIR });
   const databaseUrl = config.DATABASE_URL ?? join(config.DATA_DIR, 'devops-agent.sqlite');
   const database = openDatabase<unknown>(databaseUrl, { schema: config.DATABASE_SCHEMA });
-  let store: KyselyAgentStore;
+  let store: AgentStore;
   let auditLog: KyselyAuditLog;
   try {
-    store = await KyselyAgentStore.open(database);
     auditLog = await KyselyAuditLog.open(database);
+    store = await openAgentStore(database, { audit: auditLog });
   } catch (error) {
     await database.close();
     throw error;
@@ -85,7 +85,7 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     health: async (): Promise<HealthReport> => {
       try {
-        await store.countJobsByStatus();
+        await store.jobs.countByStatus();
       } catch (error) {
         return { status: 'unhealthy', checks: { database: { status: 'unhealthy', message: str(error) } } };
       }
@@ -101,9 +101,9 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
     },
     status: async () => {
       const [incidents, actions, jobs, circuits] = await Promise.all([
-        store.countIncidentsByState(),
-        store.countActionsByStatus(),
-        store.countJobsByStatus(),
+        store.incidents.countByState(),
+        store.actions.countByStatus(),
+        store.jobs.countByStatus(),
         openCircuits(store, config),
       ]);
       return {
@@ -178,11 +178,11 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
           typeof job.payload.incident_id === 'string'
             ? job.payload.incident_id
             : typeof job.payload.action_id === 'string'
-              ? (await store.getAction(job.payload.action_id))?.incident_id
+              ? (await store.actions.get(job.payload.action_id))?.incident_id
               : undefined;
         if (!incidentId) return;
         const reason = `${job.type} failed after ${job.attempts + 1} attempts: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1000);
-        const failed = await store.commit({
+        const failed = await store.changes.commit({
           incident: { id: incidentId, patch: { state: 'failed', escalation_reason: reason }, expectStates: ACTIVE_STATES },
           events: [{ incident_id: incidentId, type: 'incident-failed', data: { job: job.type, reason } }],
           jobs: [{ type: 'notify-escalation', payload: { incident_id: incidentId, reason } }],
@@ -192,7 +192,7 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
     },
   );
   const intake = new AlertIntake(
-    store,
+    store.changes,
     audit,
     metrics,
     { groupBy: config.INCIDENT_GROUP_BY, reopenWindowSeconds: config.INCIDENT_REOPEN_WINDOW },

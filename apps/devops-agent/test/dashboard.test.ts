@@ -99,7 +99,7 @@ describe('dashboard (in-process)', () => {
     expect((await app().inject({ method: 'POST', url: '/webhook/alerts', payload: notification([hostile]) })).statusCode).toBe(200);
     const action = await pendingAction();
     const incidentId = action.incident_id;
-    await started!.agent.agent.store.commit({
+    await started!.agent.agent.store.changes.commit({
       incident: {
         id: incidentId,
         patch: {
@@ -138,7 +138,7 @@ describe('dashboard (in-process)', () => {
   it('shows an incident: analysis with confidence and recommendations, timeline, actions, PR link', async () => {
     await app().inject({ method: 'POST', url: '/webhook/alerts', payload: notification([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor', severity: 'critical' })]) });
     const action = await pendingAction();
-    await started!.agent.agent.store.commit({
+    await started!.agent.agent.store.changes.commit({
       incident: {
         id: action.incident_id,
         patch: {

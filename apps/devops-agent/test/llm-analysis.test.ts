@@ -48,7 +48,7 @@ describe('devops-agent with LLM_PROVIDER set (wiring of packages/llm)', () => {
       payload: notification([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor', severity: 'critical' })]),
     });
     expect(response.statusCode).toBeLessThan(300);
-    return eventually(async () => (await started!.agent.agent.store.listIncidents()).find((incident) => incident.analysis !== null), 10_000, 'an analysed incident');
+    return eventually(async () => (await started!.agent.agent.store.incidents.list()).find((incident) => incident.analysis !== null), 10_000, 'an analysed incident');
   };
 
   it('investigates with read-only tools through the gateway and records the LLM analysis', async () => {

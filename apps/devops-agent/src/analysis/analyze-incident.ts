@@ -5,6 +5,7 @@ import { rankCandidates } from '../learning/candidate-ranking.js';
 import { probeHealth } from '../monitoring/health-probe.js';
 import { ACTIVE_STATES, type Incident, type StoredAlert } from '../store/agent-store.js';
 import { matchRunbook } from './runbooks.js';
+import { learningStats } from '../learning/learning-stats.js';
 
 /** Longest an analyzer may take before the rule analyzer answers instead. */
 const ANALYSIS_TIMEOUT_MS = 60_000;
@@ -20,8 +21,8 @@ export async function buildAnalysisContext(
   const labels = (firing[0] ?? alerts[0])?.labels ?? { alertname: incident.alertname };
   const runbook = matchRunbook(runbooks, labels);
   const [learning, history, health] = await Promise.all([
-    store.learningStats({ alertname: incident.alertname, service: incident.service }),
-    store.similarIncidents(incident.alertname, incident.service, incident.id, 5),
+    learningStats(store.learning, { alertname: incident.alertname, service: incident.service }),
+    store.learning.similarIncidents(incident.alertname, incident.service, incident.id, 5),
     incident.service === config.MONITORED_SERVICE || labels.source === 'health-check'
       ? probeHealth(config.MARKET_PREDICTOR_URL, config.HEALTH_CHECK_TIMEOUT * 1000)
       : Promise.resolve(undefined),
@@ -95,17 +96,17 @@ export async function analyzeIncident(
   incidentId: string,
 ): Promise<{ incident: Incident; alerts: StoredAlert[] } | undefined> {
   const { store, audit } = dependencies;
-  const incident = await store.getIncident(incidentId);
+  const incident = await store.incidents.get(incidentId);
   if (!incident || TERMINAL_STATES.has(incident.state)) return undefined;
-  const started = await store.commit({
+  const started = await store.changes.commit({
     incident: { id: incident.id, patch: { state: 'investigating' }, expectStates: ACTIVE_STATES },
     events: [{ incident_id: incident.id, type: 'investigation-started' }],
   });
   if (!started) return undefined;
-  const alerts = await store.incidentAlerts(incident.id);
+  const alerts = await store.incidents.alerts(incident.id);
   const context = await buildAnalysisContext(dependencies, incident, alerts);
   const outcome = await runAnalyzer(dependencies, context);
-  const recorded = await store.commit({
+  const recorded = await store.changes.commit({
     incident: { id: incident.id, patch: { analysis: outcome, analyzer: outcome.analyzer }, expectStates: ACTIVE_STATES },
     events: [
       {

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { probeHealth } from '../monitoring/health-probe.js';
 import type { GatewayClient } from '../remediation/gateway-client.js';
 import type { AgentStore } from '../store/agent-store.js';
+import { learningStats } from '../learning/learning-stats.js';
 
 const QUERY_TIMEOUT_MS = 10_000;
 
@@ -49,8 +50,8 @@ export function createInvestigationPorts(config: Config, store: AgentStore, gate
         : 'not read (health unreachable)';
       return { health, status };
     },
-    pastIncidents: ({ alertname, service, limit }) => store.similarIncidents(alertname, service, '', limit),
-    learningStats: ({ alertname, service }) => store.learningStats({ alertname, service }),
+    pastIncidents: ({ alertname, service, limit }) => store.learning.similarIncidents(alertname, service, '', limit),
+    learningStats: ({ alertname, service }) => learningStats(store.learning, { alertname, service }),
   };
   if (config.PROMETHEUS_URL) {
     const base = config.PROMETHEUS_URL;

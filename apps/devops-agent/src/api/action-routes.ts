@@ -29,13 +29,13 @@ export function registerActionRoutes(app: App, dependencies: AgentDependencies, 
       },
     },
     async (request) => {
-      const actions = await store.listActions(request.query);
+      const actions = await store.actions.list(request.query);
       return { actions, count: actions.length };
     },
   );
 
   app.get('/actions/:id', { schema: { tags: ['actions'], summary: 'One action', params: idParams } }, async (request) => {
-    const action = await store.getAction(request.params.id);
+    const action = await store.actions.get(request.params.id);
     if (!action) throw new NotFoundError(`no action ${request.params.id}`, { field: 'id' });
     return action;
   });

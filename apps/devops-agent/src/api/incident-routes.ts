@@ -15,7 +15,7 @@ const listQuery = z.object({
 export function registerIncidentRoutes(app: App, store: AgentStore): void {
   app.get('/incidents', { schema: { tags: ['incidents'], summary: 'Incidents, newest first', querystring: listQuery } }, async (request) => {
     const { active, ...filter } = request.query;
-    const incidents = await store.listIncidents({ ...filter, ...(active ? { active: active === 'true' } : {}) });
+    const incidents = await store.incidents.list({ ...filter, ...(active ? { active: active === 'true' } : {}) });
     return { incidents, count: incidents.length, limit: filter.limit, offset: filter.offset };
   });
 
@@ -23,12 +23,12 @@ export function registerIncidentRoutes(app: App, store: AgentStore): void {
     '/incidents/:id',
     { schema: { tags: ['incidents'], summary: 'One incident with its timeline, alerts, analysis and actions', params: z.object({ id: z.string().min(1).max(100) }) } },
     async (request) => {
-      const incident = await store.getIncident(request.params.id);
+      const incident = await store.incidents.get(request.params.id);
       if (!incident) throw new NotFoundError(`no incident ${request.params.id}`, { field: 'id' });
       const [alerts, timeline, actions] = await Promise.all([
-        store.incidentAlerts(incident.id),
-        store.incidentEvents(incident.id),
-        store.listActions({ incident_id: incident.id, limit: 1000 }),
+        store.incidents.alerts(incident.id),
+        store.incidents.events(incident.id),
+        store.actions.list({ incident_id: incident.id, limit: 1000 }),
       ]);
       return { ...incident, alerts, timeline, actions };
     },

@@ -1,6 +1,7 @@
 import type { App } from '@atb/service-kit';
 import { z } from 'zod';
 import type { AgentStore } from '../store/agent-store.js';
+import { learningStats } from '../learning/learning-stats.js';
 
 /** `GET /learning/stats`: per (alertname, service, action) attempts, successes, effective rate, MTTR. */
 export function registerLearningRoutes(app: App, store: AgentStore): void {
@@ -13,6 +14,6 @@ export function registerLearningRoutes(app: App, store: AgentStore): void {
         querystring: z.object({ alertname: z.string().min(1).max(200).optional(), service: z.string().min(1).max(200).optional() }),
       },
     },
-    async (request) => ({ stats: await store.learningStats(request.query) }),
+    async (request) => ({ stats: await learningStats(store.learning, request.query) }),
   );
 }

@@ -11,6 +11,7 @@ import { renderIncidentDetail, renderIncidentList } from './incident-views.js';
 import { renderAudit, renderLearning } from './learning-audit-views.js';
 import { renderOverview, type StatusDocument } from './overview-view.js';
 import { type Panel, renderPage } from './page.js';
+import { learningStats } from '../learning/learning-stats.js';
 
 /**
  * Headers of every dashboard response: scripts, styles and requests only from this origin, no
@@ -78,9 +79,9 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
 
   const panels: Record<string, () => Promise<SafeHtml>> = {
     overview: async () => renderOverview(await status()),
-    'pending-actions': async () => renderPendingActions(await store.listActions({ status: 'pending', limit: 100 })),
-    incidents: async () => renderIncidentList(await store.listIncidents({ limit: 50 })),
-    learning: async () => renderLearning(await store.learningStats()),
+    'pending-actions': async () => renderPendingActions(await store.actions.list({ status: 'pending', limit: 100 })),
+    incidents: async () => renderIncidentList(await store.incidents.list({ limit: 50 })),
+    learning: async () => renderLearning(await learningStats(store.learning)),
     audit: async () => {
       const chain = await verifyAudit();
       const latest = await auditLog.list({ after_seq: Math.max(0, chain.count - AUDIT_ROWS), limit: AUDIT_ROWS });
@@ -89,12 +90,12 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
   };
 
   const incidentDetail = async (id: string): Promise<SafeHtml | undefined> => {
-    const incident = await store.getIncident(id);
+    const incident = await store.incidents.get(id);
     if (!incident) return undefined;
     const [alerts, timeline, actions, audit] = await Promise.all([
-      store.incidentAlerts(id),
-      store.incidentEvents(id),
-      store.listActions({ incident_id: id, limit: 1000 }),
+      store.incidents.alerts(id),
+      store.incidents.events(id),
+      store.actions.list({ incident_id: id, limit: 1000 }),
       auditLog.list({ subject: id, limit: 1000 }),
     ]);
     return renderIncidentDetail({ incident, alerts, timeline, actions, audit });

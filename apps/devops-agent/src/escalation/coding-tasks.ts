@@ -11,7 +11,7 @@ const backoff = (attempts: number) => new Date(Date.now() + Math.min(300_000, 10
  */
 export async function submitCodingTask(dependencies: AgentDependencies, incidentId: string, jobId: number): Promise<void> {
   const { store, config, audit } = dependencies;
-  const incident = await store.getIncident(incidentId);
+  const incident = await store.incidents.get(incidentId);
   const task = incident?.coding_task;
   if (!incident || !task || task.status !== 'pending' || !config.CODING_AGENT_URL) return;
   let accepted: string | undefined;
@@ -33,7 +33,7 @@ export async function submitCodingTask(dependencies: AgentDependencies, incident
   if (accepted) {
     const updated: CodingTaskRecord = { ...task, status: 'accepted', task_id: accepted, attempts: task.attempts + 1, updated_at: now };
     delete updated.last_error;
-    await store.commit({
+    await store.changes.commit({
       incident: { id: incident.id, patch: { coding_task: updated } },
       events: [{ incident_id: incident.id, type: 'coding-task-accepted', data: { task_id: accepted } }],
       jobs: [{ type: 'poll-coding-task', payload: { incident_id: incident.id }, run_at: new Date(Date.now() + config.CODING_TASK_POLL_INTERVAL * 1000).toISOString() }],
@@ -41,7 +41,7 @@ export async function submitCodingTask(dependencies: AgentDependencies, incident
     });
     await audit.record('coding-task-accepted', incident.id, { task_id: accepted, repository: task.repository });
   } else {
-    await store.commit({
+    await store.changes.commit({
       incident: { id: incident.id, patch: { coding_task: { ...task, attempts: task.attempts + 1, last_error: error ?? 'unknown', updated_at: now } } },
       jobs: [{ type: 'submit-coding-task', payload: { incident_id: incident.id }, run_at: backoff(task.attempts) }],
       completeJob: jobId,
@@ -53,7 +53,7 @@ export async function submitCodingTask(dependencies: AgentDependencies, incident
 /** Job `poll-coding-task`: follows the accepted task until it has a pull request or ends. */
 export async function pollCodingTask(dependencies: AgentDependencies, incidentId: string, jobId: number): Promise<void> {
   const { store, config, audit } = dependencies;
-  const incident = await store.getIncident(incidentId);
+  const incident = await store.incidents.get(incidentId);
   const task = incident?.coding_task;
   if (!incident || !task || task.status !== 'accepted' || !task.task_id || !config.CODING_AGENT_URL) return;
   const now = new Date().toISOString();
@@ -74,7 +74,7 @@ export async function pollCodingTask(dependencies: AgentDependencies, incidentId
       ...(pullRequest ? { pull_request_url: pullRequest } : {}),
       updated_at: now,
     };
-    await store.commit({
+    await store.changes.commit({
       incident: { id: incident.id, patch: { coding_task: updated } },
       events: [{ incident_id: incident.id, type: pullRequest ? 'pull-request-opened' : 'coding-task-finished', data: { task_id: task.task_id, status, ...(pullRequest ? { url: pullRequest } : {}) } }],
       completeJob: jobId,
@@ -82,7 +82,7 @@ export async function pollCodingTask(dependencies: AgentDependencies, incidentId
     await audit.record(pullRequest ? 'pull-request-linked' : 'coding-task-finished', incident.id, { task_id: task.task_id, status, url: pullRequest });
     return;
   }
-  await store.commit({
+  await store.changes.commit({
     ...(status && status !== task.task_status ? { incident: { id: incident.id, patch: { coding_task: { ...task, task_status: status, updated_at: now } } } } : {}),
     jobs: [{ type: 'poll-coding-task', payload: { incident_id: incident.id }, run_at: new Date(Date.now() + config.CODING_TASK_POLL_INTERVAL * 1000).toISOString() }],
     completeJob: jobId,

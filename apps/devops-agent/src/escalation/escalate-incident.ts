@@ -37,7 +37,7 @@ export async function escalateIncident(
           updated_at: new Date().toISOString(),
         }
       : undefined;
-  const committed = await store.commit({
+  const committed = await store.changes.commit({
     incident: {
       id: incident.id,
       patch: { state: 'escalated', escalation_reason: reason.slice(0, 1000), ...(codingTask ? { coding_task: codingTask } : {}) },

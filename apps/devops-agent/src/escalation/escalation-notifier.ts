@@ -48,10 +48,10 @@ export function escalationMessage(
  */
 export async function notifyEscalation(dependencies: AgentDependencies, payload: { incident_id: string; reason: string }, publicUrl: string): Promise<void> {
   const { store, config, audit } = dependencies;
-  const incident = await store.getIncident(payload.incident_id);
+  const incident = await store.incidents.get(payload.incident_id);
   if (!incident) return;
   if (!config.ESCALATION_WEBHOOK_URL) {
-    await store.commit({ events: [{ incident_id: incident.id, type: 'escalation-recorded', data: { reason: payload.reason, notified: false } }] });
+    await store.changes.commit({ events: [{ incident_id: incident.id, type: 'escalation-recorded', data: { reason: payload.reason, notified: false } }] });
     return;
   }
   const message = escalationMessage(incident, payload.reason, publicUrl);
@@ -62,6 +62,6 @@ export async function notifyEscalation(dependencies: AgentDependencies, payload:
     signal: AbortSignal.timeout(10_000),
   });
   if (!response.ok) throw new Error(`escalation webhook answered ${response.status}`);
-  await store.commit({ events: [{ incident_id: incident.id, type: 'escalation-notified', data: { reason: payload.reason } }] });
+  await store.changes.commit({ events: [{ incident_id: incident.id, type: 'escalation-notified', data: { reason: payload.reason } }] });
   await audit.record('escalation-notified', incident.id, { reason: payload.reason });
 }

@@ -1,6 +1,6 @@
 import type { AgentDependencies } from '../agent-dependencies.js';
 import { READ_ONLY_OPERATIONS } from '../analysis/runbooks.js';
-import type { ChangeSet } from '../store/agent-store.js';
+import type { ChangeSet } from '../store/unit-of-work.js';
 import { secondsBetween } from './incident-target.js';
 
 /**
@@ -10,11 +10,11 @@ import { secondsBetween } from './incident-target.js';
  */
 export async function reconcileIncident(dependencies: AgentDependencies, incidentId: string, jobId: number): Promise<void> {
   const { store, audit, metrics } = dependencies;
-  const incident = await store.getIncident(incidentId);
+  const incident = await store.incidents.get(incidentId);
   if (!incident || incident.state === 'resolved') return;
-  const alerts = await store.incidentAlerts(incident.id);
+  const alerts = await store.incidents.alerts(incident.id);
   if (alerts.some((alert) => alert.status === 'firing')) return;
-  const actions = await store.listActions({ incident_id: incident.id, limit: 1000 });
+  const actions = await store.actions.list({ incident_id: incident.id, limit: 1000 });
   if (actions.some((action) => action.status === 'approved' || action.status === 'running')) return;
   const now = new Date().toISOString();
   const recovery = secondsBetween(incident.cycle_started_at, now);
@@ -42,7 +42,7 @@ export async function reconcileIncident(dependencies: AgentDependencies, inciden
     ],
     completeJob: jobId,
   };
-  if (!(await store.commit(changes))) return;
+  if (!(await store.changes.commit(changes))) return;
   if (unverified) {
     metrics.actionsFinished.inc({ operation: unverified.operation, outcome: 'effective' });
     await audit.record('action-verified', incident.id, { action_id: unverified.id, effective: true, evidence: 'every alert resolved' });

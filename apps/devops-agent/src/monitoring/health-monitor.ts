@@ -92,7 +92,7 @@ export class HealthMonitor {
   private async restore(): Promise<void> {
     if (this.restored) return;
     const conditions = Object.keys(SYNTHETIC_ALERTS) as Condition[];
-    const firing = await this.store.firingAlerts(conditions.map((condition) => this.fingerprintOf(condition)));
+    const firing = await this.store.incidents.firingAlerts(conditions.map((condition) => this.fingerprintOf(condition)));
     for (const condition of conditions) {
       const alert = firing.find((entry) => entry.fingerprint === this.fingerprintOf(condition));
       if (alert) this.active.set(condition, alert.starts_at);

@@ -23,12 +23,12 @@ const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOStri
 
 /** True when the target's circuit is open: too many failed or ineffective actions in the window. */
 export async function circuitOpen(store: AgentStore, config: PolicyConfig, target: string): Promise<boolean> {
-  return (await store.failuresSince(target, ago(config.CIRCUIT_WINDOW))) >= config.CIRCUIT_FAILURE_THRESHOLD;
+  return (await store.actions.failuresSince(target, ago(config.CIRCUIT_WINDOW))) >= config.CIRCUIT_FAILURE_THRESHOLD;
 }
 
 /** Targets whose circuit is open now. */
 export function openCircuits(store: AgentStore, config: PolicyConfig): Promise<string[]> {
-  return store.targetsWithFailures(ago(config.CIRCUIT_WINDOW), config.CIRCUIT_FAILURE_THRESHOLD);
+  return store.actions.targetsWithFailures(ago(config.CIRCUIT_WINDOW), config.CIRCUIT_FAILURE_THRESHOLD);
 }
 
 /**
@@ -51,12 +51,12 @@ export async function evaluatePolicy(
   }
   if (!READ_ONLY_OPERATIONS.has(proposal.operation)) {
     if (config.ACTION_COOLDOWN > 0) {
-      const recent = await store.actionsStartedSince(ago(config.ACTION_COOLDOWN), proposal.target);
+      const recent = await store.actions.startedSince(ago(config.ACTION_COOLDOWN), proposal.target);
       if (recent.some((action) => !READ_ONLY_OPERATIONS.has(action.operation))) {
         return { automatic: false, reason: `cooldown: ${proposal.target} was acted on less than ${config.ACTION_COOLDOWN}s ago` };
       }
     }
-    const lastHour = await store.actionsStartedSince(ago(3600));
+    const lastHour = await store.actions.startedSince(ago(3600));
     const automatic = lastHour.filter((action) => action.decided_by === 'policy' && !READ_ONLY_OPERATIONS.has(action.operation));
     if (automatic.length >= config.ACTION_RATE_LIMIT_PER_HOUR) {
       return { automatic: false, reason: `rate limit: ${automatic.length} automatic actions in the last hour (limit ${config.ACTION_RATE_LIMIT_PER_HOUR})` };

@@ -4,7 +4,7 @@ import { escalateIncident } from '../escalation/escalate-incident.js';
 import type { Action } from '../store/agent-store.js';
 
 async function pendingAction(dependencies: AgentDependencies, id: string): Promise<Action> {
-  const action = await dependencies.store.getAction(id);
+  const action = await dependencies.store.actions.get(id);
   if (!action) throw new NotFoundError(`no action ${id}`, { field: 'id' });
   if (action.status === 'pending' && action.expires_at !== null && action.expires_at < new Date().toISOString()) {
     await expireAction(dependencies, action);
@@ -32,7 +32,7 @@ export async function approveAction(
 ): Promise<Action> {
   const { store, audit } = dependencies;
   const action = await pendingAction(dependencies, id);
-  const committed = await store.commit({
+  const committed = await store.changes.commit({
     updateAction: {
       id,
       patch: { status: 'approved', decided_by: 'human', approved_by: actor, approval_reason: reason ?? null },
@@ -45,7 +45,7 @@ export async function approveAction(
   if (!committed) throw new ConflictError(`action ${id} is no longer pending`, { field: 'id' });
   await audit.record('action-approved', action.incident_id, { action_id: id, operation: action.operation, target: action.target, reason, ...authentication }, actor);
   dependencies.wake();
-  return (await store.getAction(id))!;
+  return (await store.actions.get(id))!;
 }
 
 /** A human rejects a pending action: nothing runs, and the incident is escalated to humans. */
@@ -58,33 +58,33 @@ export async function rejectAction(
 ): Promise<Action> {
   const { store, audit } = dependencies;
   const action = await pendingAction(dependencies, id);
-  const committed = await store.commit({
+  const committed = await store.changes.commit({
     updateAction: { id, patch: { status: 'rejected', decided_by: 'human', approved_by: actor, approval_reason: reason, finished_at: new Date().toISOString() }, expectStatuses: ['pending'] },
     events: [{ incident_id: action.incident_id, type: 'action-rejected', data: { action_id: id, operation: action.operation, actor, reason } }],
   });
   if (!committed) throw new ConflictError(`action ${id} is no longer pending`, { field: 'id' });
   await audit.record('action-rejected', action.incident_id, { action_id: id, operation: action.operation, target: action.target, reason, ...authentication }, actor);
-  const incident = await store.getIncident(action.incident_id);
+  const incident = await store.incidents.get(action.incident_id);
   if (incident) await escalateIncident(dependencies, incident, `${action.operation} rejected by ${actor}: ${reason}`);
-  return (await store.getAction(id))!;
+  return (await store.actions.get(id))!;
 }
 
 async function expireAction(dependencies: AgentDependencies, action: Action): Promise<void> {
   const { store, audit } = dependencies;
-  const committed = await store.commit({
+  const committed = await store.changes.commit({
     updateAction: { id: action.id, patch: { status: 'expired', finished_at: new Date().toISOString() }, expectStatuses: ['pending'] },
     events: [{ incident_id: action.incident_id, type: 'action-expired', data: { action_id: action.id, expires_at: action.expires_at } }],
   });
   if (!committed) return;
   await audit.record('action-expired', action.incident_id, { action_id: action.id, operation: action.operation });
-  const incident = await store.getIncident(action.incident_id);
+  const incident = await store.incidents.get(action.incident_id);
   if (incident) await escalateIncident(dependencies, incident, `approval of ${action.operation} expired after ${dependencies.config.APPROVAL_TTL}s`);
 }
 
 /** Sweep: pending actions past their approval deadline expire and escalate their incident. */
 export async function expireApprovals(dependencies: AgentDependencies): Promise<number> {
   const now = new Date().toISOString();
-  const pending = await dependencies.store.listActions({ status: 'pending', limit: 1000 });
+  const pending = await dependencies.store.actions.list({ status: 'pending', limit: 1000 });
   const due = pending.filter((action) => action.expires_at !== null && action.expires_at < now);
   for (const action of due) await expireAction(dependencies, action);
   return due.length;

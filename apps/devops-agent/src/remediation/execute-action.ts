@@ -4,7 +4,7 @@ import type { Action } from '../store/agent-store.js';
 
 /** The context sent with an action: why the agent asks, for humans and the gateway's audit. */
 async function commandContext(dependencies: AgentDependencies, action: Action): Promise<Record<string, unknown>> {
-  const incident = await dependencies.store.getIncident(action.incident_id);
+  const incident = await dependencies.store.incidents.get(action.incident_id);
   const analysis = incident?.analysis?.analysis;
   return {
     incident_id: action.incident_id,
@@ -34,10 +34,10 @@ async function commandContext(dependencies: AgentDependencies, action: Action): 
  */
 export async function executeAction(dependencies: AgentDependencies, actionId: string, jobId: number): Promise<void> {
   const { store, audit, gateway, config, metrics } = dependencies;
-  const action = await store.getAction(actionId);
+  const action = await store.actions.get(actionId);
   if (!action || !['approved', 'running'].includes(action.status)) return;
   if (action.status === 'approved') {
-    const started = await store.commit({
+    const started = await store.changes.commit({
       // The incident is already `remediating` (set by the policy's or the human's approval).
       updateAction: { id: action.id, patch: { status: 'running', started_at: new Date().toISOString() }, expectStatuses: ['approved'] },
       events: [{ incident_id: action.incident_id, type: 'action-started', data: { action_id: action.id, operation: action.operation, target: action.target, idempotency_key: action.idempotency_key } }],
@@ -70,7 +70,7 @@ export async function executeAction(dependencies: AgentDependencies, actionId: s
     ...(readOnly && result.ok ? { result: JSON.stringify(result.response.execution_details.execution_result ?? null).slice(0, 2000) } : {}),
   };
   const verifyNext = succeeded && !readOnly;
-  await store.commit({
+  await store.changes.commit({
     updateAction: { id: action.id, patch: { status: succeeded ? 'succeeded' : 'failed', finished_at: finishedAt, gateway_response: gatewayResponse }, expectStatuses: ['running'] },
     incident: { id: action.incident_id, patch: { state: verifyNext ? 'verifying' : 'investigating' } },
     events: [{ incident_id: action.incident_id, type: 'action-finished', data: summary }],

@@ -13,11 +13,11 @@ import { ACTIVE_STATES } from '../store/agent-store.js';
  */
 export async function verifyAction(dependencies: AgentDependencies, payload: { action_id: string; deadline: string }, jobId: number): Promise<void> {
   const { store, audit, config, runbooks, metrics } = dependencies;
-  const action = await store.getAction(payload.action_id);
+  const action = await store.actions.get(payload.action_id);
   if (!action || action.effective !== null || action.status !== 'succeeded') return;
-  const incident = await store.getIncident(action.incident_id);
+  const incident = await store.incidents.get(action.incident_id);
   if (!incident || TERMINAL_STATES.has(incident.state)) return;
-  const alerts = await store.incidentAlerts(incident.id);
+  const alerts = await store.incidents.alerts(incident.id);
   const firing = alerts.filter((alert) => alert.status === 'firing');
   const runbook = matchRunbook(runbooks, (firing[0] ?? alerts[0])?.labels ?? {});
   let evidence: string | undefined;
@@ -30,7 +30,7 @@ export async function verifyAction(dependencies: AgentDependencies, payload: { a
   if (evidence) {
     const recovery = secondsBetween(incident.cycle_started_at, now);
     const resolve = firing.length === 0;
-    const committed = await store.commit({
+    const committed = await store.changes.commit({
       updateAction: { id: action.id, patch: { effective: true, verified_at: now, recovery_seconds: recovery }, expectStatuses: ['succeeded'] },
       ...(resolve ? { incident: { id: incident.id, patch: { state: 'resolved', resolved_at: now }, expectStates: ACTIVE_STATES } } : {}),
       events: [
@@ -47,13 +47,13 @@ export async function verifyAction(dependencies: AgentDependencies, payload: { a
     return;
   }
   if (now < payload.deadline) {
-    await store.commit({
+    await store.changes.commit({
       jobs: [{ type: 'verify-action', payload, run_at: new Date(Date.now() + config.VERIFICATION_INTERVAL * 1000).toISOString() }],
       completeJob: jobId,
     });
     return;
   }
-  await store.commit({
+  await store.changes.commit({
     updateAction: { id: action.id, patch: { effective: false, verified_at: now } },
     events: [{ incident_id: incident.id, type: 'action-verified', data: { action_id: action.id, effective: false, evidence: `still firing ${config.VERIFICATION_WINDOW}s after ${action.operation}` } }],
     jobs: [{ type: 'decide', payload: { incident_id: incident.id }, dedupe_key: `decide:${action.id}` }],
@@ -62,7 +62,7 @@ export async function verifyAction(dependencies: AgentDependencies, payload: { a
   metrics.actionsFinished.inc({ operation: action.operation, outcome: 'ineffective' });
   await audit.record('action-verified', incident.id, { action_id: action.id, effective: false });
   if (await circuitOpen(store, config, action.target)) {
-    await store.commit({ events: [{ incident_id: incident.id, type: 'circuit-opened', data: { target: action.target } }] });
+    await store.changes.commit({ events: [{ incident_id: incident.id, type: 'circuit-opened', data: { target: action.target } }] });
     await audit.record('circuit-opened', action.target, { incident_id: incident.id });
   }
   dependencies.wake();
