@@ -182,12 +182,12 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
               : undefined;
         if (!incidentId) return;
         const reason = `${job.type} failed after ${job.attempts + 1} attempts: ${error instanceof Error ? error.message : String(error)}`.slice(0, 1000);
-        const failed = await store.changes.commit({
+        await store.changes.commit({
           incident: { id: incidentId, patch: { state: 'failed', escalation_reason: reason }, expectStates: ACTIVE_STATES },
           events: [{ incident_id: incidentId, type: 'incident-failed', data: { job: job.type, reason } }],
           jobs: [{ type: 'notify-escalation', payload: { incident_id: incidentId, reason } }],
+          audit: [audit.entry('incident-failed', incidentId, { job: job.type, reason })],
         });
-        if (failed) await audit.record('incident-failed', incidentId, { job: job.type, reason });
       },
     },
   );

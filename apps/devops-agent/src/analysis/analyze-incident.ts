@@ -124,12 +124,14 @@ export async function analyzeIncident(
         },
       },
     ],
+    audit: [
+      audit.entry('analysis-completed', incident.id, {
+        analyzer: outcome.analyzer,
+        analysis: outcome.analysis,
+        ...(outcome.fallback_reason ? { fallback_reason: outcome.fallback_reason } : {}),
+      }),
+    ],
   });
   if (!recorded) return undefined;
-  await audit.record('analysis-completed', incident.id, {
-    analyzer: outcome.analyzer,
-    analysis: outcome.analysis,
-    ...(outcome.fallback_reason ? { fallback_reason: outcome.fallback_reason } : {}),
-  });
   return { incident: { ...incident, state: 'investigating', analysis: outcome, analyzer: outcome.analyzer }, alerts };
 }

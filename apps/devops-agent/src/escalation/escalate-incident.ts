@@ -52,9 +52,9 @@ export async function escalateIncident(
       ...(codingTask ? [{ type: 'submit-coding-task', payload: { incident_id: incident.id }, dedupe_key: `coding:${incident.id}` }] : []),
     ],
     ...(options.completeJob !== undefined ? { completeJob: options.completeJob } : {}),
+    audit: [audit.entry('incident-escalated', incident.id, { reason, code_level: options.codeLevel === true })],
   });
   if (!committed) return false;
-  await audit.record('incident-escalated', incident.id, { reason, code_level: options.codeLevel === true });
   dependencies.wake();
   return true;
 }

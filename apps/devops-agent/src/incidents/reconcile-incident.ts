@@ -41,12 +41,12 @@ export async function reconcileIncident(dependencies: AgentDependencies, inciden
       ...(unverified ? [{ id: unverified.id, patch: { effective: true, verified_at: now, recovery_seconds: recovery } }] : []),
     ],
     completeJob: jobId,
+    audit: [
+      ...(unverified ? [audit.entry('action-verified', incident.id, { action_id: unverified.id, effective: true, evidence: 'every alert resolved' })] : []),
+      audit.entry('incident-resolved', incident.id, { time_to_recovery_s: recovery, previous_state: incident.state }),
+    ],
   };
   if (!(await store.changes.commit(changes))) return;
-  if (unverified) {
-    metrics.actionsFinished.inc({ operation: unverified.operation, outcome: 'effective' });
-    await audit.record('action-verified', incident.id, { action_id: unverified.id, effective: true, evidence: 'every alert resolved' });
-  }
+  if (unverified) metrics.actionsFinished.inc({ operation: unverified.operation, outcome: 'effective' });
   metrics.timeToRecovery.observe({ alertname: incident.alertname }, recovery);
-  await audit.record('incident-resolved', incident.id, { time_to_recovery_s: recovery, previous_state: incident.state });
 }

@@ -41,9 +41,9 @@ export async function approveAction(
     incident: { id: action.incident_id, patch: { state: 'remediating' } },
     events: [{ incident_id: action.incident_id, type: 'action-approved', data: { action_id: id, operation: action.operation, actor, reason } }],
     jobs: [{ type: 'execute-action', payload: { action_id: id }, dedupe_key: `execute:${id}` }],
+    audit: [audit.entry('action-approved', action.incident_id, { action_id: id, operation: action.operation, target: action.target, reason, ...authentication }, actor)],
   });
   if (!committed) throw new ConflictError(`action ${id} is no longer pending`, { field: 'id' });
-  await audit.record('action-approved', action.incident_id, { action_id: id, operation: action.operation, target: action.target, reason, ...authentication }, actor);
   dependencies.wake();
   return (await store.actions.get(id))!;
 }
@@ -61,9 +61,9 @@ export async function rejectAction(
   const committed = await store.changes.commit({
     updateAction: { id, patch: { status: 'rejected', decided_by: 'human', approved_by: actor, approval_reason: reason, finished_at: new Date().toISOString() }, expectStatuses: ['pending'] },
     events: [{ incident_id: action.incident_id, type: 'action-rejected', data: { action_id: id, operation: action.operation, actor, reason } }],
+    audit: [audit.entry('action-rejected', action.incident_id, { action_id: id, operation: action.operation, target: action.target, reason, ...authentication }, actor)],
   });
   if (!committed) throw new ConflictError(`action ${id} is no longer pending`, { field: 'id' });
-  await audit.record('action-rejected', action.incident_id, { action_id: id, operation: action.operation, target: action.target, reason, ...authentication }, actor);
   const incident = await store.incidents.get(action.incident_id);
   if (incident) await escalateIncident(dependencies, incident, `${action.operation} rejected by ${actor}: ${reason}`);
   return (await store.actions.get(id))!;
@@ -74,9 +74,9 @@ async function expireAction(dependencies: AgentDependencies, action: Action): Pr
   const committed = await store.changes.commit({
     updateAction: { id: action.id, patch: { status: 'expired', finished_at: new Date().toISOString() }, expectStatuses: ['pending'] },
     events: [{ incident_id: action.incident_id, type: 'action-expired', data: { action_id: action.id, expires_at: action.expires_at } }],
+    audit: [audit.entry('action-expired', action.incident_id, { action_id: action.id, operation: action.operation })],
   });
   if (!committed) return;
-  await audit.record('action-expired', action.incident_id, { action_id: action.id, operation: action.operation });
   const incident = await store.incidents.get(action.incident_id);
   if (incident) await escalateIncident(dependencies, incident, `approval of ${action.operation} expired after ${dependencies.config.APPROVAL_TTL}s`);
 }

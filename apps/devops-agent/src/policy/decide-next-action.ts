@@ -66,14 +66,12 @@ export async function decideNextAction(
   if (analysis && !analysis.issue_detected) {
     // The analyzer found nothing to fix (a false alarm, noise): act on nothing, say so, and let
     // the incident resolve with its alerts. A later firing re-analyses it.
-    const committed = await store.changes.commit({
+    await store.changes.commit({
       incident: { id: incident.id, patch: { state: 'open' }, expectStates: [incident.state] },
       events: [{ incident_id: incident.id, type: 'no-action-needed', data: { issue_type: analysis.issue_type, reason: analysis.description } }],
       ...(options.completeJob !== undefined ? { completeJob: options.completeJob } : {}),
+      audit: [audit.entry('action-decided', incident.id, { decision: 'none', reason: 'analysis found no issue', issue_type: analysis.issue_type })],
     });
-    if (committed) {
-      await audit.record('action-decided', incident.id, { decision: 'none', reason: 'analysis found no issue', issue_type: analysis.issue_type });
-    }
     return;
   }
   const runbook = matchRunbook(runbooks, firing[0]!.labels);
@@ -130,6 +128,19 @@ export async function decideNextAction(
     service: incident.service,
   };
   const committed = await store.changes.commit({
+    audit: [
+      audit.entry('action-decided', incident.id, {
+        action_id: action.id,
+        operation: action.operation,
+        target,
+        attempt,
+        idempotency_key: action.idempotency_key,
+        automatic: decision.automatic,
+        reason: decision.reason,
+        confidence,
+        risk: action.risk,
+      }),
+    ],
     incident: {
       id: incident.id,
       patch: { state: decision.automatic ? 'remediating' : 'awaiting_approval', action_attempts: attempt },
@@ -151,16 +162,5 @@ export async function decideNextAction(
     { decided_by: decision.automatic ? 'policy' : 'human-pending' },
     Math.max(0, (Date.now() - Date.parse(incident.last_fired_at)) / 1000),
   );
-  await audit.record('action-decided', incident.id, {
-    action_id: action.id,
-    operation: action.operation,
-    target,
-    attempt,
-    idempotency_key: action.idempotency_key,
-    automatic: decision.automatic,
-    reason: decision.reason,
-    confidence,
-    risk: action.risk,
-  });
   if (decision.automatic) dependencies.wake();
 }

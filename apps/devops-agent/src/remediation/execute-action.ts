@@ -37,13 +37,15 @@ export async function executeAction(dependencies: AgentDependencies, actionId: s
   const action = await store.actions.get(actionId);
   if (!action || !['approved', 'running'].includes(action.status)) return;
   if (action.status === 'approved') {
+    const data = { action_id: action.id, operation: action.operation, target: action.target, idempotency_key: action.idempotency_key };
+    // Marked running and audited in one transaction, before the gateway is called.
     const started = await store.changes.commit({
       // The incident is already `remediating` (set by the policy's or the human's approval).
       updateAction: { id: action.id, patch: { status: 'running', started_at: new Date().toISOString() }, expectStatuses: ['approved'] },
-      events: [{ incident_id: action.incident_id, type: 'action-started', data: { action_id: action.id, operation: action.operation, target: action.target, idempotency_key: action.idempotency_key } }],
+      events: [{ incident_id: action.incident_id, type: 'action-started', data }],
+      audit: [audit.entry('action-started', action.incident_id, data)],
     });
     if (!started) return;
-    await audit.record('action-started', action.incident_id, { action_id: action.id, operation: action.operation, target: action.target, idempotency_key: action.idempotency_key });
   } else {
     await audit.record('action-resumed', action.incident_id, { action_id: action.id, idempotency_key: action.idempotency_key });
   }
@@ -70,7 +72,10 @@ export async function executeAction(dependencies: AgentDependencies, actionId: s
     ...(readOnly && result.ok ? { result: JSON.stringify(result.response.execution_details.execution_result ?? null).slice(0, 2000) } : {}),
   };
   const verifyNext = succeeded && !readOnly;
-  await store.changes.commit({
+  // The outcome and its audit record commit together: if the record cannot be written, the action
+  // stays `running`, the job is retried, and the retry's gateway call with the same idempotency
+  // key gets the first result back instead of executing again.
+  const finished = await store.changes.commit({
     updateAction: { id: action.id, patch: { status: succeeded ? 'succeeded' : 'failed', finished_at: finishedAt, gateway_response: gatewayResponse }, expectStatuses: ['running'] },
     incident: { id: action.incident_id, patch: { state: verifyNext ? 'verifying' : 'investigating' } },
     events: [{ incident_id: action.incident_id, type: 'action-finished', data: summary }],
@@ -84,8 +89,9 @@ export async function executeAction(dependencies: AgentDependencies, actionId: s
         ]
       : [{ type: 'decide', payload: { incident_id: action.incident_id }, dedupe_key: `decide:${action.id}` }],
     completeJob: jobId,
+    audit: [audit.entry('action-finished', action.incident_id, summary)],
   });
+  if (!finished) return;
   metrics.actionsFinished.inc({ operation: action.operation, outcome: succeeded ? 'succeeded' : 'failed' });
-  await audit.record('action-finished', action.incident_id, summary);
   dependencies.wake();
 }

@@ -38,12 +38,14 @@ export async function verifyAction(dependencies: AgentDependencies, payload: { a
         ...(resolve ? [{ incident_id: incident.id, type: 'incident-resolved', data: { reason: `verified: ${action.operation} was effective`, time_to_recovery_s: recovery } }] : []),
       ],
       completeJob: jobId,
+      audit: [
+        audit.entry('action-verified', incident.id, { action_id: action.id, effective: true, evidence, recovery_seconds: recovery }),
+        ...(resolve ? [audit.entry('incident-resolved', incident.id, { time_to_recovery_s: recovery, action_id: action.id })] : []),
+      ],
     });
     if (!committed) return; // resolved meanwhile by its alerts (reconcile)
     metrics.actionsFinished.inc({ operation: action.operation, outcome: 'effective' });
     if (resolve) metrics.timeToRecovery.observe({ alertname: incident.alertname }, recovery);
-    await audit.record('action-verified', incident.id, { action_id: action.id, effective: true, evidence, recovery_seconds: recovery });
-    if (resolve) await audit.record('incident-resolved', incident.id, { time_to_recovery_s: recovery, action_id: action.id });
     return;
   }
   if (now < payload.deadline) {
@@ -58,12 +60,14 @@ export async function verifyAction(dependencies: AgentDependencies, payload: { a
     events: [{ incident_id: incident.id, type: 'action-verified', data: { action_id: action.id, effective: false, evidence: `still firing ${config.VERIFICATION_WINDOW}s after ${action.operation}` } }],
     jobs: [{ type: 'decide', payload: { incident_id: incident.id }, dedupe_key: `decide:${action.id}` }],
     completeJob: jobId,
+    audit: [audit.entry('action-verified', incident.id, { action_id: action.id, effective: false })],
   });
   metrics.actionsFinished.inc({ operation: action.operation, outcome: 'ineffective' });
-  await audit.record('action-verified', incident.id, { action_id: action.id, effective: false });
   if (await circuitOpen(store, config, action.target)) {
-    await store.changes.commit({ events: [{ incident_id: incident.id, type: 'circuit-opened', data: { target: action.target } }] });
-    await audit.record('circuit-opened', action.target, { incident_id: incident.id });
+    await store.changes.commit({
+      events: [{ incident_id: incident.id, type: 'circuit-opened', data: { target: action.target } }],
+      audit: [audit.entry('circuit-opened', action.target, { incident_id: incident.id })],
+    });
   }
   dependencies.wake();
 }
