@@ -159,7 +159,9 @@ describe('dashboard (in-process)', () => {
     expect(detail).toContain('<dd class="confidence">');
     expect(detail).toContain(`${Math.round(api.analysis.analysis.confidence * 100)}%`);
     expect(detail).toContain(api.analysis.analysis.issue_type);
-    for (const recommended of api.analysis.analysis.recommended_actions as string[]) expect(detail).toContain(`<li>${recommended}</li>`);
+    for (const recommended of api.analysis.analysis.recommended_actions as { action: string; target: string; risk: string }[]) {
+      expect(detail).toContain(`<li>${recommended.action} ${recommended.target} <span class="risk">(risk ${recommended.risk})</span>`);
+    }
     for (const event of api.timeline as { type: string }[]) expect(detail).toContain(`<strong>${event.type}</strong>`);
     expect(detail).toContain(`<form class="decision" data-action-id="${action.id}">`);
     expect(detail).toContain('<a href="https://forge.example/o/r/pull/7" rel="noopener noreferrer">');

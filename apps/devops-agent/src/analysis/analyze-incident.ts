@@ -69,7 +69,7 @@ export async function buildAnalysisContext(
       effective_rate: stat.effective_rate,
       ...(stat.mean_time_to_recovery_s !== null ? { mean_time_to_recovery_s: stat.mean_time_to_recovery_s } : {}),
     })),
-    candidate_actions: ranked.map((candidate) => candidate.action),
+    candidate_actions: ranked.map((candidate) => ({ action: candidate.action, risk: candidate.risk })),
     flap_count: incident.flap_count,
   };
 }
@@ -118,7 +118,7 @@ export async function analyzeIncident(
           severity: outcome.analysis.severity,
           confidence: outcome.analysis.confidence,
           recommended_actions: outcome.analysis.recommended_actions,
-          candidate_actions: context.candidate_actions,
+          candidate_actions: context.candidate_actions.map((candidate) => candidate.action),
           ...(context.health ? { health: { reachable: context.health.reachable, status: context.health.status, response_time_ms: context.health.response_time_ms } } : {}),
           ...(outcome.fallback_reason ? { fallback_reason: outcome.fallback_reason } : {}),
         },

@@ -32,9 +32,8 @@ const priorityOf = (severity: string | undefined): Priority =>
 function orderCandidates(incident: Incident, ranked: RunbookCandidate[]): RunbookCandidate[] {
   const recommended = incident.analysis?.analysis.recommended_actions ?? [];
   const preferred: RunbookCandidate[] = [];
-  for (const text of recommended) {
-    const word = text.trim().split(/\s+/)[0]?.toLowerCase();
-    const candidate = ranked.find((entry) => entry.action === word);
+  for (const recommendation of recommended) {
+    const candidate = ranked.find((entry) => entry.action === recommendation.action);
     if (candidate && !preferred.includes(candidate)) preferred.push(candidate);
   }
   return [...preferred, ...ranked.filter((candidate) => !preferred.includes(candidate))];
