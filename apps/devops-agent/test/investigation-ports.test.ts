@@ -64,7 +64,7 @@ describe('investigation ports of the agent (read-only tools of the LLM analyzer)
       ...environment,
     });
     const client = new GatewayClient({ baseUrl: gateway.url, sourceId: 'devops-agent', timeoutMs: 2000, attempts: 1, token: 'test-token' });
-    return createInvestigationPorts(config, await openAgentStore(database), client);
+    return createInvestigationPorts(config, (await openAgentStore(database)).learning, client);
   };
 
   it('reads container logs, inspect and stats through the gateway with read-only intents', async () => {
@@ -108,7 +108,7 @@ describeWithComponent('Prometheus', await probePrometheus(), 'install the Debian
     const config = readConfig({ PROMETHEUS_URL: prometheus.url, AI_COMMAND_GATEWAY_TOKEN: 'test-token' });
     const database = openDatabase<unknown>(':memory:');
     const client = new GatewayClient({ baseUrl: 'http://127.0.0.1:9', sourceId: 'x', timeoutMs: 100, attempts: 1, token: 't' });
-    const ports = createInvestigationPorts(config, await openAgentStore(database), client);
+    const ports = createInvestigationPorts(config, (await openAgentStore(database)).learning, client);
     const data = (await ports.prometheusQuery!('vector(42)')) as { resultType: string; result: { value: [number, string] }[] };
     expect(data.resultType).toBe('vector');
     expect(data.result[0]?.value[1]).toBe('42');

@@ -20,7 +20,7 @@ describe('JobWorker on the durable jobs table', () => {
     const seen: number[] = [];
     const onFailed = vi.fn(async (_job: Job, _error: unknown) => {});
     const worker = new JobWorker(
-      store,
+      store.jobs,
       {
         ok: async (job) => {
           seen.push(Number(job.payload.n));
@@ -48,7 +48,7 @@ describe('JobWorker on the durable jobs table', () => {
     expect(await store.jobs.claim(new Date().toISOString(), 10)).toHaveLength(1);
     let ran = 0;
     const worker = new JobWorker(
-      store,
+      store.jobs,
       {
         slow: async () => {
           ran += 1;

@@ -1,7 +1,6 @@
 import { type App, NotFoundError } from '@atb/service-kit';
 import { z } from 'zod';
-import type { AgentDependencies } from '../agent-dependencies.js';
-import { approveAction, rejectAction } from '../policy/approvals.js';
+import { type ApprovalPorts, approveAction, rejectAction } from '../policy/approvals.js';
 import { ACTION_STATUSES } from '../store/agent-store.js';
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
@@ -12,9 +11,8 @@ const actor = z.string().trim().min(1).max(200);
  * The decisions are behind the API token (`auth/bearer-hook.ts`); `principal` names that token in
  * the audit next to the caller-supplied `actor`.
  */
-export function registerActionRoutes(app: App, dependencies: AgentDependencies, options: { principal: string }): void {
+export function registerActionRoutes(app: App, dependencies: ApprovalPorts, options: { principal: string }): void {
   const authentication = { authenticated: true, principal: options.principal };
-  const { store } = dependencies;
   app.get(
     '/actions',
     {
@@ -29,13 +27,13 @@ export function registerActionRoutes(app: App, dependencies: AgentDependencies, 
       },
     },
     async (request) => {
-      const actions = await store.actions.list(request.query);
+      const actions = await dependencies.actions.list(request.query);
       return { actions, count: actions.length };
     },
   );
 
   app.get('/actions/:id', { schema: { tags: ['actions'], summary: 'One action', params: idParams } }, async (request) => {
-    const action = await store.actions.get(request.params.id);
+    const action = await dependencies.actions.get(request.params.id);
     if (!action) throw new NotFoundError(`no action ${request.params.id}`, { field: 'id' });
     return action;
   });

@@ -1,5 +1,8 @@
-import type { AgentDependencies } from '../agent-dependencies.js';
+import type { AgentPorts } from '../composition/agent-ports.js';
 import type { CodingTaskRecord } from '../store/agent-store.js';
+
+/** The ports this stage uses. */
+export type CodingTaskPorts = Pick<AgentPorts, 'audit' | 'changes' | 'config' | 'incidents' | 'wake'>;
 
 const TERMINAL_TASK_STATUSES = new Set(['succeeded', 'completed', 'no_change_needed', 'failed', 'cancelled', 'canceled', 'error']);
 
@@ -9,9 +12,9 @@ const backoff = (attempts: number) => new Date(Date.now() + Math.min(300_000, 10
  * Job `submit-coding-task`: hands the incident's coding-task request to the coding agent
  * (`POST /tasks`), retrying with backoff until it is accepted, then polls it.
  */
-export async function submitCodingTask(dependencies: AgentDependencies, incidentId: string, jobId: number): Promise<void> {
-  const { store, config, audit } = dependencies;
-  const incident = await store.incidents.get(incidentId);
+export async function submitCodingTask(dependencies: CodingTaskPorts, incidentId: string, jobId: number): Promise<void> {
+  const { config, audit } = dependencies;
+  const incident = await dependencies.incidents.get(incidentId);
   const task = incident?.coding_task;
   if (!incident || !task || task.status !== 'pending' || !config.CODING_AGENT_URL) return;
   let accepted: string | undefined;
@@ -33,7 +36,7 @@ export async function submitCodingTask(dependencies: AgentDependencies, incident
   if (accepted) {
     const updated: CodingTaskRecord = { ...task, status: 'accepted', task_id: accepted, attempts: task.attempts + 1, updated_at: now };
     delete updated.last_error;
-    await store.changes.commit({
+    await dependencies.changes.commit({
       incident: { id: incident.id, patch: { coding_task: updated } },
       events: [{ incident_id: incident.id, type: 'coding-task-accepted', data: { task_id: accepted } }],
       jobs: [{ type: 'poll-coding-task', payload: { incident_id: incident.id }, run_at: new Date(Date.now() + config.CODING_TASK_POLL_INTERVAL * 1000).toISOString() }],
@@ -41,7 +44,7 @@ export async function submitCodingTask(dependencies: AgentDependencies, incident
     });
     await audit.record('coding-task-accepted', incident.id, { task_id: accepted, repository: task.repository });
   } else {
-    await store.changes.commit({
+    await dependencies.changes.commit({
       incident: { id: incident.id, patch: { coding_task: { ...task, attempts: task.attempts + 1, last_error: error ?? 'unknown', updated_at: now } } },
       jobs: [{ type: 'submit-coding-task', payload: { incident_id: incident.id }, run_at: backoff(task.attempts) }],
       completeJob: jobId,
@@ -51,9 +54,9 @@ export async function submitCodingTask(dependencies: AgentDependencies, incident
 }
 
 /** Job `poll-coding-task`: follows the accepted task until it has a pull request or ends. */
-export async function pollCodingTask(dependencies: AgentDependencies, incidentId: string, jobId: number): Promise<void> {
-  const { store, config, audit } = dependencies;
-  const incident = await store.incidents.get(incidentId);
+export async function pollCodingTask(dependencies: CodingTaskPorts, incidentId: string, jobId: number): Promise<void> {
+  const { config, audit } = dependencies;
+  const incident = await dependencies.incidents.get(incidentId);
   const task = incident?.coding_task;
   if (!incident || !task || task.status !== 'accepted' || !task.task_id || !config.CODING_AGENT_URL) return;
   const now = new Date().toISOString();
@@ -74,7 +77,7 @@ export async function pollCodingTask(dependencies: AgentDependencies, incidentId
       ...(pullRequest ? { pull_request_url: pullRequest } : {}),
       updated_at: now,
     };
-    await store.changes.commit({
+    await dependencies.changes.commit({
       incident: { id: incident.id, patch: { coding_task: updated } },
       events: [{ incident_id: incident.id, type: pullRequest ? 'pull-request-opened' : 'coding-task-finished', data: { task_id: task.task_id, status, ...(pullRequest ? { url: pullRequest } : {}) } }],
       completeJob: jobId,
@@ -82,7 +85,7 @@ export async function pollCodingTask(dependencies: AgentDependencies, incidentId
     await audit.record(pullRequest ? 'pull-request-linked' : 'coding-task-finished', incident.id, { task_id: task.task_id, status, url: pullRequest });
     return;
   }
-  await store.changes.commit({
+  await dependencies.changes.commit({
     ...(status && status !== task.task_status ? { incident: { id: incident.id, patch: { coding_task: { ...task, task_status: status, updated_at: now } } } } : {}),
     jobs: [{ type: 'poll-coding-task', payload: { incident_id: incident.id }, run_at: new Date(Date.now() + config.CODING_TASK_POLL_INTERVAL * 1000).toISOString() }],
     completeJob: jobId,

@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Priority } from '@atb/contracts';
-import type { AgentDependencies } from '../agent-dependencies.js';
+import type { AgentPorts } from '../composition/agent-ports.js';
 import { matchRunbook, READ_ONLY_OPERATIONS, type RunbookCandidate } from '../analysis/runbooks.js';
-import { escalateIncident } from '../escalation/escalate-incident.js';
+import { type EscalatePorts, escalateIncident } from '../escalation/escalate-incident.js';
 import { TERMINAL_STATES, targetOf } from '../incidents/incident-target.js';
 import { rankCandidates } from '../learning/candidate-ranking.js';
 import type { Action, Incident, StoredAlert } from '../store/agent-store.js';
 import { newActionId } from '../incidents/ids.js';
 import { circuitOpen, evaluatePolicy } from './action-policy.js';
 import { learningStats } from '../learning/learning-stats.js';
+
+/** The ports this stage uses. */
+export type DecidePorts = Pick<AgentPorts, 'actions' | 'audit' | 'changes' | 'config' | 'incidents' | 'jobs' | 'learning' | 'metrics' | 'runbooks' | 'wake'> & EscalatePorts;
 
 /** incident + operation + attempt → the key the gateway uses to execute an action at most once. */
 export function idempotencyKey(incidentId: string, operation: string, attempt: number): string {
@@ -45,27 +48,27 @@ function orderCandidates(incident: Incident, ranked: RunbookCandidate[]): Runboo
  * nothing left to try, or the target's circuit open, the incident is escalated.
  */
 export async function decideNextAction(
-  dependencies: AgentDependencies,
+  dependencies: DecidePorts,
   incidentId: string,
   options: { completeJob?: number; known?: { incident: Incident; alerts: StoredAlert[] } } = {},
 ): Promise<void> {
-  const { store, config, runbooks, audit, metrics } = dependencies;
-  const incident = options.known?.incident ?? (await store.incidents.get(incidentId));
+  const { config, runbooks, audit, metrics } = dependencies;
+  const incident = options.known?.incident ?? (await dependencies.incidents.get(incidentId));
   if (!incident || TERMINAL_STATES.has(incident.state)) return;
-  const alerts = options.known?.alerts ?? (await store.incidents.alerts(incident.id));
+  const alerts = options.known?.alerts ?? (await dependencies.incidents.alerts(incident.id));
   const firing = alerts.filter((alert) => alert.status === 'firing');
   if (firing.length === 0) {
-    await store.jobs.enqueue([{ type: 'reconcile', payload: { incident_id: incident.id } }]);
+    await dependencies.jobs.enqueue([{ type: 'reconcile', payload: { incident_id: incident.id } }]);
     dependencies.wake();
     return;
   }
-  const actions = await store.actions.list({ incident_id: incident.id, limit: 1000 });
+  const actions = await dependencies.actions.list({ incident_id: incident.id, limit: 1000 });
   if (actions.some((action) => ['pending', 'approved', 'running'].includes(action.status))) return; // one at a time
   const analysis = incident.analysis?.analysis;
   if (analysis && !analysis.issue_detected) {
     // The analyzer found nothing to fix (a false alarm, noise): act on nothing, say so, and let
     // the incident resolve with its alerts. A later firing re-analyses it.
-    await store.changes.commit({
+    await dependencies.changes.commit({
       incident: { id: incident.id, patch: { state: 'open' }, expectStates: [incident.state] },
       events: [{ incident_id: incident.id, type: 'no-action-needed', data: { issue_type: analysis.issue_type, reason: analysis.description } }],
       ...(options.completeJob !== undefined ? { completeJob: options.completeJob } : {}),
@@ -74,7 +77,7 @@ export async function decideNextAction(
     return;
   }
   const runbook = matchRunbook(runbooks, firing[0]!.labels);
-  const stats = await learningStats(store.learning, { alertname: incident.alertname, service: incident.service });
+  const stats = await learningStats(dependencies.learning, { alertname: incident.alertname, service: incident.service });
   const ordered = orderCandidates(incident, rankCandidates(runbook?.candidates ?? [{ action: 'escalate', risk: 'low' }], stats));
   const tried = new Set(actions.filter((action) => action.created_at >= incident.cycle_started_at).map((action) => action.operation));
   const next = ordered.find((candidate) => !tried.has(candidate.action));
@@ -90,13 +93,13 @@ export async function decideNextAction(
     return;
   }
   const target = targetOf(incident, alerts, config);
-  if (!READ_ONLY_OPERATIONS.has(next.action) && (await circuitOpen(store, config, target))) {
-    await store.changes.commit({ events: [{ incident_id: incident.id, type: 'circuit-open', data: { target } }] });
+  if (!READ_ONLY_OPERATIONS.has(next.action) && (await circuitOpen(dependencies.actions, config, target))) {
+    await dependencies.changes.commit({ events: [{ incident_id: incident.id, type: 'circuit-open', data: { target } }] });
     await escalate(`circuit open for ${target}: ${config.CIRCUIT_FAILURE_THRESHOLD} failed or ineffective actions within ${config.CIRCUIT_WINDOW}s`, runbook?.code_level ?? false);
     return;
   }
   const confidence = incident.analysis?.analysis.confidence ?? 0;
-  const decision = await evaluatePolicy(store, config, { operation: next.action, risk: next.risk, confidence, target });
+  const decision = await evaluatePolicy(dependencies.actions, config, { operation: next.action, risk: next.risk, confidence, target });
   const attempt = incident.action_attempts + 1;
   const now = new Date().toISOString();
   const action: Action = {
@@ -126,7 +129,7 @@ export async function decideNextAction(
     alertname: incident.alertname,
     service: incident.service,
   };
-  const committed = await store.changes.commit({
+  const committed = await dependencies.changes.commit({
     audit: [
       audit.entry('action-decided', incident.id, {
         action_id: action.id,

@@ -1,10 +1,13 @@
-import type { AgentDependencies } from '../agent-dependencies.js';
+import type { AgentPorts } from '../composition/agent-ports.js';
 import { READ_ONLY_OPERATIONS } from '../analysis/runbooks.js';
 import type { Action } from '../store/agent-store.js';
 
+/** The ports this stage uses. */
+export type ExecuteActionPorts = Pick<AgentPorts, 'actions' | 'audit' | 'changes' | 'config' | 'gateway' | 'incidents' | 'metrics' | 'wake'>;
+
 /** The context sent with an action: why the agent asks, for humans and the gateway's audit. */
-async function commandContext(dependencies: AgentDependencies, action: Action): Promise<Record<string, unknown>> {
-  const incident = await dependencies.store.incidents.get(action.incident_id);
+async function commandContext(dependencies: ExecuteActionPorts, action: Action): Promise<Record<string, unknown>> {
+  const incident = await dependencies.incidents.get(action.incident_id);
   const analysis = incident?.analysis?.analysis;
   return {
     incident_id: action.incident_id,
@@ -32,14 +35,14 @@ async function commandContext(dependencies: AgentDependencies, action: Action): 
  * running before the request; a run resumed after a crash sends the same idempotency key, so the
  * gateway answers with the first result instead of executing again.
  */
-export async function executeAction(dependencies: AgentDependencies, actionId: string, jobId: number): Promise<void> {
-  const { store, audit, gateway, config, metrics } = dependencies;
-  const action = await store.actions.get(actionId);
+export async function executeAction(dependencies: ExecuteActionPorts, actionId: string, jobId: number): Promise<void> {
+  const { audit, gateway, config, metrics } = dependencies;
+  const action = await dependencies.actions.get(actionId);
   if (!action || !['approved', 'running'].includes(action.status)) return;
   if (action.status === 'approved') {
     const data = { action_id: action.id, operation: action.operation, target: action.target, idempotency_key: action.idempotency_key };
     // Marked running and audited in one transaction, before the gateway is called.
-    const started = await store.changes.commit({
+    const started = await dependencies.changes.commit({
       // The incident is already `remediating` (set by the policy's or the human's approval).
       updateAction: { id: action.id, patch: { status: 'running', started_at: new Date().toISOString() }, expectStatuses: ['approved'] },
       events: [{ incident_id: action.incident_id, type: 'action-started', data }],
@@ -75,7 +78,7 @@ export async function executeAction(dependencies: AgentDependencies, actionId: s
   // The outcome and its audit record commit together: if the record cannot be written, the action
   // stays `running`, the job is retried, and the retry's gateway call with the same idempotency
   // key gets the first result back instead of executing again.
-  const finished = await store.changes.commit({
+  const finished = await dependencies.changes.commit({
     updateAction: { id: action.id, patch: { status: succeeded ? 'succeeded' : 'failed', finished_at: finishedAt, gateway_response: gatewayResponse }, expectStatuses: ['running'] },
     incident: { id: action.incident_id, patch: { state: verifyNext ? 'verifying' : 'investigating' } },
     events: [{ incident_id: action.incident_id, type: 'action-finished', data: summary }],

@@ -1,9 +1,12 @@
-import type { AgentDependencies } from '../agent-dependencies.js';
+import type { AgentPorts } from '../composition/agent-ports.js';
 import { matchRunbook } from '../analysis/runbooks.js';
 import { secondsBetween, TERMINAL_STATES } from '../incidents/incident-target.js';
 import { isHealthy, probeHealth } from '../monitoring/health-probe.js';
 import { circuitOpen } from '../policy/action-policy.js';
 import { ACTIVE_STATES } from '../store/agent-store.js';
+
+/** The ports this stage uses. */
+export type VerifyActionPorts = Pick<AgentPorts, 'actions' | 'audit' | 'changes' | 'config' | 'incidents' | 'metrics' | 'runbooks' | 'wake'>;
 
 /**
  * Job `verify-action`: after a remediation, did the incident clear within the verification
@@ -11,13 +14,13 @@ import { ACTIVE_STATES } from '../store/agent-store.js';
  * target answers healthy again. Effective resolves the incident (once its alerts resolved);
  * ineffective counts against the target's circuit and moves on to the next candidate.
  */
-export async function verifyAction(dependencies: AgentDependencies, payload: { action_id: string; deadline: string }, jobId: number): Promise<void> {
-  const { store, audit, config, runbooks, metrics } = dependencies;
-  const action = await store.actions.get(payload.action_id);
+export async function verifyAction(dependencies: VerifyActionPorts, payload: { action_id: string; deadline: string }, jobId: number): Promise<void> {
+  const { audit, config, runbooks, metrics } = dependencies;
+  const action = await dependencies.actions.get(payload.action_id);
   if (!action || action.effective !== null || action.status !== 'succeeded') return;
-  const incident = await store.incidents.get(action.incident_id);
+  const incident = await dependencies.incidents.get(action.incident_id);
   if (!incident || TERMINAL_STATES.has(incident.state)) return;
-  const alerts = await store.incidents.alerts(incident.id);
+  const alerts = await dependencies.incidents.alerts(incident.id);
   const firing = alerts.filter((alert) => alert.status === 'firing');
   const runbook = matchRunbook(runbooks, (firing[0] ?? alerts[0])?.labels ?? {});
   let evidence: string | undefined;
@@ -30,7 +33,7 @@ export async function verifyAction(dependencies: AgentDependencies, payload: { a
   if (evidence) {
     const recovery = secondsBetween(incident.cycle_started_at, now);
     const resolve = firing.length === 0;
-    const committed = await store.changes.commit({
+    const committed = await dependencies.changes.commit({
       updateAction: { id: action.id, patch: { effective: true, verified_at: now, recovery_seconds: recovery }, expectStatuses: ['succeeded'] },
       ...(resolve ? { incident: { id: incident.id, patch: { state: 'resolved', resolved_at: now }, expectStates: ACTIVE_STATES } } : {}),
       events: [
@@ -49,13 +52,13 @@ export async function verifyAction(dependencies: AgentDependencies, payload: { a
     return;
   }
   if (now < payload.deadline) {
-    await store.changes.commit({
+    await dependencies.changes.commit({
       jobs: [{ type: 'verify-action', payload, run_at: new Date(Date.now() + config.VERIFICATION_INTERVAL * 1000).toISOString() }],
       completeJob: jobId,
     });
     return;
   }
-  await store.changes.commit({
+  await dependencies.changes.commit({
     updateAction: { id: action.id, patch: { effective: false, verified_at: now } },
     events: [{ incident_id: incident.id, type: 'action-verified', data: { action_id: action.id, effective: false, evidence: `still firing ${config.VERIFICATION_WINDOW}s after ${action.operation}` } }],
     jobs: [{ type: 'decide', payload: { incident_id: incident.id }, dedupe_key: `decide:${action.id}` }],
@@ -63,8 +66,8 @@ export async function verifyAction(dependencies: AgentDependencies, payload: { a
     audit: [audit.entry('action-verified', incident.id, { action_id: action.id, effective: false })],
   });
   metrics.actionsFinished.inc({ operation: action.operation, outcome: 'ineffective' });
-  if (await circuitOpen(store, config, action.target)) {
-    await store.changes.commit({
+  if (await circuitOpen(dependencies.actions, config, action.target)) {
+    await dependencies.changes.commit({
       events: [{ incident_id: incident.id, type: 'circuit-opened', data: { target: action.target } }],
       audit: [audit.entry('circuit-opened', action.target, { incident_id: incident.id })],
     });
