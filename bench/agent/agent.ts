@@ -1,5 +1,5 @@
 /**
- * Benchmark of the devops agent (issue 4), in one run on this machine:
+ * Benchmark of the devops agent, in one run on this machine:
  *
  * 1. Webhook ingest over loopback HTTP into the agent running as its own process: alerts
  *    persisted per second (each request answers only after its alerts and jobs are committed),

@@ -1,7 +1,7 @@
 import type { App } from '@atb/service-kit';
 import type { HealthMonitor } from '../monitoring/health-monitor.js';
 
-/** Polling-mode controls (seed Phase 1.1 paths). */
+/** Polling-mode controls, on the paths kept from the original design. */
 export function registerMonitoringRoutes(app: App, monitor: HealthMonitor): void {
   app.post('/control/start-monitoring', { schema: { tags: ['monitoring'], summary: 'Start polling the target’s /health' } }, async () => {
     const started = monitor.start();

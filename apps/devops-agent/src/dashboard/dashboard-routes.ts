@@ -50,15 +50,9 @@ function secure(reply: FastifyReply, contentType: string): FastifyReply {
 const sendHtml = (reply: FastifyReply, body: SafeHtml, status = 200) =>
   secure(reply, 'text/html; charset=utf-8').status(status).send(body.value);
 
-/**
- * The web dashboard (SPEC §1 "approvals over HTTP, CLI and web dashboard"): `GET /dashboard`
- * (overview, pending approvals, incidents, learning, audit), `GET /dashboard/incidents/:id`,
- * the panels as HTML fragments under `/dashboard/fragments/…` (re-fetched every few seconds) and
- * the local script and stylesheet under `/dashboard/assets/…` (no CDN; works offline).
- */
-export function registerDashboard(app: App, sources: DashboardSources, options: DashboardOptions = {}): void {
+/** The dashboard's panels and incident page, rendered from the store and the audit log. */
+function dashboardViews(app: App, sources: DashboardSources, options: DashboardOptions) {
   const { store, auditLog } = sources;
-  const refreshMs = options.refreshMs ?? 3000;
   const cacheMs = (options.auditVerifyCacheSeconds ?? 10) * 1000;
   let verification: { at: number; result: Promise<AuditVerification> } | undefined;
 
@@ -100,8 +94,20 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
     ]);
     return renderIncidentDetail({ incident, alerts, timeline, actions, audit });
   };
+  return { panels, incidentDetail };
+}
 
-  const hidden = { hide: true, tags: ['dashboard'] };
+const hidden = { hide: true, tags: ['dashboard'] };
+
+/**
+ * The web dashboard — approvals over the web as well as over HTTP and the CLI: `GET /dashboard`
+ * (overview, pending approvals, incidents, learning, audit), `GET /dashboard/incidents/:id`,
+ * the panels as HTML fragments under `/dashboard/fragments/…` (re-fetched every few seconds) and
+ * the local script and stylesheet under `/dashboard/assets/…` (no CDN; works offline).
+ */
+export function registerDashboard(app: App, sources: DashboardSources, options: DashboardOptions = {}): void {
+  const refreshMs = options.refreshMs ?? 3000;
+  const { panels, incidentDetail } = dashboardViews(app, sources, options);
 
   app.get('/dashboard', { schema: { ...hidden, summary: 'The web dashboard (HTML)' } }, async (_request, reply) => {
     const contents = await Promise.all(Object.entries(panels).map(async ([name, render]) => [name, await render()] as const));
@@ -143,6 +149,11 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
     },
   );
 
+  registerAssets(app);
+}
+
+/** The dashboard's own script, stylesheet and icon (no CDN). */
+function registerAssets(app: App): void {
   app.get('/dashboard/assets/dashboard.js', { schema: { ...hidden, summary: 'Dashboard script' } }, async (_request, reply) =>
     secure(reply, 'text/javascript; charset=utf-8').send(DASHBOARD_SCRIPT),
   );

@@ -31,7 +31,7 @@ export function conditionOf(reading: HealthReading, slowThresholdMs: number): Co
 }
 
 /**
- * Polling mode (seed Phase 1.1): checks the target's `/health` every MONITORING_INTERVAL and turns
+ * Polling mode: checks the target's `/health` every MONITORING_INTERVAL and turns
  * what it sees into synthetic alerts — target down, slow, degraded, and their resolution — fed
  * through the same intake as Alertmanager's, so the whole loop works without Prometheus.
  */

@@ -7,7 +7,7 @@ import { TERMINAL_STATES, targetOf } from '../incidents/incident-target.js';
 import { rankCandidates } from '../learning/candidate-ranking.js';
 import type { Action, Incident, StoredAlert } from '../store/agent-store.js';
 import { newActionId } from '../incidents/ids.js';
-import { circuitOpen, evaluatePolicy } from './action-policy.js';
+import { circuitOpen, evaluatePolicy, type PolicyDecision } from './action-policy.js';
 import { learningStats } from '../learning/learning-stats.js';
 
 /** The ports this stage uses. */
@@ -52,7 +52,7 @@ export async function decideNextAction(
   incidentId: string,
   options: { completeJob?: number; known?: { incident: Incident; alerts: StoredAlert[] } } = {},
 ): Promise<void> {
-  const { config, runbooks, audit, metrics } = dependencies;
+  const { config, runbooks, audit } = dependencies;
   const incident = options.known?.incident ?? (await dependencies.incidents.get(incidentId));
   if (!incident || TERMINAL_STATES.has(incident.state)) return;
   const alerts = options.known?.alerts ?? (await dependencies.incidents.alerts(incident.id));
@@ -98,11 +98,15 @@ export async function decideNextAction(
     await escalate(`circuit open for ${target}: ${config.CIRCUIT_FAILURE_THRESHOLD} failed or ineffective actions within ${config.CIRCUIT_WINDOW}s`, runbook?.code_level ?? false);
     return;
   }
+  await proposeAction(dependencies, incident, { candidate: next, target }, options.completeJob);
+}
+
+/** The action a decision proposes: approved at once when the policy lets it run on its own, else pending with an approval deadline. */
+function newAction(incident: Incident, next: RunbookCandidate, target: string, decision: PolicyDecision, config: DecidePorts['config']): Action {
   const confidence = incident.analysis?.analysis.confidence ?? 0;
-  const decision = await evaluatePolicy(dependencies.actions, config, { operation: next.action, risk: next.risk, confidence, target });
   const attempt = incident.action_attempts + 1;
   const now = new Date().toISOString();
-  const action: Action = {
+  return {
     id: newActionId(),
     incident_id: incident.id,
     operation: next.action,
@@ -129,6 +133,22 @@ export async function decideNextAction(
     alertname: incident.alertname,
     service: incident.service,
   };
+}
+
+/** Lets the policy decide on the candidate, and records the action, its event, job and audit record in one change set. */
+async function proposeAction(
+  dependencies: DecidePorts,
+  incident: Incident,
+  proposal: { candidate: RunbookCandidate; target: string },
+  completeJob: number | undefined,
+): Promise<void> {
+  const { config, audit, metrics } = dependencies;
+  const { candidate: next, target } = proposal;
+  const options = { completeJob };
+  const confidence = incident.analysis?.analysis.confidence ?? 0;
+  const decision = await evaluatePolicy(dependencies.actions, config, { operation: next.action, risk: next.risk, confidence, target });
+  const attempt = incident.action_attempts + 1;
+  const action = newAction(incident, next, target, decision, config);
   const committed = await dependencies.changes.commit({
     audit: [
       audit.entry('action-decided', incident.id, {

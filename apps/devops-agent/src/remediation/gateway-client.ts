@@ -19,7 +19,7 @@ export interface GatewayClientOptions {
   token: string | (() => string | undefined) | undefined;
 }
 
-/** What the agent asks the gateway to do (seed 004: intent, rich context, priority). */
+/** What the agent asks the gateway to do: an intent, rich context and a priority. */
 export interface GatewayCommand {
   target: string;
   intent: string;
@@ -49,7 +49,7 @@ export function tokenFromFile(path: string): () => string | undefined {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The command gateway client (seed 004): `POST /execute-docker-command` with a bearer token,
+ * The command gateway client: `POST /execute-docker-command` with a bearer token,
  * a timeout, and retries with exponential backoff on 5xx and timeouts. Every attempt carries
  * the same idempotency key. 4xx answers are not retried.
  */
