@@ -10,7 +10,7 @@ export interface AgentMetrics {
   timeToRecovery: Histogram<'alertname'>;
 }
 
-export function createAgentMetrics(registry: Registry, store: AgentStore): AgentMetrics {
+export function createAgentMetrics(registry: Registry, store: Pick<AgentStore, 'incidents' | 'actions'>): AgentMetrics {
   const alertsReceived = new Counter({
     name: 'devops_agent_alerts_received_total',
     help: 'Alerts received (webhook and polling), by status and what intake did with them.',

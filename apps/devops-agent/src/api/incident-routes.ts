@@ -12,7 +12,7 @@ const listQuery = z.object({
 });
 
 /** `GET /incidents` (filters) and `GET /incidents/:id` (timeline, alerts, analysis, actions). */
-export function registerIncidentRoutes(app: App, store: AgentStore): void {
+export function registerIncidentRoutes(app: App, store: Pick<AgentStore, 'incidents' | 'actions'>): void {
   app.get('/incidents', { schema: { tags: ['incidents'], summary: 'Incidents, newest first', querystring: listQuery } }, async (request) => {
     const { active, ...filter } = request.query;
     const incidents = await store.incidents.list({ ...filter, ...(active ? { active: active === 'true' } : {}) });

@@ -4,7 +4,7 @@ import type { AgentStore } from '../store/agent-store.js';
 import { learningStats } from '../learning/learning-stats.js';
 
 /** `GET /learning/stats`: per (alertname, service, action) attempts, successes, effective rate, MTTR. */
-export function registerLearningRoutes(app: App, store: AgentStore): void {
+export function registerLearningRoutes(app: App, store: Pick<AgentStore, 'learning'>): void {
   app.get(
     '/learning/stats',
     {

@@ -23,7 +23,7 @@ export const DASHBOARD_CONTENT_SECURITY_POLICY =
 
 /** What the dashboard reads. It writes nothing: decisions go to `POST /actions/:id/approve|reject`. */
 export interface DashboardSources {
-  store: AgentStore;
+  store: Pick<AgentStore, 'incidents' | 'actions' | 'learning'>;
   auditLog: AuditLog;
 }
 
