@@ -144,7 +144,6 @@ async function proposeAction(
 ): Promise<void> {
   const { config, audit, metrics } = dependencies;
   const { candidate: next, target } = proposal;
-  const options = { completeJob };
   const confidence = incident.analysis?.analysis.confidence ?? 0;
   const decision = await evaluatePolicy(dependencies.actions, config, { operation: next.action, risk: next.risk, confidence, target });
   const attempt = incident.action_attempts + 1;
@@ -177,7 +176,7 @@ async function proposeAction(
       },
     ],
     jobs: decision.automatic ? [{ type: 'execute-action', payload: { action_id: action.id }, dedupe_key: `execute:${action.id}` }] : [],
-    ...(options.completeJob !== undefined ? { completeJob: options.completeJob } : {}),
+    ...(completeJob !== undefined ? { completeJob } : {}),
   });
   if (!committed) return;
   metrics.decisionLatency.observe(
