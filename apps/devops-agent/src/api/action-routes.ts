@@ -7,17 +7,15 @@ import {
   rejectActionRequestSchema,
 } from '@atb/contracts';
 import { type App, NotFoundError } from '@atb/service-kit';
-import type { AgentDependencies } from '../agent-dependencies.js';
-import { approveAction, rejectAction } from '../policy/approvals.js';
+import { type ApprovalPorts, approveAction, rejectAction } from '../policy/approvals.js';
 
 /**
  * Actions and approvals: `GET /actions`, `GET /actions/:id`, `POST /actions/:id/approve|reject`.
  * The decisions are behind the API token (`auth/protected-routes.ts`); `principal` names that token in
  * the audit next to the caller-supplied `actor`.
  */
-export function registerActionRoutes(app: App, dependencies: AgentDependencies, options: { principal: string }): void {
+export function registerActionRoutes(app: App, dependencies: ApprovalPorts, options: { principal: string }): void {
   const authentication = { authenticated: true, principal: options.principal };
-  const { store } = dependencies;
   app.get(
     '/actions',
     {
@@ -29,13 +27,13 @@ export function registerActionRoutes(app: App, dependencies: AgentDependencies, 
       },
     },
     async (request) => {
-      const actions = await store.listActions(request.query);
+      const actions = await dependencies.actions.list(request.query);
       return { actions, count: actions.length };
     },
   );
 
   app.get('/actions/:id', { schema: { tags: ['actions'], summary: 'One action', params: idParamsSchema, response: { 200: actionSchema } } }, async (request) => {
-    const action = await store.getAction(request.params.id);
+    const action = await dependencies.actions.get(request.params.id);
     if (!action) throw new NotFoundError(`no action ${request.params.id}`, { field: 'id' });
     return action;
   });

@@ -3,13 +3,13 @@ import { type App, NotFoundError } from '@atb/service-kit';
 import type { AgentStore } from '../store/agent-store.js';
 
 /** `GET /incidents` (filters) and `GET /incidents/:id` (timeline, alerts, analysis, actions). */
-export function registerIncidentRoutes(app: App, store: AgentStore): void {
+export function registerIncidentRoutes(app: App, store: Pick<AgentStore, 'incidents' | 'actions'>): void {
   app.get(
     '/incidents',
     { schema: { tags: ['incidents'], summary: 'Incidents, newest first', querystring: listIncidentsQuerySchema, response: { 200: incidentListResponseSchema } } },
     async (request) => {
       const { active, ...filter } = request.query;
-      const incidents = await store.listIncidents({ ...filter, ...(active ? { active: active === 'true' } : {}) });
+      const incidents = await store.incidents.list({ ...filter, ...(active ? { active: active === 'true' } : {}) });
       return { incidents, count: incidents.length, limit: filter.limit, offset: filter.offset };
     },
   );
@@ -25,12 +25,12 @@ export function registerIncidentRoutes(app: App, store: AgentStore): void {
       },
     },
     async (request) => {
-      const incident = await store.getIncident(request.params.id);
+      const incident = await store.incidents.get(request.params.id);
       if (!incident) throw new NotFoundError(`no incident ${request.params.id}`, { field: 'id' });
       const [alerts, timeline, actions] = await Promise.all([
-        store.incidentAlerts(incident.id),
-        store.incidentEvents(incident.id),
-        store.listActions({ incident_id: incident.id, limit: 1000 }),
+        store.incidents.alerts(incident.id),
+        store.incidents.events(incident.id),
+        store.actions.list({ incident_id: incident.id, limit: 1000 }),
       ]);
       return { ...incident, alerts, timeline, actions };
     },

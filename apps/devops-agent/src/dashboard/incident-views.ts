@@ -49,7 +49,7 @@ function renderAnalysis(incident: Incident): SafeHtml {
   <dt>Confidence</dt><dd class="confidence">${percent(analysis.confidence)}</dd>
   <dt>Description</dt><dd>${analysis.description}</dd>
   <dt>Root cause</dt><dd>${analysis.root_cause}</dd>
-  <dt>Recommended actions</dt><dd><ol class="recommended">${analysis.recommended_actions.map((action) => html`<li>${action}</li>`)}</ol></dd>
+  <dt>Recommended actions</dt><dd><ol class="recommended">${analysis.recommended_actions.map((recommendation) => html`<li>${recommendation.action} ${recommendation.target} <span class="risk">(risk ${recommendation.risk})</span>${recommendation.reason ? html` — ${recommendation.reason}` : ''}</li>`)}</ol></dd>
   <dt>Immediate action</dt><dd>${analysis.requires_immediate_action ? 'required' : 'not required'}</dd>
   <dt>Risk</dt><dd>${analysis.risk_assessment}</dd>
   <dt>Analyzer</dt><dd>${outcome.analyzer}${outcome.fallback_reason ? html` ${badge('fallback', 'warn')} ${outcome.fallback_reason}` : ''}</dd>

@@ -1,7 +1,10 @@
 import { CodingAgentClient } from '@atb/clients';
 import { FINAL_TASK_STATUSES, type TaskView } from '@atb/contracts';
-import type { AgentDependencies } from '../agent-dependencies.js';
+import type { AgentPorts } from '../composition/agent-ports.js';
 import type { CodingTaskRecord } from '../store/agent-store.js';
+
+/** The ports this stage uses. */
+export type CodingTaskPorts = Pick<AgentPorts, 'audit' | 'changes' | 'config' | 'incidents' | 'wake'>;
 
 const backoff = (attempts: number) => new Date(Date.now() + Math.min(300_000, 1000 * 2 ** Math.min(attempts, 10))).toISOString();
 
@@ -31,9 +34,9 @@ export function finishedRecord(record: CodingTaskRecord, task: TaskView, now: st
  * Job `submit-coding-task`: hands the incident's coding-task request to the coding agent
  * (`POST /tasks`), retrying with backoff until it is accepted, then polls it.
  */
-export async function submitCodingTask(dependencies: AgentDependencies, incidentId: string, jobId: number): Promise<void> {
-  const { store, config, audit } = dependencies;
-  const incident = await store.getIncident(incidentId);
+export async function submitCodingTask(dependencies: CodingTaskPorts, incidentId: string, jobId: number): Promise<void> {
+  const { config, audit } = dependencies;
+  const incident = await dependencies.incidents.get(incidentId);
   const task = incident?.coding_task;
   if (!incident || !task || task.status !== 'pending' || !config.CODING_AGENT_URL) return;
   const client = new CodingAgentClient({ baseUrl: config.CODING_AGENT_URL, timeoutMs: REQUEST_TIMEOUT_MS });
@@ -48,7 +51,7 @@ export async function submitCodingTask(dependencies: AgentDependencies, incident
   if (accepted) {
     const updated: CodingTaskRecord = { ...task, status: 'accepted', task_id: accepted, attempts: task.attempts + 1, updated_at: now };
     delete updated.last_error;
-    await store.commit({
+    await dependencies.changes.commit({
       incident: { id: incident.id, patch: { coding_task: updated } },
       events: [{ incident_id: incident.id, type: 'coding-task-accepted', data: { task_id: accepted } }],
       jobs: [{ type: 'poll-coding-task', payload: { incident_id: incident.id }, run_at: new Date(Date.now() + config.CODING_TASK_POLL_INTERVAL * 1000).toISOString() }],
@@ -56,7 +59,7 @@ export async function submitCodingTask(dependencies: AgentDependencies, incident
     });
     await audit.record('coding-task-accepted', incident.id, { task_id: accepted, repository: task.repository });
   } else {
-    await store.commit({
+    await dependencies.changes.commit({
       incident: { id: incident.id, patch: { coding_task: { ...task, attempts: task.attempts + 1, last_error: error ?? 'unknown', updated_at: now } } },
       jobs: [{ type: 'submit-coding-task', payload: { incident_id: incident.id }, run_at: backoff(task.attempts) }],
       completeJob: jobId,
@@ -70,9 +73,9 @@ export async function submitCodingTask(dependencies: AgentDependencies, incident
  * status. A coding agent that cannot be read (unreachable, an error, an answer outside the
  * contract) is polled again, and the reason is kept on the record as `last_error`.
  */
-export async function pollCodingTask(dependencies: AgentDependencies, incidentId: string, jobId: number): Promise<void> {
-  const { store, config, audit } = dependencies;
-  const incident = await store.getIncident(incidentId);
+export async function pollCodingTask(dependencies: CodingTaskPorts, incidentId: string, jobId: number): Promise<void> {
+  const { config, audit } = dependencies;
+  const incident = await dependencies.incidents.get(incidentId);
   const record = incident?.coding_task;
   if (!incident || !record || record.status !== 'accepted' || !record.task_id || !config.CODING_AGENT_URL) return;
   const client = new CodingAgentClient({ baseUrl: config.CODING_AGENT_URL, timeoutMs: REQUEST_TIMEOUT_MS });
@@ -88,7 +91,7 @@ export async function pollCodingTask(dependencies: AgentDependencies, incidentId
     const updated = finishedRecord(record, task, now);
     const url = updated.pull_request_url;
     const details = { task_id: record.task_id, status: task.status, ...(url ? { url } : {}), ...(task.reason ? { reason: task.reason } : {}) };
-    await store.commit({
+    await dependencies.changes.commit({
       incident: { id: incident.id, patch: { coding_task: updated } },
       events: [{ incident_id: incident.id, type: url ? 'pull-request-opened' : 'coding-task-finished', data: details }],
       completeJob: jobId,
@@ -99,7 +102,7 @@ export async function pollCodingTask(dependencies: AgentDependencies, incidentId
   const changed = task ? task.status !== record.task_status || record.last_error !== undefined : error !== record.last_error;
   const patch: CodingTaskRecord = task ? { ...record, task_status: task.status, updated_at: now } : { ...record, last_error: error ?? 'unknown', updated_at: now };
   if (task) delete patch.last_error;
-  await store.commit({
+  await dependencies.changes.commit({
     ...(changed ? { incident: { id: incident.id, patch: { coding_task: patch } } } : {}),
     jobs: [{ type: 'poll-coding-task', payload: { incident_id: incident.id }, run_at: new Date(Date.now() + config.CODING_TASK_POLL_INTERVAL * 1000).toISOString() }],
     completeJob: jobId,
