@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { OPERATIONS, PRODUCT_VERSION } from '@atb/contracts';
-import { ConfigError, createService, type Service } from '@atb/service-kit';
+import { ConfigError, createService, requireBearerToken, type Service } from '@atb/service-kit';
 import { AUDIT_ANCHOR_FILE_NAME, KyselyAuditLog, openDatabase, resolveAuditKey } from '@atb/storage';
 import type { LoggerOptions } from 'pino';
 import { resolveApiToken } from './auth/api-token.js';
-import { requireBearerToken } from './auth/bearer-hook.js';
 import { AUDIT_ACTIONS, CommandService } from './command-service.js';
 import type { Config } from './config.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
@@ -109,7 +108,8 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
       timeoutSeconds: config.AI_COMMAND_GATEWAY_TIMEOUT,
       logger: service.app.log,
     });
-    requireBearerToken(service.app, token.token);
+    // Every route but probes, scrapes and docs, unknown paths included (no probing for routes).
+    requireBearerToken(service.app, { token: token.token });
     registerExecuteRoute(
       service.app,
       new IdempotentCommands(store, (request, requestId) => commands.handle(request, requestId), (config.AI_COMMAND_GATEWAY_TIMEOUT + 5) * 1000),

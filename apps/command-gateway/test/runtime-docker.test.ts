@@ -125,12 +125,12 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
   });
 });
 
-it('reads every DOCKER_HOST form, and names the variable for a bad one', async () => {
-  const { dockerOptions } = await import('../src/runtime/docker-runtime.js');
-  expect(dockerOptions('unix:///run/podman/podman.sock')).toEqual({ socketPath: '/run/podman/podman.sock' });
-  expect(dockerOptions('tcp://10.0.0.5:2375')).toEqual({ host: '10.0.0.5', port: '2375', protocol: 'http' });
-  expect(dockerOptions('https://docker.example:2376')).toMatchObject({ host: 'docker.example', protocol: 'https' });
-  expect(() => dockerOptions('ssh://somewhere')).toThrow(/DOCKER_HOST/);
+it('connects by every DOCKER_HOST form, and names the variable for a bad one', async () => {
+  const { DockerRuntime } = await import('../src/runtime/docker-runtime.js');
+  for (const dockerHost of ['unix:///run/podman/podman.sock', 'tcp://10.0.0.5:2375', 'https://docker.example:2376']) {
+    expect(new DockerRuntime({ dockerHost }).kind).toBe('docker');
+  }
+  expect(() => new DockerRuntime({ dockerHost: 'ssh://somewhere' })).toThrow(/^DOCKER_HOST: the scheme ssh:\/\/ is not supported/);
 });
 
 function readPort(file: string): string | undefined {

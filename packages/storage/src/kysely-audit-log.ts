@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import { chmod, appendFile, readFile } from 'node:fs/promises';
-import { sql } from 'kysely';
+import { appendFile, chmod, readFile } from 'node:fs/promises';
+import { sql, type Transaction } from 'kysely';
 import {
   type AuditEntry,
   type AuditFilter,
@@ -173,35 +173,47 @@ export class KyselyAuditLog implements AuditLog {
     return next;
   }
 
-  private async appendNow(entry: AuditEntry): Promise<AuditRecord> {
-    const { db, dialect } = this.database;
-    return db.transaction().execute(async (transaction) => {
-      if (dialect === 'postgres') await sql`LOCK TABLE audit_log IN EXCLUSIVE MODE`.execute(transaction);
-      const last = await transaction
-        .selectFrom('audit_log')
-        .select(['seq', 'hash'])
-        .orderBy('seq', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      const unsigned = {
-        seq: Number(last?.seq ?? 0) + 1,
-        timestamp: new Date().toISOString(),
-        actor: entry.actor,
-        action: entry.action,
-        subject: entry.subject ?? '',
-        data: JSON.parse(canonicalJson(entry.data ?? {})) as Record<string, unknown>,
-        prev_hash: last?.hash ?? GENESIS_HASH,
-      };
-      const record: AuditRecord = { ...unsigned, hash: this.hashOf(unsigned) };
-      await transaction
-        .insertInto('audit_log')
-        .values({ ...record, data: canonicalJson(record.data) })
-        .execute();
-      return record;
-    }).then((record) => {
+  /**
+   * Appends inside the caller's transaction on the same database: the record commits or rolls
+   * back with the caller's change. Not queued behind {@link append}: on SQLite the transaction
+   * holds the only connection, on PostgreSQL the table lock orders the appenders (take it last
+   * in the transaction, so that its holder waits for no other lock).
+   */
+  appendWithin<Schema>(transaction: Transaction<Schema>, entry: AuditEntry): Promise<AuditRecord> {
+    return this.insertRecord(transaction as unknown as Transaction<AuditTable>, entry).then((record) => {
       this.scheduleAnchor();
       return record;
     });
+  }
+
+  private appendNow(entry: AuditEntry): Promise<AuditRecord> {
+    return this.database.db
+      .transaction()
+      .execute((transaction) => this.insertRecord(transaction, entry))
+      .then((record) => {
+        this.scheduleAnchor();
+        return record;
+      });
+  }
+
+  private async insertRecord(transaction: Transaction<AuditTable>, entry: AuditEntry): Promise<AuditRecord> {
+    if (this.database.dialect === 'postgres') await sql`LOCK TABLE audit_log IN EXCLUSIVE MODE`.execute(transaction);
+    const last = await transaction.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const unsigned = {
+      seq: Number(last?.seq ?? 0) + 1,
+      timestamp: new Date().toISOString(),
+      actor: entry.actor,
+      action: entry.action,
+      subject: entry.subject ?? '',
+      data: JSON.parse(canonicalJson(entry.data ?? {})) as Record<string, unknown>,
+      prev_hash: last?.hash ?? GENESIS_HASH,
+    };
+    const record: AuditRecord = { ...unsigned, hash: this.hashOf(unsigned) };
+    await transaction
+      .insertInto('audit_log')
+      .values({ ...record, data: canonicalJson(record.data) })
+      .execute();
+    return record;
   }
 
   async list(filter: AuditFilter = {}): Promise<AuditRecord[]> {

@@ -174,6 +174,26 @@ function auditLogContract(open: () => Promise<Subject>) {
     await expect(sql`DELETE FROM audit_log`.execute(subject.database.db)).rejects.toThrow(/append-only/);
   });
 
+  it('appends inside a caller’s transaction: kept when it commits, gone when it rolls back, one chain with append()', async () => {
+    const { db } = subject.database;
+    await subject.log.append({ actor: 'a', action: 'before' });
+    await db.transaction().execute((transaction) => subject.log.appendWithin(transaction, { actor: 'a', action: 'committed' }));
+    await expect(
+      db.transaction().execute(async (transaction) => {
+        await subject.log.appendWithin(transaction, { actor: 'a', action: 'rolled-back' });
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+    await Promise.all([
+      subject.log.append({ actor: 'a', action: 'after' }),
+      db.transaction().execute((transaction) => subject.log.appendWithin(transaction, { actor: 'a', action: 'alongside' })),
+    ]);
+    const actions = (await subject.log.list()).map((record) => record.action);
+    expect(actions.slice(0, 2)).toEqual(['before', 'committed']);
+    expect([...actions.slice(2)].sort()).toEqual(['after', 'alongside']);
+    expect(await subject.log.verify()).toMatchObject({ valid: true, count: 4 });
+  });
+
   it('detects a tampered record', async () => {
     await subject.log.append({ actor: 'a', action: 'n', data: { amount: 1 } });
     await subject.log.append({ actor: 'a', action: 'n', data: { amount: 2 } });

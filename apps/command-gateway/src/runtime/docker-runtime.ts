@@ -1,3 +1,4 @@
+import { dockerodeOptions } from '@atb/container-engine';
 import Docker from 'dockerode';
 import {
   type ContainerDetails,
@@ -45,7 +46,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly sampleMilliseconds: number;
 
   constructor(options: DockerRuntimeOptions) {
-    this.docker = new Docker(dockerOptions(options.dockerHost));
+    this.docker = new Docker(dockerodeOptions(options.dockerHost));
     this.endpoint = `DOCKER_HOST=${options.dockerHost}`;
     this.sampleMilliseconds = options.statsSampleMilliseconds ?? 250;
   }
@@ -178,17 +179,6 @@ export class DockerRuntime implements ContainerRuntime {
       throw new RuntimeOperationError(`the engine call failed (${this.endpoint}): ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-}
-
-/** dockerode connection options for a `DOCKER_HOST` value. */
-export function dockerOptions(dockerHost: string): Docker.DockerOptions {
-  if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length) };
-  const match = /^(tcp|http|https):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(dockerHost);
-  if (!match) {
-    throw new Error(`DOCKER_HOST: expected unix:///path/to.sock, tcp://host:port or http(s)://host:port, received "${dockerHost}"`);
-  }
-  const [, scheme, host, port] = match;
-  return { host, port: port ?? (scheme === 'https' ? 2376 : 2375), protocol: scheme === 'https' ? 'https' : 'http' };
 }
 
 function engineMessage(error: unknown): string {
