@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { OPERATIONS, PRODUCT_VERSION } from '@atb/contracts';
 import { ConfigError, createService, requireBearerToken, type Service } from '@atb/service-kit';
-import { KyselyAuditLog, openDatabase } from '@atb/storage';
+import { AUDIT_ANCHOR_FILE_NAME, KyselyAuditLog, openDatabase, resolveAuditKey } from '@atb/storage';
 import type { LoggerOptions } from 'pino';
 import { resolveApiToken } from './auth/api-token.js';
 import { AUDIT_ACTIONS, CommandService } from './command-service.js';
@@ -47,6 +47,12 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
     environment: config.ENVIRONMENT,
     dataDirectory: config.DATA_DIR,
   });
+  const auditKey = resolveAuditKey({
+    configured: config.AUDIT_HMAC_KEY,
+    file: config.AUDIT_HMAC_KEY_FILE,
+    environment: config.ENVIRONMENT,
+    dataDirectory: config.DATA_DIR,
+  });
   const runtime = options.runtime ?? (await createRuntime(config));
   const database = openDatabase<unknown>(config.DATABASE_URL ?? join(config.DATA_DIR, 'gateway.db'), {
     schema: 'command_gateway',
@@ -55,8 +61,12 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
   const operations = new GatewayOperations();
   const events = new ContainerEventHub({ runtime, policy, operations, ...(options.events?.capacity ? { capacity: options.events.capacity } : {}) });
   let service: Service;
+  let audit: KyselyAuditLog;
   try {
-    const audit = await KyselyAuditLog.open(database);
+    audit = await KyselyAuditLog.open(database, {
+      key: auditKey,
+      anchorFile: config.AUDIT_ANCHOR_FILE ?? join(config.DATA_DIR, AUDIT_ANCHOR_FILE_NAME),
+    });
     const store = await IdempotencyStore.open(database);
     await store.closeInterrupted(startedAt);
     const guard = new TargetGuard(policy, options.now);
@@ -129,6 +139,7 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
   service.onClose(async () => {
     await events.close();
     await runtime.close?.();
+    await audit.close();
     await database.close();
   });
   return service;

@@ -8,3 +8,4 @@ export * from './prometheus.js';
 export * from './scripted-openai-server.js';
 export * from './service-process.js';
 export * from './wait-for.js';
+export * from './openapi-contract.js';
