@@ -200,7 +200,7 @@ async function main() {
   ingestAgent.stop();
 
   // 2. Decision latency: alert sent → gateway request received (rule analyzer, autonomous policy).
-  const gateway = new ScriptedGateway();
+  const gateway = new ScriptedGateway({ token: 'bench' });
   await gateway.start();
   const decisionAgent = await agentWith({
     SAFETY_MODE: 'false',

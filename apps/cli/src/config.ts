@@ -1,7 +1,8 @@
 import { type Environment, loadConfig, url } from '@atb/service-kit';
+import { dockerHostSchema } from '@atb/container-engine';
 import { z } from 'zod';
 
-/** Where `atb` finds each service; defaults are the local stack's ports (SPEC §2). */
+/** Where `atb` finds each service; defaults are the local stack's ports (8000–8003). */
 export const cliConfigSchema = z.object({
   MARKET_PREDICTOR_URL: url('http://127.0.0.1:8000'),
   DEVOPS_AGENT_URL: url('http://127.0.0.1:8001'),
@@ -15,8 +16,8 @@ export const cliConfigSchema = z.object({
   DEVOPS_AGENT_TOKEN: z.string().min(1).optional(),
   /** The token file the devops agent generates in development (relative: to the working directory, then the repository root); default `<ATB_DATA_DIR>/devops-agent/api-token`. */
   DEVOPS_AGENT_TOKEN_FILE: z.string().min(1).optional(),
-  /** The container engine `atb up` uses (unix:///…, tcp://…); default: the first of /var/run/docker.sock, /run/podman/podman.sock that answers. */
-  DOCKER_HOST: z.string().min(1).optional(),
+  /** The container engine `atb up` uses (unix:///…, tcp://host:port, http(s)://host:port; validated); default: the first of `DEFAULT_DOCKER_HOSTS` that answers. */
+  DOCKER_HOST: dockerHostSchema.optional(),
   /** Where `atb up` keeps every service's data (`<dir>/<service>`) and its control file; relative paths are under the repository root. */
   ATB_DATA_DIR: z.string().min(1).default('.data'),
 });

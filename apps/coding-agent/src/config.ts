@@ -1,3 +1,4 @@
+import { DEFAULT_DOCKER_HOSTS, dockerHostSchema } from '@atb/container-engine';
 import { baseConfigShape, boolean, type Environment, integer, list, loadConfig } from '@atb/service-kit';
 import { llmConfigShape } from '@atb/llm';
 import { z } from 'zod';
@@ -62,8 +63,8 @@ export const configSchema = z.object({
   ENABLE_SANDBOXING: boolean(true),
   /** `bubblewrap` (default) or `container` (Docker Engine API at DOCKER_HOST). */
   SANDBOX_RUNTIME: z.enum(['bubblewrap', 'container']).default('bubblewrap'),
-  /** Docker Engine API for SANDBOX_RUNTIME=container (Docker or Podman): unix:///path or tcp://host:port. */
-  DOCKER_HOST: z.string().regex(/^(unix:\/\/\/.+|(tcp|http|https):\/\/[^/]+\/?)$/, 'expected unix:///path or tcp://host:port').default('unix:///var/run/docker.sock'),
+  /** Docker Engine API for SANDBOX_RUNTIME=container (Docker or Podman): unix:///path, tcp://host:port or http(s)://host:port; default unix:///var/run/docker.sock. */
+  DOCKER_HOST: dockerHostSchema.default(DEFAULT_DOCKER_HOSTS[0]!),
   /** Image of the container sandbox (needs node/git/sh, or set SANDBOX_MOUNT_HOST_USR); default localhost/atb-node-base:latest. */
   SANDBOX_IMAGE: z.string().min(1).default('localhost/atb-node-base:latest'),
   /** Container sandbox: mount the host's /usr read-only into a near-empty image; default true. */

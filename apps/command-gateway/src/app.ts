@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PRODUCT_VERSION } from '@atb/contracts';
-import { ConfigError, createService, type Service } from '@atb/service-kit';
-import { KyselyAuditLog, openDatabase } from '@atb/storage';
+import { ConfigError, createService, requireBearerToken, type Service } from '@atb/service-kit';
+import { AUDIT_ANCHOR_FILE_NAME, KyselyAuditLog, openDatabase, resolveAuditKey } from '@atb/storage';
 import type { LoggerOptions } from 'pino';
 import { resolveApiToken } from './auth/api-token.js';
-import { requireBearerToken } from './auth/bearer-hook.js';
 import { CommandService } from './command-service.js';
 import type { Config } from './config.js';
+import { ContainerEventHub } from './events/container-event-hub.js';
+import { registerEventsRoute } from './events/events-route.js';
+import { GatewayOperations } from './events/gateway-operations.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import type { IntentInterpreter } from './interpreter/intent-interpreter.js';
 import { InterpreterChain } from './interpreter/interpreter-chain.js';
@@ -42,6 +44,8 @@ export interface BuildOptions {
   claimLeaseMs?: number;
   /** PostgreSQL schema of the gateway's tables. Default `command_gateway`. */
   databaseSchema?: string;
+  /** `GET /events`: events kept for resumes (default 1,000) and the heartbeat interval (default 15 s). */
+  events?: { capacity?: number; heartbeatMs?: number };
 }
 
 /** Builds the command-gateway from its configuration. */
@@ -52,14 +56,26 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
     environment: config.ENVIRONMENT,
     dataDirectory: config.DATA_DIR,
   });
+  const auditKey = resolveAuditKey({
+    configured: config.AUDIT_HMAC_KEY,
+    file: config.AUDIT_HMAC_KEY_FILE,
+    environment: config.ENVIRONMENT,
+    dataDirectory: config.DATA_DIR,
+  });
   const runtime = options.runtime ?? (await createRuntime(config));
   const database = openDatabase<unknown>(config.DATABASE_URL ?? join(config.DATA_DIR, 'gateway.db'), {
     schema: options.databaseSchema ?? 'command_gateway',
   });
   const replicaId = options.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const operations = new GatewayOperations();
+  const events = new ContainerEventHub({ runtime, policy, operations, ...(options.events?.capacity ? { capacity: options.events.capacity } : {}) });
   let service: Service;
+  let audit: KyselyAuditLog;
   try {
-    const audit = await KyselyAuditLog.open(database);
+    audit = await KyselyAuditLog.open(database, {
+      key: auditKey,
+      anchorFile: config.AUDIT_ANCHOR_FILE ?? join(config.DATA_DIR, AUDIT_ANCHOR_FILE_NAME),
+    });
     const store = await IdempotencyStore.open(database);
     // Only claims of replicas that died mid-request: a live replica sharing the database renews its own.
     await store.closeExpired(new Date());
@@ -94,6 +110,7 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
         replica: replicaId,
         token: token.origin === 'environment' ? 'AI_COMMAND_GATEWAY_TOKEN' : token.file,
         database: database.location,
+        events: events.state(),
         policy: {
           targets: policy.targets,
           sources: Object.fromEntries(Object.entries(policy.sources).map(([id, source]) => [id, source.operations])),
@@ -106,7 +123,8 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
     // Rules first; an LLM (LLM_PROVIDER) only for intents the rules cannot read. Same validator for both.
     const fallbackInterpreter = options.interpreter ?? createLlmInterpreter(config, service);
     const commands = new CommandService({
-      runtime,
+      // Its restarts, stops and starts are remembered, so the events they cause are marked as the gateway's.
+      runtime: operations.wrap(runtime),
       interpreter: new InterpreterChain([new RuleInterpreter(), ...(fallbackInterpreter ? [fallbackInterpreter] : [])]),
       policy,
       guard,
@@ -115,23 +133,29 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
       timeoutSeconds: config.AI_COMMAND_GATEWAY_TIMEOUT,
       logger: service.app.log,
     });
-    requireBearerToken(service.app, token.token);
+    // Every route but probes, scrapes and docs, unknown paths included (no probing for routes).
+    requireBearerToken(service.app, { token: token.token });
     registerExecuteRoute(
       service.app,
-      new IdempotentCommands(store, (request, requestId) => commands.handle(request, requestId), {
+      new IdempotentCommands(store, (request, requestId) => operations.runAs(requestId, () => commands.handle(request, requestId)), {
         waitMs: (config.AI_COMMAND_GATEWAY_TIMEOUT + 5) * 1000,
         owner: replicaId,
         leaseMs: options.claimLeaseMs ?? 15_000,
       }),
     );
     registerAuditRoutes(service.app, audit);
+    registerEventsRoute(service.app, events, options.events?.heartbeatMs ? { heartbeatMs: options.events.heartbeatMs } : {});
+    events.start();
   } catch (error) {
+    await events.close().catch(() => {});
     await database.close().catch(() => {});
     await runtime.close?.().catch(() => {});
     throw error;
   }
   service.onClose(async () => {
+    await events.close();
     await runtime.close?.();
+    await audit.close();
     await database.close();
   });
   return service;

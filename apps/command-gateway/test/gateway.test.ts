@@ -12,7 +12,7 @@ describe('POST /execute-docker-command', () => {
     gateway.runtime.calls.length = 0;
   });
 
-  it('restarts the target and answers in the seed 004 shape', async () => {
+  it('restarts the target and answers in the contract shape (request_id, timestamp, overall_status, execution_details)', async () => {
     const response = await gateway.execute(commandRequest('restart the service'));
     expect(response.statusCode).toBe(200);
     expect(response.body).toMatchObject({

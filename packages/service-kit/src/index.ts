@@ -1,4 +1,5 @@
 export * from './api-token.js';
+export * from './bearer-auth.js';
 export * from './config.js';
 export * from './error-handler.js';
 export * from './errors.js';

@@ -41,7 +41,10 @@ export function openDatabase<Schema>(url: string, options: OpenDatabaseOptions =
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
     if (schema) {
       pool.on('connect', (client) => {
-        client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`).catch(() => {});
+        // Two statements: when connections opening together race to create the schema, the
+        // loser's CREATE fails, and its search_path must still be set (queries run in order).
+        client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch(() => {});
+        client.query(`SET search_path TO ${schema}`).catch(() => {});
       });
     }
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });

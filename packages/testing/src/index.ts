@@ -9,3 +9,4 @@ export * from './redis.js';
 export * from './scripted-openai-server.js';
 export * from './service-process.js';
 export * from './wait-for.js';
+export * from './openapi-contract.js';
