@@ -2,7 +2,7 @@ import { type Environment, loadConfig, url } from '@atb/service-kit';
 import { dockerHostSchema } from '@atb/container-engine';
 import { z } from 'zod';
 
-/** Where `atb` finds each service; defaults are the local stack's ports (SPEC §2). */
+/** Where `atb` finds each service; defaults are the local stack's ports (8000–8003). */
 export const cliConfigSchema = z.object({
   MARKET_PREDICTOR_URL: url('http://127.0.0.1:8000'),
   DEVOPS_AGENT_URL: url('http://127.0.0.1:8001'),

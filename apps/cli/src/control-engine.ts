@@ -26,7 +26,7 @@ export type ChosenRuntime =
 /**
  * Where `atb up` gets a container engine: `DOCKER_HOST` if set, else the first default socket
  * that answers. `auto` falls back to the process runtime when nothing answers; `docker` then
- * starts Podman's Docker API service itself (runc, cgroupfs) in `<dataDirectory>/podman` (`ATB_DATA_DIR`)
+ * starts Podman's Docker API service itself (runc and cgroupfs: crun fails on hybrid cgroup hosts) in `<dataDirectory>/podman` (`ATB_DATA_DIR`)
  * if Podman is installed, and fails otherwise; `process` never looks for an engine.
  */
 export async function chooseRuntime(choice: RuntimeChoice, dockerHost: string | undefined, dataDirectory: string): Promise<ChosenRuntime> {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { PRODUCT_VERSION } from '@atb/contracts';
 import { createLlmMetrics, KyselyUsageStore, type ProviderModel, registerLlmRoutes } from '@atb/llm';
+import { openWorkQueue } from '@atb/queue';
 import { ApiTokens, assertRole, createService, provisionServiceToken, registerTokenRoutes, requireBearerToken, resolveApiToken, type Service } from '@atb/service-kit';
 import { KyselyAuditLog, KyselyTokenStore, openDatabase } from '@atb/storage';
 import type { LanguageModel } from 'ai';
@@ -75,7 +76,14 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
     description: 'Coding tasks: plan, edit, test in a sandbox, commit, push, pull request.',
     config,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
-    status: () => ({ tasks: { running: manager.runningCount, queued: manager.queuedCount } }),
+    status: async () => ({
+      tasks: { running: manager.runningCount, queued: manager.queuedCount },
+      queue: {
+        backend: config.REDIS_URL ? 'bullmq' : 'database',
+        ...(await manager.queueCounts()),
+        dead_letters: await manager.listDeadJobs(10),
+      },
+    }),
     // Without a sandbox or a model tasks are still accepted but cannot succeed: degraded.
     health: async () => {
       const sandboxProblem = await dependencies.sandbox.available();
@@ -145,15 +153,23 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
       ),
     model,
   };
-  const manager = new TaskManager(store, events, (task, signal) => runWorkflow(task, dependencies, signal), {
+  // Which replica runs which task: BullMQ with REDIS_URL, otherwise a table in the task database.
+  const queue = await openWorkQueue({
+    queue: 'coding-tasks',
+    database,
+    ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL, redisPrefix: config.REDIS_PREFIX } : {}),
+    leaseMs: config.TASK_LEASE_SECONDS * 1000,
+    maxAttempts: Math.max(config.TASK_QUEUE_MAX_ATTEMPTS, config.TASK_MAX_RESUMES + 2),
+  });
+  const manager = new TaskManager(store, queue, events, (task, signal) => runWorkflow(task, dependencies, signal), {
     maxConcurrent: config.MAX_CONCURRENT_TASKS,
     maxResumes: config.TASK_MAX_RESUMES,
-    leaseMs: config.TASK_LEASE_SECONDS * 1000,
   });
   registerTaskRoutes(service, { manager, store, events, allowedRepositories: config.ALLOWED_REPOSITORIES });
   service.onClose(async () => {
     stopMetrics();
     await manager.close();
+    await queue.close();
     await store.close();
   });
   if (!options.skipRecovery) {

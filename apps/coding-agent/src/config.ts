@@ -35,6 +35,19 @@ export const configSchema = z.object({
   CODING_AGENT_API_TOKEN: z.string().min(16).optional(),
   /** Task store: a SQLite path (default `<DATA_DIR>/coding-agent.sqlite`) or `postgres://…`. */
   DATABASE_URL: z.string().min(1).optional(),
+  /**
+   * `redis://…`: the task queue lives in Redis (BullMQ), shared by every replica. Default: none —
+   * the queue is a table in the task database (SQLite, or PostgreSQL shared by replicas).
+   */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
+  /** Prefix of the queue's Redis keys, so several deployments can share one Redis; default `atb`. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -')
+    .default('atb'),
   /** `owner/name` repositories tasks may target; any other gets 403. Default `atb/market-predictor`. */
   ALLOWED_REPOSITORIES: list(['atb/market-predictor']),
   /** Where task workspaces are cloned; default /tmp/coding-agent-workspaces. */
@@ -84,6 +97,12 @@ export const configSchema = z.object({
    * replica's tasks are taken over after this. Default 30.
    */
   TASK_LEASE_SECONDS: integer(30, 1, 3600),
+  /**
+   * Deliveries of a task by the queue (first run, resumes after a crash, hand-overs at shutdown)
+   * before it becomes a dead letter; default 10. At least `TASK_MAX_RESUMES` + 2 is used, so a task
+   * is failed by the resume rule, with its reason, before the queue gives up on it.
+   */
+  TASK_QUEUE_MAX_ATTEMPTS: integer(10, 1, 100),
   /** `local` (default: bare repositories under FORGE_PATH, pull-request records) or `github`. */
   FORGE: z.enum(['local', 'github']).default('local'),
   /** Directory of the local forge's bare repositories; default `<DATA_DIR>/forge`. */

@@ -27,7 +27,10 @@ describe('coding agent without a model', () => {
       status: 'degraded',
       checks: { sandbox: { status: 'healthy', kind: 'none' }, model: { status: 'degraded', message: expect.stringMatching(/LLM_PROVIDER/) } },
     });
-    expect((await agent.app.inject({ method: 'GET', url: '/status' })).json()).toMatchObject({ tasks: { running: 0, queued: 0 } });
+    expect((await agent.app.inject({ method: 'GET', url: '/status' })).json()).toMatchObject({
+      tasks: { running: 0, queued: 0 },
+      queue: { backend: 'database', waiting: 0, active: 0, dead: 0, dead_letters: [] },
+    });
   });
 
   it('accepts a task and fails it at once with the reason', async () => {

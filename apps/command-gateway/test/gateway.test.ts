@@ -165,7 +165,7 @@ describe('rate limit and one mutating operation per target', () => {
     expect(fourth.body.reason).toMatch(/limit 3/);
     expect(gateway.runtime.mutations()).toHaveLength(3);
 
-    // The windows are rebuilt from the audit log: restarting the gateway resets nothing.
+    // The windows live in the database: restarting the gateway resets nothing.
     const again = await startGateway(
       { AI_COMMAND_GATEWAY_TOKEN: gateway.token },
       { dataDirectory: gateway.dataDirectory, keepData: true },

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { checkName } from '../src/policy/names.js';
 import { defaultPolicy, loadPolicy, PolicyError } from '../src/policy/policy.js';
 import { screenIntent } from '../src/policy/screen-intent.js';
-import { TargetGuard } from '../src/policy/target-guard.js';
 import { validatePlan } from '../src/policy/validate-plan.js';
 
 describe('checkName', () => {
@@ -108,34 +107,6 @@ describe('validatePlan (the one gate for every interpreter)', () => {
   it('refuses a target not on the allowlist even when it is the requested one', async () => {
     const result = await validatePlan(plan('restart', 'postgres'), { ...context, requestedTarget: 'postgres' });
     expect(result).toMatchObject({ ok: false, rejection: { code: 'not_allowlisted' } });
-  });
-});
-
-describe('TargetGuard', () => {
-  it('allows 3 restarts in 10 minutes and refuses the 4th until the window moves on', () => {
-    let now = 1_000_000;
-    const guard = new TargetGuard(defaultPolicy(), () => now);
-    for (let index = 0; index < 3; index++) {
-      const admission = guard.admit('restart', 'market-predictor');
-      expect(admission.ok).toBe(true);
-      if (admission.ok) admission.lease.release();
-      now += 1000;
-    }
-    const fourth = guard.admit('restart', 'market-predictor');
-    expect(fourth).toMatchObject({ ok: false, rejection: { code: 'rate_limited' } });
-    expect(guard.admit('restart', 'other').ok).toBe(true);
-    now += 600_000;
-    expect(guard.admit('restart', 'market-predictor').ok).toBe(true);
-  });
-
-  it('admits one mutating operation per target at a time; reads are never blocked', () => {
-    const guard = new TargetGuard(defaultPolicy());
-    const first = guard.admit('stop', 'market-predictor');
-    expect(first.ok).toBe(true);
-    expect(guard.admit('start', 'market-predictor')).toMatchObject({ ok: false, rejection: { code: 'target_busy' } });
-    expect(guard.admit('logs', 'market-predictor').ok).toBe(true);
-    if (first.ok) first.lease.release();
-    expect(guard.admit('start', 'market-predictor').ok).toBe(true);
   });
 });
 

@@ -15,9 +15,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/install-system-deps.sh', () => {
   runtimeContractSuite(async () => {
-    const engine: PodmanEngine = await startPodman();
+    // A private API service, so the event cases can restart it (containers keep running).
+    const engineDirectory = mkdtempSync(join(tmpdir(), 'atb-events-engine-'));
+    let engine: PodmanEngine = await startPodman({ directory: engineDirectory, idleTimeoutSeconds: 300 });
     const stateDirectory = mkdtempSync(join(tmpdir(), 'atb-runtime-docker-'));
-    const name = `atb-runtime-contract-${randomBytes(4).toString('hex')}`;
+    const name = `atb-events-test-contract-${randomBytes(4).toString('hex')}`;
     const labels = { 'atb.managed': 'true', 'atb.test': 'runtime-contract' };
     const container: NodeContainer = await runNodeContainer(engine, {
       name,
@@ -42,6 +44,14 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
         await stopped.close();
         return { runtime: new DockerRuntime({ dockerHost: stopped.dockerHost }), endpoint: `DOCKER_HOST=${stopped.dockerHost}` };
       },
+      async restartEngine(whileDown) {
+        await engine.close();
+        try {
+          await whileDown();
+        } finally {
+          engine = await startPodman({ directory: engineDirectory, idleTimeoutSeconds: 300 });
+        }
+      },
       async droppingEngine() {
         return misbehaving('drop');
       },
@@ -53,6 +63,7 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
         for (const cleanup of cleanups) await cleanup();
         rmSync(stateDirectory, { recursive: true, force: true });
         await engine.close();
+        rmSync(engineDirectory, { recursive: true, force: true });
       },
     };
 

@@ -37,6 +37,16 @@ export const configSchema = z
      * `<DATA_DIR>/api-token` (0600) and read back afterwards.
      */
     AGENT_API_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+    /**
+     * HMAC key of the audit chain (at least 32 characters). Required in production (or
+     * AUDIT_HMAC_KEY_FILE); in development, when unset, one is generated at first start into
+     * `<DATA_DIR>/audit-hmac-key` (0600) and read back afterwards.
+     */
+    AUDIT_HMAC_KEY: z.string().min(32, 'expected at least 32 characters').optional(),
+    /** File holding the audit HMAC key (e.g. a mounted secret); default unset. */
+    AUDIT_HMAC_KEY_FILE: z.string().min(1).optional(),
+    /** File the audit chain head is appended to (0600), checked by verify; default `<DATA_DIR>/audit-anchor`. */
+    AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
     /** Also require AGENT_API_TOKEN on read routes and the dashboard (not /health, /status, /metrics, /docs); default false. */
     AGENT_API_READ_AUTH: boolean(false),
     /** Largest webhook body in bytes (larger → 413); default 5 MiB. */
@@ -122,6 +132,13 @@ export const configSchema = z
         code: 'custom',
         path: [config.WEBHOOK_USERNAME === undefined ? 'WEBHOOK_USERNAME' : 'WEBHOOK_PASSWORD'],
         message: 'WEBHOOK_USERNAME and WEBHOOK_PASSWORD are set together',
+      });
+    }
+    if (config.ENVIRONMENT === 'production' && !config.AUDIT_HMAC_KEY && !config.AUDIT_HMAC_KEY_FILE) {
+      context.addIssue({
+        code: 'custom',
+        path: ['AUDIT_HMAC_KEY'],
+        message: 'required when ENVIRONMENT=production (or AUDIT_HMAC_KEY_FILE): the audit chain is keyed',
       });
     }
     if (config.ENVIRONMENT === 'production') {

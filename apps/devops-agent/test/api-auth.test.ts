@@ -137,10 +137,12 @@ describe('where the token comes from', () => {
     ENVIRONMENT: 'production',
     WEBHOOK_BEARER_TOKEN: 'webhook-token-webhook-token',
     AI_COMMAND_GATEWAY_TOKEN: 'gateway-token-gateway-token',
+    AUDIT_HMAC_KEY: 'audit-hmac-key-audit-hmac-key-0123',
   };
 
   it('production without AGENT_API_TOKEN refuses to start, naming the variable', async () => {
     expect(() => readConfig(production)).toThrow(/AGENT_API_TOKEN/);
+    expect(() => readConfig({ ...production, AGENT_API_TOKEN: 'long-enough-agent-token', AUDIT_HMAC_KEY: undefined })).toThrow(/AUDIT_HMAC_KEY/);
     expect(() => readConfig({ ...production, AGENT_API_TOKEN: 'long-enough-agent-token' })).not.toThrow();
     expect(() => resolveApiToken({ configured: undefined, environment: 'production', dataDirectory: tmpdir() })).toThrow(MissingTokenError);
     // Even a configuration built around the schema does not start the agent.

@@ -98,7 +98,7 @@ describe('dashboard (in-process)', () => {
     expect((await app().inject({ method: 'POST', url: '/webhook/alerts', payload: notification([hostile]) })).statusCode).toBe(200);
     const action = await pendingAction();
     const incidentId = action.incident_id;
-    await started!.agent.agent.store.commit({
+    await started!.agent.agent.store.changes.commit({
       incident: {
         id: incidentId,
         patch: {
@@ -137,7 +137,7 @@ describe('dashboard (in-process)', () => {
   it('shows an incident: analysis with confidence and recommendations, timeline, actions, PR link', async () => {
     await app().inject({ method: 'POST', url: '/webhook/alerts', payload: notification([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor', severity: 'critical' })]) });
     const action = await pendingAction();
-    await started!.agent.agent.store.commit({
+    await started!.agent.agent.store.changes.commit({
       incident: {
         id: action.incident_id,
         patch: {
@@ -158,7 +158,9 @@ describe('dashboard (in-process)', () => {
     expect(detail).toContain('<dd class="confidence">');
     expect(detail).toContain(`${Math.round(api.analysis.analysis.confidence * 100)}%`);
     expect(detail).toContain(api.analysis.analysis.issue_type);
-    for (const recommended of api.analysis.analysis.recommended_actions as string[]) expect(detail).toContain(`<li>${recommended}</li>`);
+    for (const recommended of api.analysis.analysis.recommended_actions as { action: string; target: string; risk: string }[]) {
+      expect(detail).toContain(`<li>${recommended.action} ${recommended.target} <span class="risk">(risk ${recommended.risk})</span>`);
+    }
     for (const event of api.timeline as { type: string }[]) expect(detail).toContain(`<strong>${event.type}</strong>`);
     expect(detail).toContain(`<form class="decision" data-action-id="${action.id}">`);
     expect(detail).toContain('<a href="https://forge.example/o/r/pull/7" rel="noopener noreferrer">');

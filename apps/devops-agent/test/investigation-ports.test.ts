@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInvestigationPorts } from '../src/analysis/investigation-ports.js';
 import { readConfig } from '../src/config.js';
 import { GatewayClient } from '../src/remediation/gateway-client.js';
-import { KyselyAgentStore } from '../src/store/kysely-agent-store.js';
+import { openAgentStore } from '../src/store/kysely-agent-store.js';
 import { GATEWAY_TOKEN } from './support/agent-harness.js';
 import { FakeTarget } from './support/fake-target.js';
 import { ScriptedGateway } from './support/scripted-gateway.js';
@@ -67,7 +67,7 @@ describe('investigation ports of the agent (read-only tools of the LLM analyzer)
       ...environment,
     });
     const client = new GatewayClient({ baseUrl: gateway.url, sourceId: 'devops-agent', timeoutMs: 2000, attempts: 1, token: GATEWAY_TOKEN });
-    return createInvestigationPorts(config, await KyselyAgentStore.open(database), client);
+    return createInvestigationPorts(config, (await openAgentStore(database)).learning, client);
   };
 
   it('reads container logs, inspect and stats through the gateway with read-only intents', async () => {
@@ -111,7 +111,7 @@ describeWithComponent('Prometheus', await probePrometheus(), 'install the Debian
     const config = readConfig({ PROMETHEUS_URL: prometheus.url, AI_COMMAND_GATEWAY_TOKEN: GATEWAY_TOKEN });
     const database = openDatabase<unknown>(':memory:');
     const client = new GatewayClient({ baseUrl: 'http://127.0.0.1:9', sourceId: 'x', timeoutMs: 100, attempts: 1, token: 't' });
-    const ports = createInvestigationPorts(config, await KyselyAgentStore.open(database), client);
+    const ports = createInvestigationPorts(config, (await openAgentStore(database)).learning, client);
     const data = (await ports.prometheusQuery!('vector(42)')) as { resultType: string; result: { value: [number, string] }[] };
     expect(data.resultType).toBe('vector');
     expect(data.result[0]?.value[1]).toBe('42');

@@ -69,6 +69,6 @@ it('an analysis that finds no issue leads to no action, even with safety mode of
   expect(audit.records.some((record) => record.data.decision === 'none')).toBe(true);
 
   await agent.app.inject({ method: 'POST', url: '/webhook/alerts', payload: notification([{ ...firing, status: 'resolved' }]) });
-  await eventually(async () => (await agent!.agent.store.getIncident(incidentId))?.state === 'resolved', 5000, 'resolved');
+  await eventually(async () => (await agent!.agent.store.incidents.get(incidentId))?.state === 'resolved', 5000, 'resolved');
   expect(gateway.commandRequests()).toHaveLength(0);
 });

@@ -1,4 +1,5 @@
 export * from './audit-log.js';
+export * from './audit-key.js';
 export * from './canonical-json.js';
 export * from './database.js';
 export * from './kysely-audit-log.js';

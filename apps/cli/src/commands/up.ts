@@ -13,7 +13,7 @@ import { colourFor } from '../output.js';
 import { repositoryRoot } from '../paths.js';
 import { Supervisor } from '../supervisor.js';
 
-/** The service kept healthy runs as a container when an engine answers (SPEC §2, §5). */
+/** The service kept healthy runs as a container when an engine answers. */
 const CONTAINERISED_SERVICE = 'market-predictor';
 
 type Service = (typeof SERVICES)[number];
@@ -123,7 +123,7 @@ class Stack {
       services.map(async (service) => ({
         service,
         url: urls[service.name] ?? '',
-        up: await waitForHttp(`${urls[service.name]}/health`, 30_000),
+        up: await waitForHttp(urls[service.name] ?? '', 30_000),
       })),
     );
     const lines = ready.map(

@@ -5,12 +5,16 @@ import {
   type ContainerRuntime,
   type ContainerStats,
   type ContainerSummary,
+  type EventSubscription,
+  type EventSubscriptionOptions,
   type LogOptions,
   type OperationOptions,
   RuntimeNotFoundError,
   RuntimeOperationError,
+  type RuntimeEvent,
   RuntimeUnavailableError,
 } from './container-runtime.js';
+import { followDockerEvents } from './docker-events.js';
 import { demultiplexDockerLogs, lastLines } from './docker-log-stream.js';
 import { computeContainerStats, type DockerStatsBody, hasPreviousCpuSample } from './docker-stats.js';
 
@@ -136,6 +140,11 @@ export class DockerRuntime implements ContainerRuntime {
     await delay(this.sampleMilliseconds, options.signal);
     const second = await sample();
     return computeContainerStats(second, first);
+  }
+
+  /** The engine's `GET /events`, reconnecting after a restart of the engine (see `docker-events.ts`). */
+  subscribe(listener: (event: RuntimeEvent) => void, options: EventSubscriptionOptions = {}): EventSubscription {
+    return followDockerEvents(this.docker, this.endpoint, listener, options);
   }
 
   async ping(options: OperationOptions = {}): Promise<boolean> {
