@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCodingAgent, type CodingAgent } from '../src/app.js';
 import { readConfig } from '../src/config.js';
 
+const CODING_TOKEN = 'contract-test-coding-token';
+
 /** The routes `CodingAgentClient` calls, with the shared schemas they must be declared with. */
 const ROUTES: ContractRoute[] = [
   { method: 'post', path: '/tasks', body: createTaskRequestSchema, responses: { 202: createTaskResponseSchema } },
@@ -46,6 +48,7 @@ describe('coding agent task API contract (the real app on a socket)', () => {
         ALLOWED_REPOSITORIES: 'atb/contract',
         FORGE_SEED_REPOSITORIES: `atb/contract=${source}`,
         ENABLE_SANDBOXING: 'false',
+        CODING_AGENT_API_TOKEN: CODING_TOKEN,
         LOG_LEVEL: 'silent',
       }),
       { logger: false },
@@ -62,7 +65,7 @@ describe('coding agent task API contract (the real app on a socket)', () => {
   });
 
   it('round-trips create (idempotent by key), events, show, list and cancel', async () => {
-    const client = new CodingAgentClient({ baseUrl: url });
+    const client = new CodingAgentClient({ baseUrl: url, token: CODING_TOKEN });
     const created = await client.createTask({ repository: 'atb/contract', requirement: 'add a README', incident_id: 'inc_7' }, { idempotencyKey: 'contract-key' });
     expect(created).toMatchObject({ status: 'queued', duplicate: false });
     const again = await client.createTask({ repository: 'atb/contract', requirement: 'add a README' }, { idempotencyKey: 'contract-key' });

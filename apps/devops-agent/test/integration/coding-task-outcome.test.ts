@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CodingAgentClient, DevopsAgentClient } from '@atb/clients';
+import { CodingAgentClient, DevopsAgentClient, tokenFromFile } from '@atb/clients';
 import { buildCodingAgent, type CodingAgent, readConfig as readCodingConfig } from '@atb/coding-agent';
 import { freePort, type ScriptedOpenAIServer, startScriptedOpenAIServer } from '@atb/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,8 @@ describe('a coding task that ends "no change needed"', () => {
       SAFETY_MODE: 'false',
       AUTO_ACTION_MIN_CONFIDENCE: '0.5',
       CODING_AGENT_URL: codingUrl,
+      // The machine token the coding agent provisions for the devops agent (operator, its own principal).
+      CODING_AGENT_TOKEN_FILE: join(root, 'coding', 'devops-agent-token'),
       CODING_TASK_REPOSITORY: 'atb/fixture',
       CODING_TASK_POLL_INTERVAL: '0.1',
       AI_COMMAND_GATEWAY_URL: nobody,
@@ -110,7 +112,7 @@ describe('a coding task that ends "no change needed"', () => {
     expect(incident.coding_task?.pull_request_url).toBeUndefined();
     expect(incident.timeline.map((event) => event.type)).toEqual(expect.arrayContaining(['coding-task-accepted', 'coding-task-finished']));
 
-    const task = await new CodingAgentClient({ baseUrl: codingUrl }).getTask(incident.coding_task?.task_id ?? '');
+    const task = await new CodingAgentClient({ baseUrl: codingUrl, token: tokenFromFile(join(root, 'coding', 'devops-agent-token')) }).getTask(incident.coding_task?.task_id ?? '');
     expect(task).toMatchObject({ status: 'no_change_needed', incident_id: incidentId });
 
     const page = await fetch(`${agentUrl}/dashboard/incidents/${encodeURIComponent(incidentId)}`);
