@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts Podman's Docker Engine API service the way SPEC §5 (and the test harness in
+# Starts Podman's Docker Engine API service the way the test harness (in
 # packages/testing/src/podman.ts) does: runc, cgroupfs, bounded ulimits. Runs in the
 # foreground until Ctrl-C; prints the DOCKER_HOST to export in another terminal.
 #   usage: bash scripts/podman-service.sh [directory]   (default: .data/podman in the repository)
@@ -15,7 +15,7 @@ for binary in podman runc; do
 done
 
 cat >"$conf" <<'CONF'
-# written by scripts/podman-service.sh (SPEC §5)
+# written by scripts/podman-service.sh: runc (crun fails on hybrid cgroups), cgroupfs, bounded ulimits
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 

@@ -1,5 +1,5 @@
 /**
- * Benchmark of the devops agent (issue 4), in one run on this machine:
+ * Benchmark of the devops agent, in one run on this machine:
  *
  * 1. Webhook ingest over loopback HTTP into the agent running as its own process: alerts
  *    persisted per second (each request answers only after its alerts and jobs are committed),
@@ -200,7 +200,7 @@ async function main() {
   ingestAgent.stop();
 
   // 2. Decision latency: alert sent → gateway request received (rule analyzer, autonomous policy).
-  const gateway = new ScriptedGateway();
+  const gateway = new ScriptedGateway({ token: 'bench' });
   await gateway.start();
   const decisionAgent = await agentWith({
     SAFETY_MODE: 'false',

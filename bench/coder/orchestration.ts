@@ -1,5 +1,5 @@
 /**
- * Orchestration overhead of the coding agent per task, model time excluded (issue 6): the real
+ * Orchestration overhead of the coding agent per task, model time excluded: the real
  * workflow (mirror-cached workspace, repository map, edit application, git commit and push to a
  * local bare remote, pull-request record, SQLite task store, events) on a small fixture
  * repository with the real bubblewrap sandbox and the scripted OpenAI-compatible model answering

@@ -1,5 +1,5 @@
 /**
- * Benchmark of the coding agent's sandboxes (SPEC §4, issue 6):
+ * Benchmark of the coding agent's sandboxes:
  *
  * 1. A real test run — `node --test` over a small fixture (6 files, 60 tests) — in the
  *    bubblewrap sandbox against the same run bare (plain spawn, same clean environment),

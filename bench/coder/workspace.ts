@@ -1,5 +1,5 @@
 /**
- * Benchmark of workspace preparation (issue 6): a fixture repository with history (300
+ * Benchmark of workspace preparation: a fixture repository with history (300
  * commits over 60 files, 3 files changed per commit) on the local forge, prepared for a task
  *
  * - through the mirror cache, warm (the usual case: `git fetch` to refresh the mirror, then a

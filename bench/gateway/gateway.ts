@@ -1,5 +1,5 @@
 /**
- * Benchmark of the command gateway, on a real engine (Podman's Docker Engine API, SPEC §5):
+ * Benchmark of the command gateway, on a real engine (Podman's Docker Engine API):
  *
  * 1. restart through the gateway (HTTP POST /execute-docker-command on loopback: auth, audit
  *    before and after, interpretation, validation, Engine API call) against a direct Docker

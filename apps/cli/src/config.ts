@@ -1,7 +1,8 @@
 import { type Environment, loadConfig, url } from '@atb/service-kit';
+import { dockerHostSchema } from '@atb/container-engine';
 import { z } from 'zod';
 
-/** Where `atb` finds each service; defaults are the local stack's ports (SPEC §2). */
+/** Where `atb` finds each service; defaults are the local stack's ports (8000–8003). */
 export const cliConfigSchema = z.object({
   MARKET_PREDICTOR_URL: url('http://127.0.0.1:8000'),
   DEVOPS_AGENT_URL: url('http://127.0.0.1:8001'),
@@ -15,13 +16,21 @@ export const cliConfigSchema = z.object({
   DEVOPS_AGENT_TOKEN: z.string().min(1).optional(),
   /** The token file the devops agent generates in development (relative: to the working directory, then the repository root); default `<ATB_DATA_DIR>/devops-agent/api-token`. */
   DEVOPS_AGENT_TOKEN_FILE: z.string().min(1).optional(),
-  /** The container engine `atb up` uses (unix:///…, tcp://…); default: the first of /var/run/docker.sock, /run/podman/podman.sock that answers. */
-  DOCKER_HOST: z.string().min(1).optional(),
+  /** Bearer token of the coding agent (its CODING_AGENT_API_TOKEN); default: read from CODING_AGENT_TOKEN_FILE. */
+  CODING_AGENT_TOKEN: z.string().min(1).optional(),
+  /** The token file the coding agent generates in development (relative: to the working directory, then the repository root); default `<ATB_DATA_DIR>/coding-agent/api-token`. */
+  CODING_AGENT_TOKEN_FILE: z.string().min(1).optional(),
+  /** The container engine `atb up` uses (unix:///…, tcp://host:port, http(s)://host:port; validated); default: the first of `DEFAULT_DOCKER_HOSTS` that answers. */
+  DOCKER_HOST: dockerHostSchema.optional(),
   /** Where `atb up` keeps every service's data (`<dir>/<service>`) and its control file; relative paths are under the repository root. */
   ATB_DATA_DIR: z.string().min(1).default('.data'),
 });
 
-export type CliConfig = z.output<typeof cliConfigSchema> & { AI_COMMAND_GATEWAY_TOKEN_FILE: string; DEVOPS_AGENT_TOKEN_FILE: string };
+export type CliConfig = z.output<typeof cliConfigSchema> & {
+  AI_COMMAND_GATEWAY_TOKEN_FILE: string;
+  DEVOPS_AGENT_TOKEN_FILE: string;
+  CODING_AGENT_TOKEN_FILE: string;
+};
 
 export function readCliConfig(environment?: Environment): CliConfig {
   const config = loadConfig(cliConfigSchema, environment);
@@ -29,6 +38,7 @@ export function readCliConfig(environment?: Environment): CliConfig {
     ...config,
     AI_COMMAND_GATEWAY_TOKEN_FILE: config.AI_COMMAND_GATEWAY_TOKEN_FILE ?? `${config.ATB_DATA_DIR}/command-gateway/api-token`,
     DEVOPS_AGENT_TOKEN_FILE: config.DEVOPS_AGENT_TOKEN_FILE ?? `${config.ATB_DATA_DIR}/devops-agent/api-token`,
+    CODING_AGENT_TOKEN_FILE: config.CODING_AGENT_TOKEN_FILE ?? `${config.ATB_DATA_DIR}/coding-agent/api-token`,
   };
 }
 
@@ -51,7 +61,9 @@ export function stackEnvironment(service: string, config: CliConfig, dataDirecto
     DEVOPS_AGENT_URL: config.DEVOPS_AGENT_URL,
     CODING_AGENT_URL: config.CODING_AGENT_URL,
     AI_COMMAND_GATEWAY_URL: config.AI_COMMAND_GATEWAY_URL,
-    AI_COMMAND_GATEWAY_TOKEN_FILE: `${dataDirectory}/command-gateway/api-token`,
+    // The devops agent's own machine tokens, which the gateway and the coding agent provision in development.
+    AI_COMMAND_GATEWAY_TOKEN_FILE: `${dataDirectory}/command-gateway/devops-agent-token`,
+    CODING_AGENT_TOKEN_FILE: `${dataDirectory}/coding-agent/devops-agent-token`,
     DATA_DIR: `${dataDirectory}/${service}`,
     ...(port ? { API_PORT: port } : {}),
   };

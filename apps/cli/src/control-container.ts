@@ -21,7 +21,7 @@ export interface ManagedContainerOptions {
 const HOST_ONLY_VARIABLES = new Set(['PWD', 'OLDPWD', 'SHLVL', '_', 'HOSTNAME', 'TERM_SESSION_ID']);
 
 /**
- * A service `atb up` runs as a container on the near-empty-root Node image (SPEC §5): its output
+ * A service `atb up` runs as a container on the near-empty-root Node image: its output
  * is printed with the same coloured prefix as the supervised processes, and every engine event
  * is reported — a restart or stop through the engine (by the command-gateway, say) is never
  * silent, and an unexpected exit is printed in red and not restarted.

@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
+import { streamEvents } from './control-events.js';
 import { readProcessStats } from './control-process-stats.js';
 import { type Supervisor, UnknownProcessError } from './supervisor.js';
 
@@ -14,7 +15,8 @@ import { type Supervisor, UnknownProcessError } from './supervisor.js';
  *
  * Routes (JSON): `GET /v1/ping`, `GET /v1/processes`, `GET /v1/processes/:name`,
  * `POST /v1/processes/:name/{restart,start,stop}` (body `{ timeout_seconds? }`),
- * `GET /v1/processes/:name/logs?tail=N`, `GET /v1/processes/:name/stats`.
+ * `GET /v1/processes/:name/logs?tail=N`, `GET /v1/processes/:name/stats`, and
+ * `GET /v1/events` (lifecycle events as newline-delimited JSON, see `control-events.ts`).
  * The header `X-Atb-Actor` names who asks (printed by the supervisor). Errors are
  * `{ error, message }` with 400/401/404/405.
  */
@@ -90,6 +92,10 @@ async function handle(supervisor: Supervisor, token: string, request: IncomingMe
 
   if (parts[0] !== 'v1') return notFound(response, url.pathname);
   if (parts.length === 2 && parts[1] === 'ping') return send(response, 200, { ok: true });
+  if (parts.length === 2 && parts[1] === 'events') {
+    if (method !== 'GET') return notAllowed(response, method);
+    return streamEvents(supervisor.events, url, request, response);
+  }
   if (parts[1] !== 'processes') return notFound(response, url.pathname);
   if (parts.length === 2) {
     if (method !== 'GET') return notAllowed(response, method);

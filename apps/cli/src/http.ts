@@ -1,24 +1,26 @@
-/** GET a JSON document with a timeout; never throws, says what went wrong instead. */
-export async function getJson(
-  url: string,
-  timeoutMs = 2000,
-): Promise<{ ok: true; status: number; body: Record<string, unknown> } | { ok: false; error: string }> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    const body = (await response.json()) as Record<string, unknown>;
-    return { ok: true, status: response.status, body };
-  } catch (error) {
-    const message = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-    return { ok: false, error: message };
-  }
+import { JsonClient, UpstreamUnreachableError } from '@atb/clients';
+import { type HealthResponse, healthResponseSchema, type StatusResponse, statusResponseSchema } from '@atb/contracts';
+
+/** `GET /health` and `GET /status` of any service of the stack (every one serves both, with the shared shapes). */
+export function serviceProbe(name: string, baseUrl: string, timeoutMs = 2000) {
+  const client = new JsonClient(name, { baseUrl, timeoutMs });
+  return {
+    health: (): Promise<HealthResponse> => client.request('/health', { schema: healthResponseSchema, statuses: [200, 503] }),
+    status: (): Promise<StatusResponse> => client.request('/status', { schema: statusResponseSchema }),
+  };
 }
 
-/** Polls `url` until it answers (any HTTP status) or `timeoutMs` passes. */
-export async function waitForHttp(url: string, timeoutMs: number): Promise<boolean> {
+/** Polls `<baseUrl>/health` until the service answers (any status, any body) or `timeoutMs` passes. */
+export async function waitForHttp(baseUrl: string, timeoutMs: number): Promise<boolean> {
+  const probe = serviceProbe('service', baseUrl, 1000);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const result = await getJson(url, 1000);
-    if (result.ok) return true;
+    try {
+      await probe.health();
+      return true;
+    } catch (error) {
+      if (!(error instanceof UpstreamUnreachableError)) return true;
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return false;

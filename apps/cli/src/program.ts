@@ -9,6 +9,7 @@ import { registerMonitoring } from './commands/monitoring.js';
 import { registerSecrets } from './commands/secrets.js';
 import { registerStatus } from './commands/status.js';
 import { registerTask } from './commands/task.js';
+import { registerToken } from './commands/token.js';
 import { registerUp } from './commands/up.js';
 import { type CliConfig, readCliConfig } from './config.js';
 
@@ -32,5 +33,6 @@ export function createProgram(): Command {
   registerAudit(program, lazyConfig);
   registerTask(program, lazyConfig);
   registerSecrets(program);
+  registerToken(program, lazyConfig);
   return program;
 }

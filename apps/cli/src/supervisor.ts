@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import pc from 'picocolors';
+import { type SupervisorEventInput, SupervisorEvents } from './control-events.js';
 import { LineRing } from './control-line-ring.js';
 import { colourFor, formatLogLine } from './output.js';
 
@@ -67,6 +68,8 @@ export const LOG_LINES_KEPT = 5000;
  */
 export class Supervisor {
   readonly processes = new Map<string, SupervisedProcess>();
+  /** Lifecycle events of the processes, for the control API's `GET /v1/events`. */
+  readonly events = new SupervisorEvents();
   private stopping = false;
   private readonly queues = new Map<string, Promise<unknown>>();
 
@@ -101,6 +104,7 @@ export class Supervisor {
     supervised.exited = new Promise<number | null>((resolve) => {
       child.on('exit', (code, signal) => {
         supervised.finishedAt = new Date();
+        this.recordEvent(spec, 'container-died', { exit_code: code ?? (signal ? 128 + signalNumber(signal) : -1) });
         if (!this.stopping && !supervised.expectedExit) {
           this.write(
             pc.red(
@@ -117,6 +121,7 @@ export class Supervisor {
       });
     });
     this.processes.set(spec.name, supervised);
+    if (child.pid !== undefined) this.recordEvent(spec, 'container-started');
     return supervised;
   }
 
@@ -128,6 +133,7 @@ export class Supervisor {
       await this.terminate(current, (options.timeoutSeconds ?? 10) * 1000);
       const next = this.start(current.spec);
       next.restartCount = current.restartCount + 1;
+      this.recordEvent(current.spec, 'container-restarted');
       this.write(
         pc.yellow(
           `${this.label(name)}│ restarted by ${options.actor ?? 'the control API'} (pid ${previousPid ?? '-'} → ${next.child.pid ?? '-'})`,
@@ -143,6 +149,7 @@ export class Supervisor {
       const current = this.get(name);
       if (isRunning(current.child)) {
         await this.terminate(current, (options.timeoutSeconds ?? 10) * 1000);
+        this.recordEvent(current.spec, 'container-stopped');
         this.write(pc.yellow(`${this.label(name)}│ stopped by ${options.actor ?? 'the control API'}`));
       }
       return this.describe(name);
@@ -233,6 +240,10 @@ export class Supervisor {
       });
     this.queues.set(name, next);
     return next;
+  }
+
+  private recordEvent(spec: ProcessSpec, type: SupervisorEventInput['type'], extra: { exit_code?: number } = {}): void {
+    this.events.record({ type, target: spec.name, container_id: `process-${spec.name}`, labels: spec.labels ?? {}, ...extra });
   }
 
   private label(name: string): string {

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { PRODUCT_VERSION } from '@atb/contracts';
 import { createLlmMetrics, KyselyUsageStore, type ProviderModel, registerLlmRoutes } from '@atb/llm';
-import { createService, type Service } from '@atb/service-kit';
-import { KyselyAuditLog, openDatabase } from '@atb/storage';
+import { openWorkQueue } from '@atb/queue';
+import { ApiTokens, assertRole, createService, provisionServiceToken, registerTokenRoutes, requireBearerToken, resolveApiToken, type Service } from '@atb/service-kit';
+import { KyselyAuditLog, KyselyTokenStore, openDatabase } from '@atb/storage';
 import type { LanguageModel } from 'ai';
 import type { LoggerOptions } from 'pino';
 import { registerTaskRoutes } from './api/task-routes.js';
@@ -34,6 +35,8 @@ export interface BuildOptions {
 
 export interface CodingAgent extends Service {
   tasks: TaskManager;
+  /** The bootstrap (admin) bearer token of the task API. */
+  token: string;
   /** The hash-chained audit log of every task event. */
   audit: KyselyAuditLog;
 }
@@ -65,13 +68,22 @@ export function workflowSettings(config: Config): WorkflowSettings {
 
 /** Builds the coding-agent from its configuration: store, task manager, workflow, routes. */
 export async function buildCodingAgent(config: Config, options: BuildOptions = {}): Promise<CodingAgent> {
+  // Before anything opens: in production a missing CODING_AGENT_API_TOKEN stops the start here.
+  const apiToken = resolveApiToken({ configured: config.CODING_AGENT_API_TOKEN, environment: config.ENVIRONMENT, dataDirectory: config.DATA_DIR, variable: 'CODING_AGENT_API_TOKEN', what: 'the coding agent has' });
   const service = await createService({
     name: 'coding-agent',
     version: PRODUCT_VERSION,
     description: 'Coding tasks: plan, edit, test in a sandbox, commit, push, pull request.',
     config,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
-    status: () => ({ tasks: { running: manager.runningCount, queued: manager.queuedCount } }),
+    status: async () => ({
+      tasks: { running: manager.runningCount, queued: manager.queuedCount },
+      queue: {
+        backend: config.REDIS_URL ? 'bullmq' : 'database',
+        ...(await manager.queueCounts()),
+        dead_letters: await manager.listDeadJobs(10),
+      },
+    }),
     // Without a sandbox or a model tasks are still accepted but cannot succeed: degraded.
     health: async () => {
       const sandboxProblem = await dependencies.sandbox.available();
@@ -90,6 +102,16 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
     schema: 'coding_agent',
   });
   const store = await KyselyTaskStore.open(database);
+  // Every route but probes, scrapes and docs needs a token: the bootstrap admin, or a principal's
+  // (the devops agent's machine token, provisioned in development where `atb up` hands it over).
+  const tokens = new ApiTokens(await KyselyTokenStore.open(database));
+  if (config.ENVIRONMENT !== 'production') await provisionServiceToken(tokens, { name: 'devops-agent', role: 'operator', file: join(config.DATA_DIR, 'devops-agent-token') });
+  requireBearerToken(service.app, { token: apiToken.token, tokens });
+  // Creating and cancelling tasks takes the operator role; a viewer reads only.
+  service.app.addHook('onRequest', async (request) => {
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method) && request.routeOptions.url !== undefined) assertRole(request, 'operator');
+  });
+  registerTokenRoutes(service.app, tokens);
   const audit = await KyselyAuditLog.open(database);
   const events = new TaskEvents(store, () => new Date(), audit);
   const stopMetrics = registerTaskMetrics(service.metrics.registry, events);
@@ -131,15 +153,23 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
       ),
     model,
   };
-  const manager = new TaskManager(store, events, (task, signal) => runWorkflow(task, dependencies, signal), {
+  // Which replica runs which task: BullMQ with REDIS_URL, otherwise a table in the task database.
+  const queue = await openWorkQueue({
+    queue: 'coding-tasks',
+    database,
+    ...(config.REDIS_URL ? { redisUrl: config.REDIS_URL, redisPrefix: config.REDIS_PREFIX } : {}),
+    leaseMs: config.TASK_LEASE_SECONDS * 1000,
+    maxAttempts: Math.max(config.TASK_QUEUE_MAX_ATTEMPTS, config.TASK_MAX_RESUMES + 2),
+  });
+  const manager = new TaskManager(store, queue, events, (task, signal) => runWorkflow(task, dependencies, signal), {
     maxConcurrent: config.MAX_CONCURRENT_TASKS,
     maxResumes: config.TASK_MAX_RESUMES,
-    leaseMs: config.TASK_LEASE_SECONDS * 1000,
   });
   registerTaskRoutes(service, { manager, store, events, allowedRepositories: config.ALLOWED_REPOSITORIES });
   service.onClose(async () => {
     stopMetrics();
     await manager.close();
+    await queue.close();
     await store.close();
   });
   if (!options.skipRecovery) {
@@ -148,5 +178,5 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
       service.app.log.info(recovered, 'tasks taken up from the store (interrupted ones resume or fail with the reason)');
     }
   }
-  return Object.assign(service, { tasks: manager, audit });
+  return Object.assign(service, { tasks: manager, audit, token: apiToken.token });
 }

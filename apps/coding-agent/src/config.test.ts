@@ -4,7 +4,7 @@ import { readConfig } from './config.js';
 import { createForge, createSandbox } from './runtime-selection.js';
 
 describe('coding-agent config', () => {
-  it('has working defaults (seed 001 names and values)', () => {
+  it('has working defaults (the documented names and values)', () => {
     const config = readConfig({});
     expect(config).toMatchObject({
       API_PORT: 8002,

@@ -1,3 +1,4 @@
+import { DEFAULT_DOCKER_HOSTS, dockerHostSchema } from '@atb/container-engine';
 import { baseConfigShape, boolean, type Environment, integer, list, loadConfig } from '@atb/service-kit';
 import { llmConfigShape } from '@atb/llm';
 import { z } from 'zod';
@@ -24,11 +25,29 @@ const DEFAULT_FILE_TYPES = [
   '.css', '.html', '.toml', '.cfg', '.ini',
 ];
 
-/** Settings of the coding-agent (seed 001 names); each field documents its default. */
+/** Settings of the coding-agent (the documented variable names); each field documents its default. */
 export const configSchema = z.object({
   ...baseConfigShape({ port: 8002, dataDirectory: '.data/coding-agent' }),
+  /**
+   * Bearer token of the task API: the bootstrap admin principal. Default: generated in development
+   * into `<DATA_DIR>/api-token` (0600); required in production.
+   */
+  CODING_AGENT_API_TOKEN: z.string().min(16).optional(),
   /** Task store: a SQLite path (default `<DATA_DIR>/coding-agent.sqlite`) or `postgres://…`. */
   DATABASE_URL: z.string().min(1).optional(),
+  /**
+   * `redis://…`: the task queue lives in Redis (BullMQ), shared by every replica. Default: none —
+   * the queue is a table in the task database (SQLite, or PostgreSQL shared by replicas).
+   */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+    .optional(),
+  /** Prefix of the queue's Redis keys, so several deployments can share one Redis; default `atb`. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -')
+    .default('atb'),
   /** `owner/name` repositories tasks may target; any other gets 403. Default `atb/market-predictor`. */
   ALLOWED_REPOSITORIES: list(['atb/market-predictor']),
   /** Where task workspaces are cloned; default /tmp/coding-agent-workspaces. */
@@ -49,8 +68,8 @@ export const configSchema = z.object({
   ENABLE_SANDBOXING: boolean(true),
   /** `bubblewrap` (default) or `container` (Docker Engine API at DOCKER_HOST). */
   SANDBOX_RUNTIME: z.enum(['bubblewrap', 'container']).default('bubblewrap'),
-  /** Docker Engine API for SANDBOX_RUNTIME=container (Docker or Podman): unix:///path or tcp://host:port. */
-  DOCKER_HOST: z.string().regex(/^(unix:\/\/\/.+|(tcp|http|https):\/\/[^/]+\/?)$/, 'expected unix:///path or tcp://host:port').default('unix:///var/run/docker.sock'),
+  /** Docker Engine API for SANDBOX_RUNTIME=container (Docker or Podman): unix:///path, tcp://host:port or http(s)://host:port; default unix:///var/run/docker.sock. */
+  DOCKER_HOST: dockerHostSchema.default(DEFAULT_DOCKER_HOSTS[0]!),
   /** Image of the container sandbox (needs node/git/sh, or set SANDBOX_MOUNT_HOST_USR); default localhost/atb-node-base:latest. */
   SANDBOX_IMAGE: z.string().min(1).default('localhost/atb-node-base:latest'),
   /** Container sandbox: mount the host's /usr read-only into a near-empty image; default true. */
@@ -78,6 +97,12 @@ export const configSchema = z.object({
    * replica's tasks are taken over after this. Default 30.
    */
   TASK_LEASE_SECONDS: integer(30, 1, 3600),
+  /**
+   * Deliveries of a task by the queue (first run, resumes after a crash, hand-overs at shutdown)
+   * before it becomes a dead letter; default 10. At least `TASK_MAX_RESUMES` + 2 is used, so a task
+   * is failed by the resume rule, with its reason, before the queue gives up on it.
+   */
+  TASK_QUEUE_MAX_ATTEMPTS: integer(10, 1, 100),
   /** `local` (default: bare repositories under FORGE_PATH, pull-request records) or `github`. */
   FORGE: z.enum(['local', 'github']).default('local'),
   /** Directory of the local forge's bare repositories; default `<DATA_DIR>/forge`. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import Docker from 'dockerode';
+import { connectEngine } from '@atb/container-engine';
 import type { Config } from './config.js';
 import type { Forge } from './forge/forge.js';
 import { GitHubForge } from './forge/github-forge.js';
@@ -9,19 +9,11 @@ import { ContainerSandbox } from './sandbox/container-sandbox.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 import { UnsandboxedRunner } from './tester/unsandboxed-runner.js';
 
-/** A Docker Engine API client for `DOCKER_HOST` (`unix:///path`, `tcp://host:port`, `http(s)://host:port`). */
-export function dockerClient(dockerHost: string): Docker {
-  if (dockerHost.startsWith('unix://')) return new Docker({ socketPath: dockerHost.slice('unix://'.length) });
-  const url = new URL(dockerHost);
-  const protocol = url.protocol === 'https:' ? 'https' : 'http';
-  return new Docker({ host: url.hostname, port: url.port || (protocol === 'https' ? 2376 : 2375), protocol });
-}
-
 /** The sandbox the config asks for: bubblewrap (default), a container, or none (`ENABLE_SANDBOXING=false`). */
 export function createSandbox(config: Config): Sandbox {
   if (!config.ENABLE_SANDBOXING) return new UnsandboxedRunner();
   if (config.SANDBOX_RUNTIME === 'container') {
-    return new ContainerSandbox({ docker: dockerClient(config.DOCKER_HOST), image: config.SANDBOX_IMAGE, mountHostUsr: config.SANDBOX_MOUNT_HOST_USR });
+    return new ContainerSandbox({ docker: connectEngine(config.DOCKER_HOST).docker, image: config.SANDBOX_IMAGE, mountHostUsr: config.SANDBOX_MOUNT_HOST_USR });
   }
   return new BwrapSandbox();
 }

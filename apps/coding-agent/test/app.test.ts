@@ -27,15 +27,19 @@ describe('coding agent without a model', () => {
       status: 'degraded',
       checks: { sandbox: { status: 'healthy', kind: 'none' }, model: { status: 'degraded', message: expect.stringMatching(/LLM_PROVIDER/) } },
     });
-    expect((await agent.app.inject({ method: 'GET', url: '/status' })).json()).toMatchObject({ tasks: { running: 0, queued: 0 } });
+    expect((await agent.app.inject({ method: 'GET', url: '/status' })).json()).toMatchObject({
+      tasks: { running: 0, queued: 0 },
+      queue: { backend: 'database', waiting: 0, active: 0, dead: 0, dead_letters: [] },
+    });
   });
 
   it('accepts a task and fails it at once with the reason', async () => {
-    const created = await agent.app.inject({ method: 'POST', url: '/tasks', payload: { repository: 'atb/market-predictor', requirement: 'x' } });
+    const headers = { authorization: `Bearer ${agent.token}` };
+    const created = await agent.app.inject({ method: 'POST', url: '/tasks', headers, payload: { repository: 'atb/market-predictor', requirement: 'x' } });
     expect(created.statusCode).toBe(202);
     let task: { status: string; reason?: string };
     do {
-      task = (await agent.app.inject({ method: 'GET', url: `/tasks/${created.json().task_id}` })).json();
+      task = (await agent.app.inject({ method: 'GET', url: `/tasks/${created.json().task_id}`, headers })).json();
     } while (task.status === 'queued' || task.status === 'running');
     expect(task).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^no model: LLM_PROVIDER is none/) });
   });

@@ -36,6 +36,7 @@ describe('atb task (the CLI against a running coding agent)', () => {
   async function atb(...words: string[]): Promise<{ stdout: string; exitCode: number }> {
     const previous = { ...process.env };
     process.env.CODING_AGENT_URL = url;
+    process.env.CODING_AGENT_TOKEN = agent.token;
     const written: string[] = [];
     const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
       written.push(String(chunk));

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SqlWorkQueue } from '@atb/queue';
 import { openDatabase } from '@atb/storage';
 import { createService } from '@atb/service-kit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -44,10 +45,15 @@ describe('task API', () => {
 
   beforeEach(async () => {
     directory = await mkdtemp(join(tmpdir(), 'atb-task-api-'));
-    store = await KyselyTaskStore.open(openDatabase(join(directory, 'tasks.sqlite')));
+    const database = openDatabase(join(directory, 'tasks.sqlite'));
+    store = await KyselyTaskStore.open(database);
     const events = new TaskEvents(store);
     runner = new ControlledRunner(store);
-    manager = new TaskManager(store, events, runner.run, { maxConcurrent: 1, maxResumes: 1 });
+    manager = new TaskManager(store, await SqlWorkQueue.open(database, 'coding-tasks'), events, runner.run, {
+      maxConcurrent: 1,
+      maxResumes: 1,
+      pollIntervalMs: 50,
+    });
     const config = readConfig({ LOG_LEVEL: 'silent' });
     service = await createService({ name: 'coding-agent', version: 'test', config, logger: false });
     registerTaskRoutes(service, { manager, store, events, allowedRepositories: ['atb/market-predictor'] });

@@ -44,29 +44,6 @@ function taskStoreContract(open: () => Promise<Subject>) {
     await expect(subject.store.create('t4', { repository: 'atb/x', requirement: 'd' }, new Date(), 'key-1')).rejects.toThrow();
   });
 
-  it('leases: one claim wins, the holder renews and releases, an expired lease can be taken over', async () => {
-    const now = new Date('2026-01-01T00:00:00Z');
-    const later = (seconds: number) => new Date(now.getTime() + seconds * 1000);
-    await subject.store.create('t1', { repository: 'atb/x', requirement: 'a' }, now);
-    expect((await subject.store.listClaimable(now)).map((task) => task.task_id)).toEqual(['t1']);
-    expect(await subject.store.claim('t1', 'a', later(30), now)).toBe(true);
-    expect(await subject.store.claim('t1', 'b', later(30), now)).toBe(false);
-    expect(await subject.store.listClaimable(later(10))).toEqual([]);
-    expect(await subject.store.renew('t1', 'a', later(60))).toBe('queued');
-    expect(await subject.store.renew('t1', 'b', later(60))).toBeUndefined();
-    expect(await subject.store.claim('t1', 'b', later(90), later(45))).toBe(false);
-    expect(await subject.store.claim('t1', 'b', later(120), later(61))).toBe(true);
-    expect(await subject.store.renew('t1', 'a', later(150))).toBeUndefined();
-    await subject.store.release('t1', 'a');
-    expect(await subject.store.claim('t1', 'c', later(130), later(62))).toBe(false);
-    await subject.store.release('t1', 'b');
-    expect(await subject.store.claim('t1', 'c', later(130), later(62))).toBe(true);
-    const task = (await subject.store.get('t1')) as NonNullable<Awaited<ReturnType<TaskStore['get']>>>;
-    await subject.store.save({ ...task, status: 'completed' });
-    expect(await subject.store.claim('t1', 'c', later(200), later(300))).toBe(false);
-    expect(await subject.store.listClaimable(later(300))).toEqual([]);
-  });
-
   it('saves whole tasks and survives a reopen', async () => {
     const task = await subject.store.create('t1', { repository: 'atb/x', requirement: 'a' }, new Date());
     task.status = 'running';

@@ -1,12 +1,17 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { OPERATIONS, PRODUCT_VERSION } from '@atb/contracts';
-import { ConfigError, createService, type Service } from '@atb/service-kit';
-import { KyselyAuditLog, openDatabase } from '@atb/storage';
+import { PRODUCT_VERSION } from '@atb/contracts';
+import { ApiTokens, ConfigError, createService, provisionServiceToken, registerTokenRoutes, requireBearerToken, type Service } from '@atb/service-kit';
+import { AUDIT_ANCHOR_FILE_NAME, KyselyAuditLog, KyselyTokenStore, openDatabase, resolveAuditKey } from '@atb/storage';
 import type { LoggerOptions } from 'pino';
 import { resolveApiToken } from './auth/api-token.js';
-import { requireBearerToken } from './auth/bearer-hook.js';
-import { AUDIT_ACTIONS, CommandService } from './command-service.js';
+import { bindSourceToPrincipal } from './auth/source-binding.js';
+import { CommandService } from './command-service.js';
 import type { Config } from './config.js';
+import { ContainerEventHub } from './events/container-event-hub.js';
+import { registerEventsRoute } from './events/events-route.js';
+import { GatewayOperations } from './events/gateway-operations.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import type { IntentInterpreter } from './interpreter/intent-interpreter.js';
 import { InterpreterChain } from './interpreter/interpreter-chain.js';
@@ -20,6 +25,7 @@ import type { ContainerRuntime } from './runtime/container-runtime.js';
 import { createRuntime } from './runtime/create-runtime.js';
 import { IdempotencyStore } from './store/idempotency-store.js';
 import { IdempotentCommands } from './store/idempotent-commands.js';
+import { TargetClaimsStore } from './store/target-claims-store.js';
 
 export interface BuildOptions {
   /** Where operations run. Default: the runtime the configuration selects. */
@@ -31,9 +37,20 @@ export interface BuildOptions {
   interpreter?: IntentInterpreter;
   /** pino options, or `false` for silence (tests). */
   logger?: LoggerOptions | false;
-  /** Clock for rate-limit windows (tests). */
+  /** Clock for rate-limit windows and token expiry (tests). */
   now?: () => number;
+  /** This replica's name on its claims and target locks. Default: host, pid and a random suffix. */
+  replicaId?: string;
+  /** How long an idempotency claim lasts unless renewed (renewed every third of it). Default 15 000 ms. */
+  claimLeaseMs?: number;
+  /** PostgreSQL schema of the gateway's tables. Default `command_gateway`. */
+  databaseSchema?: string;
+  /** `GET /events`: events kept for resumes (default 1,000) and the heartbeat interval (default 15 s). */
+  events?: { capacity?: number; heartbeatMs?: number };
 }
+
+/** The devops agent's development token, inside DATA_DIR (mode 0600). */
+export const AGENT_TOKEN_FILE_NAME = 'devops-agent-token';
 
 /** Builds the command-gateway from its configuration. */
 export async function buildCommandGateway(config: Config, options: BuildOptions = {}): Promise<Service> {
@@ -43,18 +60,40 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
     environment: config.ENVIRONMENT,
     dataDirectory: config.DATA_DIR,
   });
+  const auditKey = resolveAuditKey({
+    configured: config.AUDIT_HMAC_KEY,
+    file: config.AUDIT_HMAC_KEY_FILE,
+    environment: config.ENVIRONMENT,
+    dataDirectory: config.DATA_DIR,
+  });
   const runtime = options.runtime ?? (await createRuntime(config));
   const database = openDatabase<unknown>(config.DATABASE_URL ?? join(config.DATA_DIR, 'gateway.db'), {
-    schema: 'command_gateway',
+    schema: options.databaseSchema ?? 'command_gateway',
   });
-  const startedAt = new Date();
+  const replicaId = options.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const operations = new GatewayOperations();
+  const events = new ContainerEventHub({ runtime, policy, operations, ...(options.events?.capacity ? { capacity: options.events.capacity } : {}) });
   let service: Service;
+  let audit: KyselyAuditLog;
   try {
-    const audit = await KyselyAuditLog.open(database);
+    audit = await KyselyAuditLog.open(database, {
+      key: auditKey,
+      anchorFile: config.AUDIT_ANCHOR_FILE ?? join(config.DATA_DIR, AUDIT_ANCHOR_FILE_NAME),
+    });
     const store = await IdempotencyStore.open(database);
-    await store.closeInterrupted(startedAt);
-    const guard = new TargetGuard(policy, options.now);
-    await seedRateWindows(guard, audit, policy, options.now?.() ?? Date.now());
+    const tokens = new ApiTokens(await KyselyTokenStore.open(database), options.now ? () => new Date((options.now as () => number)()) : undefined);
+    // In development the devops agent gets its own machine token (its source rights), where `atb up` finds it.
+    const agentTokenFile = config.ENVIRONMENT === 'production' ? undefined : join(config.DATA_DIR, AGENT_TOKEN_FILE_NAME);
+    if (agentTokenFile) await provisionServiceToken(tokens, { name: 'devops-agent', role: 'operator', file: agentTokenFile });
+    // Only claims of replicas that died mid-request: a live replica sharing the database renews its own.
+    await store.closeExpired(new Date());
+    // A target lock outlasts the longest operation (deadline plus the executor's grace period).
+    const lockMs = (config.AI_COMMAND_GATEWAY_TIMEOUT + 70) * 1000;
+    const guard = new TargetGuard(policy, await TargetClaimsStore.open(database), {
+      owner: replicaId,
+      lockMs,
+      ...(options.now ? { now: options.now } : {}),
+    });
 
     service = await createService({
       name: 'command-gateway',
@@ -76,8 +115,11 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
       },
       status: () => ({
         runtime: runtime.kind,
+        replica: replicaId,
         token: token.origin === 'environment' ? 'AI_COMMAND_GATEWAY_TOKEN' : token.file,
+        ...(agentTokenFile ? { agent_token: agentTokenFile } : {}),
         database: database.location,
+        events: events.state(),
         policy: {
           targets: policy.targets,
           sources: Object.fromEntries(Object.entries(policy.sources).map(([id, source]) => [id, source.operations])),
@@ -90,7 +132,8 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
     // Rules first; an LLM (LLM_PROVIDER) only for intents the rules cannot read. Same validator for both.
     const fallbackInterpreter = options.interpreter ?? createLlmInterpreter(config, service);
     const commands = new CommandService({
-      runtime,
+      // Its restarts, stops and starts are remembered, so the events they cause are marked as the gateway's.
+      runtime: operations.wrap(runtime),
       interpreter: new InterpreterChain([new RuleInterpreter(), ...(fallbackInterpreter ? [fallbackInterpreter] : [])]),
       policy,
       guard,
@@ -99,25 +142,36 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
       timeoutSeconds: config.AI_COMMAND_GATEWAY_TIMEOUT,
       logger: service.app.log,
     });
-    requireBearerToken(service.app, token.token);
+    // Every route but probes, scrapes and docs, unknown paths included (no probing for routes).
+    requireBearerToken(service.app, { token: token.token, tokens });
+    bindSourceToPrincipal(service.app, audit);
+    registerTokenRoutes(service.app, tokens);
     registerExecuteRoute(
       service.app,
-      new IdempotentCommands(store, (request, requestId) => commands.handle(request, requestId), (config.AI_COMMAND_GATEWAY_TIMEOUT + 5) * 1000),
+      new IdempotentCommands(store, (request, requestId) => operations.runAs(requestId, () => commands.handle(request, requestId)), {
+        waitMs: (config.AI_COMMAND_GATEWAY_TIMEOUT + 5) * 1000,
+        owner: replicaId,
+        leaseMs: options.claimLeaseMs ?? 15_000,
+      }),
     );
     registerAuditRoutes(service.app, audit);
+    registerEventsRoute(service.app, events, options.events?.heartbeatMs ? { heartbeatMs: options.events.heartbeatMs } : {});
+    events.start();
   } catch (error) {
+    await events.close().catch(() => {});
     await database.close().catch(() => {});
     await runtime.close?.().catch(() => {});
     throw error;
   }
   service.onClose(async () => {
+    await events.close();
     await runtime.close?.();
+    await audit.close();
     await database.close();
   });
   return service;
 }
 
-/** Restores the rate-limit windows from the audit log, so a restart of the gateway resets nothing. */
 /** The policy in force; a bad file or allowlist entry becomes a ConfigError naming the variable. */
 function readPolicy(config: Config): Policy {
   try {
@@ -135,27 +189,3 @@ function readPolicy(config: Config): Policy {
     throw new ConfigError([{ variable: error.variable, message: error.problem, received }]);
   }
 }
-
-async function seedRateWindows(guard: TargetGuard, audit: KyselyAuditLog, policy: Policy, nowMs: number): Promise<void> {
-  const longest = Math.max(0, ...Object.values(policy.rate_limits).map((limit) => limit?.window_seconds ?? 0));
-  if (longest === 0) return;
-  let after: number | undefined;
-  for (;;) {
-    const records = await audit.list({
-      action: AUDIT_ACTIONS.started,
-      since: new Date(nowMs - longest * 1000).toISOString(),
-      limit: 1000,
-      ...(after === undefined ? {} : { after_seq: after }),
-    });
-    for (const record of records) {
-      const plan = record.data.plan as { operation?: unknown; target?: unknown } | undefined;
-      const operation = OPERATIONS.find((known) => known === plan?.operation);
-      if (operation && typeof plan?.target === 'string') {
-        guard.remember(operation, plan.target, Date.parse(record.timestamp));
-      }
-    }
-    if (records.length < 1000) return;
-    after = records.at(-1)?.seq;
-  }
-}
-

@@ -86,6 +86,7 @@ export class CommandService {
     }
     const validation = await validatePlan(interpretation.plan, {
       sourceId: request.source_id,
+      requestedTarget: request.target_resource.name,
       policy: this.options.policy,
       maxTimeoutSeconds: this.options.timeoutSeconds,
       labelsOf: (name) => this.labelsOf(name),
@@ -118,7 +119,7 @@ export class CommandService {
       });
     }
 
-    const admission = this.options.guard.admit(plan.operation, plan.target);
+    const admission = await this.options.guard.admit(plan.operation, plan.target, requestId);
     if (!admission.ok) return this.reject(request, requestId, admission.rejection, planOf(plan));
 
     const timeoutSeconds = plan.params.timeout_seconds ?? this.options.timeoutSeconds;
@@ -137,7 +138,7 @@ export class CommandService {
         },
       });
     } catch (error) {
-      admission.lease.release();
+      await admission.lease.release();
       throw error;
     }
 
@@ -147,6 +148,8 @@ export class CommandService {
       timeoutSeconds,
       lease: admission.lease,
     });
+    // The target is free (on every replica) before the answer goes out; after a timeout the executor frees it later.
+    if (outcome.status !== 'timeout') await admission.lease.release();
     const result = plan.operation === 'logs' && Array.isArray(outcome.result) ? outcome.result.join('\n') : outcome.result;
     this.options.metrics.executionDuration.observe(
       { operation: plan.operation, status: outcome.status },

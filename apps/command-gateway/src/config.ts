@@ -14,6 +14,16 @@ export const configSchema = z
      * generated at first start into `<DATA_DIR>/api-token` (0600) and read back afterwards.
      */
     AI_COMMAND_GATEWAY_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+    /**
+     * HMAC key of the audit chain (at least 32 characters). Required in production (or
+     * AUDIT_HMAC_KEY_FILE); in development, when unset, one is generated at first start into
+     * `<DATA_DIR>/audit-hmac-key` (0600) and read back afterwards.
+     */
+    AUDIT_HMAC_KEY: z.string().min(32, 'expected at least 32 characters').optional(),
+    /** File holding the audit HMAC key (e.g. a mounted secret); default unset. */
+    AUDIT_HMAC_KEY_FILE: z.string().min(1).optional(),
+    /** File the audit chain head is appended to (0600), checked by verify; default `<DATA_DIR>/audit-anchor`. */
+    AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
     /** Deadline of one operation in seconds (an intent may only narrow it); default 30. */
     AI_COMMAND_GATEWAY_TIMEOUT: integer(30, 1, 600),
     /** Audit log and idempotency records; default SQLite at `<DATA_DIR>/gateway.db`. */
@@ -30,6 +40,13 @@ export const configSchema = z
     GATEWAY_RESTART_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).optional(),
   })
   .superRefine((config, context) => {
+    if (config.ENVIRONMENT === 'production' && !config.AUDIT_HMAC_KEY && !config.AUDIT_HMAC_KEY_FILE) {
+      context.addIssue({
+        code: 'custom',
+        path: ['AUDIT_HMAC_KEY'],
+        message: 'required when ENVIRONMENT=production (or AUDIT_HMAC_KEY_FILE): the audit chain is keyed',
+      });
+    }
     if (config.ENVIRONMENT === 'production' && !config.AI_COMMAND_GATEWAY_TOKEN) {
       context.addIssue({
         code: 'custom',

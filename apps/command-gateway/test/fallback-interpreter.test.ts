@@ -47,7 +47,7 @@ describe('a fallback interpreter behind the rules', () => {
   it.each([
     ['an operation outside the closed set', { operation: 'exec', target: 'market-predictor', params: { cmd: 'sh' } }, 'unknown_operation'],
     ['stop, which the devops agent is not granted', { operation: 'stop', target: 'market-predictor', params: {} }, 'operation_not_allowed'],
-    ['another, unlisted target', { operation: 'restart', target: 'postgres', params: {} }, 'not_allowlisted'],
+    ['another, unlisted target', { operation: 'restart', target: 'postgres', params: {} }, 'target_mismatch'],
     ['a look-alike target', { operation: 'restart', target: 'market-predictоr', params: {} }, 'invalid_target_name'],
     ['an extra flag', { operation: 'restart', target: 'market-predictor', params: { privileged: true } }, 'invalid_parameter'],
     ['too many log lines', { operation: 'logs', target: 'market-predictor', params: { tail: 100_000 } }, 'invalid_parameter'],

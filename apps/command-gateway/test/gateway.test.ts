@@ -12,7 +12,7 @@ describe('POST /execute-docker-command', () => {
     gateway.runtime.calls.length = 0;
   });
 
-  it('restarts the target and answers in the seed 004 shape', async () => {
+  it('restarts the target and answers in the contract shape (request_id, timestamp, overall_status, execution_details)', async () => {
     const response = await gateway.execute(commandRequest('restart the service'));
     expect(response.statusCode).toBe(200);
     expect(response.body).toMatchObject({
@@ -165,7 +165,7 @@ describe('rate limit and one mutating operation per target', () => {
     expect(fourth.body.reason).toMatch(/limit 3/);
     expect(gateway.runtime.mutations()).toHaveLength(3);
 
-    // The windows are rebuilt from the audit log: restarting the gateway resets nothing.
+    // The windows live in the database: restarting the gateway resets nothing.
     const again = await startGateway(
       { AI_COMMAND_GATEWAY_TOKEN: gateway.token },
       { dataDirectory: gateway.dataDirectory, keepData: true },

@@ -4,6 +4,8 @@ import { createTestSchema, describeWithComponent, probePostgres } from '@atb/tes
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { IdempotencyStore } from '../src/store/idempotency-store.js';
 
+const soon = () => new Date(Date.now() + 60_000);
+
 const response = (requestId: string): ExecuteCommandResponse => ({
   request_id: requestId,
   timestamp_processed_utc: new Date().toISOString(),
@@ -22,35 +24,47 @@ function idempotencyStoreContract(open: () => Promise<{ database: Database<unkno
   afterEach(async () => subject.close());
 
   it('claims a key once, per source', async () => {
-    expect(await store.claim('devops-agent', 'k1', 'hash', 'request-1')).toBe(true);
-    expect(await store.claim('devops-agent', 'k1', 'hash', 'request-2')).toBe(false);
-    expect(await store.claim('atb-cli', 'k1', 'hash', 'request-3')).toBe(true);
-    expect(await store.find('devops-agent', 'k1')).toEqual({ state: 'pending', requestHash: 'hash', requestId: 'request-1' });
+    expect(await store.claim('devops-agent', 'k1', 'hash', 'request-1', 'gateway-a', soon())).toBe(true);
+    expect(await store.claim('devops-agent', 'k1', 'hash', 'request-2', 'gateway-a', soon())).toBe(false);
+    expect(await store.claim('atb-cli', 'k1', 'hash', 'request-3', 'gateway-a', soon())).toBe(true);
+    expect(await store.find('devops-agent', 'k1')).toMatchObject({ state: 'pending', requestHash: 'hash', requestId: 'request-1', owner: 'gateway-a' });
   });
 
   it('keeps the completed response', async () => {
     const first = response('request-1');
-    await store.claim('devops-agent', 'k2', 'hash', 'request-1');
+    await store.claim('devops-agent', 'k2', 'hash', 'request-1', 'gateway-a', soon());
     await store.complete('devops-agent', 'k2', first);
     expect(await store.find('devops-agent', 'k2')).toEqual({ state: 'done', requestHash: 'hash', requestId: 'request-1', response: first });
   });
 
   it('releases a pending claim (nothing executed) but never a completed one', async () => {
-    await store.claim('devops-agent', 'k3', 'hash', 'request-1');
+    await store.claim('devops-agent', 'k3', 'hash', 'request-1', 'gateway-a', soon());
     await store.release('devops-agent', 'k3');
     expect(await store.find('devops-agent', 'k3')).toBeUndefined();
-    await store.claim('devops-agent', 'k4', 'hash', 'request-2');
+    await store.claim('devops-agent', 'k4', 'hash', 'request-2', 'gateway-a', soon());
     await store.complete('devops-agent', 'k4', response('request-2'));
     await store.release('devops-agent', 'k4');
     expect((await store.find('devops-agent', 'k4'))?.state).toBe('done');
   });
 
-  it('closes claims a crash left pending as error, outcome unknown', async () => {
-    await store.claim('devops-agent', 'k5', 'hash', 'request-5');
-    expect(await store.closeInterrupted(new Date(Date.now() + 1000))).toBe(1);
+  it('closes as error, outcome unknown, only the claims whose owner stopped renewing', async () => {
+    await store.claim('devops-agent', 'k5', 'hash', 'request-5', 'dead-gateway', new Date(Date.now() - 1000));
+    await store.claim('devops-agent', 'k6', 'hash', 'request-6', 'live-gateway', soon());
+    expect(await store.closeExpired(new Date())).toBe(1);
+    expect(await store.find('devops-agent', 'k6')).toMatchObject({ state: 'pending', owner: 'live-gateway' });
     const found = await store.find('devops-agent', 'k5');
     expect(found).toMatchObject({ state: 'done', response: { request_id: 'request-5', overall_status: 'error' } });
     if (found?.state === 'done') expect(String(found.response.execution_details.execution_result)).toMatch(/not executed again/);
+  });
+
+  it('renews only its own pending claim, and a renewed claim is not closed', async () => {
+    await store.claim('devops-agent', 'k7', 'hash', 'request-7', 'gateway-a', new Date(Date.now() + 50));
+    expect(await store.renew('devops-agent', 'k7', 'gateway-b', soon())).toBe(false);
+    expect(await store.renew('devops-agent', 'k7', 'gateway-a', soon())).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await store.closeExpired(new Date())).toBe(0);
+    await store.complete('devops-agent', 'k7', response('request-7'));
+    expect(await store.renew('devops-agent', 'k7', 'gateway-a', soon())).toBe(false);
   });
 }
 

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { checkName } from '../src/policy/names.js';
 import { defaultPolicy, loadPolicy, PolicyError } from '../src/policy/policy.js';
 import { screenIntent } from '../src/policy/screen-intent.js';
-import { TargetGuard } from '../src/policy/target-guard.js';
 import { validatePlan } from '../src/policy/validate-plan.js';
 
 describe('checkName', () => {
@@ -59,7 +58,7 @@ describe('screenIntent', () => {
 });
 
 describe('validatePlan (the one gate for every interpreter)', () => {
-  const context = { sourceId: 'devops-agent', policy: defaultPolicy(), maxTimeoutSeconds: 30 };
+  const context = { sourceId: 'devops-agent', requestedTarget: 'market-predictor', policy: defaultPolicy(), maxTimeoutSeconds: 30 };
   const plan = (operation: string, target = 'market-predictor', params: Record<string, unknown> = {}) => ({
     operation,
     target,
@@ -80,7 +79,7 @@ describe('validatePlan (the one gate for every interpreter)', () => {
     ['a missing operation', { target: 'market-predictor' }, 'unknown_operation'],
     ['a look-alike target', plan('restart', 'mаrket-predictor'), 'invalid_target_name'],
     ['a target with shell syntax', plan('restart', 'x;rm -rf /'), 'invalid_target_name'],
-    ['a target not on the allowlist', plan('restart', 'postgres'), 'not_allowlisted'],
+    ['another target than the requested one', plan('restart', 'postgres'), 'target_mismatch'],
     ['stop for the devops agent', plan('stop'), 'operation_not_allowed'],
     ['too many log lines', plan('logs', 'market-predictor', { tail: 5001 }), 'invalid_parameter'],
     ['zero log lines', plan('logs', 'market-predictor', { tail: 0 }), 'invalid_parameter'],
@@ -101,36 +100,13 @@ describe('validatePlan (the one gate for every interpreter)', () => {
   it('allowlists by label when the container carries it', async () => {
     const policy = { ...defaultPolicy(), targets: { names: [], labels: { 'atb.gateway': 'allow' } } };
     const labelsOf = async (name: string): Promise<Record<string, string>> => (name === 'labelled' ? { 'atb.gateway': 'allow' } : { other: 'x' });
-    expect((await validatePlan(plan('restart', 'labelled'), { ...context, policy, labelsOf })).ok).toBe(true);
-    expect((await validatePlan(plan('restart', 'unlabelled'), { ...context, policy, labelsOf })).ok).toBe(false);
-  });
-});
-
-describe('TargetGuard', () => {
-  it('allows 3 restarts in 10 minutes and refuses the 4th until the window moves on', () => {
-    let now = 1_000_000;
-    const guard = new TargetGuard(defaultPolicy(), () => now);
-    for (let index = 0; index < 3; index++) {
-      const admission = guard.admit('restart', 'market-predictor');
-      expect(admission.ok).toBe(true);
-      if (admission.ok) admission.lease.release();
-      now += 1000;
-    }
-    const fourth = guard.admit('restart', 'market-predictor');
-    expect(fourth).toMatchObject({ ok: false, rejection: { code: 'rate_limited' } });
-    expect(guard.admit('restart', 'other').ok).toBe(true);
-    now += 600_000;
-    expect(guard.admit('restart', 'market-predictor').ok).toBe(true);
+    expect((await validatePlan(plan('restart', 'labelled'), { ...context, requestedTarget: 'labelled', policy, labelsOf })).ok).toBe(true);
+    expect((await validatePlan(plan('restart', 'unlabelled'), { ...context, requestedTarget: 'unlabelled', policy, labelsOf })).ok).toBe(false);
   });
 
-  it('admits one mutating operation per target at a time; reads are never blocked', () => {
-    const guard = new TargetGuard(defaultPolicy());
-    const first = guard.admit('stop', 'market-predictor');
-    expect(first.ok).toBe(true);
-    expect(guard.admit('start', 'market-predictor')).toMatchObject({ ok: false, rejection: { code: 'target_busy' } });
-    expect(guard.admit('logs', 'market-predictor').ok).toBe(true);
-    if (first.ok) first.lease.release();
-    expect(guard.admit('start', 'market-predictor').ok).toBe(true);
+  it('refuses a target not on the allowlist even when it is the requested one', async () => {
+    const result = await validatePlan(plan('restart', 'postgres'), { ...context, requestedTarget: 'postgres' });
+    expect(result).toMatchObject({ ok: false, rejection: { code: 'not_allowlisted' } });
   });
 });
 

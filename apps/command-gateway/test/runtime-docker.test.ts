@@ -15,9 +15,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/install-system-deps.sh', () => {
   runtimeContractSuite(async () => {
-    const engine: PodmanEngine = await startPodman();
+    // A private API service, so the event cases can restart it (containers keep running).
+    const engineDirectory = mkdtempSync(join(tmpdir(), 'atb-events-engine-'));
+    let engine: PodmanEngine = await startPodman({ directory: engineDirectory, idleTimeoutSeconds: 300 });
     const stateDirectory = mkdtempSync(join(tmpdir(), 'atb-runtime-docker-'));
-    const name = `atb-runtime-contract-${randomBytes(4).toString('hex')}`;
+    const name = `atb-events-test-contract-${randomBytes(4).toString('hex')}`;
     const labels = { 'atb.managed': 'true', 'atb.test': 'runtime-contract' };
     const container: NodeContainer = await runNodeContainer(engine, {
       name,
@@ -42,6 +44,14 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
         await stopped.close();
         return { runtime: new DockerRuntime({ dockerHost: stopped.dockerHost }), endpoint: `DOCKER_HOST=${stopped.dockerHost}` };
       },
+      async restartEngine(whileDown) {
+        await engine.close();
+        try {
+          await whileDown();
+        } finally {
+          engine = await startPodman({ directory: engineDirectory, idleTimeoutSeconds: 300 });
+        }
+      },
       async droppingEngine() {
         return misbehaving('drop');
       },
@@ -53,6 +63,7 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
         for (const cleanup of cleanups) await cleanup();
         rmSync(stateDirectory, { recursive: true, force: true });
         await engine.close();
+        rmSync(engineDirectory, { recursive: true, force: true });
       },
     };
 
@@ -125,12 +136,12 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
   });
 });
 
-it('reads every DOCKER_HOST form, and names the variable for a bad one', async () => {
-  const { dockerOptions } = await import('../src/runtime/docker-runtime.js');
-  expect(dockerOptions('unix:///run/podman/podman.sock')).toEqual({ socketPath: '/run/podman/podman.sock' });
-  expect(dockerOptions('tcp://10.0.0.5:2375')).toEqual({ host: '10.0.0.5', port: '2375', protocol: 'http' });
-  expect(dockerOptions('https://docker.example:2376')).toMatchObject({ host: 'docker.example', protocol: 'https' });
-  expect(() => dockerOptions('ssh://somewhere')).toThrow(/DOCKER_HOST/);
+it('connects by every DOCKER_HOST form, and names the variable for a bad one', async () => {
+  const { DockerRuntime } = await import('../src/runtime/docker-runtime.js');
+  for (const dockerHost of ['unix:///run/podman/podman.sock', 'tcp://10.0.0.5:2375', 'https://docker.example:2376']) {
+    expect(new DockerRuntime({ dockerHost }).kind).toBe('docker');
+  }
+  expect(() => new DockerRuntime({ dockerHost: 'ssh://somewhere' })).toThrow(/^DOCKER_HOST: the scheme ssh:\/\/ is not supported/);
 });
 
 function readPort(file: string): string | undefined {

@@ -26,7 +26,7 @@ describe('process runtime (atb up’s supervisor and control API)', () => {
       env: { ...process.env, STATE_FILE: join(directory, 'port'), GREETING: 'a process' },
       labels,
     });
-    const control = await startControlServer(supervisor, { controlFile: join(directory, 'atb', 'control.json') });
+    let control = await startControlServer(supervisor, { controlFile: join(directory, 'atb', 'control.json') });
     const cleanups: (() => Promise<void>)[] = [];
     return {
       runtime: new ProcessRuntime({ controlFile: control.controlFile }),
@@ -42,6 +42,15 @@ describe('process runtime (atb up’s supervisor and control API)', () => {
         copyFileSync(other.controlFile, leftBehind);
         await other.close();
         return { runtime: new ProcessRuntime({ controlFile: leftBehind }), endpoint: `ATB_CONTROL_FILE=${leftBehind}` };
+      },
+      async restartEngine(whileDown) {
+        // The control API goes away and comes back on a new port and token (same control file).
+        await control.close();
+        try {
+          await whileDown();
+        } finally {
+          control = await startControlServer(supervisor, { controlFile: join(directory, 'atb', 'control.json') });
+        }
       },
       droppingEngine: () => misbehaving('drop'),
       hangingEngine: () => misbehaving('hang'),

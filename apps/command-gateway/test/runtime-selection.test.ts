@@ -23,7 +23,8 @@ describe('runtime configuration', () => {
   it('names the variable and what it expects', () => {
     expect(() => loadConfig(schema, { GATEWAY_RUNTIME: 'kubernetes' })).toThrow(/GATEWAY_RUNTIME: expected one of auto, docker, process/);
     expect(() => loadConfig(schema, { DOCKER_HOST: 'ssh://host' })).toThrow(ConfigError);
-    expect(() => loadConfig(schema, { DOCKER_HOST: 'ssh://host' })).toThrow(/DOCKER_HOST: expected unix:\/\/\/path/);
+    expect(() => loadConfig(schema, { DOCKER_HOST: 'ssh://host' })).toThrow(/DOCKER_HOST: the scheme ssh:\/\/ is not supported; expected unix:\/\/\/path/);
+    expect(() => loadConfig(schema, { DOCKER_HOST: 'tcp://host:99999' })).toThrow(/DOCKER_HOST: port 99999 is outside 1..65535/);
     expect(loadConfig(schema, { DOCKER_HOST: 'tcp://10.0.0.5:2375' }).DOCKER_HOST).toBe('tcp://10.0.0.5:2375');
   });
 

@@ -4,6 +4,7 @@ import {
   RuntimeNotFoundError,
   RuntimeUnavailableError,
 } from '../src/runtime/container-runtime.js';
+import { runtimeEventsContractSuite } from './runtime-events.contract.js';
 
 /** What each runtime's test file provides to the one contract suite. */
 export interface RuntimeContractFixture {
@@ -22,6 +23,8 @@ export interface RuntimeContractFixture {
   droppingEngine(): Promise<{ runtime: ContainerRuntime; endpoint: string }>;
   /** The same kind of runtime, pointed at an engine that accepts and never answers. */
   hangingEngine(): Promise<{ runtime: ContainerRuntime; endpoint: string }>;
+  /** Stops the engine the runtime talks to, runs `whileDown`, and brings the engine back. */
+  restartEngine(whileDown: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -185,4 +188,6 @@ export function runtimeContractSuite(setup: () => Promise<RuntimeContractFixture
     expect((failure as Error).name).toBe('TimeoutError');
     expect(await runtime.ping({ signal: AbortSignal.timeout(300) })).toBe(false);
   });
+
+  runtimeEventsContractSuite(() => fixture);
 }

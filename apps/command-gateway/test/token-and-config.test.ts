@@ -67,7 +67,8 @@ describe('the API token', () => {
     expect(() => resolveApiToken({ configured: undefined, environment: 'production', dataDirectory: freshDirectory() })).toThrow(
       MissingTokenError,
     );
-    expect(readConfig({ ENVIRONMENT: 'production', AI_COMMAND_GATEWAY_TOKEN: 'x'.repeat(32) }).ENVIRONMENT).toBe('production');
+    expect(() => readConfig({ ENVIRONMENT: 'production', AI_COMMAND_GATEWAY_TOKEN: 'x'.repeat(32) })).toThrow(/AUDIT_HMAC_KEY/);
+    expect(readConfig({ ENVIRONMENT: 'production', AI_COMMAND_GATEWAY_TOKEN: 'x'.repeat(32), AUDIT_HMAC_KEY: 'k'.repeat(32) }).ENVIRONMENT).toBe('production');
   });
 
   it.each([

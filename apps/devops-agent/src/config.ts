@@ -37,6 +37,16 @@ export const configSchema = z
      * `<DATA_DIR>/api-token` (0600) and read back afterwards.
      */
     AGENT_API_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+    /**
+     * HMAC key of the audit chain (at least 32 characters). Required in production (or
+     * AUDIT_HMAC_KEY_FILE); in development, when unset, one is generated at first start into
+     * `<DATA_DIR>/audit-hmac-key` (0600) and read back afterwards.
+     */
+    AUDIT_HMAC_KEY: z.string().min(32, 'expected at least 32 characters').optional(),
+    /** File holding the audit HMAC key (e.g. a mounted secret); default unset. */
+    AUDIT_HMAC_KEY_FILE: z.string().min(1).optional(),
+    /** File the audit chain head is appended to (0600), checked by verify; default `<DATA_DIR>/audit-anchor`. */
+    AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
     /** Also require AGENT_API_TOKEN on read routes and the dashboard (not /health, /status, /metrics, /docs); default false. */
     AGENT_API_READ_AUTH: boolean(false),
     /** Largest webhook body in bytes (larger → 413); default 5 MiB. */
@@ -69,8 +79,8 @@ export const configSchema = z
     AI_COMMAND_GATEWAY_SOURCE_ID: z.string().min(1).max(128).default('devops-agent'),
     /** Gateway bearer token; default: read from AI_COMMAND_GATEWAY_TOKEN_FILE. Required in production. */
     AI_COMMAND_GATEWAY_TOKEN: optionalSecret(),
-    /** File holding the gateway token in development; default .data/command-gateway/api-token. */
-    AI_COMMAND_GATEWAY_TOKEN_FILE: z.string().min(1).default('.data/command-gateway/api-token'),
+    /** File holding the gateway token in development (this agent's machine token, which the gateway provisions); default .data/command-gateway/devops-agent-token. */
+    AI_COMMAND_GATEWAY_TOKEN_FILE: z.string().min(1).default('.data/command-gateway/devops-agent-token'),
     /** Attempts per gateway request on 5xx/timeouts (exponential backoff); default 3. */
     AI_COMMAND_GATEWAY_RETRIES: integer(3, 1, 10),
     /** Every action waits for a human; default true. */
@@ -103,6 +113,10 @@ export const configSchema = z
     ESCALATION_WEBHOOK_URL: optionalUrl(),
     /** Coding agent for code-level incidents; unset = coding tasks kept on the incident. */
     CODING_AGENT_URL: optionalUrl(),
+    /** Bearer token for the coding agent (this agent's machine principal there); default: read from CODING_AGENT_TOKEN_FILE. Required in production with CODING_AGENT_URL. */
+    CODING_AGENT_TOKEN: optionalSecret(),
+    /** File holding the coding agent's token in development; default .data/coding-agent/devops-agent-token. */
+    CODING_AGENT_TOKEN_FILE: z.string().min(1).default('.data/coding-agent/devops-agent-token'),
     /** Repository coding tasks are opened against; default market-predictor. */
     CODING_TASK_REPOSITORY: z.string().min(1).default('market-predictor'),
     /** Seconds between polls of an accepted coding task; default 15. */
@@ -118,6 +132,13 @@ export const configSchema = z
         code: 'custom',
         path: [config.WEBHOOK_USERNAME === undefined ? 'WEBHOOK_USERNAME' : 'WEBHOOK_PASSWORD'],
         message: 'WEBHOOK_USERNAME and WEBHOOK_PASSWORD are set together',
+      });
+    }
+    if (config.ENVIRONMENT === 'production' && !config.AUDIT_HMAC_KEY && !config.AUDIT_HMAC_KEY_FILE) {
+      context.addIssue({
+        code: 'custom',
+        path: ['AUDIT_HMAC_KEY'],
+        message: 'required when ENVIRONMENT=production (or AUDIT_HMAC_KEY_FILE): the audit chain is keyed',
       });
     }
     if (config.ENVIRONMENT === 'production') {
@@ -137,6 +158,9 @@ export const configSchema = z
       }
       if (config.AI_COMMAND_GATEWAY_TOKEN === undefined) {
         context.addIssue({ code: 'custom', path: ['AI_COMMAND_GATEWAY_TOKEN'], message: 'required in production' });
+      }
+      if (config.CODING_AGENT_URL !== undefined && config.CODING_AGENT_TOKEN === undefined) {
+        context.addIssue({ code: 'custom', path: ['CODING_AGENT_TOKEN'], message: 'required in production when CODING_AGENT_URL is set' });
       }
     }
   });

@@ -22,7 +22,7 @@ function context(alertname: string, overrides: Partial<AnalysisContext> = {}): A
     alerts: [{ fingerprint: 'f', status: 'firing', labels: { alertname, service: 'market-predictor' }, annotations: { summary: `${alertname} fired` }, startsAt: '', endsAt: '' }],
     history: [],
     learning: [],
-    candidate_actions: runbook!.candidates.map((candidate) => candidate.action),
+    candidate_actions: runbook!.candidates.map((candidate) => ({ action: candidate.action, risk: candidate.risk })),
     flap_count: 0,
     ...overrides,
   };
@@ -63,7 +63,10 @@ describe('RuleAnalyzer', () => {
     expect(analysisResultSchema.parse(analysis)).toEqual(analysis);
     expect(analysis).toMatchObject({ issue_detected: true, severity: 'critical', issue_type: 'service_down', requires_immediate_action: true });
     expect(analysis.root_cause).toContain('connection refused');
-    expect(analysis.recommended_actions).toEqual(['restart market-predictor', 'escalate to a human']);
+    expect(analysis.recommended_actions).toEqual([
+      { action: 'restart', target: 'market-predictor', risk: 'medium', reason: expect.stringContaining('runbook service-down') },
+      { action: 'escalate', target: 'market-predictor', risk: 'medium', reason: 'the runbook hands this to a human' },
+    ]);
   });
 
   it('confidence follows the evidence: failing health, PromQL and good history raise it; healthy target and flapping lower it', async () => {

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildDevopsAgent, type DevopsAgentService } from '../src/app.js';
 import { readConfig } from '../src/config.js';
-import { alert, eventually, notification } from './support/agent-harness.js';
-import { ScriptedGateway } from './support/scripted-gateway.js';
+import { alert, eventually, GATEWAY_TOKEN, notification, RealGateway } from './support/agent-harness.js';
 import { runAtb } from './support/run-atb.js';
 
 const VARIABLES = ['DEVOPS_AGENT_URL', 'DEVOPS_AGENT_TOKEN', 'DEVOPS_AGENT_TOKEN_FILE', 'ATB_DATA_DIR'] as const;
@@ -16,13 +15,13 @@ const VARIABLES = ['DEVOPS_AGENT_URL', 'DEVOPS_AGENT_TOKEN', 'DEVOPS_AGENT_TOKEN
  * and a wrong or missing token changes nothing.
  */
 describe('atb and the agent API token', () => {
-  let gateway: ScriptedGateway;
+  let gateway: RealGateway;
   let agent: DevopsAgentService;
   let dataDirectory: string;
   const previous = Object.fromEntries(VARIABLES.map((name) => [name, process.env[name]]));
 
   beforeAll(async () => {
-    gateway = new ScriptedGateway();
+    gateway = new RealGateway();
     await gateway.start();
     dataDirectory = mkdtempSync(join(tmpdir(), 'atb-auth-cli-'));
     agent = await buildDevopsAgent(
@@ -31,7 +30,7 @@ describe('atb and the agent API token', () => {
         LOG_LEVEL: 'silent',
         DATA_DIR: join(dataDirectory, 'devops-agent'),
         AI_COMMAND_GATEWAY_URL: gateway.url,
-        AI_COMMAND_GATEWAY_TOKEN: 'test-token',
+        AI_COMMAND_GATEWAY_TOKEN: GATEWAY_TOKEN,
         SAFETY_MODE: 'true',
       }),
       { logger: false },
@@ -89,14 +88,14 @@ describe('atb and the agent API token', () => {
       delete process.env.DEVOPS_AGENT_TOKEN_FILE;
     }
     expect(await statusOf(action.id)).toBe('pending');
-    expect(gateway.requests).toHaveLength(0);
+    expect(gateway.commandRequests()).toHaveLength(0);
   });
 
   it('by default reads <ATB_DATA_DIR>/devops-agent/api-token (what atb up gives the agent); approve and reject work', async () => {
     const first = await pendingAction('DefaultFileDown');
     const approved = await atb('approve', first.id, '--actor', 'frank');
     expect(approved, approved.stderr).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('approved') });
-    await eventually(() => gateway.requests.length === 1, 5000, 'the approved restart');
+    await eventually(() => gateway.commandRequests().length === 1, 5000, 'the approved restart');
     const second = await pendingAction('DefaultFileRejectDown');
     expect((await atb('reject', second.id, '--reason', 'not now', '--actor', 'frank')).exitCode).toBe(0);
     expect(await statusOf(second.id)).toBe('rejected');

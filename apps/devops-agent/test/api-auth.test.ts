@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDevopsAgent } from '../src/app.js';
 import { MissingTokenError, resolveApiToken, tokenPrincipal } from '../src/auth/api-token.js';
 import { readConfig } from '../src/config.js';
-import { AGENT_TOKEN, AUTHORIZED, alert, eventually, notification, startAgent } from './support/agent-harness.js';
-import { ScriptedGateway } from './support/scripted-gateway.js';
+import { AGENT_TOKEN, alert, AUTHORIZED, eventually, notification, RealGateway, startAgent } from './support/agent-harness.js';
 
 type Started = Awaited<ReturnType<typeof startAgent>>;
 
@@ -24,12 +23,12 @@ const REFUSED: [string, Record<string, string>][] = [
 ];
 
 describe('the API token guards approvals and controls', () => {
-  let gateway: ScriptedGateway;
+  let gateway: RealGateway;
   let started: Started;
   const app = () => started.agent.app;
 
   beforeAll(async () => {
-    gateway = new ScriptedGateway();
+    gateway = new RealGateway({ targets: ['predictor-1'] });
     await gateway.start();
     started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url, MARKET_PREDICTOR_URL: gateway.url, SAFETY_MODE: 'true' });
   });
@@ -65,7 +64,7 @@ describe('the API token guards approvals and controls', () => {
       expect(answer.json().message).toMatch(/bearer token/);
     }
     expect((await app().inject({ url: `/actions/${action.id}` })).json().status).toBe('pending');
-    expect(gateway.requests).toHaveLength(0);
+    expect(gateway.commandRequests()).toHaveLength(0);
     expect(started.agent.agent.monitor.running).toBe(false);
     expect(started.agent.agent.monitor.status().last_check).toBeNull();
     expect((await app().inject({ url: '/audit/verify' })).json().count).toBe(auditBefore);
@@ -90,7 +89,8 @@ describe('the API token guards approvals and controls', () => {
     const first = await raise('ApproveMeDown');
     const approved = await app().inject({ method: 'POST', url: `/actions/${first.id}/approve`, headers: { authorization: `bearer  ${AGENT_TOKEN}` }, payload: { actor: 'alice', reason: 'ok' } });
     expect(approved.statusCode, approved.body).toBe(200);
-    await eventually(() => gateway.requests.length === 1, 5000, 'the restart at the gateway');
+    await eventually(() => gateway.commandRequests().length === 1, 5000, 'the restart at the gateway');
+    await eventually(() => gateway.totalExecutions() === 1, 5000, 'the restart performed');
     const approval = (await app().inject({ url: `/audit?action=action-approved&subject=${first.incident_id}` })).json().records;
     expect(approval).toEqual([
       expect.objectContaining({ actor: 'alice', data: expect.objectContaining({ action_id: first.id, authenticated: true, principal: tokenPrincipal(AGENT_TOKEN) }) }),
@@ -137,10 +137,12 @@ describe('where the token comes from', () => {
     ENVIRONMENT: 'production',
     WEBHOOK_BEARER_TOKEN: 'webhook-token-webhook-token',
     AI_COMMAND_GATEWAY_TOKEN: 'gateway-token-gateway-token',
+    AUDIT_HMAC_KEY: 'audit-hmac-key-audit-hmac-key-0123',
   };
 
   it('production without AGENT_API_TOKEN refuses to start, naming the variable', async () => {
     expect(() => readConfig(production)).toThrow(/AGENT_API_TOKEN/);
+    expect(() => readConfig({ ...production, AGENT_API_TOKEN: 'long-enough-agent-token', AUDIT_HMAC_KEY: undefined })).toThrow(/AUDIT_HMAC_KEY/);
     expect(() => readConfig({ ...production, AGENT_API_TOKEN: 'long-enough-agent-token' })).not.toThrow();
     expect(() => resolveApiToken({ configured: undefined, environment: 'production', dataDirectory: tmpdir() })).toThrow(MissingTokenError);
     // Even a configuration built around the schema does not start the agent.

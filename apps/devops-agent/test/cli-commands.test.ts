@@ -1,18 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AGENT_TOKEN, alert, eventually, notification, startAgent } from './support/agent-harness.js';
-import { ScriptedGateway } from './support/scripted-gateway.js';
+import { AGENT_TOKEN, alert, eventually, notification, RealGateway, startAgent } from './support/agent-harness.js';
 import { runAtb } from './support/run-atb.js';
 
 /** `atb incidents`, `atb actions`, `atb approve`, `atb reject`, `atb audit verify` against a live agent over a real socket. */
 describe('atb commands for the devops agent', () => {
   let started: Awaited<ReturnType<typeof startAgent>>;
-  let gateway: ScriptedGateway;
+  let gateway: RealGateway;
   let url: string;
   const previous = process.env.DEVOPS_AGENT_URL;
   const previousToken = process.env.DEVOPS_AGENT_TOKEN;
 
   beforeAll(async () => {
-    gateway = new ScriptedGateway();
+    gateway = new RealGateway({ targets: ['market-predictor', 'other-service'] });
     await gateway.start();
     started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url });
     url = await started.agent.listen();
@@ -53,7 +52,7 @@ describe('atb commands for the devops agent', () => {
 
     const approved = await atb('approve', first!.id, '--reason', 'go', '--actor', 'dana');
     expect(approved).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('approved') });
-    await eventually(() => gateway.requests.length === 1, 5000, 'the approved action to run');
+    await eventually(() => gateway.commandRequests().length === 1, 5000, 'the approved action to run');
 
     const twice = await atb('approve', first!.id);
     expect(twice.exitCode).toBe(1);

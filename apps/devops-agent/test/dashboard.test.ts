@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DASHBOARD_CONTENT_SECURITY_POLICY } from '../src/dashboard/dashboard-routes.js';
-import { AGENT_TOKEN, AUTHORIZED, alert, eventually, notification, startAgent } from './support/agent-harness.js';
-import { ScriptedGateway } from './support/scripted-gateway.js';
+import { AGENT_TOKEN, alert, AUTHORIZED, eventually, notification, RealGateway, startAgent } from './support/agent-harness.js';
 
 type Started = Awaited<ReturnType<typeof startAgent>>;
 
@@ -25,10 +24,10 @@ function expectNoInjectedMarkup(body: string): void {
 
 describe('dashboard (in-process)', () => {
   let started: Started | undefined;
-  let gateway: ScriptedGateway;
+  let gateway: RealGateway;
 
   beforeEach(async () => {
-    gateway = new ScriptedGateway();
+    gateway = new RealGateway({ targets: ['predictor-1', 'market-predictor'] });
     await gateway.start();
     started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url, MARKET_PREDICTOR_URL: gateway.url, SAFETY_MODE: 'true' });
   });
@@ -99,7 +98,7 @@ describe('dashboard (in-process)', () => {
     expect((await app().inject({ method: 'POST', url: '/webhook/alerts', payload: notification([hostile]) })).statusCode).toBe(200);
     const action = await pendingAction();
     const incidentId = action.incident_id;
-    await started!.agent.agent.store.commit({
+    await started!.agent.agent.store.changes.commit({
       incident: {
         id: incidentId,
         patch: {
@@ -138,7 +137,7 @@ describe('dashboard (in-process)', () => {
   it('shows an incident: analysis with confidence and recommendations, timeline, actions, PR link', async () => {
     await app().inject({ method: 'POST', url: '/webhook/alerts', payload: notification([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor', severity: 'critical' })]) });
     const action = await pendingAction();
-    await started!.agent.agent.store.commit({
+    await started!.agent.agent.store.changes.commit({
       incident: {
         id: action.incident_id,
         patch: {
@@ -159,7 +158,9 @@ describe('dashboard (in-process)', () => {
     expect(detail).toContain('<dd class="confidence">');
     expect(detail).toContain(`${Math.round(api.analysis.analysis.confidence * 100)}%`);
     expect(detail).toContain(api.analysis.analysis.issue_type);
-    for (const recommended of api.analysis.analysis.recommended_actions as string[]) expect(detail).toContain(`<li>${recommended}</li>`);
+    for (const recommended of api.analysis.analysis.recommended_actions as { action: string; target: string; risk: string }[]) {
+      expect(detail).toContain(`<li>${recommended.action} ${recommended.target} <span class="risk">(risk ${recommended.risk})</span>`);
+    }
     for (const event of api.timeline as { type: string }[]) expect(detail).toContain(`<strong>${event.type}</strong>`);
     expect(detail).toContain(`<form class="decision" data-action-id="${action.id}">`);
     expect(detail).toContain('<a href="https://forge.example/o/r/pull/7" rel="noopener noreferrer">');
@@ -195,8 +196,8 @@ describe('dashboard (in-process)', () => {
       payload: JSON.stringify({ actor: 'dashboard-alice' }),
     });
     expect(approved.statusCode).toBe(200);
-    await eventually(() => gateway.requests.length === 1, 5000, 'the restart request');
-    expect(gateway.requests[0]!.body).toMatchObject({ target_resource: { name: 'predictor-1' }, action_request: { intent: 'restart the predictor-1 container' } });
+    await eventually(() => gateway.commandRequests().length === 1, 5000, 'the restart request');
+    expect(gateway.commandRequests()[0]!.body).toMatchObject({ target_resource: { name: 'predictor-1' }, action_request: { intent: 'restart the predictor-1 container' } });
 
     const audit = (await get(`/audit?subject=${action.incident_id}&action=action-approved`)).json().records as { actor: string; data: { action_id: string } }[];
     expect(audit).toEqual([expect.objectContaining({ actor: 'dashboard-alice', data: expect.objectContaining({ action_id: action.id }) })]);

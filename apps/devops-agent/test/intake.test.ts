@@ -1,15 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { alert, eventually, notification, startAgent } from './support/agent-harness.js';
-import { ScriptedGateway } from './support/scripted-gateway.js';
+import { alert, eventually, notification, RealGateway, startAgent } from './support/agent-harness.js';
 
 type Started = Awaited<ReturnType<typeof startAgent>>;
 
 describe('POST /webhook/alerts', () => {
   let started: Started;
-  let gateway: ScriptedGateway;
+  let gateway: RealGateway;
 
   beforeEach(async () => {
-    gateway = new ScriptedGateway();
+    gateway = new RealGateway();
     await gateway.start();
     started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url });
   });
@@ -21,8 +20,8 @@ describe('POST /webhook/alerts', () => {
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     started.agent.app.inject({ method: 'POST', url: '/webhook/alerts', payload: body as object, headers });
   const counts = async () => ({
-    incidents: (await started.agent.agent.store.listIncidents({ limit: 500 })).length,
-    actions: (await started.agent.agent.store.listActions({ limit: 1000 })).length,
+    incidents: (await started.agent.agent.store.incidents.list({ limit: 500 })).length,
+    actions: (await started.agent.agent.store.actions.list({ limit: 1000 })).length,
   });
 
   it('persists a firing alert, opens an incident, analyses it and proposes a restart (safety mode)', async () => {
@@ -30,7 +29,7 @@ describe('POST /webhook/alerts', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ status: 'accepted', received: 1, created: 1 });
     const [incidentId] = response.json().incidents as string[];
-    const action = await eventually(async () => (await started.agent.agent.store.listActions({ status: 'pending' }))[0], 5000, 'a pending action');
+    const action = await eventually(async () => (await started.agent.agent.store.actions.list({ status: 'pending' }))[0], 5000, 'a pending action');
     expect(action).toMatchObject({ operation: 'restart', target: 'market-predictor', incident_id: incidentId, status: 'pending' });
     const incident = (await started.agent.app.inject({ url: `/incidents/${incidentId}` })).json();
     expect(incident.state).toBe('awaiting_approval');
@@ -41,7 +40,7 @@ describe('POST /webhook/alerts', () => {
       'analysis-completed',
       'action-proposed',
     ]);
-    expect(gateway.requests).toHaveLength(0);
+    expect(gateway.commandRequests()).toHaveLength(0);
   });
 
   it('the same webhook delivered five times → one incident, one action', async () => {
@@ -49,11 +48,11 @@ describe('POST /webhook/alerts', () => {
     const responses = await Promise.all(Array.from({ length: 5 }, () => post(body)));
     expect(responses.every((response) => response.statusCode === 200)).toBe(true);
     expect(responses.reduce((sum, response) => sum + response.json().created, 0)).toBe(1);
-    await eventually(async () => (await started.agent.agent.store.listActions()).length === 1, 5000, 'one action');
+    await eventually(async () => (await started.agent.agent.store.actions.list()).length === 1, 5000, 'one action');
     for (let index = 0; index < 5; index += 1) expect((await post(body)).json()).toMatchObject({ created: 0, unchanged: 1 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await counts()).toEqual({ incidents: 1, actions: 1 });
-    expect(await started.agent.agent.store.incidentAlerts((await started.agent.agent.store.listIncidents())[0]!.id)).toHaveLength(1);
+    expect(await started.agent.agent.store.incidents.alerts((await started.agent.agent.store.incidents.list())[0]!.id)).toHaveLength(1);
   });
 
   it('the same resolved notification five times resolves once', async () => {
@@ -63,9 +62,9 @@ describe('POST /webhook/alerts', () => {
     const results = [];
     for (let index = 0; index < 5; index += 1) results.push((await post(notification([resolved]))).json());
     expect(results.map((result) => result.resolved)).toEqual([1, 0, 0, 0, 0]);
-    const [incident] = await started.agent.agent.store.listIncidents();
-    await eventually(async () => (await started.agent.agent.store.getIncident(incident!.id))?.state === 'resolved', 5000, 'resolved');
-    const events = await started.agent.agent.store.incidentEvents(incident!.id);
+    const [incident] = await started.agent.agent.store.incidents.list();
+    await eventually(async () => (await started.agent.agent.store.incidents.get(incident!.id))?.state === 'resolved', 5000, 'resolved');
+    const events = await started.agent.agent.store.incidents.events(incident!.id);
     expect(events.filter((event) => event.type === 'incident-resolved')).toHaveLength(1);
   });
 
@@ -84,27 +83,27 @@ describe('POST /webhook/alerts', () => {
     const other = alert({ alertname: 'HighLatency', service: 'b' }, { fingerprint: 'f3' });
     const response = await post(notification([first, second, other]));
     expect(response.json().incidents).toHaveLength(2);
-    const incidentA = (await started.agent.agent.store.listIncidents({ service: 'a' }))[0]!;
-    expect(await started.agent.agent.store.incidentAlerts(incidentA.id)).toHaveLength(2);
+    const incidentA = (await started.agent.agent.store.incidents.list({ service: 'a' }))[0]!;
+    expect(await started.agent.agent.store.incidents.alerts(incidentA.id)).toHaveLength(2);
     await post(notification([first, second].map((entry) => ({ ...entry, status: 'resolved' as const }))));
-    await eventually(async () => (await started.agent.agent.store.getIncident(incidentA.id))?.state === 'resolved', 5000, 'resolved');
+    await eventually(async () => (await started.agent.agent.store.incidents.get(incidentA.id))?.state === 'resolved', 5000, 'resolved');
     const again = await post(notification([alert({ alertname: 'HighLatency', service: 'a' }, { fingerprint: 'f1', startsAt: '2026-01-01T01:00:00Z' })]));
     expect(again.json().incidents).toEqual([incidentA.id]);
-    const reopened = await started.agent.agent.store.getIncident(incidentA.id);
+    const reopened = await started.agent.agent.store.incidents.get(incidentA.id);
     expect(reopened).toMatchObject({ flap_count: 1 });
-    const events = await started.agent.agent.store.incidentEvents(incidentA.id);
+    const events = await started.agent.agent.store.incidents.events(incidentA.id);
     expect(events.some((event) => event.type === 'incident-reopened')).toBe(true);
   });
 
   it('an escalated incident keeps collecting its alerts: a storm does not open an incident per notification', async () => {
     const first = await post(notification([alert({ alertname: 'UnknownThing', service: 'svc' })]));
     const id = first.json().incidents[0] as string;
-    await eventually(async () => (await started.agent.agent.store.getIncident(id))?.state === 'escalated', 5000, 'escalation');
+    await eventually(async () => (await started.agent.agent.store.incidents.get(id))?.state === 'escalated', 5000, 'escalation');
     for (let index = 0; index < 5; index += 1) {
       expect((await post(notification([alert({ alertname: 'UnknownThing', service: 'svc', pod: String(index) })]))).json().incidents).toEqual([id]);
     }
     expect(await counts()).toEqual({ incidents: 1, actions: 0 });
-    expect(await started.agent.agent.store.incidentAlerts(id)).toHaveLength(6);
+    expect(await started.agent.agent.store.incidents.alerts(id)).toHaveLength(6);
   });
 
   it('takes 5,000 alerts in one payload in one transaction', async () => {
@@ -112,7 +111,7 @@ describe('POST /webhook/alerts', () => {
     const response = await post(notification(alerts));
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ received: 5000, created: 5000 });
-    expect((await started.agent.agent.store.listIncidents({ limit: 500 })).length).toBe(21);
+    expect((await started.agent.agent.store.incidents.list({ limit: 500 })).length).toBe(21);
     expect((await post(notification(alerts))).json()).toMatchObject({ created: 0, unchanged: 5000 });
   });
 

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInvestigationPorts } from '../src/analysis/investigation-ports.js';
 import { readConfig } from '../src/config.js';
 import { GatewayClient } from '../src/remediation/gateway-client.js';
-import { KyselyAgentStore } from '../src/store/kysely-agent-store.js';
+import { openAgentStore } from '../src/store/kysely-agent-store.js';
+import { GATEWAY_TOKEN } from './support/agent-harness.js';
 import { FakeTarget } from './support/fake-target.js';
 import { ScriptedGateway } from './support/scripted-gateway.js';
 
@@ -38,6 +39,8 @@ async function startFakeLoki(): Promise<{ url: string; queries: URLSearchParams[
   };
 }
 
+// The scripted gateway, not the real one: the logs port must meet a gateway `error` on cue for the
+// same container that just answered. It checks the token and the contract schema like the real one.
 describe('investigation ports of the agent (read-only tools of the LLM analyzer)', () => {
   const gateway = new ScriptedGateway();
   const target = new FakeTarget();
@@ -58,13 +61,13 @@ describe('investigation ports of the agent (read-only tools of the LLM analyzer)
   const portsFor = async (environment: Record<string, string> = {}) => {
     const config = readConfig({
       AI_COMMAND_GATEWAY_URL: gateway.url,
-      AI_COMMAND_GATEWAY_TOKEN: 'test-token',
+      AI_COMMAND_GATEWAY_TOKEN: GATEWAY_TOKEN,
       MARKET_PREDICTOR_URL: target.url,
       LOKI_URL: loki.url,
       ...environment,
     });
-    const client = new GatewayClient({ baseUrl: gateway.url, sourceId: 'devops-agent', timeoutMs: 2000, attempts: 1, token: 'test-token' });
-    return createInvestigationPorts(config, await KyselyAgentStore.open(database), client);
+    const client = new GatewayClient({ baseUrl: gateway.url, sourceId: 'devops-agent', timeoutMs: 2000, attempts: 1, token: GATEWAY_TOKEN });
+    return createInvestigationPorts(config, (await openAgentStore(database)).learning, client);
   };
 
   it('reads container logs, inspect and stats through the gateway with read-only intents', async () => {
@@ -105,10 +108,10 @@ describeWithComponent('Prometheus', await probePrometheus(), 'install the Debian
   afterAll(async () => prometheus?.close());
 
   it('answers PromQL from a real Prometheus, and reports a bad query', async () => {
-    const config = readConfig({ PROMETHEUS_URL: prometheus.url, AI_COMMAND_GATEWAY_TOKEN: 'test-token' });
+    const config = readConfig({ PROMETHEUS_URL: prometheus.url, AI_COMMAND_GATEWAY_TOKEN: GATEWAY_TOKEN });
     const database = openDatabase<unknown>(':memory:');
     const client = new GatewayClient({ baseUrl: 'http://127.0.0.1:9', sourceId: 'x', timeoutMs: 100, attempts: 1, token: 't' });
-    const ports = createInvestigationPorts(config, await KyselyAgentStore.open(database), client);
+    const ports = createInvestigationPorts(config, (await openAgentStore(database)).learning, client);
     const data = (await ports.prometheusQuery!('vector(42)')) as { resultType: string; result: { value: [number, string] }[] };
     expect(data.resultType).toBe('vector');
     expect(data.result[0]?.value[1]).toBe('42');

@@ -2,15 +2,15 @@ import { openDatabase } from '@atb/storage';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JobWorker } from '../src/queue/job-worker.js';
-import type { Job } from '../src/store/agent-store.js';
-import { KyselyAgentStore } from '../src/store/kysely-agent-store.js';
+import type { AgentStore, Job } from '../src/store/agent-store.js';
+import { openAgentStore } from '../src/store/kysely-agent-store.js';
 import { eventually } from './support/agent-harness.js';
 
 describe('JobWorker on the durable jobs table', () => {
-  let store: KyselyAgentStore;
+  let store: AgentStore;
   const logger = pino({ level: 'silent' });
   beforeEach(async () => {
-    store = await KyselyAgentStore.open(openDatabase<unknown>(':memory:'));
+    store = await openAgentStore(openDatabase<unknown>(':memory:'));
   });
   afterEach(async () => {
     await store.close();
@@ -20,7 +20,7 @@ describe('JobWorker on the durable jobs table', () => {
     const seen: number[] = [];
     const onFailed = vi.fn(async (_job: Job, _error: unknown) => {});
     const worker = new JobWorker(
-      store,
+      store.jobs,
       {
         ok: async (job) => {
           seen.push(Number(job.payload.n));
@@ -33,22 +33,22 @@ describe('JobWorker on the durable jobs table', () => {
       { concurrency: 2, pollIntervalMs: 10, maxAttempts: 3, onFailed },
     );
     await worker.start();
-    await store.enqueue([{ type: 'ok', payload: { n: 1 } }, { type: 'ok', payload: { n: 2 } }, { type: 'flaky', payload: { incident_id: 'inc_x' } }, { type: 'unknown', payload: {} }]);
+    await store.jobs.enqueue([{ type: 'ok', payload: { n: 1 } }, { type: 'ok', payload: { n: 2 } }, { type: 'flaky', payload: { incident_id: 'inc_x' } }, { type: 'unknown', payload: {} }]);
     worker.wake();
     await eventually(() => onFailed.mock.calls.length === 1, 10_000, 'the flaky job to fail for good');
     await worker.stop();
     expect(seen.sort()).toEqual([1, 2]);
     expect(onFailed.mock.calls[0]![0]).toMatchObject({ type: 'flaky', attempts: 2 });
-    expect(await store.countJobsByStatus()).toEqual({ done: 2, failed: 2 });
+    expect(await store.jobs.countByStatus()).toEqual({ done: 2, failed: 2 });
   });
 
   it('a job left running by a dead worker runs again after a restart', async () => {
-    await store.enqueue([{ type: 'slow', payload: {} }]);
+    await store.jobs.enqueue([{ type: 'slow', payload: {} }]);
     // A worker claims it and "dies" (its claim is never finished).
-    expect(await store.claimJobs(new Date().toISOString(), 10)).toHaveLength(1);
+    expect(await store.jobs.claim(new Date().toISOString(), 10)).toHaveLength(1);
     let ran = 0;
     const worker = new JobWorker(
-      store,
+      store.jobs,
       {
         slow: async () => {
           ran += 1;
@@ -60,6 +60,6 @@ describe('JobWorker on the durable jobs table', () => {
     await worker.start();
     await eventually(() => ran === 1, 5000, 'the resumed job');
     await worker.stop();
-    expect(await store.countJobsByStatus()).toEqual({ done: 1 });
+    expect(await store.jobs.countByStatus()).toEqual({ done: 1 });
   });
 });

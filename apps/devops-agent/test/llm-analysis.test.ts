@@ -1,8 +1,7 @@
 import { type ScriptedOpenAIServer, startScriptedOpenAIServer } from '@atb/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alert, eventually, notification, startAgent } from './support/agent-harness.js';
+import { alert, eventually, notification, RealGateway, startAgent } from './support/agent-harness.js';
 import { FakeTarget } from './support/fake-target.js';
-import { ScriptedGateway } from './support/scripted-gateway.js';
 
 const analysis = {
   issue_detected: true,
@@ -10,7 +9,10 @@ const analysis = {
   issue_type: 'service_down',
   description: 'market-predictor does not answer.',
   root_cause: 'The process exited; logs end with a crash.',
-  recommended_actions: ['restart market-predictor', 'docker rm -f market-predictor'],
+  recommended_actions: [
+    { action: 'restart', target: 'market-predictor', reason: 'the process exited' },
+    { action: 'docker rm -f', target: 'market-predictor' },
+  ],
   confidence: 0.8,
   requires_immediate_action: true,
   risk_assessment: 'A restart interrupts requests briefly.',
@@ -19,17 +21,19 @@ const analysis = {
 describe('devops-agent with LLM_PROVIDER set (wiring of packages/llm)', () => {
   let started: Awaited<ReturnType<typeof startAgent>> | undefined;
   let model: ScriptedOpenAIServer | undefined;
-  const gateway = new ScriptedGateway();
+  let gateway: RealGateway | undefined;
   const target = new FakeTarget();
   afterEach(async () => {
     await started?.close();
     await model?.close();
-    await gateway.stop();
+    await gateway?.stop();
     await target.stop();
     started = undefined;
+    gateway = undefined;
   });
 
   const boot = async (script: Parameters<typeof startScriptedOpenAIServer>[0]) => {
+    gateway = new RealGateway();
     await gateway.start();
     await target.start();
     model = await startScriptedOpenAIServer(script);
@@ -48,7 +52,7 @@ describe('devops-agent with LLM_PROVIDER set (wiring of packages/llm)', () => {
       payload: notification([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor', severity: 'critical' })]),
     });
     expect(response.statusCode).toBeLessThan(300);
-    return eventually(async () => (await started!.agent.agent.store.listIncidents()).find((incident) => incident.analysis !== null), 10_000, 'an analysed incident');
+    return eventually(async () => (await started!.agent.agent.store.incidents.list()).find((incident) => incident.analysis !== null), 10_000, 'an analysed incident');
   };
 
   it('investigates with read-only tools through the gateway and records the LLM analysis', async () => {
@@ -57,8 +61,8 @@ describe('devops-agent with LLM_PROVIDER set (wiring of packages/llm)', () => {
       { content: JSON.stringify(analysis) },
     ]);
     expect(incident.analyzer).toBe('llm');
-    expect(incident.analysis?.analysis.recommended_actions).toEqual(['restart market-predictor']);
-    const logsRequest = gateway.requests.find((request) => (request.body.action_request as { intent: string }).intent.includes('log lines'));
+    expect(incident.analysis?.analysis.recommended_actions).toEqual([{ action: 'restart', target: 'market-predictor', risk: 'medium', reason: 'the process exited' }]);
+    const logsRequest = gateway!.commandRequests().find((request) => (request.body.action_request as { intent: string }).intent.includes('log lines'));
     expect(logsRequest?.body.target_resource).toEqual({ name: 'market-predictor' });
     const usage = (await started!.agent.app.inject({ url: '/llm/usage' })).json();
     expect(usage).toMatchObject({ enabled: true, providers: ['openai-compatible:scripted-model'], totals: { calls: 2 } });

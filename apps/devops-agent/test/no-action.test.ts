@@ -5,8 +5,7 @@ import type { AnalysisContext, AnalysisOutcome, Analyzer } from '@atb/contracts'
 import { afterEach, expect, it } from 'vitest';
 import { buildDevopsAgent, type DevopsAgentService } from '../src/app.js';
 import { readConfig } from '../src/config.js';
-import { alert, eventually, notification } from './support/agent-harness.js';
-import { ScriptedGateway } from './support/scripted-gateway.js';
+import { alert, eventually, GATEWAY_TOKEN, notification, RealGateway } from './support/agent-harness.js';
 
 /** An analyzer that, like an LLM judging a false alarm, finds no issue. */
 class NothingToFixAnalyzer implements Analyzer {
@@ -30,7 +29,7 @@ class NothingToFixAnalyzer implements Analyzer {
 }
 
 let agent: DevopsAgentService | undefined;
-let gateway: ScriptedGateway | undefined;
+let gateway: RealGateway | undefined;
 let directory: string | undefined;
 
 afterEach(async () => {
@@ -42,7 +41,7 @@ afterEach(async () => {
 });
 
 it('an analysis that finds no issue leads to no action, even with safety mode off; the incident resolves with its alert', async () => {
-  gateway = new ScriptedGateway();
+  gateway = new RealGateway();
   await gateway.start();
   directory = mkdtempSync(join(tmpdir(), 'devops-agent-no-action-'));
   const config = readConfig({
@@ -51,7 +50,7 @@ it('an analysis that finds no issue leads to no action, even with safety mode of
     DATA_DIR: directory,
     SAFETY_MODE: 'false',
     AI_COMMAND_GATEWAY_URL: gateway.url,
-    AI_COMMAND_GATEWAY_TOKEN: 'test-token',
+    AI_COMMAND_GATEWAY_TOKEN: GATEWAY_TOKEN,
     MARKET_PREDICTOR_URL: 'http://127.0.0.1:9',
     HEALTH_CHECK_TIMEOUT: '0.5',
   });
@@ -65,11 +64,11 @@ it('an analysis that finds no issue leads to no action, even with safety mode of
   }, 5000, 'a no-action-needed event');
   expect(timeline.map((event) => event.type)).not.toContain('action-approved');
   expect((await agent.app.inject({ url: `/actions?incident_id=${incidentId}` })).json().actions).toEqual([]);
-  expect(gateway.requests).toHaveLength(0);
+  expect(gateway.commandRequests()).toHaveLength(0);
   const audit = (await agent.app.inject({ url: `/audit?subject=${incidentId}&action=action-decided` })).json() as { records: { data: { decision?: string } }[] };
   expect(audit.records.some((record) => record.data.decision === 'none')).toBe(true);
 
   await agent.app.inject({ method: 'POST', url: '/webhook/alerts', payload: notification([{ ...firing, status: 'resolved' }]) });
-  await eventually(async () => (await agent!.agent.store.getIncident(incidentId))?.state === 'resolved', 5000, 'resolved');
-  expect(gateway.requests).toHaveLength(0);
+  await eventually(async () => (await agent!.agent.store.incidents.get(incidentId))?.state === 'resolved', 5000, 'resolved');
+  expect(gateway.commandRequests()).toHaveLength(0);
 });

@@ -1,17 +1,40 @@
+import { createTaskResponseSchema, type TaskView, taskSchema } from '@atb/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AUTHORIZED, alert, eventually, notification, startAgent } from './support/agent-harness.js';
+import { AUTHORIZED, alert, eventually, GATEWAY_TOKEN, notification, RealGateway, startAgent } from './support/agent-harness.js';
 import { FakeTarget } from './support/fake-target.js';
-import { ScriptedGateway } from './support/scripted-gateway.js';
 
 type Started = Awaited<ReturnType<typeof startAgent>>;
 
+/** A `GET /tasks/:id` answer of the coding agent, checked against the task contract. */
+function taskAnswer(status: TaskView['status'], extra: Partial<TaskView> = {}): TaskView {
+  const now = new Date().toISOString();
+  return taskSchema.parse({
+    task_id: 'task-42',
+    repository: 'market-predictor',
+    requirement: 'fix it',
+    status,
+    created_at: now,
+    updated_at: now,
+    steps: [],
+    has_patch: false,
+    edits: [],
+    test_results: { runs: [] },
+    security_findings: [],
+    tokens: { input: 0, output: 0, total: 0 },
+    cost_usd: 0,
+    iterations: 0,
+    resumes: 0,
+    ...extra,
+  });
+}
+
 describe('approvals, remediation, verification, learning, escalation', () => {
   let started: Started | undefined;
-  let gateway: ScriptedGateway;
+  let gateway: RealGateway;
   let target: FakeTarget;
 
   beforeEach(async () => {
-    gateway = new ScriptedGateway();
+    gateway = new RealGateway({ targets: ['predictor-1', 'market-predictor'] });
     await gateway.start();
     target = new FakeTarget();
     await target.start();
@@ -44,13 +67,13 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     await send([firing]);
     const action = await pending();
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(gateway.requests).toHaveLength(0);
+    expect(gateway.commandRequests()).toHaveLength(0);
 
     const approved = await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { actor: 'alice', reason: 'looks right' } });
     expect(approved.statusCode).toBe(200);
-    await eventually(() => gateway.requests.length === 1, 5000, 'the gateway request');
-    const request = gateway.requests[0]!;
-    expect(request.authorization).toBe('Bearer test-token');
+    await eventually(() => gateway.commandRequests().length === 1, 5000, 'the gateway request');
+    const request = gateway.commandRequests()[0]!;
+    expect(request.authorization).toBe(`Bearer ${GATEWAY_TOKEN}`);
     expect(request.body).toMatchObject({
       source_id: 'devops-agent',
       target_resource: { name: 'predictor-1' },
@@ -58,7 +81,7 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     });
     expect((request.body.action_request as { context: Record<string, unknown> }).context).toMatchObject({ incident_id: action.incident_id, issue_type: 'service_down', approved_by: 'alice' });
     expect(request.body.idempotency_key).toMatch(/^devops-agent:[0-9a-f]{32}$/);
-    await eventually(async () => (await store().getIncident(action.incident_id))?.state === 'verifying', 5000, 'verifying');
+    await eventually(async () => (await store().incidents.get(action.incident_id))?.state === 'verifying', 5000, 'verifying');
 
     await send([{ ...firing, status: 'resolved' }]);
     const incident = await eventually(async () => {
@@ -73,6 +96,9 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     expect(stats).toEqual([expect.objectContaining({ alertname: 'MarketPredictorDown', service: 'market-predictor', action: 'restart', attempts: 1, successes: 1, effective_rate: 1 })]);
     expect(stats[0].mean_time_to_recovery_s).toBeGreaterThanOrEqual(0);
     expect((await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { actor: 'bob' } })).statusCode).toBe(409);
+    // The real gateway received one command and its runtime really restarted the process once.
+    expect(gateway.commandRequests()).toHaveLength(1);
+    expect(gateway.performed).toEqual([{ operation: 'restart', target: 'predictor-1' }]);
 
     const audit = (await app().inject({ url: `/audit?subject=${action.incident_id}&limit=1000` })).json().records as { action: string; actor: string }[];
     expect(audit.map((record) => record.action)).toEqual(
@@ -99,14 +125,14 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     const rejected = await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/reject`, payload: { actor: 'carol', reason: 'maintenance window' } });
     expect(rejected.json()).toMatchObject({ status: 'rejected', approved_by: 'carol' });
     const incident = await eventually(async () => {
-      const found = await store().getIncident(action.incident_id);
+      const found = await store().incidents.get(action.incident_id);
       return found?.state === 'escalated' ? found : undefined;
     }, 5000, 'escalated');
     expect(incident.escalation_reason).toContain('rejected by carol');
     const post = await eventually(() => target.posts.find((entry) => entry.url === 'POST /slack'), 5000, 'the escalation webhook');
     expect(post.body).toMatchObject({ text: expect.stringContaining('Escalated'), blocks: expect.any(Array) });
     expect(JSON.stringify(post.body)).toContain(`/incidents/${action.incident_id}`);
-    expect(gateway.requests).toHaveLength(0);
+    expect(gateway.commandRequests()).toHaveLength(0);
   });
 
   it('approvals expire after APPROVAL_TTL and escalate', async () => {
@@ -114,11 +140,11 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     await send([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor' })]);
     const action = await pending();
     const expired = await eventually(async () => {
-      const found = await store().getAction(action.id);
+      const found = await store().actions.get(action.id);
       return found?.status === 'expired' ? found : undefined;
     }, 6000, 'expiry');
     expect(expired.status).toBe('expired');
-    expect((await store().getIncident(action.incident_id))?.state).toBe('escalated');
+    expect((await store().incidents.get(action.incident_id))?.state).toBe('escalated');
     expect((await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { actor: 'late' } })).statusCode).toBe(409);
   });
 
@@ -132,14 +158,14 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     const response = await send([firing]);
     const incidentId = response.json().incidents[0] as string;
     const action = await eventually(async () => {
-      const [found] = await store().listActions({ incident_id: incidentId });
+      const [found] = await store().actions.list({ incident_id: incidentId });
       return found?.effective === true ? found : undefined;
     }, 5000, 'an effective action');
     expect(action).toMatchObject({ operation: 'restart', decided_by: 'policy', status: 'succeeded' });
     // Health is back but the alert still fires: the incident waits for it to resolve.
-    expect((await store().getIncident(incidentId))?.state).toBe('verifying');
+    expect((await store().incidents.get(incidentId))?.state).toBe('verifying');
     await send([{ ...firing, status: 'resolved' }]);
-    await eventually(async () => (await store().getIncident(incidentId))?.state === 'resolved', 5000, 'resolved');
+    await eventually(async () => (await store().incidents.get(incidentId))?.state === 'resolved', 5000, 'resolved');
     expect(gateway.totalExecutions()).toBe(1);
   });
 
@@ -156,11 +182,11 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     const response = await send([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor' })]);
     const incidentId = response.json().incidents[0] as string;
     const incident = await eventually(async () => {
-      const found = await store().getIncident(incidentId);
+      const found = await store().incidents.get(incidentId);
       return found?.state === 'escalated' ? found : undefined;
     }, 8000, 'escalation');
     expect(incident.escalation_reason).toMatch(/tried restart without recovery/);
-    const [action] = await store().listActions({ incident_id: incidentId });
+    const [action] = await store().actions.list({ incident_id: incidentId });
     expect(action).toMatchObject({ operation: 'restart', effective: false });
     const status = (await app().inject({ url: '/status' })).json();
     expect(status.open_circuits).toEqual(['market-predictor']);
@@ -169,7 +195,7 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     const second = await send([alert({ alertname: 'MarketPredictorHung', service: 'market-predictor' })]);
     const secondId = second.json().incidents[0] as string;
     const escalated = await eventually(async () => {
-      const found = await store().getIncident(secondId);
+      const found = await store().incidents.get(secondId);
       return found?.state === 'escalated' ? found : undefined;
     }, 5000, 'circuit escalation');
     expect(escalated.escalation_reason).toMatch(/circuit open for market-predictor/);
@@ -179,42 +205,56 @@ describe('approvals, remediation, verification, learning, escalation', () => {
   });
 
   it('a failed gateway action is recorded and the next candidate follows', async () => {
+    // The real gateway answers `error` when the runtime fails: market-predictor is allowlisted but no process runs it.
+    await gateway.stop();
+    gateway = new RealGateway({ targets: ['predictor-1'], missingTargets: ['market-predictor'] });
+    await gateway.start();
     await boot({ SAFETY_MODE: 'false' });
     target.mode = 'down';
-    gateway.defaultBehaviour = { kind: 'error' };
     const response = await send([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor' })]);
     const incidentId = response.json().incidents[0] as string;
-    await eventually(async () => (await store().getIncident(incidentId))?.state === 'escalated', 5000, 'escalation');
-    const [action] = await store().listActions({ incident_id: incidentId });
+    await eventually(async () => (await store().incidents.get(incidentId))?.state === 'escalated', 5000, 'escalation');
+    const [action] = await store().actions.list({ incident_id: incidentId });
     expect(action).toMatchObject({ status: 'failed', gateway_response: expect.objectContaining({ overall_status: 'error' }) });
+    expect(gateway.totalExecutions()).toBe(0);
   });
 
   it('a code-level incident asks the coding agent (retrying until accepted) and links the pull request', async () => {
     let submissions = 0;
     target.routes.set('POST /tasks', () => {
       submissions += 1;
-      return submissions === 1 ? [503, { message: 'busy' }] : [202, { task_id: 'task-42' }];
+      return submissions === 1
+        ? [503, { error: 'unavailable', message: 'busy' }]
+        : [202, createTaskResponseSchema.parse({ task_id: 'task-42', status: 'queued', duplicate: false, links: { self: '/tasks/task-42' } })];
     });
     let polls = 0;
     target.routes.set('GET /tasks/task-42', () => {
       polls += 1;
-      return polls < 2 ? [200, { task_id: 'task-42', status: 'running' }] : [200, { task_id: 'task-42', status: 'succeeded', pull_request: { url: 'http://forge.local/pr/7' } }];
+      return [200, polls < 2 ? taskAnswer('running') : taskAnswer('completed', { pull_request: { number: 7, url: 'http://forge.local/pr/7', state: 'open' } })];
     });
-    await boot({ SAFETY_MODE: 'false', AUTO_ACTION_MIN_CONFIDENCE: '0.5', CODING_AGENT_URL: target.url, CODING_TASK_POLL_INTERVAL: '0.05' });
+    await boot({
+      SAFETY_MODE: 'false',
+      AUTO_ACTION_MIN_CONFIDENCE: '0.5',
+      CODING_AGENT_URL: target.url,
+      CODING_AGENT_TOKEN: 'coding-agent-token-0123456789',
+      CODING_TASK_POLL_INTERVAL: '0.05',
+    });
     const response = await send([alert({ alertname: 'MarketPredictorHighErrorRate', service: 'market-predictor', severity: 'high' })]);
     const incidentId = response.json().incidents[0] as string;
     const incident = await eventually(async () => {
-      const found = await store().getIncident(incidentId);
+      const found = await store().incidents.get(incidentId);
       return found?.coding_task?.pull_request_url ? found : undefined;
     }, 10_000, 'the pull request link');
     expect(incident.state).toBe('escalated');
     expect(incident.coding_task).toMatchObject({ status: 'completed', task_id: 'task-42', repository: 'market-predictor', pull_request_url: 'http://forge.local/pr/7' });
     const submitted = target.posts.filter((entry) => entry.url === 'POST /tasks');
     expect(submitted).toHaveLength(2);
+    // It authenticates as itself (CODING_AGENT_TOKEN), on submissions and polls alike.
+    expect(target.posts.filter((entry) => entry.url.includes('/tasks')).every((entry) => entry.authorization === 'Bearer coding-agent-token-0123456789')).toBe(true);
     expect(submitted[1]!.body).toMatchObject({ repository: 'market-predictor', incident_id: incidentId, requirement: expect.stringContaining('error_rate_regression') });
-    const [logs] = await store().listActions({ incident_id: incidentId });
+    const [logs] = await store().actions.list({ incident_id: incidentId });
     expect(logs).toMatchObject({ operation: 'logs', status: 'succeeded', effective: null });
-    const events = (await store().incidentEvents(incidentId)).map((event) => event.type);
+    const events = (await store().incidents.events(incidentId)).map((event) => event.type);
     expect(events).toEqual(expect.arrayContaining(['coding-task-requested', 'coding-task-accepted', 'pull-request-opened']));
   });
 });

@@ -203,6 +203,7 @@ export async function runHarness(options: HarnessOptions): Promise<{ results: In
       for (const instance of ready) {
         const started = performance.now();
         const created = await agent.app.inject({
+          headers: { authorization: `Bearer ${agent.token}` },
           method: 'POST',
           url: '/tasks',
           payload: { repository: `swe/${instance.instance_id}`, requirement: instance.problem_statement },
@@ -211,7 +212,7 @@ export async function runHarness(options: HarnessOptions): Promise<{ results: In
         const taskId = created.json().task_id as string;
         let task: Task;
         for (;;) {
-          task = (await agent.app.inject({ method: 'GET', url: `/tasks/${taskId}` })).json() as Task;
+          task = (await agent.app.inject({ method: 'GET', url: `/tasks/${taskId}`, headers: { authorization: `Bearer ${agent.token}` } })).json() as Task;
           if (!['queued', 'running'].includes(task.status)) break;
           await new Promise((done) => setTimeout(done, 50));
         }

@@ -1,1 +1,2 @@
+export * from './docker-host.js';
 export * from './podman.js';

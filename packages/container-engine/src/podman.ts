@@ -5,16 +5,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import type { EngineConnection } from './docker-host.js';
 
 const run = promisify(execFile);
 
 /**
- * Podman serving the Docker Engine API, as SPEC §5 describes: `runc` (crun fails on these
- * hosts' hybrid cgroups), `cgroupfs`, bounded ulimits, images built locally with
+ * Podman serving the Docker Engine API where no Docker daemon runs: `runc` (crun fails on hybrid
+ * cgroups), `cgroupfs`, bounded ulimits, images built locally with
  * `podman import` (no registry is reachable). Used by the tests, the gateway benchmark and
  * `atb up --runtime docker`.
  */
-export const PODMAN_CONTAINERS_CONF = `# written by @atb/container-engine podman.ts (SPEC §5)
+export const PODMAN_CONTAINERS_CONF = `# written by @atb/container-engine podman.ts (runc and cgroupfs: crun fails on hybrid cgroups)
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 
@@ -48,25 +49,6 @@ export interface PodmanEngine extends EngineConnection {
   containersConf: string;
   /** Stops the service this process started (SIGTERM; SIGKILL after 2 s of in-flight requests). Containers keep running: remove them first. */
   close(): Promise<void>;
-}
-
-/** Any Docker Engine API (Docker or Podman): what the image and container helpers need. */
-export interface EngineConnection {
-  dockerHost: string;
-  docker: Docker;
-}
-
-/**
- * A dockerode client for a `DOCKER_HOST` value (`unix:///path`, `tcp://host:port`,
- * `http(s)://host:port`), e.g. an engine `atb up` found rather than started.
- */
-export function connectEngine(dockerHost: string): EngineConnection {
-  if (dockerHost.startsWith('unix://')) return { dockerHost, docker: new Docker({ socketPath: dockerHost.slice('unix://'.length) }) };
-  const match = /^(tcp|http|https):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(dockerHost);
-  if (!match) throw new Error(`DOCKER_HOST: expected unix:///path, tcp://host:port or http(s)://host:port, received "${dockerHost}"`);
-  const [, scheme, host, port] = match;
-  const protocol = scheme === 'https' ? 'https' : 'http';
-  return { dockerHost, docker: new Docker({ host, port: port ?? (protocol === 'https' ? 2376 : 2375), protocol }) };
 }
 
 export interface StartPodmanOptions {

@@ -15,7 +15,7 @@ export const alertmanagerAlertSchema = z.looseObject({
 });
 export type AlertmanagerAlert = z.output<typeof alertmanagerAlertSchema>;
 
-/** The Alertmanager webhook payload, version 4 (SPEC §3). */
+/** The Alertmanager webhook payload, version 4. */
 export const alertmanagerWebhookSchema = z.looseObject({
   version: z.string().optional().default('4'),
   groupKey: z.string().optional().default(''),

@@ -1,12 +1,33 @@
 import { z } from 'zod';
+import { OPERATIONS } from './gateway.js';
 
-/** Severity levels of an analysis (seed 003). */
+/** Severity levels of an analysis. */
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const severitySchema = z.enum(SEVERITIES);
 export type Severity = z.infer<typeof severitySchema>;
 
+/** What an analysis may recommend: a gateway operation, or `escalate` (hand the incident to humans). */
+export const RECOMMENDABLE_ACTIONS = [...OPERATIONS, 'escalate'] as const;
+export type RecommendableAction = (typeof RECOMMENDABLE_ACTIONS)[number];
+
+/** Risk classes of an action, from the runbook: the policy lets only allowed classes run on their own. */
+export const RISKS = ['low', 'medium', 'high'] as const;
+export const riskSchema = z.enum(RISKS);
+export type Risk = z.infer<typeof riskSchema>;
+
+/** One recommended action: what to do, to which target, at what risk, and why. */
+export const recommendationSchema = z.object({
+  action: z.enum(RECOMMENDABLE_ACTIONS),
+  /** The service (or container) acted on; for `escalate`, the service handed to humans. */
+  target: z.string().min(1).max(200),
+  risk: riskSchema,
+  reason: z.string().max(500).optional(),
+});
+export type Recommendation = z.infer<typeof recommendationSchema>;
+
 /**
- * The result of analysing an incident, with the field names of seed 003. Produced by the
+ * The result of analysing an incident, with the field names kept from the original design
+ * (`recommended_actions` is a list of structured recommendations, best first). Produced by the
  * rule-based analyzer and by any LLM analyzer, validated by this one schema.
  */
 export const analysisResultSchema = z.object({
@@ -15,7 +36,7 @@ export const analysisResultSchema = z.object({
   issue_type: z.string().min(1).max(100),
   description: z.string().max(4000),
   root_cause: z.string().max(4000),
-  recommended_actions: z.array(z.string().min(1).max(200)).max(10),
+  recommended_actions: z.array(recommendationSchema).max(10),
   confidence: z.number().min(0).max(1),
   requires_immediate_action: z.boolean(),
   risk_assessment: z.string().max(4000),
@@ -47,8 +68,8 @@ export interface AnalysisContext {
   history: { incident_id: string; issue_type?: string; action?: string; effective?: boolean; resolved_at?: string }[];
   /** Effectiveness per candidate action for this alert (learning statistics). */
   learning: { action: string; attempts: number; successes: number; effective_rate: number; mean_time_to_recovery_s?: number }[];
-  /** The runbook's candidate actions for this alert, in rank order: the only actions an analyzer may recommend. */
-  candidate_actions: string[];
+  /** The runbook's candidate actions for this alert with their risk, in rank order: the only actions an analyzer may recommend. */
+  candidate_actions: { action: RecommendableAction; risk: Risk }[];
   /** How many times this alert re-opened recently (flapping). */
   flap_count: number;
 }

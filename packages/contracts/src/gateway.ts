@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * The command gateway's wire contract (seed 004, SPEC §3). Shared by the gateway server,
- * the devops agent's gateway client and the CLI, so the three can never drift apart.
+ * The command gateway's wire contract: `POST /execute-docker-command` with the original field
+ * names. Shared by the gateway server and the one gateway client (`@atb/clients`) that the
+ * devops agent and the CLI use. The audit routes are in `audit-api.ts`.
  */
 
 /** The closed set of operations the gateway can execute. Nothing else exists. */
@@ -27,7 +28,7 @@ export const executeCommandRequestSchema = z.object({
   }),
   action_request: z.object({
     intent: z.string().min(1),
-    /** Free text (seed 004 sends a string) or structured context; recorded in the audit log, never executed. */
+    /** Free text or structured context; recorded in the audit log, never executed. */
     context: z.union([z.string().max(16_384), z.record(z.string(), z.unknown())]).optional().default({}),
     priority: prioritySchema.optional().default('MEDIUM'),
   }),

@@ -1,4 +1,4 @@
-/** The services of the stack, their default ports and the package that starts each (SPEC §2). */
+/** The services of the stack, their default ports and the package that starts each. */
 export const SERVICES = [
   { name: 'market-predictor', port: 8000, workspace: '@atb/market-predictor', directory: 'apps/market-predictor' },
   { name: 'devops-agent', port: 8001, workspace: '@atb/devops-agent', directory: 'apps/devops-agent' },

@@ -1,39 +1,46 @@
+import { analysisResultSchema, type RecommendableAction, type Recommendation, type Risk } from '@atb/contracts';
+import { z } from 'zod';
+
+/** A recommendation as a model writes it: the risk is not the model's to say (it comes from the runbook). */
+export const modelRecommendationSchema = z.object({
+  action: z.string().min(1).max(200),
+  target: z.string().max(200).optional(),
+  reason: z.string().max(500).optional(),
+});
+export type ModelRecommendation = z.infer<typeof modelRecommendationSchema>;
+
+/** The analysis a model answers with; {@link keepCatalogActions} turns its recommendations into catalog ones. */
+export const modelAnalysisSchema = analysisResultSchema.extend({
+  recommended_actions: z.array(modelRecommendationSchema).max(10),
+});
+
+const HUMANS = /^(to )?(a |the )?(human|on-?call|operator)s?$/;
+
 /**
- * Keeps a model's recommended actions inside the runbook catalog. An entry is kept when its
- * first word is a candidate action and the rest is empty, the service's name, or (for
- * `escalate`) "to a human"; it is rewritten to the canonical form the rule analyzer uses
- * (`restart market-predictor`, `escalate to a human`). Everything else — other actions, other
- * targets, shell text, prompt-injected requests — is dropped and reported.
+ * Keeps a model's recommended actions inside the runbook catalog. A recommendation is kept when
+ * its action is a candidate and its target is empty or the incident's service (for `escalate`
+ * also "a human", "on-call", "operator"); it is rewritten with the service as target and the
+ * runbook's risk for that action. Everything else — other actions, other targets, shell text,
+ * prompt-injected requests — is dropped and reported. Duplicates are kept once.
  */
 export function keepCatalogActions(
-  recommended: string[],
-  candidates: string[],
+  recommended: ModelRecommendation[],
+  candidates: { action: RecommendableAction; risk: Risk }[],
   service: string,
-): { kept: string[]; dropped: string[] } {
-  const allowed = new Set(candidates.map((candidate) => candidate.toLowerCase()));
-  const kept: string[] = [];
-  const dropped: string[] = [];
+): { kept: Recommendation[]; dropped: ModelRecommendation[] } {
+  const kept: Recommendation[] = [];
+  const dropped: ModelRecommendation[] = [];
   for (const entry of recommended) {
-    const match = /^\s*([a-z_-]+)\s*(.*?)\s*\.?$/i.exec(entry);
-    const action = match?.[1]?.toLowerCase();
-    const rest = (match?.[2] ?? '').toLowerCase();
-    const restAllowed =
-      rest === '' ||
-      rest === service.toLowerCase() ||
-      rest === `the ${service.toLowerCase()}` ||
-      (action === 'escalate' && /^(to )?(a )?(human|on-?call|operator)s?$/.test(rest));
-    if (action === undefined || !allowed.has(action) || !restAllowed) {
+    const action = entry.action.trim().toLowerCase();
+    const target = (entry.target ?? '').trim().toLowerCase();
+    const candidate = candidates.find((known) => known.action === action);
+    const targetAllowed = target === '' || target === service.toLowerCase() || target === `the ${service.toLowerCase()}` || (action === 'escalate' && HUMANS.test(target));
+    if (!candidate || !targetAllowed) {
       dropped.push(entry);
       continue;
     }
-    const canonical = action === 'escalate' ? 'escalate to a human' : `${action} ${service}`;
-    if (!kept.includes(canonical)) kept.push(canonical);
+    if (kept.some((recommendation) => recommendation.action === candidate.action)) continue;
+    kept.push({ action: candidate.action, target: service, risk: candidate.risk, ...(entry.reason ? { reason: entry.reason } : {}) });
   }
   return { kept, dropped };
-}
-
-/** The catalog action an entry stands for (`restart market-predictor` → `restart`), or `none`. */
-export function actionName(entry: string | undefined): string {
-  if (entry === undefined) return 'none';
-  return /^\s*([a-z_-]+)/i.exec(entry)?.[1]?.toLowerCase() ?? 'none';
 }

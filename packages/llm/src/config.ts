@@ -10,7 +10,7 @@ const providerField = () =>
 const optionalText = () => z.string().min(1).optional();
 
 /**
- * The LLM settings (seed 000 names, plus what was missing), as a zod shape to spread into a
+ * The LLM settings (the original design's names, plus what was missing), as a zod shape to spread into a
  * service's config schema: `z.object({ ...baseConfigShape(…), ...llmConfigShape })`.
  * Every field documents its default; see packages/llm/README.md for the table.
  */
@@ -23,17 +23,17 @@ export const llmConfigShape = {
   LLM_BASE_URL: optionalUrl(),
   /** API key for openai-compatible servers that need one (most local servers do not). */
   LLM_API_KEY: optionalText(),
-  /** Sampling temperature; default 0.1 (seed 000). */
+  /** Sampling temperature; default 0.1. */
   LLM_TEMPERATURE: decimal(0.1, 0, 2),
-  /** Maximum output tokens per call; default 4000 (seed 000). */
+  /** Maximum output tokens per call; default 4000. */
   LLM_MAX_TOKENS: integer(4000, 1, 200_000),
-  /** Seconds before one model call is abandoned; default 30 (seed 000). */
+  /** Seconds before one model call is abandoned; default 30. */
   LLM_TIMEOUT: decimal(30, 0.1, 600),
   /** Retries per call on 429/5xx/timeouts (exponential backoff honouring Retry-After); default 2. */
   LLM_MAX_RETRIES: integer(2, 0, 10),
   /** Maximum model steps (tool rounds) of one investigation; default 8. */
   LLM_MAX_STEPS: integer(8, 1, 50),
-  /** Backup provider used when the primary fails (seed 000: OpenAI primary, Anthropic backup); default none. */
+  /** Backup provider used when the primary fails (e.g. OpenAI primary, Anthropic backup); default none. */
   LLM_BACKUP_PROVIDER: providerField(),
   /** Model id of the backup provider; default per provider. */
   LLM_BACKUP_MODEL: optionalText(),

@@ -67,8 +67,8 @@ async function runPort(name: string, input: unknown, options: InvestigationToolO
     error = caught instanceof Error ? caught.message : String(caught);
     text = `tool ${name} failed: ${error}`;
   }
-  const redacted = redactSecrets(text);
-  const fitted = options.outputChars === undefined ? redacted : fitToBudget(redacted, options.outputChars).text;
+  // Cut first, then redact once: the bound on size applies before any per-character work.
+  const fitted = redactSecrets(options.outputChars === undefined ? text : fitToBudget(text, options.outputChars).text);
   const record: ToolCallRecord = { tool: name, input, output_chars: fitted.length, original_chars: text.length };
   if (error !== undefined) record.error = error;
   options.onCall?.(record);
@@ -76,8 +76,8 @@ async function runPort(name: string, input: unknown, options: InvestigationToolO
 }
 
 /**
- * Builds the AI SDK tools for the ports given. Each output is serialised, redacted and cut to
- * the budget before it enters the model's context; a failing port answers an error text (the
+ * Builds the AI SDK tools for the ports given. Each output is serialised, cut to the budget and
+ * then redacted before it enters the model's context; a failing port answers an error text (the
  * model can try something else) instead of ending the investigation.
  */
 export function createInvestigationTools(ports: InvestigationPorts, options: InvestigationToolOptions) {

@@ -6,12 +6,12 @@ import {
   analysisResultSchema,
 } from '@atb/contracts';
 import { generateText, type ModelMessage, stepCountIs } from 'ai';
-import { keepCatalogActions } from './catalog-actions.js';
+import { keepCatalogActions, type ModelRecommendation, modelAnalysisSchema } from './catalog-actions.js';
 import { describeError, InvalidModelOutputError, LlmError } from './errors.js';
 import { createInvestigationTools, type InvestigationPorts, type ToolCallRecord } from './investigation-tools.js';
 import type { ModelRouter } from './model-router.js';
 import { describeSchema, renderPrompt } from './prompts.js';
-import { redactSecrets, redactValue } from './redaction.js';
+import { redactSecrets } from './redaction.js';
 import { parseModelOutput } from './structured-output.js';
 import { fitToBudget } from './tool-output-budget.js';
 
@@ -53,18 +53,20 @@ export interface InvestigationTrace {
   tool_calls: ToolCallRecord[];
   steps: number;
   repaired: boolean;
-  dropped_actions: string[];
+  dropped_actions: ModelRecommendation[];
 }
 
-const json = (value: unknown, limit: number) => fitToBudget(redactSecrets(JSON.stringify(value ?? null, null, 1)), limit).text;
+/** Serialised, cut to `limit` characters, then redacted once (the bound applies first). */
+const json = (value: unknown, limit: number) => redactSecrets(fitToBudget(JSON.stringify(value ?? null, null, 1), limit).text);
 
 /**
  * The LLM analyzer: a bounded, read-only tool loop ending in a validated analysis.
  *
  * 1. Renders the versioned prompts with the incident (redacted and size-bounded).
  * 2. Lets the model call the read-only tools for at most `maxSteps` steps.
- * 3. Validates the JSON answer with `analysisResultSchema`; an invalid answer gets one repair
- *    attempt with the validation errors; a second failure answers with the fallback analyzer.
+ * 3. Validates the JSON answer with `modelAnalysisSchema` (recommendations without risk); an
+ *    invalid answer gets one repair attempt with the validation errors; a second failure
+ *    answers with the fallback analyzer.
  * 4. Keeps only catalog actions (see {@link keepCatalogActions}); dropped ones are noted in
  *    `risk_assessment`.
  * Any provider failure (timeouts, 429/5xx after retries, open circuits, budgets) also answers
@@ -108,13 +110,13 @@ export class LlmAnalyzer implements Analyzer {
       service: context.service,
       onCall: (record) => trace.tool_calls.push(record),
     });
-    const outputSchema = describeSchema(analysisResultSchema);
+    const outputSchema = describeSchema(modelAnalysisSchema);
     const issueTypes = [...new Set([...(this.options.issueTypes ?? []), ...DEFAULT_ISSUE_TYPES])];
     const system = renderPrompt(prompts.system, {
       service: context.service,
       max_steps: this.options.maxSteps,
       tools: Object.keys(tools).join(', ') || '(none)',
-      candidate_actions: context.candidate_actions.length > 0 ? context.candidate_actions.join(', ') : '(none: recommend nothing)',
+      candidate_actions: context.candidate_actions.length > 0 ? context.candidate_actions.map((candidate) => candidate.action).join(', ') : '(none: recommend nothing)',
       output_schema: outputSchema,
       issue_types: issueTypes.join(', '),
     });
@@ -127,12 +129,12 @@ export class LlmAnalyzer implements Analyzer {
     }));
     const incident = renderPrompt(prompts.incident, {
       incident_id: context.incident_id,
-      alertname: redactSecrets(context.alertname),
-      severity: redactSecrets(context.severity),
+      alertname: redactSecrets(context.alertname.slice(0, 200)),
+      severity: redactSecrets(context.severity.slice(0, 50)),
       service: context.service,
       flap_count: context.flap_count,
-      alerts: json(redactValue(alerts), 6_000),
-      health: json(redactValue(context.health ?? 'not checked'), 2_000),
+      alerts: json(alerts, 6_000),
+      health: json(context.health ?? 'not checked', 2_000),
       metrics: json(context.metrics ?? 'no Prometheus configured', 2_000),
       history: json(context.history.slice(0, 10), 2_000),
       learning: json(context.learning, 2_000),
@@ -155,7 +157,7 @@ export class LlmAnalyzer implements Analyzer {
       prepareStep: ({ stepNumber }) => (stepNumber >= maxSteps - 1 ? { toolChoice: 'none' as const } : undefined),
     });
     trace.steps = result.steps.length;
-    let parsed = parseModelOutput(result.text, analysisResultSchema);
+    let parsed = parseModelOutput(result.text, modelAnalysisSchema);
     if (!parsed.ok) {
       trace.repaired = true;
       const messages: ModelMessage[] = [
@@ -165,7 +167,7 @@ export class LlmAnalyzer implements Analyzer {
       ];
       const repair = await generateText({ ...settings, messages, tools, toolChoice: 'none', stopWhen: stepCountIs(1) });
       trace.steps += repair.steps.length;
-      parsed = parseModelOutput(repair.text, analysisResultSchema);
+      parsed = parseModelOutput(repair.text, modelAnalysisSchema);
       if (!parsed.ok) throw new InvalidModelOutputError(parsed.problems);
     }
     const { kept, dropped } = keepCatalogActions(parsed.value.recommended_actions, context.candidate_actions, context.service);
@@ -173,7 +175,7 @@ export class LlmAnalyzer implements Analyzer {
     const analysis: AnalysisResult = { ...parsed.value, recommended_actions: kept };
     if (dropped.length > 0) {
       const note = ` [Dropped ${dropped.length} recommendation(s) outside the runbook catalog: ${dropped
-        .map((entry) => JSON.stringify(entry.slice(0, 80)))
+        .map((entry) => JSON.stringify(`${entry.action} ${entry.target ?? ''}`.trim().slice(0, 80)))
         .join(', ')}]`;
       analysis.risk_assessment = (analysis.risk_assessment.slice(0, 4000 - Math.min(note.length, 1000)) + note).slice(0, 4000);
     }

@@ -73,7 +73,7 @@ function tokensOf(usage: LanguageModelV3Usage | undefined, prompt: unknown, comp
 
 /**
  * The one door to the providers. Every call through a scoped model:
- * 1. is redacted with the scope's profile (every string in the prompt, tool results included) and size-checked;
+ * 1. is size-checked, then redacted with the scope's profile (every string in the prompt, tool results included);
  * 2. checks the scope's own budget (or the incident budget) and the daily token budget;
  * 3. tries each provider in order whose circuit is not open, with a per-call timeout and
  *    retries with backoff honouring `Retry-After`;
@@ -125,8 +125,12 @@ export class ModelRouter {
     callOptions: LanguageModelV3CallOptions,
     records: UsageRecord[],
   ): Promise<LanguageModelV3CallOptions> {
+    // The bound on size applies first: an oversized request is refused before any redaction work.
+    const toolChars = JSON.stringify(callOptions.tools ?? []).length;
+    const rawChars = JSON.stringify(callOptions.prompt).length + toolChars;
+    if (rawChars > this.options.maxRequestChars) throw new RequestTooLargeError(rawChars, this.options.maxRequestChars);
     const prompt = redactValue(callOptions.prompt, { profile: scope.redaction ?? 'default' });
-    const chars = JSON.stringify(prompt).length + JSON.stringify(callOptions.tools ?? []).length;
+    const chars = JSON.stringify(prompt).length + toolChars;
     if (chars > this.options.maxRequestChars) throw new RequestTooLargeError(chars, this.options.maxRequestChars);
     const daily = totalsOf(await this.options.usage.list({ since: startOfUtcDay() }));
     const dailyUsed = daily.prompt_tokens + daily.completion_tokens;

@@ -1,7 +1,9 @@
-import type { AnalysisContext, AnalysisOutcome, AnalysisResult, Analyzer } from '@atb/contracts';
+import type { AnalysisContext, AnalysisOutcome, Analyzer } from '@atb/contracts';
 import { startScriptedOpenAIServer, type ReplyScript, type ScriptedOpenAIServer } from '@atb/testing';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { afterEach } from 'vitest';
+import type { z } from 'zod';
+import type { modelAnalysisSchema } from '../src/catalog-actions.js';
 import { LlmAnalyzer, type LlmAnalyzerOptions } from '../src/llm-analyzer.js';
 import { ModelRouter, type ModelRouterOptions } from '../src/model-router.js';
 import { InMemoryUsageStore } from '../src/usage-store.js';
@@ -20,7 +22,7 @@ export class FixedAnalyzer implements Analyzer {
         issue_type: 'service_down',
         description: `${context.alertname} on ${context.service}`,
         root_cause: 'rule: the service stopped answering',
-        recommended_actions: [`restart ${context.service}`],
+        recommended_actions: [{ action: 'restart', target: context.service, risk: 'medium' }],
         confidence: 0.7,
         requires_immediate_action: true,
         risk_assessment: 'restart interrupts the service briefly',
@@ -49,19 +51,23 @@ export function incidentContext(overrides: Partial<AnalysisContext> = {}): Analy
     metrics: { 'up{job="market-predictor"}': 0 },
     history: [{ incident_id: 'inc-old', issue_type: 'service_down', action: 'restart', effective: true }],
     learning: [{ action: 'restart', attempts: 4, successes: 4, effective_rate: 1 }],
-    candidate_actions: ['restart', 'escalate'],
+    candidate_actions: [
+      { action: 'restart', risk: 'medium' },
+      { action: 'escalate', risk: 'low' },
+    ],
     flap_count: 0,
     ...overrides,
   };
 }
 
-export const validAnalysis: AnalysisResult = {
+/** A valid answer of a model (its recommendations carry no risk: that comes from the runbook). */
+export const validAnalysis: z.input<typeof modelAnalysisSchema> = {
   issue_detected: true,
   severity: 'critical',
   issue_type: 'service_down',
   description: 'market-predictor exited and does not answer /health.',
   root_cause: 'The process crashed (exit code 137 in inspect); logs show an out-of-memory kill.',
-  recommended_actions: ['restart', 'escalate'],
+  recommended_actions: [{ action: 'restart', target: 'market-predictor', reason: 'the process exited' }, { action: 'escalate', target: 'a human' }],
   confidence: 0.85,
   requires_immediate_action: true,
   risk_assessment: 'A restart interrupts in-flight requests for a few seconds.',

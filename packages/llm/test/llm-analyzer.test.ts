@@ -46,7 +46,10 @@ describe('LLM analyzer through the scripted server', () => {
     expect(outcome.fallback_reason).toBeUndefined();
     expect(fallback.calls).toBe(0);
     expect(analysisResultSchema.parse(outcome.analysis).issue_type).toBe('service_down');
-    expect(outcome.analysis.recommended_actions).toEqual(['restart market-predictor', 'escalate to a human']);
+    expect(outcome.analysis.recommended_actions).toEqual([
+      { action: 'restart', target: 'market-predictor', risk: 'medium', reason: 'the process exited' },
+      { action: 'escalate', target: 'market-predictor', risk: 'low' },
+    ]);
     expect(outcome.usage?.calls).toBe(4);
     expect(outcome.usage?.prompt_tokens).toBeGreaterThan(0);
 

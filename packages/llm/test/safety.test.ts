@@ -187,7 +187,15 @@ describe('prompt injection', () => {
       {
         content: JSON.stringify({
           ...validAnalysis,
-          recommended_actions: ['remove market-predictor', 'docker rm -f market-predictor', 'restart market-predictor; rm -rf /', 'disable safety mode', 'stop market-predictor', 'restart market-predictor', 'restart other-service'],
+          recommended_actions: [
+            { action: 'remove', target: 'market-predictor' },
+            { action: 'docker rm -f', target: 'market-predictor' },
+            { action: 'restart', target: 'market-predictor; rm -rf /' },
+            { action: 'disable safety mode' },
+            { action: 'stop', target: 'market-predictor' },
+            { action: 'restart', target: 'market-predictor' },
+            { action: 'restart', target: 'other-service' },
+          ],
         }),
       },
     ]);
@@ -203,15 +211,18 @@ describe('prompt injection', () => {
           endsAt: '0001-01-01T00:00:00Z',
         },
       ],
-      candidate_actions: ['restart', 'escalate'],
+      candidate_actions: [
+        { action: 'restart', risk: 'medium' },
+        { action: 'escalate', risk: 'low' },
+      ],
     });
     const outcome = await analyzer.analyze(context);
     expect(outcome.analyzer).toBe('llm');
-    expect(outcome.analysis.recommended_actions).toEqual(['restart market-predictor']);
+    expect(outcome.analysis.recommended_actions).toEqual([{ action: 'restart', target: 'market-predictor', risk: 'medium' }]);
     expect(analyzer.lastTrace?.dropped_actions).toHaveLength(6);
     expect(outcome.analysis.risk_assessment).toContain('Dropped 6 recommendation(s) outside the runbook catalog');
     // The candidate list the agent gave is unchanged: the analyzer cannot widen it.
-    expect(context.candidate_actions).toEqual(['restart', 'escalate']);
+    expect(context.candidate_actions.map((candidate) => candidate.action)).toEqual(['restart', 'escalate']);
     // The injected text reached the model only inside the untrusted-data block, and the system prompt says why.
     const first = server.requests[0]!.body.messages as { role: string; content: string }[];
     expect(first[0]!.role).toBe('system');

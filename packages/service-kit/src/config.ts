@@ -146,7 +146,7 @@ export function baseConfigShape(defaults: { port: number; dataDirectory: string 
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     /** Interface to listen on; default 127.0.0.1. */
     API_HOST: z.string().min(1).default('127.0.0.1'),
-    /** Port to listen on; default the service's port from SPEC §2. */
+    /** Port to listen on; default the service's own port (8000 predictor, 8001 agent, 8002 coding agent, 8003 gateway). */
     API_PORT: port(defaults.port),
     /** Where the service keeps its SQLite file and generated secrets. */
     DATA_DIR: z.string().min(1).default(defaults.dataDirectory),

@@ -64,6 +64,13 @@ export class NotAllowedError extends AppError {
   }
 }
 
+/** An authenticated principal whose role does not allow this request: 403 `forbidden`. */
+export class ForbiddenError extends AppError {
+  constructor(message: string, options?: AppErrorOptions) {
+    super('forbidden', 'user', 403, message, options);
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(message: string, options?: AppErrorOptions) {
     super('not_found', 'user', 404, message, options);

@@ -1,9 +1,14 @@
 export * from './api-token.js';
+export * from './api-tokens.js';
+export * from './bearer-auth.js';
 export * from './config.js';
 export * from './error-handler.js';
 export * from './errors.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './principals.js';
 export * from './run.js';
 export * from './server.js';
+export * from './token-routes.js';
+export * from './token-store.js';
 export type { ZodTypeProvider } from 'fastify-type-provider-zod';

@@ -1,6 +1,9 @@
 /**
  * An append-only, hash-chained audit log. Every record carries the hash of the one before it,
  * so changing, removing or reordering any record breaks the chain and `verify()` says where.
+ * With a key the hashes are HMAC-SHA-256, so someone who can write the database but does not
+ * hold the key cannot recompute them; the chain head written outside the database (the anchor)
+ * makes a cut-off tail visible too.
  */
 export interface AuditEntry {
   /** Who did it: a source id, a user, `devops-agent`, `policy`. */
@@ -38,7 +41,17 @@ export interface AuditFilter {
 }
 
 export type AuditVerification =
-  | { valid: true; count: number; head: string }
+  | {
+      valid: true;
+      count: number;
+      head: string;
+      /** Whether the log is keyed (HMAC); absent on an unkeyed log. */
+      keyed?: boolean;
+      /** Records at the start of a keyed log written before it was keyed (plain SHA-256). */
+      legacy_unkeyed?: number;
+      /** Highest sequence number the anchor file records (0: none yet); absent without an anchor file. */
+      anchored_seq?: number;
+    }
   | { valid: false; count: number; broken_at: number; reason: string };
 
 export interface AuditLog {

@@ -13,6 +13,8 @@ export interface Database<Schema> {
   dialect: DialectName;
   /** Where it lives, with any password masked; for logs and /status. */
   location: string;
+  /** PostgreSQL only: the schema holding this service's tables, when one was given. */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -39,13 +41,17 @@ export function openDatabase<Schema>(url: string, options: OpenDatabaseOptions =
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
     if (schema) {
       pool.on('connect', (client) => {
-        client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`).catch(() => {});
+        // Two statements: when connections opening together race to create the schema, the
+        // loser's CREATE fails, and its search_path must still be set (queries run in order).
+        client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch(() => {});
+        client.query(`SET search_path TO ${schema}`).catch(() => {});
       });
     }
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,
       dialect: 'postgres',
+      ...(schema ? { schema } : {}),
       location: url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@') + (schema ? ` (schema ${schema})` : ''),
       close: () => db.destroy(),
     };

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration as KyselyMigration, Migrator } from 'kysely';
+import { type Kysely, type Migration as KyselyMigration, Migrator, sql } from 'kysely';
 import type { Database, DialectName } from './database.js';
 
 /** One versioned schema change. Migrations run in the lexical order of their names. */
@@ -15,8 +15,14 @@ export async function migrate(
   component: string,
   migrations: Record<string, Migration>,
 ): Promise<string[]> {
+  const db = database.db as Kysely<unknown>;
+  // On PostgreSQL the history tables are looked up in this connection's own schema: the
+  // migrator's existence check otherwise sees a same-named table in any other schema.
+  const schema =
+    database.dialect === 'postgres' ? (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]?.schema : undefined;
   const migrator = new Migrator({
-    db: database.db as Kysely<unknown>,
+    db,
+    ...(schema ? { migrationTableSchema: schema } : {}),
     migrationTableName: `${component}_migrations`,
     migrationLockTableName: `${component}_migrations_lock`,
     provider: {

@@ -5,6 +5,8 @@ export * from './free-port.js';
 export * from './podman.js';
 export * from './postgres.js';
 export * from './prometheus.js';
+export * from './redis.js';
 export * from './scripted-openai-server.js';
 export * from './service-process.js';
 export * from './wait-for.js';
+export * from './openapi-contract.js';

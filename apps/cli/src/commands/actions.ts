@@ -1,21 +1,9 @@
 import { userInfo } from 'node:os';
+import type { ListActionsQuery } from '@atb/contracts';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { CliConfig } from '../config.js';
-import { agentRequest, reportFailure, withAgent } from './incidents.js';
-
-interface ActionRow {
-  id: string;
-  incident_id: string;
-  operation: string;
-  target: string;
-  status: string;
-  risk: string;
-  confidence: number;
-  decision_reason: string;
-  expires_at: string | null;
-  effective: boolean | null;
-}
+import { agentClient, withAgent } from './agent-client.js';
 
 const defaultActor = () => {
   try {
@@ -34,9 +22,7 @@ export function registerActions(program: Command, config: () => CliConfig): void
     .option('--json', 'machine-readable output')
     .action((options: { status?: string; json?: boolean }) =>
       withAgent(async () => {
-        const answer = await agentRequest(config(), `/actions${options.status ? `?status=${encodeURIComponent(options.status)}` : ''}`);
-        if (answer.status !== 200) return reportFailure(answer);
-        const actions = answer.body.actions as ActionRow[];
+        const { actions } = await agentClient(config()).listActions({ status: options.status } as ListActionsQuery);
         if (options.json) {
           process.stdout.write(`${JSON.stringify(actions, null, 2)}\n`);
           return;
@@ -61,12 +47,9 @@ export function registerActions(program: Command, config: () => CliConfig): void
     .option('--actor <name>', 'who approves (default: your user name)')
     .action((id: string, options: { reason?: string; actor?: string }) =>
       withAgent(async () => {
-        const answer = await agentRequest(config(), `/actions/${encodeURIComponent(id)}/approve`, {
-          method: 'POST',
-          body: { actor: options.actor ?? defaultActor(), ...(options.reason ? { reason: options.reason } : {}) },
-        });
-        if (answer.status !== 200) return reportFailure(answer);
-        process.stdout.write(`${pc.green('approved')} ${id}: ${String(answer.body.operation)} ${String(answer.body.target)}\n`);
+        const client = agentClient(config(), { needsToken: true });
+        const action = await client.approveAction(id, { actor: options.actor ?? defaultActor(), ...(options.reason ? { reason: options.reason } : {}) });
+        process.stdout.write(`${pc.green('approved')} ${id}: ${action.operation} ${action.target}\n`);
       }),
     );
 
@@ -77,12 +60,9 @@ export function registerActions(program: Command, config: () => CliConfig): void
     .option('--actor <name>', 'who rejects (default: your user name)')
     .action((id: string, options: { reason: string; actor?: string }) =>
       withAgent(async () => {
-        const answer = await agentRequest(config(), `/actions/${encodeURIComponent(id)}/reject`, {
-          method: 'POST',
-          body: { actor: options.actor ?? defaultActor(), reason: options.reason },
-        });
-        if (answer.status !== 200) return reportFailure(answer);
-        process.stdout.write(`${pc.yellow('rejected')} ${id}: ${String(answer.body.operation)} ${String(answer.body.target)}\n`);
+        const client = agentClient(config(), { needsToken: true });
+        const action = await client.rejectAction(id, { actor: options.actor ?? defaultActor(), reason: options.reason });
+        process.stdout.write(`${pc.yellow('rejected')} ${id}: ${action.operation} ${action.target}\n`);
       }),
     );
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { ExecuteCommandRequest, ExecuteCommandResponse } from '@atb/contracts';
+import { GatewayClient, UpstreamRefusedError, UpstreamUnreachableError } from '@atb/clients';
+import type { AuditVerificationContract, ErrorBodyContract, ExecuteCommandResponse } from '@atb/contracts';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { CliConfig } from '../config.js';
@@ -38,59 +39,51 @@ export interface GatewayAnswer<Body> {
   body: Body;
 }
 
-async function callGateway<Body>(
-  config: GatewayConfig,
-  path: string,
-  init: { method: 'GET' | 'POST'; body?: unknown },
-  timeoutMs: number,
-): Promise<GatewayAnswer<Body>> {
-  const token = readGatewayToken(config);
-  const base = config.AI_COMMAND_GATEWAY_URL.replace(/\/+$/, '');
-  let response: Response;
-  try {
-    response = await fetch(`${base}${path}`, {
-      method: init.method,
-      headers: { authorization: `Bearer ${token}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (error) {
-    const reason = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-    throw new Error(`the command gateway at ${base} does not answer (${reason}); is it running (atb up)?`);
-  }
-  const text = await response.text();
-  let body: Body;
-  try {
-    body = JSON.parse(text) as Body;
-  } catch {
-    throw new Error(`the command gateway answered ${response.status} with a non-JSON body: ${text.slice(0, 200)}`);
-  }
-  return { status: response.status, body };
+/** The one gateway client, as `atb-cli`, with the token; one attempt (the CLI sends no idempotency key). */
+function gatewayClient(config: GatewayConfig, timeoutMs: number): GatewayClient {
+  return new GatewayClient({ baseUrl: config.AI_COMMAND_GATEWAY_URL, sourceId: CLI_SOURCE_ID, token: readGatewayToken(config), timeoutMs, attempts: 1 });
 }
 
-/** Sends one intent to `POST /execute-docker-command` as `atb-cli`. */
-export function gatewayExec(
+const notRunning = (config: GatewayConfig, reason: string) =>
+  new Error(`the command gateway at ${config.AI_COMMAND_GATEWAY_URL.replace(/\/+$/, '')} does not answer (${reason}); is it running (atb up)?`);
+
+/**
+ * Sends one intent to `POST /execute-docker-command` as `atb-cli`. A refusal (4xx, 5xx) is an
+ * answer with its status and message; an unreachable gateway or an answer outside the contract
+ * throws, naming what went wrong.
+ */
+export async function gatewayExec(
   config: GatewayConfig,
   target: string,
   intent: string,
   options: { dryRun?: boolean; timeoutMs?: number } = {},
-): Promise<GatewayAnswer<ExecuteCommandResponse | Record<string, unknown>>> {
-  const request: ExecuteCommandRequest = {
-    source_id: CLI_SOURCE_ID,
-    target_resource: { name: target },
-    action_request: { intent, context: 'requested from the atb CLI', priority: 'MEDIUM' },
-    dry_run: options.dryRun ?? false,
-  };
-  return callGateway(config, '/execute-docker-command', { method: 'POST', body: request }, options.timeoutMs ?? 120_000);
+): Promise<GatewayAnswer<ExecuteCommandResponse | ErrorBodyContract>> {
+  const result = await gatewayClient(config, options.timeoutMs ?? 120_000).execute({
+    target,
+    intent,
+    context: 'requested from the atb CLI',
+    priority: 'MEDIUM',
+    dryRun: options.dryRun ?? false,
+  });
+  if (result.ok) return { status: 200, body: result.response };
+  if (result.code === 'upstream_unreachable') throw notRunning(config, result.error.replace(/^gateway unreachable: /, ''));
+  if (result.code === 'contract_violation' || result.status === undefined) throw new Error(result.error);
+  return { status: result.status, body: { error: result.code, message: result.error, ...(result.field ? { field: result.field } : {}) } };
 }
 
-/** Asks the gateway to walk its audit chain (`GET /audit/verify`). */
-export function gatewayAuditVerify(config: GatewayConfig, timeoutMs = 60_000): Promise<GatewayAnswer<Record<string, unknown>>> {
-  return callGateway(config, '/audit/verify', { method: 'GET' }, timeoutMs);
+/** Asks the gateway to walk its audit chain (`GET /audit/verify`); a refusal is an answer with its status. */
+export async function gatewayAuditVerify(config: GatewayConfig, timeoutMs = 60_000): Promise<GatewayAnswer<AuditVerificationContract | ErrorBodyContract>> {
+  try {
+    return { status: 200, body: await gatewayClient(config, timeoutMs).verifyAudit(timeoutMs) };
+  } catch (error) {
+    if (error instanceof UpstreamRefusedError) return { status: error.status, body: { error: error.code, message: error.body.message ?? error.message } };
+    if (error instanceof UpstreamUnreachableError) throw notRunning(config, error.message);
+    throw error;
+  }
 }
 
 /** Human-readable lines for one gateway answer: plan, command, status, result. */
-export function formatGatewayAnswer(answer: GatewayAnswer<ExecuteCommandResponse | Record<string, unknown>>): string {
+export function formatGatewayAnswer(answer: GatewayAnswer<ExecuteCommandResponse | ErrorBodyContract>): string {
   const body = answer.body as Partial<ExecuteCommandResponse> & { error?: string; message?: string; field?: string };
   if (answer.status !== 200 || !body.overall_status) {
     return `${pc.red(`gateway answered ${answer.status}`)}: ${body.message ?? JSON.stringify(body)}${body.field ? pc.dim(` (field ${body.field})`) : ''}`;
@@ -148,9 +141,9 @@ export function registerGateway(program: Command, config: () => CliConfig): void
       const answer = await gatewayAuditVerify(config());
       const body = answer.body;
       if (options.json) process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
-      else if (answer.status !== 200) process.stdout.write(`${pc.red(`gateway answered ${answer.status}`)}: ${String(body.message ?? '')}\n`);
-      else if (body.valid === true) process.stdout.write(`${pc.green('audit chain intact')}: ${String(body.count)} records, head ${String(body.head)}\n`);
-      else process.stdout.write(`${pc.red('audit chain BROKEN')} at record ${String(body.broken_at)}: ${String(body.reason)}\n`);
-      process.exitCode = answer.status === 200 && body.valid === true ? 0 : 1;
+      else if (!('valid' in body)) process.stdout.write(`${pc.red(`gateway answered ${answer.status}`)}: ${body.message}\n`);
+      else if (body.valid) process.stdout.write(`${pc.green('audit chain intact')}: ${body.count} records, head ${body.head}\n`);
+      else process.stdout.write(`${pc.red('audit chain BROKEN')} at record ${body.broken_at}: ${body.reason}\n`);
+      process.exitCode = 'valid' in body && body.valid ? 0 : 1;
     });
 }

@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { type CliConfig, serviceUrls } from '../config.js';
-import { getJson } from '../http.js';
+import { serviceProbe } from '../http.js';
+
+const settle = async <T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> =>
+  promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error: error instanceof Error ? error.message : String(error) }),
+  );
 
 export function registerStatus(program: Command, config: () => CliConfig): void {
   program
@@ -12,13 +18,14 @@ export function registerStatus(program: Command, config: () => CliConfig): void 
       const urls = serviceUrls(config());
       const rows = await Promise.all(
         Object.entries(urls).map(async ([name, url]) => {
-          const [health, status] = await Promise.all([getJson(`${url}/health`), getJson(`${url}/status`)]);
+          const probe = serviceProbe(name, url);
+          const [health, status] = await Promise.all([settle(probe.health()), settle(probe.status())]);
           return {
             name,
             url,
-            health: health.ok ? String(health.body.status ?? 'unknown') : 'down',
-            version: status.ok ? String(status.body.version ?? '?') : '-',
-            uptime_seconds: status.ok ? Number(status.body.uptime_seconds ?? 0) : null,
+            health: health.ok ? health.value.status : 'down',
+            version: status.ok ? status.value.version : '-',
+            uptime_seconds: status.ok ? status.value.uptime_seconds : null,
             error: health.ok ? undefined : health.error,
           };
         }),

@@ -1,42 +1,14 @@
+import { CodingAgentClient, type TaskStreamEvent } from '@atb/clients';
+import { FINAL_TASK_STATUSES, type ListTasksQuery, type TaskView } from '@atb/contracts';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { CliConfig } from '../config.js';
+import { serviceToken } from './token.js';
 
-interface TaskView {
-  task_id: string;
-  repository: string;
-  requirement: string;
-  status: string;
-  reason?: string;
-  incident_id?: string;
-  created_at: string;
-  pull_request?: { number: number; url: string };
-  steps?: { name: string; status: string; duration_ms?: number; detail?: string }[];
-  plan?: Record<string, unknown>;
-  diff_summary?: { files: { path: string; additions: number; deletions: number }[] };
-  test_results?: { baseline?: { passed: boolean }; final?: { passed: boolean }; runs: { passed: boolean }[] };
-  tokens?: { total: number };
-  cost_usd?: number;
-  iterations?: number;
-}
+const FINAL = new Set<string>(FINAL_TASK_STATUSES);
 
-const FINAL = new Set(['completed', 'no_change_needed', 'failed', 'cancelled']);
-
-/** Calls the coding agent; a 4xx/5xx becomes an error carrying the service's message and field. */
-async function call<T>(config: CliConfig, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${config.CODING_AGENT_URL}${path}`, {
-    method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(10_000),
-  }).catch((error: unknown) => {
-    throw new Error(`the coding agent at ${config.CODING_AGENT_URL} does not answer (${(error as Error).cause ?? (error as Error).message})`);
-  });
-  const payload = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!response.ok) {
-    throw new Error(`${response.status} ${String(payload.message ?? response.statusText)}${payload.field ? ` (field ${String(payload.field)})` : ''}`);
-  }
-  return payload as T;
-}
+const codingClient = (config: CliConfig) =>
+  new CodingAgentClient({ baseUrl: config.CODING_AGENT_URL, timeoutMs: 10_000, token: () => serviceToken(config, 'coding-agent') });
 
 function paintStatus(status: string): string {
   if (status === 'completed' || status === 'no_change_needed') return pc.green(status);
@@ -68,46 +40,29 @@ function printTask(task: TaskView): void {
   process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
 }
 
+/** One line for a task event. */
+function describeEvent(type: string, event: TaskStreamEvent['data']): string {
+  if (type === 'task-step-started') return `${pc.cyan('▶')} ${String(event.step)}`;
+  if (type === 'task-step-finished') {
+    const mark = event.status === 'completed' ? pc.green('✓') : event.status === 'skipped' ? pc.dim('-') : pc.red('✗');
+    const took = event.duration_ms === undefined ? '' : pc.dim(` ${String(event.duration_ms)} ms`);
+    return `${mark} ${String(event.step)}${took}${event.detail ? pc.dim(`  ${event.detail.split('\n')[0]}`) : ''}`;
+  }
+  if (type === 'task-log') return pc.dim(String(event.message));
+  if (type === 'task-done') {
+    const url = event.pull_request?.url;
+    return `${pc.bold('done')}: ${paintStatus(String(event.status))}${event.reason ? ` — ${event.reason}` : ''}${url ? ` ${pc.cyan(url)}` : ''}`;
+  }
+  return `${type} ${paintStatus(String(event.status ?? ''))}`;
+}
+
 /** Follows `GET /tasks/:id/events` (server-sent events) until `task-done`; answers the final status. */
 async function watch(config: CliConfig, taskId: string, json: boolean): Promise<string> {
-  const response = await fetch(`${config.CODING_AGENT_URL}/tasks/${encodeURIComponent(taskId)}/events`);
-  if (!response.ok || !response.body) throw new Error(`${response.status}: cannot watch task ${taskId}`);
-  const decoder = new TextDecoder();
-  let buffer = '';
   let status = 'unknown';
-  for await (const chunk of response.body) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    let boundary = buffer.indexOf('\n\n');
-    while (boundary >= 0) {
-      const block = buffer.slice(0, boundary);
-      buffer = buffer.slice(boundary + 2);
-      boundary = buffer.indexOf('\n\n');
-      const type = /^event: (.+)$/m.exec(block)?.[1];
-      const data = /^data: (.+)$/m.exec(block)?.[1];
-      if (!type || !data) continue;
-      const event = JSON.parse(data) as Record<string, unknown>;
-      if (json) {
-        process.stdout.write(`${JSON.stringify({ type, ...event })}\n`);
-      } else {
-        const clock = String(event.timestamp ?? '').slice(11, 19);
-        const text =
-          type === 'task-step-started'
-            ? `${pc.cyan('▶')} ${String(event.step)}`
-            : type === 'task-step-finished'
-              ? `${event.status === 'completed' ? pc.green('✓') : event.status === 'skipped' ? pc.dim('-') : pc.red('✗')} ${String(event.step)}${
-                  event.duration_ms === undefined ? '' : pc.dim(` ${String(event.duration_ms)} ms`)
-                }${event.detail ? pc.dim(`  ${String(event.detail).split('\n')[0]}`) : ''}`
-              : type === 'task-log'
-                ? pc.dim(String(event.message))
-                : type === 'task-done'
-                  ? `${pc.bold('done')}: ${paintStatus(String(event.status))}${event.reason ? ` — ${String(event.reason)}` : ''}${
-                      (event.pull_request as { url?: string } | undefined)?.url ? ` ${pc.cyan(String((event.pull_request as { url: string }).url))}` : ''
-                    }`
-                  : `${type} ${paintStatus(String(event.status ?? ''))}`;
-        process.stdout.write(`${pc.dim(clock)} ${text}\n`);
-      }
-      if (type === 'task-done') status = String(event.status);
-    }
+  for await (const { type, data } of codingClient(config).streamEvents(taskId)) {
+    if (json) process.stdout.write(`${JSON.stringify({ type, ...data })}\n`);
+    else process.stdout.write(`${pc.dim(data.timestamp.slice(11, 19))} ${describeEvent(type, data)}\n`);
+    if (type === 'task-done') status = String(data.status);
   }
   return status;
 }
@@ -127,7 +82,7 @@ export function registerTask(program: Command, config: () => CliConfig): void {
     .option('-w, --watch', 'follow the task until it ends')
     .option('--json', 'machine-readable output')
     .action(async (options: { repository: string; requirement: string; baseBranch?: string; incident?: string; allowedPath?: string[]; watch?: boolean; json?: boolean }) => {
-      const created = await call<{ task_id: string }>(config(), 'POST', '/tasks', {
+      const created = await codingClient(config()).createTask({
         repository: options.repository,
         requirement: options.requirement,
         ...(options.baseBranch ? { base_branch: options.baseBranch } : {}),
@@ -147,8 +102,7 @@ export function registerTask(program: Command, config: () => CliConfig): void {
     .option('-s, --status <status>', 'only this status')
     .option('--json', 'machine-readable output')
     .action(async (options: { status?: string; json?: boolean }) => {
-      const query = options.status ? `?status=${encodeURIComponent(options.status)}` : '';
-      const result = await call<{ tasks: TaskView[]; running: number; queued: number }>(config(), 'GET', `/tasks${query}`);
+      const result = await codingClient(config()).listTasks({ status: options.status } as ListTasksQuery);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;
@@ -168,7 +122,7 @@ export function registerTask(program: Command, config: () => CliConfig): void {
     .description('a task with its steps, plan, changes, tests, pull request and cost')
     .option('--json', 'machine-readable output')
     .action(async (taskId: string, options: { json?: boolean }) => {
-      const view = await call<TaskView>(config(), 'GET', `/tasks/${encodeURIComponent(taskId)}`);
+      const view = await codingClient(config()).getTask(taskId);
       if (options.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
       else printTask(view);
     });
@@ -186,7 +140,7 @@ export function registerTask(program: Command, config: () => CliConfig): void {
     .command('cancel <task-id>')
     .description('cancel a queued or running task')
     .action(async (taskId: string) => {
-      const view = await call<TaskView>(config(), 'POST', `/tasks/${encodeURIComponent(taskId)}/cancel`);
+      const view = await codingClient(config()).cancelTask(taskId);
       process.stdout.write(`${view.task_id} ${paintStatus(view.status)}\n`);
     });
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { DEFAULT_DOCKER_HOSTS } from '@atb/container-engine';
 import { SERVICES } from '@atb/contracts';
 import type { Command } from 'commander';
 import pc from 'picocolors';
@@ -12,7 +13,7 @@ import { colourFor } from '../output.js';
 import { repositoryRoot } from '../paths.js';
 import { Supervisor } from '../supervisor.js';
 
-/** The service kept healthy runs as a container when an engine answers (SPEC §2, §5). */
+/** The service kept healthy runs as a container when an engine answers. */
 const CONTAINERISED_SERVICE = 'market-predictor';
 
 type Service = (typeof SERVICES)[number];
@@ -24,7 +25,7 @@ export function registerUp(program: Command, config: () => CliConfig): void {
     .option('--only <names>', 'comma-separated services to start')
     .option(
       '--runtime <runtime>',
-      'auto: the market-predictor runs as a container when a Docker Engine API answers (DOCKER_HOST, /var/run/docker.sock, /run/podman/podman.sock), else everything runs as processes; docker: require an engine (starts Podman if installed); process: never use an engine',
+      `auto: the market-predictor runs as a container when a Docker Engine API answers (DOCKER_HOST, else ${DEFAULT_DOCKER_HOSTS.map((host) => host.replace('unix://', '')).join(', ')}), else everything runs as processes; docker: require an engine (starts Podman if installed); process: never use an engine`,
       'auto',
     )
     .action(async (options: { only?: string; runtime: string }) => {
@@ -122,7 +123,7 @@ class Stack {
       services.map(async (service) => ({
         service,
         url: urls[service.name] ?? '',
-        up: await waitForHttp(`${urls[service.name]}/health`, 30_000),
+        up: await waitForHttp(urls[service.name] ?? '', 30_000),
       })),
     );
     const lines = ready.map(

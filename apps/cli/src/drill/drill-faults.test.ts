@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { DRILL_FAULTS, isDrillFault, planFault } from './drill-faults.js';
-import { actionsOf, incidentDetailOf, incidentsOf } from './incident-watcher.js';
 
 describe('drill faults', () => {
   it('knows the five faults and nothing else', () => {
@@ -26,14 +25,4 @@ describe('drill faults', () => {
     for (const fault of DRILL_FAULTS) expect(rules).toContain(`alert: ${planFault(fault).expectedAlert}\n`);
   });
 
-  it('reads the agent list and detail shapes', () => {
-    expect(incidentsOf({ incidents: [{ id: 'a' }], count: 1 })).toEqual([{ id: 'a' }]);
-    expect(incidentsOf([{ id: 'b' }, 'junk'])).toEqual([{ id: 'b' }]);
-    expect(incidentsOf({ unexpected: true })).toEqual([]);
-    expect(actionsOf({ actions: [{ id: 'x' }] })).toEqual([{ id: 'x' }]);
-    const detail = incidentDetailOf({ id: 'a', state: 'open', timeline: [{ id: 1, type: 'incident-opened' }], actions: [] });
-    expect(detail.incident.state).toBe('open');
-    expect(detail.events).toEqual([{ id: 1, type: 'incident-opened' }]);
-    expect(detail.actions).toEqual([]);
-  });
 });

@@ -1,8 +1,9 @@
-import { requestJson } from './json-client.js';
+import type { DevopsAgentClient } from '@atb/clients';
+import type { ActionView, IncidentDetail } from '@atb/contracts';
 
 /**
- * Watches the devops agent's incidents over its HTTP API (`GET /incidents`,
- * `GET /incidents/:id`, `GET /actions?incident_id=`) and reports each stage of the loop
+ * Watches the devops agent's incidents through its client (`GET /incidents`,
+ * `GET /incidents/:id` with the timeline and actions) and reports each stage of the loop
  * once, with its time since the fault was injected: incident opened → analysis →
  * approval requested → approved → action started → action finished → verified →
  * resolved (or escalated, failed). Used by `atb drill` and by the end-to-end tests.
@@ -50,8 +51,8 @@ export interface DrillReport {
 }
 
 export interface WatchOptions {
-  /** The devops agent, e.g. `http://127.0.0.1:8001`. */
-  agentUrl: string;
+  /** The devops agent's client (with its token when reads need one). */
+  agent: DevopsAgentClient;
   /** The monitored service's name on incidents (`market-predictor`). */
   service: string;
   /** Epoch milliseconds the fault was injected; incidents opened before it are not this drill's. */
@@ -67,8 +68,6 @@ export interface WatchOptions {
   /** Called when the agent cannot be reached (at most once per distinct error). */
   onProblem?: (message: string) => void;
   signal?: AbortSignal;
-  /** Extra headers for the agent (e.g. authorization). */
-  headers?: Record<string, string>;
 }
 
 const TERMINAL_STATES = new Set(['resolved', 'escalated', 'failed']);
@@ -77,40 +76,7 @@ const SKEW_MS = 1000;
 
 type Json = Record<string, unknown>;
 
-/** Incidents in `GET /incidents` answers: an array, or `{ incidents }` / `{ items }`. */
-export function incidentsOf(body: unknown): Json[] {
-  if (Array.isArray(body)) return body.filter(isObject);
-  if (isObject(body)) {
-    for (const key of ['incidents', 'items', 'data']) {
-      const value = body[key];
-      if (Array.isArray(value)) return value.filter(isObject);
-    }
-  }
-  return [];
-}
-
-/** Splits a `GET /incidents/:id` answer into the incident, its events and its actions, if present. */
-export function incidentDetailOf(body: unknown): { incident: Json; events: Json[] | undefined; actions: Json[] | undefined } {
-  const root = isObject(body) ? body : {};
-  const incident = isObject(root.incident) ? root.incident : root;
-  const pick = (key: string): Json[] | undefined => {
-    const value = root[key] ?? incident[key];
-    return Array.isArray(value) ? value.filter(isObject) : undefined;
-  };
-  return { incident, events: pick('events') ?? pick('timeline'), actions: pick('actions') };
-}
-
-/** Actions in `GET /actions` answers: an array, or `{ actions }` / `{ items }`. */
-export function actionsOf(body: unknown): Json[] {
-  if (Array.isArray(body)) return body.filter(isObject);
-  if (isObject(body)) {
-    for (const key of ['actions', 'items', 'data']) {
-      const value = body[key];
-      if (Array.isArray(value)) return value.filter(isObject);
-    }
-  }
-  return [];
-}
+const failure = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Watches until every incident of this drill is resolved, escalated or failed, or the time is up. */
 export async function watchIncidents(options: WatchOptions): Promise<DrillReport> {
@@ -120,7 +86,6 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
   const seenEvents = new Set<string>();
   const watched: string[] = [];
   const problems = new Set<string>();
-  const headers = options.headers;
 
   const emit = async (stage: Omit<DrillStage, 'elapsed_ms'>, key: string) => {
     if (seenStages.has(key)) return;
@@ -144,18 +109,16 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
 
   for (;;) {
     if (options.signal?.aborted) return finish('aborted');
-    const list = await requestJson(`${options.agentUrl}/incidents?service=${encodeURIComponent(options.service)}`, { headers });
-    if (!list.ok) {
-      problem(`GET /incidents: ${list.error}`);
-    } else {
-      for (const incident of incidentsOf(list.body)) {
-        const id = text(incident.id);
-        if (!id || watched.includes(id)) continue;
-        if (text(incident.service) && text(incident.service) !== options.service) continue;
+    try {
+      const { incidents } = await options.agent.listIncidents({ service: options.service });
+      for (const incident of incidents) {
+        if (watched.includes(incident.id) || incident.service !== options.service) continue;
         const cycleStart = time(incident.cycle_started_at) ?? time(incident.opened_at);
         if (cycleStart === undefined || cycleStart < options.since - SKEW_MS) continue;
-        watched.push(id);
+        watched.push(incident.id);
       }
+    } catch (error) {
+      problem(`GET /incidents: ${failure(error)}`);
     }
 
     const states: string[] = [];
@@ -176,24 +139,20 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
   }
 
   async function observeIncident(id: string): Promise<string | undefined> {
-    const detail = await requestJson(`${options.agentUrl}/incidents/${encodeURIComponent(id)}`, { headers });
-    if (!detail.ok) {
-      problem(`GET /incidents/${id}: ${detail.error}`);
+    let incident: IncidentDetail;
+    try {
+      incident = await options.agent.getIncident(id);
+    } catch (error) {
+      problem(`GET /incidents/${id}: ${failure(error)}`);
       return undefined;
     }
-    const { incident, events, actions: embeddedActions } = incidentDetailOf(detail.body);
-    let actions = embeddedActions;
-    if (!actions) {
-      const answer = await requestJson(`${options.agentUrl}/actions?incident_id=${encodeURIComponent(id)}`, { headers });
-      if (answer.ok) actions = actionsOf(answer.body);
-      else problem(`GET /actions: ${answer.error}`);
-    }
+    const events: Json[] = incident.timeline;
     const now = Date.now();
-    const state = text(incident.state) ?? 'unknown';
+    const state = incident.state;
 
-    for (const event of events ?? []) {
+    for (const event of incident.timeline) {
       if ((time(event.at) ?? now) < options.since - SKEW_MS) continue;
-      const key = `${id}:${text(event.id) ?? `${text(event.type)}@${text(event.at)}`}`;
+      const key = `${id}:${event.id}`;
       if (seenEvents.has(key)) continue;
       seenEvents.add(key);
       options.onEvent?.(id, event);
@@ -211,29 +170,27 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
       `opened:${id}`,
     );
 
-    // A re-opened incident still shows its previous analysis until the new one is done: with
-    // a timeline, only an analysis event of this drill counts.
-    const analysis = isObject(incident.analysis) ? incident.analysis : undefined;
+    // A re-opened incident still shows its previous analysis until the new one is done: only
+    // an analysis event of this drill counts.
+    const analysis = incident.analysis;
     const analysedAt = eventTime(events, /^analysis-(completed|finished)$/, options.since - SKEW_MS);
-    if (analysis && (events === undefined || analysedAt !== undefined)) {
-      const result = isObject(analysis.analysis) ? analysis.analysis : isObject(analysis.result) ? analysis.result : analysis;
-      const confidence = typeof result.confidence === 'number' ? ` confidence ${result.confidence.toFixed(2)}` : '';
-      const analyzer = text(analysis.analyzer) ?? text(analysis.source);
+    if (analysis && analysedAt !== undefined) {
+      const result = analysis.analysis;
+      const confidence = ` confidence ${result.confidence.toFixed(2)}`;
+      const analyzer = analysis.analyzer;
       await emit(
         {
           name: 'analysis-completed',
           at: analysedAt ?? now,
           incident_id: id,
-          detail: `${text(result.issue_type) ?? 'issue'}:${confidence}${analyzer ? ` (${analyzer})` : ''} — ${
-            text(result.root_cause) ?? text(result.description) ?? ''
-          }`.trim(),
+          detail: `${result.issue_type}:${confidence}${analyzer ? ` (${analyzer})` : ''} — ${result.root_cause || result.description}`.trim(),
           data: analysis,
         },
         `analysis:${id}`,
       );
     }
 
-    for (const action of actions ?? []) {
+    for (const action of incident.actions) {
       // Actions of an earlier episode of a re-opened incident are not this drill's.
       if ((time(action.created_at) ?? now) < options.since - SKEW_MS) continue;
       await observeAction(id, action, now);
@@ -257,17 +214,13 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
     return state;
   }
 
-  async function observeAction(incidentId: string, action: Json, now: number): Promise<void> {
-    const id = text(action.id);
-    if (!id) return;
-    const status = text(action.status) ?? 'unknown';
-    const operation = text(action.operation) ?? 'action';
-    const target = text(action.target) ?? '';
+  async function observeAction(incidentId: string, action: ActionView, now: number): Promise<void> {
+    const { id, status, operation, target } = action;
     const base = { incident_id: incidentId, action_id: id, data: action };
     const label = `${operation} ${target}`.trim();
 
-    const approvedBy = text(action.approved_by);
-    const decidedByPolicy = text(action.decided_by) === 'policy' || approvedBy === 'policy';
+    const approvedBy = action.approved_by;
+    const decidedByPolicy = action.decided_by === 'policy' || approvedBy === 'policy';
     const refused = status === 'rejected' || status === 'expired' || status === 'cancelled';
     if (status === 'pending' || (!decidedByPolicy && (approvedBy || refused))) {
       await emit(
@@ -282,12 +235,12 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
     }
     // A rejection records its actor in approved_by too: only a real approval is one.
     if (approvedBy && !decidedByPolicy && !refused && status !== 'pending') {
-      const reason = text(action.approval_reason);
+      const reason = action.approval_reason;
       await emit(
         {
           ...base,
           name: 'action-approved',
-          at: time(action.approved_at) ?? time(action.started_at) ?? now,
+          at: time(action.started_at) ?? now,
           detail: `${label} approved by ${approvedBy}${reason ? ` (${reason})` : ''}`,
         },
         `approved:${id}`,
@@ -295,7 +248,7 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
     }
     if (refused) {
       const by = approvedBy ? ` by ${approvedBy}` : '';
-      const reason = text(action.approval_reason);
+      const reason = action.approval_reason;
       await emit(
         { ...base, name: 'action-rejected', at: time(action.finished_at) ?? now, detail: `${label} ${status}${by}${reason ? ` (${reason})` : ''}` },
         `rejected:${id}`,
@@ -303,11 +256,11 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
     }
     const startedAt = time(action.started_at);
     if (startedAt !== undefined || status === 'running') {
-      const decided = text(action.decided_by) === 'policy' ? ' on its own (policy)' : '';
+      const decided = action.decided_by === 'policy' ? ' on its own (policy)' : '';
       await emit({ ...base, name: 'action-started', at: startedAt ?? now, detail: `${label} sent to the gateway${decided}` }, `started:${id}`);
     }
     if (status === 'succeeded' || status === 'failed') {
-      const response = isObject(action.gateway_response) ? action.gateway_response : {};
+      const response = action.gateway_response ?? {};
       const details = isObject(response.execution_details) ? response.execution_details : {};
       const command = text(details.command);
       const overall = text(response.overall_status) ?? status;
@@ -322,8 +275,8 @@ export async function watchIncidents(options: WatchOptions): Promise<DrillReport
         `finished:${id}`,
       );
     }
-    if (typeof action.effective === 'boolean') {
-      const recovery = typeof action.recovery_seconds === 'number' ? `, recovered ${action.recovery_seconds.toFixed(1)} s after the alert` : '';
+    if (action.effective !== null) {
+      const recovery = action.recovery_seconds === null ? '' : `, recovered ${action.recovery_seconds.toFixed(1)} s after the alert`;
       await emit(
         {
           ...base,

@@ -1,3 +1,5 @@
+import { PredictorClient } from '@atb/clients';
+
 /**
  * Steady `POST /predict` traffic for the drills whose alerts are rates (errors, latency):
  * without requests there is no error share or latency to measure.
@@ -30,19 +32,13 @@ export function startPredictionTraffic(options: TrafficOptions): RunningTraffic 
   const counts: TrafficCounts = { sent: 0, ok: 0, failed: 0 };
   const controller = new AbortController();
   const pause = options.pauseMs ?? 200;
+  const predictor = new PredictorClient({ baseUrl: options.predictorUrl, timeoutMs: options.requestTimeoutMs ?? 10_000 });
   const worker = async () => {
     while (!controller.signal.aborted) {
       counts.sent += 1;
       try {
-        const response = await fetch(`${options.predictorUrl}/predict`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ symbol: 'DRILL', prices: PRICES, horizon: 1 }),
-          signal: AbortSignal.any([controller.signal, AbortSignal.timeout(options.requestTimeoutMs ?? 10_000)]),
-        });
-        await response.arrayBuffer();
-        if (response.ok) counts.ok += 1;
-        else counts.failed += 1;
+        await predictor.predict({ symbol: 'DRILL', prices: PRICES, horizon: 1 }, { signal: controller.signal });
+        counts.ok += 1;
       } catch {
         if (!controller.signal.aborted) counts.failed += 1;
       }

@@ -1,7 +1,7 @@
+import { DevopsAgentClient, PredictorClient, UpstreamRefusedError, UpstreamUnreachableError } from '@atb/clients';
 import pc from 'picocolors';
-import { type DrillFault, type FaultParameters, planFault } from './drill-faults.js';
-import { type DrillReport, type DrillStage, incidentsOf, watchIncidents } from './incident-watcher.js';
-import { requestJson } from './json-client.js';
+import { type DrillFault, type FaultParameters, type FaultPlan, planFault } from './drill-faults.js';
+import { type DrillReport, type DrillStage, watchIncidents } from './incident-watcher.js';
 import { startPredictionTraffic } from './prediction-traffic.js';
 
 export interface DrillOptions {
@@ -53,18 +53,19 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const service = options.service ?? 'market-predictor';
   const plan = planFault(options.fault, options.parameters);
 
-  const agentStatus = await requestJson<Record<string, unknown> | undefined>(`${options.agentUrl}/status`);
-  if (!agentStatus.ok) {
-    throw new Error(`the devops agent does not answer at ${options.agentUrl}/status (${agentStatus.error}): start it first (atb up)`);
-  }
-  const safetyMode = readSafetyMode(agentStatus.body ?? {});
-  const predictorHealth = await requestJson(`${options.predictorUrl}/health`);
-  if (!predictorHealth.ok && predictorHealth.status === undefined) {
-    throw new Error(`the predictor does not answer at ${options.predictorUrl}/health (${predictorHealth.error})`);
-  }
-  const headers: Record<string, string> = options.agentToken ? { authorization: `Bearer ${options.agentToken}` } : {};
-  const active = await requestJson(`${options.agentUrl}/incidents?service=${encodeURIComponent(service)}&active=true`, { headers });
-  if (active.ok && incidentsOf(active.body).some((incident) => !TERMINAL.has(String(incident.state)))) {
+  const agent = new DevopsAgentClient({ baseUrl: options.agentUrl, token: options.agentToken, timeoutMs: 3000 });
+  const predictor = new PredictorClient({ baseUrl: options.predictorUrl, timeoutMs: 3000 });
+  const safetyMode = readSafetyMode(
+    await agent.status().catch((error: unknown) => {
+      throw new Error(`the devops agent does not answer at ${options.agentUrl}/status (${failure(error)}): start it first (atb up)`);
+    }),
+  );
+  await predictor.health().catch((error: unknown) => {
+    // Only an unreachable predictor stops the drill: an unhealthy one is what drills start from.
+    if (error instanceof UpstreamUnreachableError) throw new Error(`the predictor does not answer at ${options.predictorUrl}/health (${error.message})`);
+  });
+  const active = await agent.listIncidents({ service, active: 'true' }).catch(() => undefined);
+  if (active?.incidents.some((incident) => !TERMINAL.has(incident.state))) {
     write(pc.yellow(`note: ${service} already has an open incident; new alerts may join it instead of opening a new one`));
   }
 
@@ -73,15 +74,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       `${safetyMode === true ? pc.yellow(' (SAFETY_MODE on: actions wait for approval)') : ''}`,
   );
   const since = Date.now();
-  const injected = await requestJson(`${options.predictorUrl}${plan.path}`, { method: 'POST', body: plan.body, timeoutMs: 5000 });
-  if (!injected.ok) {
-    if (injected.status === 404) {
-      throw new Error(
-        `${options.predictorUrl}${plan.path} does not exist: start the predictor with CHAOS_ENABLED=true to allow drills`,
-      );
+  await injectFault(new PredictorClient({ baseUrl: options.predictorUrl, timeoutMs: 5000 }), plan).catch((error: unknown) => {
+    if (error instanceof UpstreamRefusedError && error.status === 404) {
+      throw new Error(`${options.predictorUrl}${plan.path} does not exist: start the predictor with CHAOS_ENABLED=true to allow drills`);
     }
-    throw new Error(`injecting ${plan.fault} failed: ${injected.error}`);
-  }
+    throw new Error(`injecting ${plan.fault} failed: ${failure(error)}`);
+  });
 
   const stages: DrillStage[] = [];
   const narrate = async (stage: DrillStage) => {
@@ -97,8 +95,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   let report: DrillReport;
   try {
     report = await watchIncidents({
-      agentUrl: options.agentUrl,
-      headers,
+      agent,
       service,
       since,
       timeoutMs: options.timeoutMs ?? 300_000,
@@ -118,11 +115,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     if (counts) write(pc.dim(`traffic: ${counts.sent} requests, ${counts.ok} ok, ${counts.failed} failed`));
   }
 
-  const cleared = await requestJson<{ cleared?: unknown } | undefined>(`${options.predictorUrl}/chaos`, {
-    method: 'DELETE',
-    timeoutMs: 2000,
-  });
-  const leftover = cleared.ok && Array.isArray(cleared.body?.cleared) ? (cleared.body.cleared as unknown[]) : [];
+  const cleared = await new PredictorClient({ baseUrl: options.predictorUrl, timeoutMs: 2000 }).clearFaults().catch(() => undefined);
+  const leftover = cleared?.cleared ?? [];
   if (leftover.length > 0) write(pc.dim(`cleared leftover faults: ${leftover.join(', ')}`));
 
   const result: DrillResult = {
@@ -137,6 +131,25 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
 }
 
 const TERMINAL = new Set(['resolved', 'escalated', 'failed']);
+
+const failure = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Sends the fault's chaos request through the predictor's client. */
+function injectFault(predictor: PredictorClient, plan: FaultPlan): Promise<unknown> {
+  const body = plan.body as Record<string, number>;
+  switch (plan.fault) {
+    case 'crash':
+      return predictor.crash(body);
+    case 'hang':
+      return predictor.hang();
+    case 'memory-leak':
+      return predictor.startMemoryLeak({ mb_per_second: body.mb_per_second ?? 0, max_mb: body.max_mb ?? 0 });
+    case 'errors':
+      return predictor.injectErrors({ rate: body.rate ?? 0 });
+    case 'latency':
+      return predictor.injectLatency({ ms: body.ms ?? 0, probability: body.probability ?? 1 });
+  }
+}
 
 function readSafetyMode(status: Record<string, unknown>): boolean | undefined {
   for (const candidate of [status.safety_mode, (status.policy as Record<string, unknown> | undefined)?.safety_mode]) {

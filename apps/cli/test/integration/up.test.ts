@@ -111,6 +111,22 @@ describeWithComponent('built services', built ? undefined : 'apps/*/dist is miss
     expect(output).toMatch(/restart/i);
   });
 
+  it("hands the devops agent its own machine tokens, and atb finds the services' tokens with no manual step", async () => {
+    const { readFileSync } = await import('node:fs');
+    const agentGatewayToken = readFileSync(join(dataDirectory, 'command-gateway', 'devops-agent-token'), 'utf8').trim();
+    const posing = await fetch(`${environment.AI_COMMAND_GATEWAY_URL}/execute-docker-command`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${agentGatewayToken}` },
+      body: JSON.stringify({ source_id: 'atb-cli', target_resource: { name: 'market-predictor' }, action_request: { intent: 'stop it', context: 'test' } }),
+    });
+    expect(posing.status).toBe(403);
+    const agentCoderToken = readFileSync(join(dataDirectory, 'coding-agent', 'devops-agent-token'), 'utf8').trim();
+    expect((await fetch(`${environment.CODING_AGENT_URL}/tasks`, { headers: { authorization: `Bearer ${agentCoderToken}` } })).status).toBe(200);
+    expect((await fetch(`${environment.CODING_AGENT_URL}/tasks`)).status).toBe(401);
+    const { stdout } = await run(process.execPath, [atb, 'task', 'list', '--json'], { env: { ...process.env, ...environment } });
+    expect(JSON.parse(stdout)).toMatchObject({ tasks: [] });
+  });
+
   it('stops every service cleanly on Ctrl-C', async () => {
     stack.kill('SIGINT');
     const [code] = await once(stack, 'exit');

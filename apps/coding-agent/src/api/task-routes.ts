@@ -1,10 +1,20 @@
 import { createHash } from 'node:crypto';
+import {
+  createTaskRequestSchema,
+  createTaskResponseSchema,
+  listTasksQuerySchema,
+  type TaskView,
+  taskIdParamsSchema,
+  taskListResponseSchema,
+  taskSchema,
+} from '@atb/contracts';
 import { NotAllowedError, NotFoundError, type Service, ValidationError } from '@atb/service-kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FINAL_STATUSES, type NewTask, type Task, type TaskEvent } from '../tasks/task.js';
 import type { TaskEvents } from '../tasks/task-events.js';
 import type { TaskManager } from '../tasks/task-manager.js';
 import type { TaskStore } from '../tasks/task-store.js';
-import { createTaskBody, createTaskResponse, listTasksQuery, taskIdParams } from './task-schemas.js';
+import { assertMayLiftProtection } from './allowed-paths-rights.js';
 
 export interface TaskRouteOptions {
   manager: TaskManager;
@@ -14,7 +24,7 @@ export interface TaskRouteOptions {
 }
 
 /** The task as the API shows it (the stored patch is summarised, not returned). */
-export function presentTask(task: Task): Record<string, unknown> {
+export function presentTask(task: Task): TaskView {
   const { patch, ...rest } = task;
   return { ...rest, has_patch: patch !== undefined };
 }
@@ -53,14 +63,15 @@ export function registerTaskRoutes(service: Service, options: TaskRouteOptions):
         tags: ['tasks'],
         summary:
           'Create a coding task: 202 with its id; poll GET /tasks/:id for status and pull_request.url. Idempotent by the Idempotency-Key header, or by incident_id + repository + requirement.',
-        body: createTaskBody,
-        response: { 202: createTaskResponse },
+        body: createTaskRequestSchema,
+        response: { 202: createTaskResponseSchema },
       },
     },
     async (request, reply) => {
       if (!allowed.has(request.body.repository)) {
         throw new NotAllowedError(`repository "${request.body.repository}" is not in ALLOWED_REPOSITORIES`, { field: 'body.repository' });
       }
+      assertMayLiftProtection(request.principal, request.body.allowed_paths ?? []);
       const { task, duplicate } = await options.manager.submit(request.body, idempotencyKey(request.headers['idempotency-key'], request.body));
       return reply
         .status(202)
@@ -74,7 +85,7 @@ export function registerTaskRoutes(service: Service, options: TaskRouteOptions):
     },
   );
 
-  app.get('/tasks', { schema: { tags: ['tasks'], summary: 'List tasks, newest first', querystring: listTasksQuery } }, async (request) => {
+  app.get('/tasks', { schema: { tags: ['tasks'], summary: 'List tasks, newest first', querystring: listTasksQuerySchema, response: { 200: taskListResponseSchema } } }, async (request) => {
     const tasks = await options.store.list({
       ...(request.query.status ? { status: [request.query.status] } : {}),
       ...(request.query.repository ? { repository: request.query.repository } : {}),
@@ -97,64 +108,74 @@ export function registerTaskRoutes(service: Service, options: TaskRouteOptions):
     };
   });
 
-  app.get('/tasks/:id', { schema: { tags: ['tasks'], summary: 'A task with steps, plan, diff, tests, PR, tokens', params: taskIdParams } }, async (request) => {
+  app.get('/tasks/:id', { schema: { tags: ['tasks'], summary: 'A task with steps, plan, diff, tests, PR, tokens', params: taskIdParamsSchema, response: { 200: taskSchema } } }, async (request) => {
     const task = await options.store.get(request.params.id);
     if (!task) throw new NotFoundError(`no task ${request.params.id}`, { field: 'params.id' });
     return presentTask(task);
   });
 
-  app.post('/tasks/:id/cancel', { schema: { tags: ['tasks'], summary: 'Cancel a queued or running task', params: taskIdParams } }, async (request) =>
+  app.post('/tasks/:id/cancel', { schema: { tags: ['tasks'], summary: 'Cancel a queued or running task', params: taskIdParamsSchema, response: { 200: taskSchema } } }, async (request) =>
     presentTask(await options.manager.cancel(request.params.id)),
   );
 
   app.get(
     '/tasks/:id/events',
-    { schema: { tags: ['tasks'], summary: 'Server-sent events: task-step-started/finished, task-log, task-done', params: taskIdParams } },
-    async (request, reply) => {
-      const task = await options.store.get(request.params.id);
-      if (!task) throw new NotFoundError(`no task ${request.params.id}`, { field: 'params.id' });
-      const header = request.headers['last-event-id'];
-      const afterSeq = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : 0;
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-request-id': request.id,
-      });
-      let lastSeq = afterSeq;
-      let ended = false;
-      const buffered: TaskEvent[] = [];
-      let replaying = true;
-      const end = () => {
-        if (ended) return;
-        ended = true;
-        unsubscribe();
-        clearInterval(heartbeat);
-        raw.end();
-      };
-      const write = (event: TaskEvent) => {
-        if (ended || event.seq <= lastSeq) return;
-        lastSeq = event.seq;
-        raw.write(sse(event));
-        if (event.type === 'task-done') end();
-      };
-      const unsubscribe = options.events.subscribe(task.task_id, (event) => {
-        if (replaying) buffered.push(event);
-        else write(event);
-      });
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
-      request.raw.on('close', end);
-      for (const event of await options.store.listEvents(task.task_id, afterSeq)) write(event);
-      replaying = false;
-      for (const event of buffered) write(event);
-      const latest = await options.store.get(task.task_id);
-      if (!ended && latest && FINAL_STATUSES.includes(latest.status)) {
-        // The final status is saved just before task-done is published: give it a moment to
-        // arrive through the subscription, then end the stream anyway.
-        setTimeout(() => end(), 2000).unref();
-      }
-    },
+    { schema: { tags: ['tasks'], summary: 'Server-sent events: task-step-started/finished, task-log, task-done', params: taskIdParamsSchema } },
+    async (request, reply) => streamTaskEvents(request, reply, options),
   );
+}
+
+/**
+ * `GET /tasks/:id/events`: the task's history after `Last-Event-ID`, then live events, as
+ * server-sent events; the stream ends after `task-done`.
+ */
+async function streamTaskEvents(
+  request: FastifyRequest<{ Params: { id: string } }>,
+  reply: FastifyReply,
+  options: Pick<TaskRouteOptions, 'store' | 'events'>,
+): Promise<void> {
+  const task = await options.store.get(request.params.id);
+  if (!task) throw new NotFoundError(`no task ${request.params.id}`, { field: 'params.id' });
+  const header = request.headers['last-event-id'];
+  const afterSeq = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : 0;
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-request-id': request.id,
+  });
+  let lastSeq = afterSeq;
+  let ended = false;
+  const buffered: TaskEvent[] = [];
+  let replaying = true;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    unsubscribe();
+    clearInterval(heartbeat);
+    raw.end();
+  };
+  const write = (event: TaskEvent) => {
+    if (ended || event.seq <= lastSeq) return;
+    lastSeq = event.seq;
+    raw.write(sse(event));
+    if (event.type === 'task-done') end();
+  };
+  const unsubscribe = options.events.subscribe(task.task_id, (event) => {
+    if (replaying) buffered.push(event);
+    else write(event);
+  });
+  const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+  request.raw.on('close', end);
+  for (const event of await options.store.listEvents(task.task_id, afterSeq)) write(event);
+  replaying = false;
+  for (const event of buffered) write(event);
+  const latest = await options.store.get(task.task_id);
+  if (!ended && latest && FINAL_STATUSES.includes(latest.status)) {
+    // The final status is saved just before task-done is published: give it a moment to
+    // arrive through the subscription, then end the stream anyway.
+    setTimeout(() => end(), 2000).unref();
+  }
 }

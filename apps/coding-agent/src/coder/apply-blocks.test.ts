@@ -50,7 +50,7 @@ describe('applyEditBlocks', () => {
   it.each([
     ['../outside/target.js', 'outside-workspace'],
     [`${'/'}etc/passwd.js`, 'outside-workspace'],
-    ['link/target.js', 'symlink'],
+    ['link/target.js', 'symlink-escape'],
     ['.github/workflows/ci.yml', 'protected'],
     ['.env', 'protected'],
     ['.atb/instructions.json', 'protected'],

@@ -30,8 +30,8 @@ export async function applyEditBlocks(
     const label = `block ${index + 1} (${block.path})`;
     const decision = await checkWritablePath(workspace, block.path, policy);
     if (!decision.ok) {
-      outcome.reports.push({ iteration, path: block.path, outcome: 'refused', detail: `${decision.rule}: ${decision.reason}` });
-      outcome.feedback.push(`${label} was REFUSED: ${decision.reason}. Do not try this path again.`);
+      outcome.reports.push({ iteration, path: block.path, outcome: 'refused', detail: `${decision.code}: ${decision.message}` });
+      outcome.feedback.push(`${label} was REFUSED: ${decision.message}. Do not try this path again.`);
       continue;
     }
     const existing = await readFile(decision.absolute, 'utf8').catch((error: NodeJS.ErrnoException) =>

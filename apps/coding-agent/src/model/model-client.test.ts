@@ -116,6 +116,9 @@ describe('ModelClient (through the ModelRouter, over the scripted OpenAI-compati
     expect(sent.length).toBeLessThan(2600);
   });
 
+});
+
+describe('planRequirement (through the ModelClient)', () => {
   it('retries the planner once with the validation error, then accepts a valid plan', async () => {
     const server = await scripted([
       { content: '{"complexity": 7}' },

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** The planner's answer (seed 001's fields), validated before anything acts on it. */
+/**
+ * The planner's answer (`complexity`, `files_to_modify`, `new_files_needed`, `dependencies`,
+ * `risks`, `estimated_time_minutes`, plus a summary), validated before anything acts on it.
+ */
 export const planSchema = z.object({
   complexity: z.coerce.number().int().min(1).max(5),
   files_to_modify: z.array(z.string().min(1)).default([]),

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
@@ -58,6 +58,32 @@ describe('buildRepositoryMap', () => {
       expect(renderRepositoryMap(map)).toBe('README.md\nsrc/math.js: function add');
     } finally {
       await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves out tracked symbolic links that lead outside the workspace (no host names or sizes)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'atb-map-links-'));
+    try {
+      const directory = join(root, 'workspace');
+      const host = join(root, 'host');
+      await mkdir(join(directory, 'src'), { recursive: true });
+      await mkdir(host);
+      await writeFile(join(host, 'shadow.js'), `export const hostSecretSymbol = 1;\n${'x'.repeat(4321)}\n`);
+      await writeFile(join(directory, 'src', 'math.js'), 'export function add(a, b) { return a + b; }\n');
+      await symlink(join(host, 'shadow.js'), join(directory, 'src', 'leak.js'));
+      await symlink(host, join(directory, 'host-dir'));
+      await symlink('math.js', join(directory, 'src', 'alias.js'));
+      const git = simpleGit(directory);
+      await git.init();
+      await git.add(['src/math.js', 'src/leak.js', 'host-dir', 'src/alias.js']);
+      expect((await git.raw(['ls-files'])).split('\n')).toEqual(expect.arrayContaining(['src/leak.js', 'host-dir']));
+      const map = await buildRepositoryMap(directory);
+      expect(map.files.map((file) => file.path)).toEqual(['src/alias.js', 'src/math.js']);
+      const text = renderRepositoryMap(map);
+      expect(text).not.toMatch(/leak|host|shadow|4321|hostSecretSymbol/);
+      expect(map.files.every((file) => file.bytes < 1000)).toBe(true);
+    } finally {
+      await rm(root, { recursive: true, force: true });
     }
   });
 });

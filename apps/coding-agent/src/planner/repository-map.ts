@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { extname } from 'node:path';
 import { simpleGit } from 'simple-git';
+import { resolveInWorkspace } from '../security/path-policy.js';
 
 export interface RepositoryFile {
   path: string;
@@ -67,14 +68,19 @@ export function extractSymbols(path: string, source: string): string[] {
 
 /**
  * The repository map shown to the planner: every tracked file (`git ls-files`) with its size and
- * exported symbols, bounded to `maxFiles` files.
+ * exported symbols, bounded to `maxFiles` files. Paths that lead outside the workspace (through
+ * a symbolic link) are left out.
  */
 export async function buildRepositoryMap(workspace: string, maxFiles = 400): Promise<RepositoryMap> {
   const listing = await simpleGit(workspace).raw(['ls-files', '-z']);
   const paths = listing.split('\0').filter((path) => path.length > 0);
   const files: RepositoryFile[] = [];
   for (const path of paths.slice(0, maxFiles)) {
-    const absolute = join(workspace, path);
+    // A tracked symbolic link may point anywhere on the host: only files that stay inside the
+    // workspace (the path policy's containment check) are named, sized or read.
+    const contained = await resolveInWorkspace(workspace, path);
+    if (!contained.ok) continue;
+    const absolute = contained.absolute;
     const info = await stat(absolute).catch(() => undefined);
     if (!info?.isFile()) continue;
     const extension = extname(path);

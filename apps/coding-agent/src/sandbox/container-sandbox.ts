@@ -92,14 +92,12 @@ export class ContainerSandbox implements Sandbox {
     return binds;
   }
 
-  async run(options: SandboxRunOptions): Promise<SandboxResult> {
-    const { workspace, cwd } = await validateRunOptions(options);
-    const docker = this.options.docker;
+  /** The container of one run: no network, read-only root, the workspace its only writable mount, limits stated. */
+  private async containerSpec(options: SandboxRunOptions, workspace: string, cwd: string): Promise<Docker.ContainerCreateOptions> {
     const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', TMPDIR: '/tmp', LANG: 'C.UTF-8', CI: 'true', ...options.env };
     const fileSize = Math.floor(options.fileSizeLimitBytes ?? this.options.fileSizeLimitBytes ?? DEFAULT_FILE_SIZE_LIMIT_BYTES);
     const tmpSize = this.options.tmpSizeBytes ?? 256 * 1024 ** 2;
-    const started = performance.now();
-    const container = await docker.createContainer({
+    return {
       name: `${this.options.namePrefix ?? 'atb-sandbox'}-${randomBytes(6).toString('hex')}`,
       Image: this.options.image,
       Cmd: options.command,
@@ -134,7 +132,14 @@ export class ContainerSandbox implements Sandbox {
         LogConfig: { Type: 'none', Config: {} },
         AutoRemove: false,
       },
-    });
+    };
+  }
+
+  async run(options: SandboxRunOptions): Promise<SandboxResult> {
+    const { workspace, cwd } = await validateRunOptions(options);
+    const docker = this.options.docker;
+    const started = performance.now();
+    const container = await docker.createContainer(await this.containerSpec(options, workspace, cwd));
     const termination = new ProcessTermination(options, workspace, options.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES, () => {
       container.kill({ signal: 'SIGKILL' }).catch(() => undefined);
     });

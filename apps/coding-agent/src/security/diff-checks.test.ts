@@ -40,6 +40,9 @@ describe('checkDiff', () => {
     expect(checkDiff('', ['.env.production']).map((finding) => finding.rule)).toEqual(['protected-path']);
     expect(checkDiff('', ['.github/workflows/ci.yml'], ['.github/workflows/ci.yml'])).toEqual([]);
     expect(checkDiff('', ['.atb/instructions.json']).map((finding) => finding.rule)).toEqual(['protected-path']);
+    expect(checkDiff('', ['src/.env'], ['src']).map((finding) => finding.rule)).toEqual(['protected-path']);
+    expect(checkDiff('', ['.github/actions/build/action.yml'], ['.github']).map((finding) => finding.rule)).toEqual(['protected-path']);
+    expect(checkDiff('', ['src/.env'], ['src/.env'])).toEqual([]);
   });
 
   it('warns when assertions are removed from tests', () => {

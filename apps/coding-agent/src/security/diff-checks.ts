@@ -1,5 +1,5 @@
 import type { SecurityFinding } from '../tasks/task.js';
-import { matchesAllowedPaths, protectedReason } from './path-policy.js';
+import { protectedBy } from './path-policy.js';
 
 interface LineRule {
   rule: string;
@@ -73,15 +73,13 @@ const ASSERTION = /\b(assert\w*|expect|should|self\.assert\w*)\s*[.(]/;
 
 /**
  * Security checks on a task's diff before anything is committed: secrets, protected paths
- * (unless the task allowed them) and dangerous patterns. `block` findings stop the task.
+ * (the path policy's `protectedBy`, with the task's `allowed_paths`) and dangerous patterns. `block` findings stop the task.
  */
 export function checkDiff(diff: string, changedPaths: string[], allowedPaths: string[] = []): SecurityFinding[] {
   const findings: SecurityFinding[] = [];
   for (const path of changedPaths) {
-    const why = protectedReason(path);
-    if (why && !matchesAllowedPaths(path, allowedPaths)) {
-      findings.push({ rule: 'protected-path', severity: 'block', path, message: `changes a protected path (${why})` });
-    }
+    const refusal = protectedBy(path, allowedPaths);
+    if (refusal) findings.push({ rule: 'protected-path', severity: 'block', path, message: refusal.message });
   }
   for (const [path, lines] of addedLines(diff)) {
     for (const line of lines) {

@@ -11,8 +11,6 @@ interface TaskTables {
     updated_at: string;
     body: string;
     idempotency_key: string | null;
-    owner: string | null;
-    lease_until: string | null;
   };
   coding_task_events: {
     seq: number;
@@ -56,6 +54,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('coding_tasks_idempotency_key').on('coding_tasks').column('idempotency_key').unique().execute();
     },
   },
+  // Columns of the leases tasks had before the work queue took over claiming; no longer written.
   '003_lease': {
     async up(db) {
       await db.schema.alterTable('coding_tasks').addColumn('owner', 'text').execute();
@@ -147,53 +146,6 @@ export class KyselyTaskStore implements TaskStore {
       .where('task_id', '=', task.task_id)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) throw new Error(`task ${task.task_id} does not exist`);
-  }
-
-  async claim(taskId: string, owner: string, leaseUntil: Date, now: Date): Promise<boolean> {
-    const result = await this.database.db
-      .updateTable('coding_tasks')
-      .set({ owner, lease_until: leaseUntil.toISOString() })
-      .where('task_id', '=', taskId)
-      .where('status', 'in', ['queued', 'running'])
-      .where((where) =>
-        where.or([where('owner', 'is', null), where('owner', '=', owner), where('lease_until', '<', now.toISOString())]),
-      )
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
-  }
-
-  async renew(taskId: string, owner: string, leaseUntil: Date): Promise<Task['status'] | undefined> {
-    const result = await this.database.db
-      .updateTable('coding_tasks')
-      .set({ lease_until: leaseUntil.toISOString() })
-      .where('task_id', '=', taskId)
-      .where('owner', '=', owner)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return undefined;
-    const row = await this.database.db.selectFrom('coding_tasks').select('status').where('task_id', '=', taskId).executeTakeFirst();
-    return row?.status as Task['status'] | undefined;
-  }
-
-  async release(taskId: string, owner: string): Promise<void> {
-    await this.database.db
-      .updateTable('coding_tasks')
-      .set({ owner: null, lease_until: null })
-      .where('task_id', '=', taskId)
-      .where('owner', '=', owner)
-      .execute();
-  }
-
-  async listClaimable(now: Date, limit = 100): Promise<Task[]> {
-    const rows = await this.database.db
-      .selectFrom('coding_tasks')
-      .select('body')
-      .where('status', 'in', ['queued', 'running'])
-      .where((where) => where.or([where('owner', 'is', null), where('lease_until', '<', now.toISOString())]))
-      .orderBy('created_at', 'asc')
-      .orderBy('task_id', 'asc')
-      .limit(limit)
-      .execute();
-    return rows.map((row) => JSON.parse(row.body) as Task);
   }
 
   async appendEvent(taskId: string, type: TaskEvent['type'], data: Record<string, unknown>, now: Date): Promise<TaskEvent> {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { ClaimedJob, DeadJob, QueueCounts, WorkQueue } from '@atb/queue';
 import { ConflictError, NotFoundError } from '@atb/service-kit';
 import { FINAL_STATUSES, type NewTask, type Task } from './task.js';
 import type { TaskEvents } from './task-events.js';
@@ -9,10 +10,10 @@ export interface TaskManagerOptions {
   maxConcurrent: number;
   /** Times a task interrupted by a restart is resumed before it fails. */
   maxResumes: number;
-  /** How long a claim on a task lasts without renewal (renewed every third of it); default 30 s. */
-  leaseMs?: number;
-  /** This process's name on its leases; default host, pid and a random suffix. */
+  /** This process's name on its claims; default host, pid and a random suffix. */
   owner?: string;
+  /** How often the queue is asked for work when nothing woke the manager; default 1 000 ms. */
+  pollIntervalMs?: number;
   clock?: () => Date;
 }
 
@@ -20,6 +21,9 @@ export interface TaskManagerOptions {
 export const SHUTDOWN = 'shutdown';
 export const CANCELLED = 'cancelled';
 export const LEASE_LOST = 'lease-lost';
+
+/** The queue job type of a coding task; its payload is `{ task_id }`. */
+export const TASK_JOB = 'coding-task';
 
 /** Runs one task to the end (or until its signal aborts). */
 export type TaskRunner = (task: Task, signal: AbortSignal) => Promise<void>;
@@ -30,29 +34,31 @@ export function newTaskId(now: Date): string {
 }
 
 /**
- * Accepts tasks, queues them beyond `MAX_CONCURRENT_TASKS`, runs them, cancels them, and resumes
- * the tasks a crashed process left running (or fails them with the reason). A task runs only
- * under a lease in the store, renewed while it runs, so several replicas on one database share
- * the queue and never run the same task twice; a crashed replica's tasks are taken over once
- * its lease runs out.
+ * Accepts tasks, runs them as the work queue hands them out (at most `MAX_CONCURRENT_TASKS` at a
+ * time), cancels them, and resumes the tasks a crashed process left running (or fails them with
+ * the reason). The task store keeps each task's record and events; the queue alone decides which
+ * replica runs which task: a task runs under the queue's lease, renewed while it runs, so several
+ * replicas sharing the queue never run one task twice, and a crashed replica's tasks are handed
+ * to another once its lease runs out.
  */
 export class TaskManager {
-  private readonly queue: string[] = [];
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private readonly clock: () => Date;
-  private readonly leaseMs: number;
   readonly owner: string;
   private pollTimer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private pollAgain = false;
+  private waiting = 0;
   private closed = false;
 
   constructor(
     private readonly store: TaskStore,
+    private readonly queue: WorkQueue,
     private readonly events: TaskEvents,
     private readonly runner: TaskRunner,
     private readonly options: TaskManagerOptions,
   ) {
     this.clock = options.clock ?? (() => new Date());
-    this.leaseMs = options.leaseMs ?? 30_000;
     this.owner = options.owner ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   }
 
@@ -60,8 +66,19 @@ export class TaskManager {
     return this.running.size;
   }
 
+  /** Tasks waiting in the queue (as of the last poll), on every replica. */
   get queuedCount(): number {
-    return this.queue.length;
+    return this.waiting;
+  }
+
+  /** The queue's counts (waiting, delayed, active, completed, dead), for `/status` and dashboards. */
+  queueCounts(): Promise<QueueCounts> {
+    return this.queue.counts();
+  }
+
+  /** Task jobs the queue gave up on, newest first. */
+  listDeadJobs(limit?: number): Promise<DeadJob[]> {
+    return this.queue.listDead(limit);
   }
 
   /**
@@ -84,9 +101,14 @@ export class TaskManager {
       throw error;
     }
     await this.events.emit(task.task_id, 'task-status-changed', { status: 'queued' });
-    if (!this.queue.includes(task.task_id) && !this.running.has(task.task_id)) this.queue.push(task.task_id);
-    this.schedule();
+    await this.enqueue(task.task_id);
+    this.wake();
     return { task, duplicate: false };
+  }
+
+  /** One job per task: the dedupe key makes enqueueing a task again harmless. */
+  private enqueue(taskId: string): Promise<string> {
+    return this.queue.enqueue({ type: TASK_JOB, payload: { task_id: taskId }, dedupeKey: `task:${taskId}` });
   }
 
   /** Cancels a queued or running task; a finished one is a conflict. */
@@ -102,8 +124,7 @@ export class TaskManager {
       await active.done;
       return (await this.store.get(taskId)) as Task;
     }
-    const index = this.queue.indexOf(taskId);
-    if (index >= 0) this.queue.splice(index, 1);
+    // Queued, or running on another replica: that replica sees the status on its next renewal.
     const now = this.clock().toISOString();
     Object.assign(task, { status: 'cancelled', reason: 'cancelled on request', finished_at: now, updated_at: now });
     await this.store.save(task);
@@ -113,52 +134,66 @@ export class TaskManager {
   }
 
   /**
-   * Starts taking work from the store: now, then every half lease. Queued tasks nobody holds
-   * are taken (also those another replica accepted); running ones whose holder's lease ran out
-   * (a crashed process) are resumed from their last completed step, or failed with the reason
-   * once they were resumed too often.
+   * Starts taking work from the queue: now, then every poll interval. Every unfinished task in
+   * the store is (re-)enqueued first — harmless for those already queued — so a task accepted
+   * just before a crash is never lost. A running task whose holder died comes back when its lease
+   * runs out and is resumed from its last completed step, or failed with the reason once it was
+   * resumed too often.
    */
   async recover(): Promise<{ queued: string[]; interrupted: string[] }> {
-    const report = await this.poll();
-    this.pollTimer ??= setInterval(() => {
-      this.poll().catch(() => {});
-    }, Math.max(100, Math.floor(this.leaseMs / 2)));
-    this.pollTimer.unref();
+    const unfinished = await this.store.list({ status: ['queued', 'running'], limit: 100_000 });
+    for (const task of unfinished) await this.enqueue(task.task_id);
+    const report = {
+      queued: unfinished.filter((task) => task.status === 'queued').map((task) => task.task_id),
+      interrupted: unfinished.filter((task) => task.status === 'running').map((task) => task.task_id),
+    };
+    await this.poll();
     return report;
   }
 
-  private async poll(): Promise<{ queued: string[]; interrupted: string[] }> {
-    const report = { queued: [] as string[], interrupted: [] as string[] };
-    if (this.closed) return report;
-    for (const task of await this.store.listClaimable(this.clock(), 1000)) {
-      if (this.running.has(task.task_id) || this.queue.includes(task.task_id)) continue;
-      if (task.status === 'running') {
-        report.interrupted.push(task.task_id);
-        this.queue.unshift(task.task_id);
-      } else {
-        report.queued.push(task.task_id);
-        this.queue.push(task.task_id);
-      }
+  /** Asks the queue for work now (after a submission, or when a slot frees up). */
+  private wake(): void {
+    if (this.closed) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
     }
-    this.schedule();
-    return report;
+    void this.poll();
   }
 
-  private schedule(): void {
-    while (!this.closed && this.running.size < this.options.maxConcurrent && this.queue.length > 0) {
-      const taskId = this.queue.shift() as string;
-      if (this.running.has(taskId)) continue; // queued twice (submitted while a poll saw it)
-      const controller = new AbortController();
-      const done = this.execute(taskId, controller).finally(() => {
-        this.running.delete(taskId);
-        this.schedule();
+  private poll(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.polling = this.takeWork()
+      .catch(() => {}) // the next poll tries again
+      .finally(() => {
+        this.polling = undefined;
+        if (this.closed) return;
+        const delay = this.pollAgain ? 0 : (this.options.pollIntervalMs ?? 1000);
+        this.pollAgain = false;
+        this.pollTimer = setTimeout(() => void this.poll(), delay);
+        this.pollTimer.unref();
       });
-      this.running.set(taskId, { controller, done });
-    }
+    return this.polling;
   }
 
-  private leaseUntil(): Date {
-    return new Date(this.clock().getTime() + this.leaseMs);
+  private async takeWork(): Promise<void> {
+    const free = this.options.maxConcurrent - this.running.size;
+    if (free > 0) {
+      for (const job of await this.queue.claim(this.owner, free)) this.start(job);
+    }
+    const counts = await this.queue.counts();
+    this.waiting = counts.waiting;
+  }
+
+  private start(job: ClaimedJob): void {
+    const taskId = String(job.payload.task_id);
+    const controller = new AbortController();
+    const done = this.execute(taskId, job, controller).finally(() => {
+      this.running.delete(taskId);
+      this.wake();
+    });
+    this.running.set(taskId, { controller, done });
   }
 
   /** A task found `running` when taken: it was interrupted. Resume it, or fail it with the reason. */
@@ -192,19 +227,27 @@ export class TaskManager {
     return true;
   }
 
-  private async execute(taskId: string, controller: AbortController): Promise<void> {
-    const signal = controller.signal;
-    if (!(await this.store.claim(taskId, this.owner, this.leaseUntil(), this.clock()))) return; // another replica has it
-    const renewal = setInterval(() => {
-      this.store.renew(taskId, this.owner, this.leaseUntil()).then(
-        (status) => {
-          if (status === undefined) controller.abort(LEASE_LOST);
-          else if (status === 'cancelled') controller.abort(CANCELLED);
-        },
-        () => {},
-      );
-    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+  /** Renews the job's lease while the task runs; aborts when the lease is lost or the task was cancelled. */
+  private heartbeat(taskId: string, job: ClaimedJob, controller: AbortController): NodeJS.Timeout {
+    const renewal = setInterval(
+      () => {
+        this.queue
+          .renew(job.id, this.owner)
+          .then(async (renewed) => {
+            if (!renewed) return controller.abort(LEASE_LOST);
+            if ((await this.store.get(taskId))?.status === 'cancelled') controller.abort(CANCELLED);
+          })
+          .catch(() => {});
+      },
+      Math.max(50, Math.floor(this.queue.leaseMs / 3)),
+    );
     renewal.unref();
+    return renewal;
+  }
+
+  private async execute(taskId: string, job: ClaimedJob, controller: AbortController): Promise<void> {
+    const signal = controller.signal;
+    const renewal = this.heartbeat(taskId, job, controller);
     const task = await this.store.get(taskId);
     try {
       if (!task || FINAL_STATUSES.includes(task.status)) return;
@@ -227,15 +270,23 @@ export class TaskManager {
       }
     } finally {
       clearInterval(renewal);
-      if (signal.reason !== LEASE_LOST) await this.store.release(taskId, this.owner).catch(() => {});
+      await this.settle(taskId, job, signal).catch(() => {});
     }
+  }
+
+  /** Finishes the job of an ended task; gives back that of an unfinished one (shutdown) at once. */
+  private async settle(taskId: string, job: ClaimedJob, signal: AbortSignal): Promise<void> {
+    if (signal.reason === LEASE_LOST) return; // another replica has it now
+    const latest = await this.store.get(taskId);
+    if (latest && !FINAL_STATUSES.includes(latest.status)) await this.queue.release(job.id, this.owner);
+    else await this.queue.complete(job.id, this.owner);
   }
 
   /** Stops taking work and interrupts running tasks; they stay `running` and resume on the next start. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    this.queue.length = 0;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    await this.polling;
     const active = [...this.running.values()];
     for (const entry of active) entry.controller.abort(SHUTDOWN);
     await Promise.all(active.map((entry) => entry.done));

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -30,6 +30,22 @@ describe('detectCommands', () => {
     const commands = await detectCommands(directory);
     expect(commands.test).toEqual(['python3', '-m', 'pytest', '-q', 'tests']);
     expect(commands.check).toEqual(['python3', '-m', 'compileall', '-q', 'src']);
+  });
+
+  it('never reads instructions or package.json through a link leading outside the repository', async () => {
+    const host = await mkdtemp(join(tmpdir(), 'atb-detect-host-'));
+    try {
+      await writeFile(join(host, 'notes.md'), '- test: `cat /etc/shadow`\nhost-only text\n');
+      await writeFile(join(host, 'package.json'), JSON.stringify({ scripts: { test: 'node host.js' } }));
+      await symlink(join(host, 'notes.md'), join(directory, 'ATB.md'));
+      await symlink(join(host, 'package.json'), join(directory, 'package.json'));
+      const commands = await detectCommands(directory);
+      expect(commands.test).toBeUndefined();
+      expect(commands.notes).toBeUndefined();
+      expect(JSON.stringify(commands)).not.toMatch(/shadow|host/);
+    } finally {
+      await rm(host, { recursive: true, force: true });
+    }
   });
 
   it('reads package.json scripts and dependencies', async () => {

@@ -1,5 +1,6 @@
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readWorkspaceText } from '../security/path-policy.js';
 
 /** The commands a repository is built, checked and tested with. Arrays, never shell strings. */
 export interface RepositoryCommands {
@@ -41,9 +42,10 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
+/** A JSON object from a file of the repository (never through a link leading outside it). */
+async function readJson(workspace: string, path: string): Promise<Record<string, unknown> | undefined> {
   try {
-    const value = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    const value = JSON.parse((await readWorkspaceText(workspace, path)) ?? '') as unknown;
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
@@ -54,7 +56,7 @@ type Kind = 'install' | 'check' | 'test';
 
 /** Reads `.atb/instructions.json` (`{ install, check, test, notes }`) or the `install:`/`check:`/`test:` lines of `ATB.md`. */
 async function readInstructions(workspace: string): Promise<{ commands: Partial<Record<Kind, string[]>>; notes?: string; source?: string }> {
-  const json = await readJson(join(workspace, '.atb', 'instructions.json'));
+  const json = await readJson(workspace, '.atb/instructions.json');
   if (json) {
     const commands: Partial<Record<Kind, string[]>> = {};
     for (const kind of ['install', 'check', 'test'] as const) {
@@ -65,7 +67,7 @@ async function readInstructions(workspace: string): Promise<{ commands: Partial<
     }
     return { commands, ...(typeof json.notes === 'string' ? { notes: json.notes } : {}), source: '.atb/instructions.json' };
   }
-  const markdown = await readFile(join(workspace, 'ATB.md'), 'utf8').catch(() => undefined);
+  const markdown = await readWorkspaceText(workspace, 'ATB.md');
   if (markdown !== undefined) {
     const commands: Partial<Record<Kind, string[]>> = {};
     for (const line of markdown.split('\n')) {
@@ -92,7 +94,7 @@ export async function detectCommands(workspace: string, options: DetectOptions =
       result.sources[kind] = instructions.source;
     }
   }
-  const packageJson = await readJson(join(workspace, 'package.json'));
+  const packageJson = await readJson(workspace, 'package.json');
   if (packageJson) {
     const scripts = (packageJson.scripts ?? {}) as Record<string, unknown>;
     if (!result.check) {

@@ -22,7 +22,8 @@ export interface PrepareInput {
 /** Where a task's working copy comes from. */
 export interface WorkspaceProvider {
   prepare(input: PrepareInput): Promise<PreparedWorkspace>;
-  remove(path: string): Promise<void>;
+  /** Removes the task's workspace (also one a failed `prepare` left half-made); a missing one is fine. */
+  remove(taskId: string): Promise<void>;
 }
 
 const TASK_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -35,9 +36,13 @@ const TASK_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export class CloneWorkspaceProvider implements WorkspaceProvider {
   constructor(private readonly basePath: string) {}
 
+  private pathOf(taskId: string): string {
+    if (!TASK_ID.test(taskId)) throw new Error(`invalid task id "${taskId}"`);
+    return join(this.basePath, taskId);
+  }
+
   async prepare(input: PrepareInput): Promise<PreparedWorkspace> {
-    if (!TASK_ID.test(input.taskId)) throw new Error(`invalid task id "${input.taskId}"`);
-    const path = join(this.basePath, input.taskId);
+    const path = this.pathOf(input.taskId);
     await rm(path, { recursive: true, force: true });
     await mkdir(this.basePath, { recursive: true });
     await simpleGit().clone(input.remoteUrl, path, ['--no-hardlinks', ...(input.baseBranch ? ['--branch', input.baseBranch] : [])]);
@@ -48,8 +53,8 @@ export class CloneWorkspaceProvider implements WorkspaceProvider {
     return { path, baseBranch, baseCommit };
   }
 
-  async remove(path: string): Promise<void> {
-    await rm(path, { recursive: true, force: true });
+  async remove(taskId: string): Promise<void> {
+    await rm(this.pathOf(taskId), { recursive: true, force: true });
   }
 }
 
@@ -77,7 +82,7 @@ export class MirroredWorkspaceProvider implements WorkspaceProvider {
     return { path: prepared.path, baseBranch: prepared.baseBranch, baseCommit: target };
   }
 
-  async remove(path: string): Promise<void> {
-    await rm(path, { recursive: true, force: true });
+  remove(taskId: string): Promise<void> {
+    return this.manager.removeWorkspace(taskId);
   }
 }

@@ -18,7 +18,7 @@ const UNITS: Record<string, number> = {
 };
 
 /**
- * Reads a size such as `1GB`, `512MB`, `1.5GiB` or `1048576` (bytes) as in seed 001's
+ * Reads a size such as `1GB`, `512MB`, `1.5GiB` or `1048576` (bytes), as in
  * `MAX_WORKSPACE_SIZE=1GB`. Units are binary (1 KB = 1024 bytes). Answers `undefined` for text
  * that is not a size, so the caller can name the setting in its error.
  *

@@ -7,7 +7,7 @@ import { describeWithComponent } from '@atb/testing';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { BwrapSandbox } from '../../src/sandbox/bwrap-sandbox.js';
 import type { Task } from '../../src/tasks/task.js';
-import { editReply, FIXTURE_FILES, type Harness, startHarness } from './harness.js';
+import { AUTHORIZATION, editReply, FIXTURE_FILES, type Harness, startHarness } from './harness.js';
 
 // Real sandbox runs; generous on a loaded machine.
 vi.setConfig({ testTimeout: 90_000 });
@@ -102,6 +102,7 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
 
   async function run(name: string): Promise<Task> {
     const response = await harness.agent.app.inject({
+      headers: AUTHORIZATION,
       method: 'POST',
       url: '/tasks',
       payload: { repository: 'atb/fixture', requirement: `Do the thing [attack:${name}]` },
@@ -132,13 +133,14 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
 
   it('refuses a repository that is not on the allowlist with 403 naming the field', async () => {
     const response = await harness.agent.app.inject({
+      headers: AUTHORIZATION,
       method: 'POST',
       url: '/tasks',
       payload: { repository: 'evil/repo', requirement: 'x' },
     });
     expect(response.statusCode).toBe(403);
     expect(response.json()).toMatchObject({ field: 'body.repository' });
-    expect((await harness.agent.app.inject({ method: 'GET', url: '/tasks?repository=evil/repo' })).json().tasks).toEqual([]);
+    expect((await harness.agent.app.inject({ headers: AUTHORIZATION, method: 'GET', url: '/tasks?repository=evil/repo' })).json().tasks).toEqual([]);
   });
 
   it('contains a test that opens a network connection', async () => {

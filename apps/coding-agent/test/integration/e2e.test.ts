@@ -3,7 +3,7 @@ import { describeWithComponent } from '@atb/testing';
 import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Task } from '../../src/tasks/task.js';
-import { editReply, type Harness, startHarness } from './harness.js';
+import { AUTHORIZATION, editReply, type Harness, startHarness } from './harness.js';
 
 describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'install it: scripts/install-system-deps.sh', () => {
   let harness: Harness;
@@ -26,13 +26,13 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
   it('plans, makes a wrong edit, sees the test fail, corrects it, pushes the branch and opens the pull request', async () => {
     const created = await fetch(`${baseUrl}/tasks`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...AUTHORIZATION },
       body: JSON.stringify({ repository: 'atb/fixture', requirement: 'Fix add(): it subtracts', incident_id: 'inc-42' }),
     });
     expect(created.status).toBe(202);
     const { task_id: taskId } = (await created.json()) as { task_id: string };
     // Watch it live while it runs.
-    const live = fetch(`${baseUrl}/tasks/${taskId}/events`).then((response) => response.text());
+    const live = fetch(`${baseUrl}/tasks/${taskId}/events`, { headers: AUTHORIZATION }).then((response) => response.text());
 
     const task: Task = await harness.waitForTask(taskId);
     expect(task.reason).toBeUndefined();
@@ -100,7 +100,7 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     expect(liveText.trim().split('\n\n').at(-1)).toMatch(/^id: \d+\nevent: task-done/);
 
     // The event stream replays the history and ends with task-done.
-    const stream = await fetch(`${baseUrl}/tasks/${taskId}/events`);
+    const stream = await fetch(`${baseUrl}/tasks/${taskId}/events`, { headers: AUTHORIZATION });
     expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
     const text = await stream.text();
     expect(text).toMatch(/event: task-step-started\ndata: \{"step":"workspace"/);
@@ -117,7 +117,7 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     expect(metrics).toMatch(/coding_task_step_duration_seconds_count\{[^}]*step="push",status="completed"[^}]*\} 1/);
 
     // GET /tasks lists it with the link the devops agent polls for.
-    const list = (await (await fetch(`${baseUrl}/tasks`)).json()) as { tasks: { task_id: string; pull_request?: { url: string } }[] };
+    const list = (await (await fetch(`${baseUrl}/tasks`, { headers: AUTHORIZATION })).json()) as { tasks: { task_id: string; pull_request?: { url: string } }[] };
     expect(list.tasks.find((entry) => entry.task_id === taskId)?.pull_request?.url).toBe(task.pull_request?.url);
   }, 90_000);
 });

@@ -9,6 +9,11 @@ import { readConfig } from '../../src/config.js';
 import { LocalForge } from '../../src/forge/local-forge.js';
 import type { Task } from '../../src/tasks/task.js';
 
+/** The task API's bearer token in these tests (the coding agent's CODING_AGENT_API_TOKEN). */
+export const TEST_API_TOKEN = 'integration-test-token-0123456789';
+/** The header that authenticates a test's requests to the task API. */
+export const AUTHORIZATION = { authorization: `Bearer ${TEST_API_TOKEN}` };
+
 /** The buggy fixture: `add` subtracts; `multiply` works (a test that must stay green). */
 export const FIXTURE_FILES: Record<string, string> = {
   'package.json': `${JSON.stringify({ name: 'fixture', version: '1.0.0', type: 'module', scripts: { test: 'node --test' } }, null, 2)}\n`,
@@ -133,6 +138,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     return reply;
   });
   const config = readConfig({
+    CODING_AGENT_API_TOKEN: TEST_API_TOKEN,
     DATA_DIR: join(root, 'data'),
     WORKSPACE_BASE_PATH: join(root, 'workspaces'),
     ALLOWED_REPOSITORIES: 'atb/fixture',
@@ -152,7 +158,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     async waitForTask(taskId, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const response = await harness.agent.app.inject({ method: 'GET', url: `/tasks/${taskId}` });
+        const response = await harness.agent.app.inject({ method: 'GET', url: `/tasks/${taskId}`, headers: AUTHORIZATION });
         const task = response.json() as Task;
         if (!['queued', 'running'].includes(task.status)) return task;
         if (Date.now() > deadline) throw new Error(`task ${taskId} still ${task.status} after ${timeoutMs} ms`);

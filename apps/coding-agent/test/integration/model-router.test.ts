@@ -1,7 +1,7 @@
 import { describeWithComponent } from '@atb/testing';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { BwrapSandbox } from '../../src/sandbox/bwrap-sandbox.js';
-import { editReply, FIXTURE_FILES, type Harness, startHarness } from './harness.js';
+import { AUTHORIZATION, editReply, FIXTURE_FILES, type Harness, startHarness } from './harness.js';
 
 vi.setConfig({ testTimeout: 90_000 });
 
@@ -44,6 +44,7 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
 
   it('goes through the router: a 429 is retried after Retry-After, secrets never leave, code is sent as written', async () => {
     const created = await harness.agent.app.inject({
+      headers: AUTHORIZATION,
       method: 'POST',
       url: '/tasks',
       payload: { repository: 'atb/fixture', requirement: 'Fix add(): it subtracts' },
@@ -57,13 +58,13 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     expect((coderCallTimes[1] as number) - (coderCallTimes[0] as number)).toBeGreaterThanOrEqual(990);
 
     // Tokens and cost are on the task (GET /tasks/:id).
-    const shown = (await harness.agent.app.inject({ method: 'GET', url: `/tasks/${task.task_id}` })).json();
+    const shown = (await harness.agent.app.inject({ headers: AUTHORIZATION, method: 'GET', url: `/tasks/${task.task_id}` })).json();
     expect(shown.tokens.total).toBeGreaterThan(0);
     expect(shown.tokens.total).toBe(shown.tokens.input + shown.tokens.output);
     expect(typeof shown.cost_usd).toBe('number');
 
     // Each call is recorded with its purpose, provider and tokens (GET /llm/usage), in the task database.
-    const usage = (await harness.agent.app.inject({ method: 'GET', url: '/llm/usage' })).json();
+    const usage = (await harness.agent.app.inject({ headers: AUTHORIZATION, method: 'GET', url: '/llm/usage' })).json();
     expect(usage.enabled).toBe(true);
     expect(usage.circuits).toEqual({ 'scripted.chat:scripted-coder': 'closed' });
     expect(usage.recent.map((record: { purpose: string; outcome: string }) => [record.purpose, record.outcome])).toEqual([

@@ -8,7 +8,7 @@ import { LocalForge } from '../../src/forge/local-forge.js';
 import { BwrapSandbox } from '../../src/sandbox/bwrap-sandbox.js';
 import type { Task } from '../../src/tasks/task.js';
 import { type AgentProcess, startAgentProcess } from './agent-process.js';
-import { createRepository, editReply, FIXTURE_FILES, type Harness, isPlannerRequest, PLAN_REPLY, startHarness } from './harness.js';
+import { AUTHORIZATION, TEST_API_TOKEN, createRepository, editReply, FIXTURE_FILES, type Harness, isPlannerRequest, PLAN_REPLY, startHarness } from './harness.js';
 
 const FIX = editReply('src/math.js', '  return a - b;', '  return a + b;');
 
@@ -20,6 +20,7 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
   let coderDelayMs = 60_000;
   let agent: AgentProcess | undefined;
   const environment = () => ({
+    CODING_AGENT_API_TOKEN: TEST_API_TOKEN,
     DATA_DIR: join(root, 'data'),
     WORKSPACE_BASE_PATH: join(root, 'workspaces'),
     FORGE_PATH: join(root, 'forge'),
@@ -50,13 +51,13 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
   });
 
   async function getTask(taskId: string): Promise<Task> {
-    return (await (await fetch(`${agent?.url}/tasks/${taskId}`)).json()) as Task;
+    return (await (await fetch(`${agent?.url}/tasks/${taskId}`, { headers: AUTHORIZATION })).json()) as Task;
   }
 
   async function createTask(requirement: string): Promise<string> {
     const response = await fetch(`${agent?.url}/tasks`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...AUTHORIZATION },
       body: JSON.stringify({ repository: 'atb/fixture', requirement }),
     });
     expect(response.status).toBe(202);
@@ -113,7 +114,7 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     // The plan survived the crash: the planner was not asked again.
     expect(server.requests.filter(isPlannerRequest).length).toBe(plannerCalls);
     expect(task.steps.map((step) => step.name)).toEqual(['workspace', 'plan', 'baseline', 'implement', 'security', 'commit', 'push', 'pull_request']);
-    const events = await (await fetch(`${agent.url}/tasks/${taskId}/events`)).text();
+    const events = await (await fetch(`${agent.url}/tasks/${taskId}/events`, { headers: AUTHORIZATION })).text();
     expect(events).toMatch(/resumed after a restart \(resume 1\); last completed step: baseline/);
     const remoteHead = (await simpleGit().listRemote([remote, `refs/heads/${task.branch}`])).split(/\s+/)[0];
     expect(remoteHead).toBe(task.commit);
@@ -152,7 +153,7 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
   });
 
   it('resumes a task interrupted by an orderly shutdown without counting it as a crash', async () => {
-    const created = await harness.agent.app.inject({ method: 'POST', url: '/tasks', payload: { repository: 'atb/fixture', requirement: 'Fix add()' } });
+    const created = await harness.agent.app.inject({ headers: AUTHORIZATION, method: 'POST', url: '/tasks', payload: { repository: 'atb/fixture', requirement: 'Fix add()' } });
     const taskId = created.json().task_id as string;
     await waitFor(async () => harness.modelRequests.filter((request) => !isPlannerRequest(request)).length > 0, {
       timeoutMs: 30_000,
@@ -165,7 +166,7 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
     expect(task.status).toBe('completed');
     expect(task.resumes).toBe(0);
     expect(task.interrupted_by_shutdown).toBeUndefined();
-    const events = (await harness.agent.app.inject({ method: 'GET', url: `/tasks/${taskId}/events` })).body;
+    const events = (await harness.agent.app.inject({ headers: AUTHORIZATION, method: 'GET', url: `/tasks/${taskId}/events` })).body;
     expect(events).toMatch(/resumed after a shutdown; last completed step: baseline/);
   });
 });

@@ -4,7 +4,7 @@ import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { BwrapSandbox } from '../../src/sandbox/bwrap-sandbox.js';
 import type { Task } from '../../src/tasks/task.js';
-import { editReply, type Harness, startHarness } from './harness.js';
+import { AUTHORIZATION, editReply, type Harness, startHarness } from './harness.js';
 
 vi.setConfig({ testTimeout: 90_000 });
 
@@ -47,6 +47,7 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
 
   async function create(name: string): Promise<string> {
     const response = await harness.agent.app.inject({
+      headers: AUTHORIZATION,
       method: 'POST',
       url: '/tasks',
       payload: { repository: 'atb/fixture', requirement: `Fix add() [scenario:${name}]` },
@@ -103,7 +104,7 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
   it('cancels a running task', async () => {
     const taskId = await create('cancel');
     await waitFor(async () => (calls.cancel ?? 0) > 0, { timeoutMs: 30_000, intervalMs: 50, description: 'the coder call' });
-    const response = await harness.agent.app.inject({ method: 'POST', url: `/tasks/${taskId}/cancel` });
+    const response = await harness.agent.app.inject({ headers: AUTHORIZATION, method: 'POST', url: `/tasks/${taskId}/cancel` });
     expect(response.statusCode).toBe(200);
     const task = response.json() as Task;
     expect(task.status).toBe('cancelled');
@@ -125,7 +126,7 @@ describeWithComponent('bubblewrap', await new BwrapSandbox().available(), 'insta
   });
 
   it('fails a task that exceeds WORKFLOW_TIMEOUT, naming the setting', async () => {
-    const response = await harness.agent.app.inject({ method: 'POST', url: '/tasks', payload: { repository: 'atb/fixture', requirement: 'Fix add()' } });
+    const response = await harness.agent.app.inject({ headers: AUTHORIZATION, method: 'POST', url: '/tasks', payload: { repository: 'atb/fixture', requirement: 'Fix add()' } });
     const task = await harness.waitForTask(response.json().task_id as string, 30_000);
     expect(task.status).toBe('failed');
     expect(task.reason).toBe('exceeded WORKFLOW_TIMEOUT (3 s)');

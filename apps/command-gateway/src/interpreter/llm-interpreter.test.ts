@@ -31,7 +31,7 @@ async function interpreterFor(script: ReplyScript) {
   return { server, llm, chain: new InterpreterChain([new RuleInterpreter(), llm]) };
 }
 
-const policy = defaultPolicy();
+const policy = { ...defaultPolicy(), targets: { names: ['market-predictor', 'payments-api'], labels: {} } };
 const requestOf = (intent: string, target = 'market-predictor') =>
   executeCommandRequestSchema.parse({ source_id: 'devops-agent', target_resource: { name: target }, action_request: { intent, context: 'incident inc-1' } });
 
@@ -41,7 +41,12 @@ async function plan(chain: InterpreterChain, intent: string) {
   expect(screenIntent(intent)).toBeUndefined();
   const interpretation = await chain.interpret({ request, policy });
   if (!interpretation.ok) return { interpretation, validation: undefined };
-  const validation = await validatePlan(interpretation.plan, { sourceId: request.source_id, policy, maxTimeoutSeconds: 30 });
+  const validation = await validatePlan(interpretation.plan, {
+    sourceId: request.source_id,
+    requestedTarget: request.target_resource.name,
+    policy,
+    maxTimeoutSeconds: 30,
+  });
   return { interpretation, validation };
 }
 
@@ -72,7 +77,7 @@ describe('LLM intent interpreter (behind the rules, before the one validator)', 
     expect(refusal).toMatchObject({ ok: false, kind: 'unrecognised' });
     if (!refusal.ok) expect(refusal.reason).toContain('outside the command contract');
     // The one validator says the same about the raw proposal.
-    expect(await validatePlan(reply, { sourceId: 'devops-agent', policy, maxTimeoutSeconds: 30 })).toMatchObject({
+    expect(await validatePlan(reply, { sourceId: 'devops-agent', requestedTarget: 'market-predictor', policy, maxTimeoutSeconds: 30 })).toMatchObject({
       ok: false,
       rejection: { code: 'unknown_operation' },
     });
@@ -81,7 +86,8 @@ describe('LLM intent interpreter (behind the rules, before the one validator)', 
   it.each([
     ['shell text in a parameter', { operation: 'restart', target: 'market-predictor', params: { command: 'rm -rf /' } }, 'invalid_parameter'],
     ['a privileged flag', { operation: 'logs', target: 'market-predictor', params: { privileged: true } }, 'invalid_parameter'],
-    ['a target off the allowlist', { operation: 'restart', target: 'postgres', params: {} }, 'not_allowlisted'],
+    ['a target off the allowlist', { operation: 'restart', target: 'postgres', params: {} }, 'target_mismatch'],
+    ['another allowlisted target', { operation: 'restart', target: 'payments-api', params: {} }, 'target_mismatch'],
     ['an operation this source may not request', { operation: 'stop', target: 'market-predictor', params: {} }, 'operation_not_allowed'],
   ])('a malicious model reply (%s) is rejected by the validator', async (_label, reply, code) => {
     const { chain } = await interpreterFor([{ content: JSON.stringify(reply) }]);

@@ -5,6 +5,8 @@ export type RejectionCode =
   | 'ambiguous_intent'
   | 'invalid_target_name'
   | 'invalid_source_id'
+  | 'source_not_allowed'
+  | 'target_mismatch'
   | 'unknown_operation'
   | 'not_allowlisted'
   | 'operation_not_allowed'

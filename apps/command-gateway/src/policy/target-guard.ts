@@ -1,40 +1,55 @@
 import { MUTATING_OPERATIONS, type Operation } from '@atb/contracts';
+import type { TargetClaimsStore } from '../store/target-claims-store.js';
 import type { Policy } from './policy.js';
 import type { Rejection } from './rejection.js';
 
 /** Released when the operation has really finished (even if the caller stopped waiting). */
 export interface TargetLease {
-  release(): void;
+  /** Frees the target; safe to call more than once, never rejects. */
+  release(): Promise<void>;
+}
+
+export interface TargetGuardOptions {
+  /** This gateway replica's name on its target locks. */
+  owner: string;
+  /**
+   * How long a target lock lasts: longer than any operation may run (deadline plus grace), so
+   * only the lock of a replica that died mid-operation ever runs out.
+   */
+  lockMs: number;
+  /** Clock for the rate-limit windows and lock leases (tests). */
+  now?: () => number;
 }
 
 /**
  * Per-target admission: at most one mutating operation (restart, start, stop) per target at a
  * time, and the policy's sliding-window rate limits (by default 3 restarts in 10 minutes). A
  * second mutating request while one runs is `rejected` with `target_busy` (not queued: a queued
- * restart behind a restart is almost never what the caller wants). Admission is synchronous, so
- * two concurrent requests can never both pass.
+ * restart behind a restart is almost never what the caller wants). Both rules hold across every
+ * gateway replica sharing the database: the lock is a unique row per target, and a window's check
+ * and count are one serialised transaction, so two concurrent requests can never both pass.
+ * A refused rate-limited request does not count.
  */
 export class TargetGuard {
-  private readonly busy = new Set<string>();
-  private readonly history = new Map<string, number[]>();
+  private readonly now: () => number;
 
   constructor(
     private readonly policy: Policy,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Seeds the windows with operations recorded before a restart of the gateway. */
-  remember(operation: Operation, target: string, atMs: number): void {
-    const key = `${operation}\u0000${target}`;
-    const times = this.history.get(key) ?? [];
-    times.push(atMs);
-    this.history.set(key, times);
+    private readonly store: TargetClaimsStore,
+    private readonly options: TargetGuardOptions,
+  ) {
+    this.now = options.now ?? Date.now;
   }
 
   /** Admits the operation (and counts it) or says why not. */
-  admit(operation: Operation, target: string): { ok: true; lease: TargetLease } | { ok: false; rejection: Rejection } {
+  async admit(
+    operation: Operation,
+    target: string,
+    requestId: string,
+  ): Promise<{ ok: true; lease: TargetLease } | { ok: false; rejection: Rejection }> {
     const mutating = MUTATING_OPERATIONS.has(operation);
-    if (mutating && this.busy.has(target)) {
+    const now = this.now();
+    if (mutating && !(await this.store.lockTarget(target, this.options.owner, requestId, now + this.options.lockMs, now))) {
       return {
         ok: false,
         rejection: {
@@ -43,38 +58,38 @@ export class TargetGuard {
         },
       };
     }
+    const lease = mutating ? this.leaseOf(target, requestId) : { release: async () => {} };
     const limit = this.policy.rate_limits[operation];
     if (limit) {
-      const key = `${operation}\u0000${target}`;
-      const now = this.now();
-      const windowStart = now - limit.window_seconds * 1000;
-      const recent = (this.history.get(key) ?? []).filter((time) => time > windowStart);
-      if (recent.length >= limit.max) {
-        const oldest = Math.min(...recent);
-        const retryInSeconds = Math.max(1, Math.ceil((oldest + limit.window_seconds * 1000 - now) / 1000));
-        this.history.set(key, recent);
+      const windowMs = limit.window_seconds * 1000;
+      let admission: Awaited<ReturnType<TargetClaimsStore['countWithinLimit']>>;
+      try {
+        admission = await this.store.countWithinLimit(`${operation} ${target}`, requestId, now, now - windowMs, limit.max);
+      } catch (error) {
+        await lease.release();
+        throw error;
+      }
+      if (!admission.admitted) {
+        await lease.release();
+        const retryInSeconds = Math.max(1, Math.ceil((admission.oldestMs + windowMs - now) / 1000));
         return {
           ok: false,
           rejection: {
             code: 'rate_limited',
-            reason: `"${target}" had ${recent.length} ${operation} operation(s) in the last ${limit.window_seconds} s (limit ${limit.max}); retry in ${retryInSeconds} s`,
+            reason: `"${target}" had ${admission.count} ${operation} operation(s) in the last ${limit.window_seconds} s (limit ${limit.max}); retry in ${retryInSeconds} s`,
           },
         };
       }
-      recent.push(now);
-      this.history.set(key, recent);
     }
-    if (!mutating) return { ok: true, lease: { release: () => {} } };
-    this.busy.add(target);
-    let released = false;
+    return { ok: true, lease };
+  }
+
+  private leaseOf(target: string, requestId: string): TargetLease {
+    let released: Promise<void> | undefined;
     return {
-      ok: true,
-      lease: {
-        release: () => {
-          if (released) return;
-          released = true;
-          this.busy.delete(target);
-        },
+      release: () => {
+        released ??= this.store.unlockTarget(target, requestId).catch(() => {});
+        return released;
       },
     };
   }

@@ -19,6 +19,12 @@ export interface ValidatedPlan {
 
 export interface ValidationContext {
   sourceId: string;
+  /**
+   * The request's `target_resource.name`: the plan must operate on this target and no other, so
+   * an interpreter (a model) cannot pick another allowlisted container, and the audit's requested
+   * target is always the one operated on. Ignored for `list`, which names no target.
+   */
+  requestedTarget: string;
   policy: Policy;
   /** AI_COMMAND_GATEWAY_TIMEOUT in seconds: the longest deadline a plan may ask for. */
   maxTimeoutSeconds: number;
@@ -41,7 +47,7 @@ const PARAMETERS: Record<Operation, readonly string[]> = {
 /**
  * The one gate every plan passes, whichever interpreter proposed it (rules or an LLM): the
  * operation is one of the closed set, the source and target names are strict ASCII names, the
- * source may request that operation, the target is allowlisted by name or label, and every
+ * target is the requested one, the source may request that operation, the target is allowlisted by name or label, and every
  * parameter is known and within bounds. Accepts `unknown` on purpose: a model's output is
  * untrusted input.
  */
@@ -64,6 +70,13 @@ export async function validatePlan(candidate: unknown, context: ValidationContex
   if (sourceProblem) return reject('invalid_source_id', `source_id ${sourceProblem}`);
   const targetProblem = checkName(plan.target);
   if (targetProblem) return reject('invalid_target_name', `target name ${JSON.stringify(plan.target)} ${targetProblem}`);
+
+  if (plan.operation !== 'list' && plan.target !== context.requestedTarget) {
+    return reject(
+      'target_mismatch',
+      `plan target "${plan.target}" is not the requested target_resource.name "${context.requestedTarget}"; a plan operates on the requested target only`,
+    );
+  }
 
   const source = Object.hasOwn(context.policy.sources, context.sourceId) ? context.policy.sources[context.sourceId] : undefined;
   if (!source) {

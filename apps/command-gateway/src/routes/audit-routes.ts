@@ -1,20 +1,6 @@
+import { auditListResponseSchema, auditVerificationSchema, gatewayAuditQuerySchema } from '@atb/contracts';
 import type { App } from '@atb/service-kit';
 import type { AuditLog } from '@atb/storage';
-import { z } from 'zod';
-
-const isoTime = z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time such as 2026-01-31T12:00:00Z' });
-
-export const auditQuerySchema = z
-  .object({
-    action: z.string().min(1).max(64).optional(),
-    subject: z.string().min(1).max(256).optional(),
-    actor: z.string().min(1).max(128).optional(),
-    since: isoTime.optional(),
-    until: isoTime.optional(),
-    after_seq: z.coerce.number().int().min(0).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-  })
-  .strict();
 
 /** `GET /audit` (filtered, paged by `after_seq`) and `GET /audit/verify` (walks the hash chain). */
 export function registerAuditRoutes(app: App, audit: AuditLog): void {
@@ -24,7 +10,8 @@ export function registerAuditRoutes(app: App, audit: AuditLog): void {
       schema: {
         tags: ['audit'],
         summary: 'Audit records, oldest first; page with after_seq',
-        querystring: auditQuerySchema,
+        querystring: gatewayAuditQuerySchema,
+        response: { 200: auditListResponseSchema },
       },
     },
     async (request) => {
@@ -41,7 +28,7 @@ export function registerAuditRoutes(app: App, audit: AuditLog): void {
   );
   app.get(
     '/audit/verify',
-    { schema: { tags: ['audit'], summary: 'Verify the hash chain of the whole audit log' } },
+    { schema: { tags: ['audit'], summary: 'Verify the hash chain of the whole audit log', response: { 200: auditVerificationSchema } } },
     async () => audit.verify(),
   );
 }

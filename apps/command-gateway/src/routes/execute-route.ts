@@ -3,7 +3,7 @@ import { type App, PayloadTooLargeError } from '@atb/service-kit';
 import type { IdempotentCommands } from '../store/idempotent-commands.js';
 
 /**
- * `POST /execute-docker-command` (seed 004, SPEC §3). Gateway decisions (including refusals)
+ * `POST /execute-docker-command`. Gateway decisions (including refusals)
  * are 200 with `overall_status`; malformed requests are 4xx naming the field.
  */
 export function registerExecuteRoute(app: App, commands: IdempotentCommands): void {

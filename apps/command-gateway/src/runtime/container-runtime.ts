@@ -1,3 +1,5 @@
+import type { ContainerEventType } from '@atb/contracts';
+
 /**
  * Where the gateway's operations are carried out: the Docker Engine API (Docker or Podman)
  * or, on machines with no engine, the processes `atb up` supervises. Every implementation
@@ -46,6 +48,30 @@ export interface OperationOptions {
   timeoutSeconds?: number;
 }
 
+/** One lifecycle change as a runtime reports it, before the gateway filters and numbers it. */
+export interface RuntimeEvent {
+  type: ContainerEventType;
+  target: string;
+  container_id: string;
+  /** When the engine saw it (ISO 8601). */
+  time: string;
+  /** The container's labels (to match label allowlist entries). */
+  labels: Record<string, string>;
+  exit_code?: number;
+  health_status?: string;
+}
+
+export interface EventSubscriptionOptions {
+  /** The stream broke or could not be opened; the runtime retries with backoff by itself. */
+  onError?(error: Error): void;
+  /** The stream is (again) open: events from here on, and any missed while away, follow. */
+  onConnected?(): void;
+}
+
+export interface EventSubscription {
+  close(): Promise<void>;
+}
+
 export interface ContainerRuntime {
   /** `docker` or `process`: shown in /status and by `atb up`. */
   readonly kind: string;
@@ -56,6 +82,14 @@ export interface ContainerRuntime {
   stop(name: string, options?: OperationOptions): Promise<void>;
   logs(name: string, logOptions: LogOptions, options?: OperationOptions): Promise<string[]>;
   stats(name: string, options?: OperationOptions): Promise<ContainerStats>;
+  /**
+   * Follows lifecycle events of every container or process (the caller filters): started,
+   * stopped, died (with exit code), restarted, OOM, health changes. Only events after the call
+   * are delivered. When the engine restarts or the stream breaks, the runtime reconnects with
+   * backoff and resumes where it stopped: no event is lost (as long as the engine kept it) or
+   * delivered twice.
+   */
+  subscribe(listener: (event: RuntimeEvent) => void, options?: EventSubscriptionOptions): EventSubscription;
   /** Whether the engine answers; for /health. */
   ping(options?: OperationOptions): Promise<boolean>;
   close?(): Promise<void>;

@@ -1,16 +1,14 @@
+import { DEFAULT_DOCKER_HOSTS, firstAnsweringDockerHost } from '@atb/container-engine';
 import type { ContainerRuntime } from './container-runtime.js';
 import { DockerRuntime } from './docker-runtime.js';
 import { ProcessRuntime } from './process-runtime.js';
 import type { RuntimeConfig } from './runtime-config.js';
 
-/** Engine sockets tried, in order, when `DOCKER_HOST` is not set. */
-export const DEFAULT_DOCKER_HOSTS = ['unix:///var/run/docker.sock', 'unix:///run/podman/podman.sock'];
-
 export interface CreateRuntimeOptions {
   /** Printed by `atb up` when the gateway restarts a process; default `command-gateway`. */
   actor?: string;
   /** Candidates when `DOCKER_HOST` is unset (tests point these elsewhere). */
-  defaultDockerHosts?: string[];
+  defaultDockerHosts?: readonly string[];
 }
 
 /**
@@ -27,22 +25,13 @@ export async function createRuntime(config: RuntimeConfig, options: CreateRuntim
   if (config.GATEWAY_RUNTIME === 'process') return processRuntime(config, options);
   const composeProject = config.GATEWAY_COMPOSE_PROJECT;
   if (config.DOCKER_HOST) return new DockerRuntime({ dockerHost: config.DOCKER_HOST, composeProject });
-  const answering = await firstAnsweringDockerHost(candidates);
+  const answering = await firstAnsweringDockerHost(candidates, { timeoutMs: 1500 });
   if (answering) return new DockerRuntime({ dockerHost: answering, composeProject });
   if (config.GATEWAY_RUNTIME === 'docker') {
     // Explicitly asked for: use the first default, whose errors will say it does not answer.
     return new DockerRuntime({ dockerHost: candidates[0] ?? DEFAULT_DOCKER_HOSTS[0]!, composeProject });
   }
   return processRuntime(config, options);
-}
-
-/** The first `DOCKER_HOST` candidate whose engine answers a ping, if any. */
-export async function firstAnsweringDockerHost(candidates: string[] = DEFAULT_DOCKER_HOSTS): Promise<string | undefined> {
-  for (const dockerHost of candidates) {
-    const runtime = new DockerRuntime({ dockerHost });
-    if (await runtime.ping({ signal: AbortSignal.timeout(1500) })) return dockerHost;
-  }
-  return undefined;
 }
 
 function processRuntime(config: RuntimeConfig, options: CreateRuntimeOptions): ProcessRuntime {

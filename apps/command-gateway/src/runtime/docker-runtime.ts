@@ -1,15 +1,20 @@
+import { dockerodeOptions } from '@atb/container-engine';
 import Docker from 'dockerode';
 import {
   type ContainerDetails,
   type ContainerRuntime,
   type ContainerStats,
   type ContainerSummary,
+  type EventSubscription,
+  type EventSubscriptionOptions,
   type LogOptions,
   type OperationOptions,
   RuntimeNotFoundError,
   RuntimeOperationError,
+  type RuntimeEvent,
   RuntimeUnavailableError,
 } from './container-runtime.js';
+import { followDockerEvents } from './docker-events.js';
 import { demultiplexDockerLogs, lastLines } from './docker-log-stream.js';
 import { computeContainerStats, type DockerStatsBody, hasPreviousCpuSample } from './docker-stats.js';
 
@@ -55,7 +60,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly composeProject: string | undefined;
 
   constructor(options: DockerRuntimeOptions) {
-    this.docker = new Docker(dockerOptions(options.dockerHost));
+    this.docker = new Docker(dockerodeOptions(options.dockerHost));
     this.endpoint = `DOCKER_HOST=${options.dockerHost}`;
     this.sampleMilliseconds = options.statsSampleMilliseconds ?? 250;
     this.composeProject = options.composeProject;
@@ -154,6 +159,11 @@ export class DockerRuntime implements ContainerRuntime {
     return computeContainerStats(second, first);
   }
 
+  /** The engine's `GET /events`, reconnecting after a restart of the engine (see `docker-events.ts`). */
+  subscribe(listener: (event: RuntimeEvent) => void, options: EventSubscriptionOptions = {}): EventSubscription {
+    return followDockerEvents(this.docker, this.endpoint, listener, options);
+  }
+
   async ping(options: OperationOptions = {}): Promise<boolean> {
     const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(3000)]) : AbortSignal.timeout(3000);
     try {
@@ -205,17 +215,6 @@ export class DockerRuntime implements ContainerRuntime {
       throw new RuntimeOperationError(`the engine call failed (${this.endpoint}): ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-}
-
-/** dockerode connection options for a `DOCKER_HOST` value. */
-export function dockerOptions(dockerHost: string): Docker.DockerOptions {
-  if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length) };
-  const match = /^(tcp|http|https):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(dockerHost);
-  if (!match) {
-    throw new Error(`DOCKER_HOST: expected unix:///path/to.sock, tcp://host:port or http(s)://host:port, received "${dockerHost}"`);
-  }
-  const [, scheme, host, port] = match;
-  return { host, port: port ?? (scheme === 'https' ? 2376 : 2375), protocol: scheme === 'https' ? 'https' : 'http' };
 }
 
 function engineMessage(error: unknown): string {

@@ -5,12 +5,16 @@ import {
   type ContainerRuntime,
   type ContainerStats,
   type ContainerSummary,
+  type EventSubscription,
+  type EventSubscriptionOptions,
   type LogOptions,
   type OperationOptions,
   RuntimeNotFoundError,
   RuntimeOperationError,
+  type RuntimeEvent,
   RuntimeUnavailableError,
 } from './container-runtime.js';
+import { followLines } from './event-follower.js';
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 
@@ -67,6 +71,49 @@ export class ProcessRuntime implements ContainerRuntime {
 
   async stats(name: string, options: OperationOptions = {}): Promise<ContainerStats> {
     return (await this.request('GET', `${this.path(name)}/stats`, name, options)) as ContainerStats;
+  }
+
+  /**
+   * The supervisor's `GET /v1/events` (newline-delimited JSON). The position is the supervisor's
+   * id and the last sequence number seen: a reopened stream (the control API restarted, or a new
+   * `atb up` wrote a new control file) replays what came after it, and a new supervisor's events
+   * are all new.
+   */
+  subscribe(listener: (event: RuntimeEvent) => void, options: EventSubscriptionOptions = {}): EventSubscription {
+    let supervisor: string | undefined;
+    let position = 0;
+    const endpoint = `ATB_CONTROL_FILE=${this.controlFile}`;
+    return followLines({
+      ...options,
+      open: async (signal) => {
+        const control = await this.readControlFile(endpoint);
+        const query = supervisor === undefined ? '' : `?supervisor=${supervisor}&after=${position}`;
+        let response: Response;
+        try {
+          response = await fetch(`${control.url}/v1/events${query}`, { headers: { authorization: `Bearer ${control.token}` }, signal });
+        } catch (error) {
+          throw new RuntimeUnavailableError(`${endpoint} (${control.url})`, describeFetchError(error));
+        }
+        if (!response.ok || !response.body) {
+          await response.body?.cancel();
+          throw new RuntimeUnavailableError(endpoint, `the supervisor answered ${response.status} to GET /v1/events`);
+        }
+        return response.body;
+      },
+      onLine: (line) => {
+        const message = parseJson(line) as (Partial<RuntimeEvent> & { supervisor?: string; seq?: number; latest?: number }) | undefined;
+        if (typeof message?.supervisor !== 'string') return;
+        if (message.latest !== undefined) {
+          if (message.supervisor !== supervisor) position = supervisor === undefined ? message.latest : 0;
+          supervisor = message.supervisor;
+          return;
+        }
+        if (message.supervisor !== supervisor || typeof message.seq !== 'number' || message.seq <= position) return;
+        position = message.seq;
+        const { supervisor: _supervisor, seq: _seq, ...event } = message;
+        listener(event as RuntimeEvent);
+      },
+    });
   }
 
   async ping(options: OperationOptions = {}): Promise<boolean> {

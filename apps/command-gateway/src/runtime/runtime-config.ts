@@ -1,3 +1,4 @@
+import { dockerHostSchema } from '@atb/container-engine';
 import { z } from 'zod';
 
 export const RUNTIME_KINDS = ['auto', 'docker', 'process'] as const;
@@ -14,13 +15,11 @@ export const runtimeConfigShape = {
    */
   GATEWAY_RUNTIME: z.enum(RUNTIME_KINDS, { error: `expected one of ${RUNTIME_KINDS.join(', ')}` }).default('auto'),
   /**
-   * The engine: `unix:///path.sock`, `tcp://host:port` or `http(s)://host:port`. Default: the first
-   * of /var/run/docker.sock and /run/podman/podman.sock that answers.
+   * The engine: `unix:///path.sock`, `tcp://host:port` or `http(s)://host:port` (validated by
+   * `@atb/container-engine`'s parser). Default: the first of `DEFAULT_DOCKER_HOSTS`
+   * (/var/run/docker.sock, /run/podman/podman.sock) that answers.
    */
-  DOCKER_HOST: z
-    .string()
-    .regex(/^(unix:\/\/\/\S+|(tcp|https?):\/\/[^\s:/]+(:\d+)?\/?)$/, 'expected unix:///path/to.sock, tcp://host:port or http(s)://host:port')
-    .optional(),
+  DOCKER_HOST: dockerHostSchema.optional(),
   /**
    * With the Docker runtime, act only inside this compose project: target names are its compose
    * service names, matched by the `com.docker.compose.project` / `com.docker.compose.service`

@@ -1,5 +1,6 @@
 import type { ExecuteCommandResponse } from '@atb/contracts';
 import { type Database, type Migration, migrate } from '@atb/storage';
+import type { ExpressionBuilder } from 'kysely';
 
 interface IdempotencyTables {
   gateway_idempotency: {
@@ -10,6 +11,10 @@ interface IdempotencyTables {
     state: string;
     response: string | null;
     created_at: string;
+    /** The gateway replica running the request (pending claims). */
+    owner: string | null;
+    /** ISO time the owner's claim runs out unless renewed. */
+    lease_until: string | null;
   };
 }
 
@@ -29,16 +34,31 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '002_claim_owner_lease': {
+    async up(db) {
+      await db.schema.alterTable('gateway_idempotency').addColumn('owner', 'text').execute();
+      await db.schema.alterTable('gateway_idempotency').addColumn('lease_until', 'text').execute();
+    },
+  },
 };
 
+/** A pending claim whose lease ran out before `now` (or, from before leases, was made before it). */
+function expiredBefore(now: string) {
+  return (where: ExpressionBuilder<IdempotencyTables, 'gateway_idempotency'>) =>
+    where.or([where('lease_until', '<', now), where.and([where('lease_until', 'is', null), where('created_at', '<', now)])]);
+}
+
 export type StoredRequest =
-  | { state: 'pending'; requestHash: string; requestId: string }
+  | { state: 'pending'; requestHash: string; requestId: string; owner?: string; leaseUntil?: string }
   | { state: 'done'; requestHash: string; requestId: string; response: ExecuteCommandResponse };
 
 /**
  * Remembers, per `(source_id, idempotency_key)`, the first request's response, so that a retry
  * returns it instead of executing again — also after the gateway restarts. A key is claimed
- * (`pending`) before anything executes; a claim left pending by a crash is never re-executed.
+ * (`pending`) before anything executes, by an owner (the gateway replica) under a lease the owner
+ * renews while the request runs. A claim whose lease ran out belongs to a replica that died
+ * mid-request: its outcome is unknown and it is never re-executed. A live replica's claim is
+ * left alone, so several gateways can share one database.
  */
 export class IdempotencyStore {
   private constructor(private readonly database: Database<IdempotencyTables>) {}
@@ -64,11 +84,17 @@ export class IdempotencyStore {
         response: JSON.parse(row.response) as ExecuteCommandResponse,
       };
     }
-    return { state: 'pending', requestHash: row.request_hash, requestId: row.request_id };
+    return {
+      state: 'pending',
+      requestHash: row.request_hash,
+      requestId: row.request_id,
+      ...(row.owner === null ? {} : { owner: row.owner }),
+      ...(row.lease_until === null ? {} : { leaseUntil: row.lease_until }),
+    };
   }
 
-  /** Claims the key; false when another request (or another replica) holds it already. */
-  async claim(sourceId: string, key: string, requestHash: string, requestId: string): Promise<boolean> {
+  /** Claims the key for `owner` until `leaseUntil`; false when another request (or replica) holds it already. */
+  async claim(sourceId: string, key: string, requestHash: string, requestId: string, owner: string, leaseUntil: Date): Promise<boolean> {
     const result = await this.database.db
       .insertInto('gateway_idempotency')
       .values({
@@ -79,16 +105,31 @@ export class IdempotencyStore {
         state: 'pending',
         response: null,
         created_at: new Date().toISOString(),
+        owner,
+        lease_until: leaseUntil.toISOString(),
       })
       .onConflict((conflict) => conflict.columns(['source_id', 'idempotency_key']).doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 
+  /** Extends `owner`'s lease on its pending claim; false when the claim is no longer its own and pending. */
+  async renew(sourceId: string, key: string, owner: string, leaseUntil: Date): Promise<boolean> {
+    const result = await this.database.db
+      .updateTable('gateway_idempotency')
+      .set({ lease_until: leaseUntil.toISOString() })
+      .where('source_id', '=', sourceId)
+      .where('idempotency_key', '=', key)
+      .where('state', '=', 'pending')
+      .where('owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async complete(sourceId: string, key: string, response: ExecuteCommandResponse): Promise<void> {
     await this.database.db
       .updateTable('gateway_idempotency')
-      .set({ state: 'done', response: JSON.stringify(response) })
+      .set({ state: 'done', response: JSON.stringify(response), owner: null, lease_until: null })
       .where('source_id', '=', sourceId)
       .where('idempotency_key', '=', key)
       .execute();
@@ -105,16 +146,21 @@ export class IdempotencyStore {
   }
 
   /**
-   * Closes claims left pending by a gateway that stopped mid-request: their outcome is unknown,
-   * so a retry gets an `error` answer saying so and the operation is never run a second time.
+   * Closes the pending claims whose owner's lease ran out before `now` (the owner died
+   * mid-request; a claim from before leases existed counts as expired): their outcome is
+   * unknown, so a retry gets an `error` answer saying so and the operation is never run a
+   * second time. Only the key `only` names, when given. Answers how many were closed.
    */
-  async closeInterrupted(before: Date): Promise<number> {
-    const rows = await this.database.db
+  async closeExpired(now: Date, only?: { sourceId: string; key: string }): Promise<number> {
+    const expired = expiredBefore(now.toISOString());
+    let query = this.database.db
       .selectFrom('gateway_idempotency')
-      .select(['source_id', 'idempotency_key', 'request_id'])
+      .select(['source_id', 'idempotency_key', 'request_id', 'owner'])
       .where('state', '=', 'pending')
-      .where('created_at', '<', before.toISOString())
-      .execute();
+      .where(expired);
+    if (only) query = query.where('source_id', '=', only.sourceId).where('idempotency_key', '=', only.key);
+    const rows = await query.execute();
+    let closed = 0;
     for (const row of rows) {
       const response: ExecuteCommandResponse = {
         request_id: row.request_id,
@@ -122,12 +168,21 @@ export class IdempotencyStore {
         overall_status: 'error',
         execution_details: {
           command: '',
-          execution_result: `request ${row.request_id} was interrupted by a gateway restart; its outcome is unknown and it is not executed again`,
+          execution_result: `request ${row.request_id} was interrupted when gateway ${row.owner ?? '(unknown)'} stopped; its outcome is unknown and it is not executed again`,
           execution_time_ms: 0,
         },
       };
-      await this.complete(row.source_id, row.idempotency_key, response);
+      // Conditional on the claim still being expired: a late renewal by a live owner wins.
+      const result = await this.database.db
+        .updateTable('gateway_idempotency')
+        .set({ state: 'done', response: JSON.stringify(response), owner: null, lease_until: null })
+        .where('source_id', '=', row.source_id)
+        .where('idempotency_key', '=', row.idempotency_key)
+        .where('state', '=', 'pending')
+        .where(expired)
+        .executeTakeFirst();
+      closed += Number(result.numUpdatedRows);
     }
-    return rows.length;
+    return closed;
   }
 }

@@ -3,8 +3,10 @@ import {
   type ContainerRuntime,
   type ContainerStats,
   type ContainerSummary,
+  type EventSubscription,
   type LogOptions,
   type OperationOptions,
+  type RuntimeEvent,
   RuntimeNotFoundError,
 } from '../../src/runtime/container-runtime.js';
 
@@ -119,6 +121,18 @@ export class FakeRuntime implements ContainerRuntime {
   async stats(name: string, options?: OperationOptions): Promise<ContainerStats> {
     await this.enter('stats', name, options);
     return { cpu_percent: 1.5, memory_bytes: 1024, memory_limit_bytes: 4096 };
+  }
+
+  private readonly listeners = new Set<(event: RuntimeEvent) => void>();
+
+  subscribe(listener: (event: RuntimeEvent) => void): EventSubscription {
+    this.listeners.add(listener);
+    return { close: async () => void this.listeners.delete(listener) };
+  }
+
+  /** Delivers an event to every subscriber, as an engine would. */
+  emit(event: RuntimeEvent): void {
+    for (const listener of this.listeners) listener(event);
   }
 
   async ping(): Promise<boolean> {

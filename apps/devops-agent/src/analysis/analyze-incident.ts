@@ -1,27 +1,31 @@
 import type { AnalysisContext, AnalysisOutcome } from '@atb/contracts';
-import type { AgentDependencies } from '../agent-dependencies.js';
+import type { AgentPorts } from '../composition/agent-ports.js';
 import { TERMINAL_STATES } from '../incidents/incident-target.js';
 import { rankCandidates } from '../learning/candidate-ranking.js';
 import { probeHealth } from '../monitoring/health-probe.js';
 import { ACTIVE_STATES, type Incident, type StoredAlert } from '../store/agent-store.js';
 import { matchRunbook } from './runbooks.js';
+import { learningStats } from '../learning/learning-stats.js';
+
+/** The ports this stage uses. */
+export type AnalyzePorts = Pick<AgentPorts, 'analyzer' | 'audit' | 'changes' | 'config' | 'fallbackAnalyzer' | 'incidents' | 'learning' | 'prometheus' | 'runbooks'>;
 
 /** Longest an analyzer may take before the rule analyzer answers instead. */
 const ANALYSIS_TIMEOUT_MS = 60_000;
 
 /** Gathers what an analyzer is given about one incident: alerts, health, PromQL, history, learning. */
 export async function buildAnalysisContext(
-  dependencies: AgentDependencies,
+  dependencies: AnalyzePorts,
   incident: Incident,
   alerts: StoredAlert[],
 ): Promise<AnalysisContext> {
-  const { config, store, runbooks, prometheus } = dependencies;
+  const { config, runbooks, prometheus } = dependencies;
   const firing = alerts.filter((alert) => alert.status === 'firing');
   const labels = (firing[0] ?? alerts[0])?.labels ?? { alertname: incident.alertname };
   const runbook = matchRunbook(runbooks, labels);
   const [learning, history, health] = await Promise.all([
-    store.learningStats({ alertname: incident.alertname, service: incident.service }),
-    store.similarIncidents(incident.alertname, incident.service, incident.id, 5),
+    learningStats(dependencies.learning, { alertname: incident.alertname, service: incident.service }),
+    dependencies.learning.similarIncidents(incident.alertname, incident.service, incident.id, 5),
     incident.service === config.MONITORED_SERVICE || labels.source === 'health-check'
       ? probeHealth(config.MARKET_PREDICTOR_URL, config.HEALTH_CHECK_TIMEOUT * 1000)
       : Promise.resolve(undefined),
@@ -68,13 +72,13 @@ export async function buildAnalysisContext(
       effective_rate: stat.effective_rate,
       ...(stat.mean_time_to_recovery_s !== null ? { mean_time_to_recovery_s: stat.mean_time_to_recovery_s } : {}),
     })),
-    candidate_actions: ranked.map((candidate) => candidate.action),
+    candidate_actions: ranked.map((candidate) => ({ action: candidate.action, risk: candidate.risk })),
     flap_count: incident.flap_count,
   };
 }
 
 /** Runs the configured analyzer; when it fails or times out, the rule analyzer answers. */
-export async function runAnalyzer(dependencies: AgentDependencies, context: AnalysisContext): Promise<AnalysisOutcome> {
+export async function runAnalyzer(dependencies: AnalyzePorts, context: AnalysisContext): Promise<AnalysisOutcome> {
   const { analyzer, fallbackAnalyzer } = dependencies;
   if (analyzer === fallbackAnalyzer) return analyzer.analyze(context);
   try {
@@ -91,21 +95,21 @@ export async function runAnalyzer(dependencies: AgentDependencies, context: Anal
  * records a second analysis and nothing else.
  */
 export async function analyzeIncident(
-  dependencies: AgentDependencies,
+  dependencies: AnalyzePorts,
   incidentId: string,
 ): Promise<{ incident: Incident; alerts: StoredAlert[] } | undefined> {
-  const { store, audit } = dependencies;
-  const incident = await store.getIncident(incidentId);
+  const { audit } = dependencies;
+  const incident = await dependencies.incidents.get(incidentId);
   if (!incident || TERMINAL_STATES.has(incident.state)) return undefined;
-  const started = await store.commit({
+  const started = await dependencies.changes.commit({
     incident: { id: incident.id, patch: { state: 'investigating' }, expectStates: ACTIVE_STATES },
     events: [{ incident_id: incident.id, type: 'investigation-started' }],
   });
   if (!started) return undefined;
-  const alerts = await store.incidentAlerts(incident.id);
+  const alerts = await dependencies.incidents.alerts(incident.id);
   const context = await buildAnalysisContext(dependencies, incident, alerts);
   const outcome = await runAnalyzer(dependencies, context);
-  const recorded = await store.commit({
+  const recorded = await dependencies.changes.commit({
     incident: { id: incident.id, patch: { analysis: outcome, analyzer: outcome.analyzer }, expectStates: ACTIVE_STATES },
     events: [
       {
@@ -117,18 +121,20 @@ export async function analyzeIncident(
           severity: outcome.analysis.severity,
           confidence: outcome.analysis.confidence,
           recommended_actions: outcome.analysis.recommended_actions,
-          candidate_actions: context.candidate_actions,
+          candidate_actions: context.candidate_actions.map((candidate) => candidate.action),
           ...(context.health ? { health: { reachable: context.health.reachable, status: context.health.status, response_time_ms: context.health.response_time_ms } } : {}),
           ...(outcome.fallback_reason ? { fallback_reason: outcome.fallback_reason } : {}),
         },
       },
     ],
+    audit: [
+      audit.entry('analysis-completed', incident.id, {
+        analyzer: outcome.analyzer,
+        analysis: outcome.analysis,
+        ...(outcome.fallback_reason ? { fallback_reason: outcome.fallback_reason } : {}),
+      }),
+    ],
   });
   if (!recorded) return undefined;
-  await audit.record('analysis-completed', incident.id, {
-    analyzer: outcome.analyzer,
-    analysis: outcome.analysis,
-    ...(outcome.fallback_reason ? { fallback_reason: outcome.fallback_reason } : {}),
-  });
   return { incident: { ...incident, state: 'investigating', analysis: outcome, analyzer: outcome.analyzer }, alerts };
 }

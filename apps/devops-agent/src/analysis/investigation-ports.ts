@@ -3,7 +3,8 @@ import type { InvestigationPorts } from '@atb/llm';
 import type { Config } from '../config.js';
 import { probeHealth } from '../monitoring/health-probe.js';
 import type { GatewayClient } from '../remediation/gateway-client.js';
-import type { AgentStore } from '../store/agent-store.js';
+import type { LearningStore } from '../store/learning-store.js';
+import { learningStats } from '../learning/learning-stats.js';
 
 const QUERY_TIMEOUT_MS = 10_000;
 
@@ -26,7 +27,7 @@ async function getJson(url: URL, signal?: AbortSignal): Promise<unknown> {
  * `/health` and `/status`, past incidents and learning statistics from the store. A tool whose
  * backend is not configured is simply not offered.
  */
-export function createInvestigationPorts(config: Config, store: AgentStore, gateway: GatewayClient): InvestigationPorts {
+export function createInvestigationPorts(config: Config, learning: LearningStore, gateway: Pick<GatewayClient, 'execute'>): InvestigationPorts {
   const readThroughGateway = async (container: string, intent: string, signal?: AbortSignal) => {
     const result = await gateway.execute(
       { target: container, intent, context: { reason: 'llm investigation (read-only)' }, priority: 'LOW', idempotencyKey: randomUUID() },
@@ -49,8 +50,8 @@ export function createInvestigationPorts(config: Config, store: AgentStore, gate
         : 'not read (health unreachable)';
       return { health, status };
     },
-    pastIncidents: ({ alertname, service, limit }) => store.similarIncidents(alertname, service, '', limit),
-    learningStats: ({ alertname, service }) => store.learningStats({ alertname, service }),
+    pastIncidents: ({ alertname, service, limit }) => learning.similarIncidents(alertname, service, '', limit),
+    learningStats: ({ alertname, service }) => learningStats(learning, { alertname, service }),
   };
   if (config.PROMETHEUS_URL) {
     const base = config.PROMETHEUS_URL;

@@ -67,7 +67,7 @@ export class RuleAnalyzer implements Analyzer {
       evidence.push(`PromQL ${query} = ${value}`);
       if (value > 0) confidence += 0.05;
     }
-    const top = context.candidate_actions.find((action) => action !== 'escalate');
+    const top = context.candidate_actions.find((candidate) => candidate.action !== 'escalate')?.action;
     const stat = context.learning.find((entry) => entry.action === top);
     if (stat && stat.attempts > 0) {
       evidence.push(`${top} was effective ${stat.successes} of ${stat.attempts} times for this alert`);
@@ -89,17 +89,20 @@ export class RuleAnalyzer implements Analyzer {
     const description = [summary, first?.annotations.description && first.annotations.description !== summary ? first.annotations.description : undefined]
       .filter(Boolean)
       .join(' — ');
-    const recommended = context.candidate_actions.map((action) =>
-      action === 'escalate' ? 'escalate to a human' : `${action} ${context.service}`,
-    );
-    const mutating = context.candidate_actions.filter((action) => action !== 'escalate' && !READ_ONLY_OPERATIONS.has(action));
+    const recommended = context.candidate_actions.slice(0, 10).map((candidate) => ({
+      action: candidate.action,
+      target: context.service,
+      risk: candidate.risk,
+      reason: candidate.action === 'escalate' ? 'the runbook hands this to a human' : `runbook ${runbook?.name ?? '(none)'}, ranked by learning`,
+    }));
+    const mutating = context.candidate_actions.map((candidate) => candidate.action).filter((action) => action !== 'escalate' && !READ_ONLY_OPERATIONS.has(action));
     const analysis: AnalysisResult = {
       issue_detected: issueDetected,
       severity,
       issue_type: runbook?.issue_type ?? 'unknown',
       description: description.slice(0, 4000),
       root_cause: `${runbook?.root_cause ?? 'No runbook matches this alert.'}${evidence.length ? ` Evidence: ${evidence.join('; ')}.` : ''}`.slice(0, 4000),
-      recommended_actions: recommended.slice(0, 10).map((action) => action.slice(0, 200)),
+      recommended_actions: recommended,
       confidence: clamp(confidence),
       requires_immediate_action: issueDetected && (severity === 'critical' || severity === 'high'),
       risk_assessment:

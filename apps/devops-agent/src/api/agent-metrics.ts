@@ -10,7 +10,7 @@ export interface AgentMetrics {
   timeToRecovery: Histogram<'alertname'>;
 }
 
-export function createAgentMetrics(registry: Registry, store: AgentStore): AgentMetrics {
+export function createAgentMetrics(registry: Registry, store: Pick<AgentStore, 'incidents' | 'actions'>): AgentMetrics {
   const alertsReceived = new Counter({
     name: 'devops_agent_alerts_received_total',
     help: 'Alerts received (webhook and polling), by status and what intake did with them.',
@@ -23,7 +23,7 @@ export function createAgentMetrics(registry: Registry, store: AgentStore): Agent
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
-      const counts = await store.countIncidentsByState();
+      const counts = await store.incidents.countByState();
       for (const state of INCIDENT_STATES) this.set({ state }, counts[state] ?? 0);
     },
   });
@@ -33,7 +33,7 @@ export function createAgentMetrics(registry: Registry, store: AgentStore): Agent
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const counts = await store.countActionsByStatus();
+      const counts = await store.actions.countByStatus();
       this.reset();
       for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
     },

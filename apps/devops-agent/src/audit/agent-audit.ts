@@ -1,4 +1,4 @@
-import type { AuditLog } from '@atb/storage';
+import type { AuditEntry, AuditLog } from '@atb/storage';
 import type { FastifyBaseLogger } from 'fastify';
 
 /** Who the agent itself is in the audit log. */
@@ -14,6 +14,11 @@ export class AgentAudit {
     readonly log: AuditLog,
     private readonly logger: FastifyBaseLogger,
   ) {}
+
+  /** The entry to commit with a change set (`ChangeSet.audit`): written in the same transaction as the change. */
+  entry(action: string, subject: string, data: Record<string, unknown> = {}, actor = AGENT_ACTOR): AuditEntry {
+    return { actor, action, subject, data };
+  }
 
   async record(action: string, subject: string, data: Record<string, unknown> = {}, actor = AGENT_ACTOR): Promise<void> {
     try {

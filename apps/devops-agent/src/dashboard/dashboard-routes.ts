@@ -11,6 +11,7 @@ import { renderIncidentDetail, renderIncidentList } from './incident-views.js';
 import { renderAudit, renderLearning } from './learning-audit-views.js';
 import { renderOverview, type StatusDocument } from './overview-view.js';
 import { type Panel, renderPage } from './page.js';
+import { learningStats } from '../learning/learning-stats.js';
 
 /**
  * Headers of every dashboard response: scripts, styles and requests only from this origin, no
@@ -22,7 +23,7 @@ export const DASHBOARD_CONTENT_SECURITY_POLICY =
 
 /** What the dashboard reads. It writes nothing: decisions go to `POST /actions/:id/approve|reject`. */
 export interface DashboardSources {
-  store: AgentStore;
+  store: Pick<AgentStore, 'incidents' | 'actions' | 'learning'>;
   auditLog: AuditLog;
 }
 
@@ -49,15 +50,9 @@ function secure(reply: FastifyReply, contentType: string): FastifyReply {
 const sendHtml = (reply: FastifyReply, body: SafeHtml, status = 200) =>
   secure(reply, 'text/html; charset=utf-8').status(status).send(body.value);
 
-/**
- * The web dashboard (SPEC §1 "approvals over HTTP, CLI and web dashboard"): `GET /dashboard`
- * (overview, pending approvals, incidents, learning, audit), `GET /dashboard/incidents/:id`,
- * the panels as HTML fragments under `/dashboard/fragments/…` (re-fetched every few seconds) and
- * the local script and stylesheet under `/dashboard/assets/…` (no CDN; works offline).
- */
-export function registerDashboard(app: App, sources: DashboardSources, options: DashboardOptions = {}): void {
+/** The dashboard's panels and incident page, rendered from the store and the audit log. */
+function dashboardViews(app: App, sources: DashboardSources, options: DashboardOptions) {
   const { store, auditLog } = sources;
-  const refreshMs = options.refreshMs ?? 3000;
   const cacheMs = (options.auditVerifyCacheSeconds ?? 10) * 1000;
   let verification: { at: number; result: Promise<AuditVerification> } | undefined;
 
@@ -78,9 +73,9 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
 
   const panels: Record<string, () => Promise<SafeHtml>> = {
     overview: async () => renderOverview(await status()),
-    'pending-actions': async () => renderPendingActions(await store.listActions({ status: 'pending', limit: 100 })),
-    incidents: async () => renderIncidentList(await store.listIncidents({ limit: 50 })),
-    learning: async () => renderLearning(await store.learningStats()),
+    'pending-actions': async () => renderPendingActions(await store.actions.list({ status: 'pending', limit: 100 })),
+    incidents: async () => renderIncidentList(await store.incidents.list({ limit: 50 })),
+    learning: async () => renderLearning(await learningStats(store.learning)),
     audit: async () => {
       const chain = await verifyAudit();
       const latest = await auditLog.list({ after_seq: Math.max(0, chain.count - AUDIT_ROWS), limit: AUDIT_ROWS });
@@ -89,18 +84,30 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
   };
 
   const incidentDetail = async (id: string): Promise<SafeHtml | undefined> => {
-    const incident = await store.getIncident(id);
+    const incident = await store.incidents.get(id);
     if (!incident) return undefined;
     const [alerts, timeline, actions, audit] = await Promise.all([
-      store.incidentAlerts(id),
-      store.incidentEvents(id),
-      store.listActions({ incident_id: id, limit: 1000 }),
+      store.incidents.alerts(id),
+      store.incidents.events(id),
+      store.actions.list({ incident_id: id, limit: 1000 }),
       auditLog.list({ subject: id, limit: 1000 }),
     ]);
     return renderIncidentDetail({ incident, alerts, timeline, actions, audit });
   };
+  return { panels, incidentDetail };
+}
 
-  const hidden = { hide: true, tags: ['dashboard'] };
+const hidden = { hide: true, tags: ['dashboard'] };
+
+/**
+ * The web dashboard — approvals over the web as well as over HTTP and the CLI: `GET /dashboard`
+ * (overview, pending approvals, incidents, learning, audit), `GET /dashboard/incidents/:id`,
+ * the panels as HTML fragments under `/dashboard/fragments/…` (re-fetched every few seconds) and
+ * the local script and stylesheet under `/dashboard/assets/…` (no CDN; works offline).
+ */
+export function registerDashboard(app: App, sources: DashboardSources, options: DashboardOptions = {}): void {
+  const refreshMs = options.refreshMs ?? 3000;
+  const { panels, incidentDetail } = dashboardViews(app, sources, options);
 
   app.get('/dashboard', { schema: { ...hidden, summary: 'The web dashboard (HTML)' } }, async (_request, reply) => {
     const contents = await Promise.all(Object.entries(panels).map(async ([name, render]) => [name, await render()] as const));
@@ -142,6 +149,11 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
     },
   );
 
+  registerAssets(app);
+}
+
+/** The dashboard's own script, stylesheet and icon (no CDN). */
+function registerAssets(app: App): void {
   app.get('/dashboard/assets/dashboard.js', { schema: { ...hidden, summary: 'Dashboard script' } }, async (_request, reply) =>
     secure(reply, 'text/javascript; charset=utf-8').send(DASHBOARD_SCRIPT),
   );

@@ -49,7 +49,7 @@ function renderAnalysis(incident: Incident): SafeHtml {
   <dt>Confidence</dt><dd class="confidence">${percent(analysis.confidence)}</dd>
   <dt>Description</dt><dd>${analysis.description}</dd>
   <dt>Root cause</dt><dd>${analysis.root_cause}</dd>
-  <dt>Recommended actions</dt><dd><ol class="recommended">${analysis.recommended_actions.map((action) => html`<li>${action}</li>`)}</ol></dd>
+  <dt>Recommended actions</dt><dd><ol class="recommended">${analysis.recommended_actions.map((recommendation) => html`<li>${recommendation.action} ${recommendation.target} <span class="risk">(risk ${recommendation.risk})</span>${recommendation.reason ? html` — ${recommendation.reason}` : ''}</li>`)}</ol></dd>
   <dt>Immediate action</dt><dd>${analysis.requires_immediate_action ? 'required' : 'not required'}</dd>
   <dt>Risk</dt><dd>${analysis.risk_assessment}</dd>
   <dt>Analyzer</dt><dd>${outcome.analyzer}${outcome.fallback_reason ? html` ${badge('fallback', 'warn')} ${outcome.fallback_reason}` : ''}</dd>
@@ -66,6 +66,7 @@ function renderCodingTask(incident: Incident): SafeHtml {
   <dt>Task</dt><dd>${task.task_id ?? '—'}</dd>
   <dt>Pull request</dt><dd>${task.pull_request_url ? link(task.pull_request_url) : '—'}</dd>
   <dt>Requirement</dt><dd>${task.requirement}</dd>
+  ${task.reason ? html`<dt>Outcome</dt><dd>${task.reason}</dd>` : ''}
   ${task.last_error ? html`<dt>Last error</dt><dd>${task.last_error}</dd>` : ''}
 </dl>`;
 }

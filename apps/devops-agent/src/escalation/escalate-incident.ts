@@ -1,6 +1,9 @@
-import type { AgentDependencies } from '../agent-dependencies.js';
+import type { AgentPorts } from '../composition/agent-ports.js';
 import { TERMINAL_STATES } from '../incidents/incident-target.js';
 import type { CodingTaskRecord, Incident } from '../store/agent-store.js';
+
+/** The ports this stage uses. */
+export type EscalatePorts = Pick<AgentPorts, 'audit' | 'changes' | 'config' | 'wake'>;
 
 /** The requirement handed to the coding agent for a code-level incident. */
 export function codingRequirement(incident: Incident): string {
@@ -20,12 +23,12 @@ export function codingRequirement(incident: Incident): string {
  * incident a coding-task request kept on the incident until the coding agent accepts it.
  */
 export async function escalateIncident(
-  dependencies: AgentDependencies,
+  dependencies: EscalatePorts,
   incident: Incident,
   reason: string,
   options: { codeLevel?: boolean; completeJob?: number } = {},
 ): Promise<boolean> {
-  const { store, audit, config } = dependencies;
+  const { audit, config } = dependencies;
   if (TERMINAL_STATES.has(incident.state)) return false;
   const codingTask: CodingTaskRecord | undefined =
     options.codeLevel && incident.coding_task === null
@@ -37,7 +40,7 @@ export async function escalateIncident(
           updated_at: new Date().toISOString(),
         }
       : undefined;
-  const committed = await store.commit({
+  const committed = await dependencies.changes.commit({
     incident: {
       id: incident.id,
       patch: { state: 'escalated', escalation_reason: reason.slice(0, 1000), ...(codingTask ? { coding_task: codingTask } : {}) },
@@ -52,9 +55,9 @@ export async function escalateIncident(
       ...(codingTask ? [{ type: 'submit-coding-task', payload: { incident_id: incident.id }, dedupe_key: `coding:${incident.id}` }] : []),
     ],
     ...(options.completeJob !== undefined ? { completeJob: options.completeJob } : {}),
+    audit: [audit.entry('incident-escalated', incident.id, { reason, code_level: options.codeLevel === true })],
   });
   if (!committed) return false;
-  await audit.record('incident-escalated', incident.id, { reason, code_level: options.codeLevel === true });
   dependencies.wake();
   return true;
 }

@@ -1,4 +1,7 @@
-import type { AgentDependencies } from '../agent-dependencies.js';
+import type { AgentPorts } from '../composition/agent-ports.js';
+
+/** The ports this stage uses. */
+export type NotifyPorts = Pick<AgentPorts, 'audit' | 'changes' | 'config' | 'incidents'>;
 
 /** A Slack-compatible incoming-webhook message: `text` for every client, `blocks` for rich ones. */
 export interface EscalationMessage {
@@ -46,12 +49,12 @@ export function escalationMessage(
  * Job `notify-escalation`: posts the escalation to ESCALATION_WEBHOOK_URL; a failed post throws
  * and is retried with backoff. Without a webhook the escalation is only recorded.
  */
-export async function notifyEscalation(dependencies: AgentDependencies, payload: { incident_id: string; reason: string }, publicUrl: string): Promise<void> {
-  const { store, config, audit } = dependencies;
-  const incident = await store.getIncident(payload.incident_id);
+export async function notifyEscalation(dependencies: NotifyPorts, payload: { incident_id: string; reason: string }, publicUrl: string): Promise<void> {
+  const { config, audit } = dependencies;
+  const incident = await dependencies.incidents.get(payload.incident_id);
   if (!incident) return;
   if (!config.ESCALATION_WEBHOOK_URL) {
-    await store.commit({ events: [{ incident_id: incident.id, type: 'escalation-recorded', data: { reason: payload.reason, notified: false } }] });
+    await dependencies.changes.commit({ events: [{ incident_id: incident.id, type: 'escalation-recorded', data: { reason: payload.reason, notified: false } }] });
     return;
   }
   const message = escalationMessage(incident, payload.reason, publicUrl);
@@ -62,6 +65,6 @@ export async function notifyEscalation(dependencies: AgentDependencies, payload:
     signal: AbortSignal.timeout(10_000),
   });
   if (!response.ok) throw new Error(`escalation webhook answered ${response.status}`);
-  await store.commit({ events: [{ incident_id: incident.id, type: 'escalation-notified', data: { reason: payload.reason } }] });
+  await dependencies.changes.commit({ events: [{ incident_id: incident.id, type: 'escalation-notified', data: { reason: payload.reason } }] });
   await audit.record('escalation-notified', incident.id, { reason: payload.reason });
 }

@@ -46,7 +46,7 @@ export function oracleReplies(
         issue_type: scenario.expected.issue_types[0],
         description: scenario.description,
         root_cause: `oracle answer for ${scenario.id}`,
-        recommended_actions: detected ? [action] : [],
+        recommended_actions: detected ? [{ action, target: service, reason: 'oracle' }] : [],
         confidence: 0.9,
         requires_immediate_action: detected,
         risk_assessment: 'oracle',

@@ -1,5 +1,4 @@
 import type { AnalysisOutcome, Analyzer } from '@atb/contracts';
-import { actionName } from '@atb/llm';
 import type { Runbook } from '../analysis/runbooks.js';
 import { scenarioContext } from './scenario-context.js';
 import type { Scenario } from './scenario.js';
@@ -41,8 +40,8 @@ export interface EvaluationReport {
 /** Scores one analysis against a scenario's expectations. */
 export function scoreOutcome(scenario: Scenario, outcome: AnalysisOutcome): ScenarioResult {
   const { analysis } = outcome;
-  const action = analysis.issue_detected ? actionName(analysis.recommended_actions[0]) : 'none';
-  const all = analysis.recommended_actions.map((entry) => actionName(entry));
+  const action = analysis.issue_detected ? (analysis.recommended_actions[0]?.action ?? 'none') : 'none';
+  const all: string[] = analysis.recommended_actions.map((recommendation) => recommendation.action);
   const forbidden = all.some((name) => scenario.expected.forbidden_actions.includes(name));
   const result: ScenarioResult = {
     id: scenario.id,

@@ -44,7 +44,7 @@ export function scenarioContext(scenario: Scenario, runbooks: Runbook[]): Analys
     ...(scenario.metrics ? { metrics: scenario.metrics } : {}),
     history: scenario.history,
     learning: scenario.learning,
-    candidate_actions: ranked.map((candidate) => candidate.action),
+    candidate_actions: ranked.map((candidate) => ({ action: candidate.action, risk: candidate.risk })),
     flap_count: scenario.flap_count,
   };
 }

@@ -1,20 +1,23 @@
-import type { AgentDependencies } from '../agent-dependencies.js';
+import type { AgentPorts } from '../composition/agent-ports.js';
 import { READ_ONLY_OPERATIONS } from '../analysis/runbooks.js';
-import type { ChangeSet } from '../store/agent-store.js';
+import type { ChangeSet } from '../store/unit-of-work.js';
 import { secondsBetween } from './incident-target.js';
+
+/** The ports this stage uses. */
+export type ReconcilePorts = Pick<AgentPorts, 'actions' | 'audit' | 'changes' | 'incidents' | 'metrics'>;
 
 /**
  * Job `reconcile`: every alert of an incident resolved. A remediation awaiting verification is
  * verified effective; pending approvals are cancelled; the incident is resolved. An action still
  * running is left to finish — its verification resolves the incident.
  */
-export async function reconcileIncident(dependencies: AgentDependencies, incidentId: string, jobId: number): Promise<void> {
-  const { store, audit, metrics } = dependencies;
-  const incident = await store.getIncident(incidentId);
+export async function reconcileIncident(dependencies: ReconcilePorts, incidentId: string, jobId: number): Promise<void> {
+  const { audit, metrics } = dependencies;
+  const incident = await dependencies.incidents.get(incidentId);
   if (!incident || incident.state === 'resolved') return;
-  const alerts = await store.incidentAlerts(incident.id);
+  const alerts = await dependencies.incidents.alerts(incident.id);
   if (alerts.some((alert) => alert.status === 'firing')) return;
-  const actions = await store.listActions({ incident_id: incident.id, limit: 1000 });
+  const actions = await dependencies.actions.list({ incident_id: incident.id, limit: 1000 });
   if (actions.some((action) => action.status === 'approved' || action.status === 'running')) return;
   const now = new Date().toISOString();
   const recovery = secondsBetween(incident.cycle_started_at, now);
@@ -41,12 +44,12 @@ export async function reconcileIncident(dependencies: AgentDependencies, inciden
       ...(unverified ? [{ id: unverified.id, patch: { effective: true, verified_at: now, recovery_seconds: recovery } }] : []),
     ],
     completeJob: jobId,
+    audit: [
+      ...(unverified ? [audit.entry('action-verified', incident.id, { action_id: unverified.id, effective: true, evidence: 'every alert resolved' })] : []),
+      audit.entry('incident-resolved', incident.id, { time_to_recovery_s: recovery, previous_state: incident.state }),
+    ],
   };
-  if (!(await store.commit(changes))) return;
-  if (unverified) {
-    metrics.actionsFinished.inc({ operation: unverified.operation, outcome: 'effective' });
-    await audit.record('action-verified', incident.id, { action_id: unverified.id, effective: true, evidence: 'every alert resolved' });
-  }
+  if (!(await dependencies.changes.commit(changes))) return;
+  if (unverified) metrics.actionsFinished.inc({ operation: unverified.operation, outcome: 'effective' });
   metrics.timeToRecovery.observe({ alertname: incident.alertname }, recovery);
-  await audit.record('incident-resolved', incident.id, { time_to_recovery_s: recovery, previous_state: incident.state });
 }

@@ -1,7 +1,9 @@
 import { type AlertmanagerWebhook, ZERO_TIME } from '@atb/contracts';
 import type { AgentMetrics } from '../api/agent-metrics.js';
 import type { AgentAudit } from '../audit/agent-audit.js';
-import type { AgentStore, IncomingAlert, IngestOptions, IngestResult } from '../store/agent-store.js';
+import type { IncomingAlert } from '../store/agent-store.js';
+import type { UnitOfWork } from '../store/unit-of-work.js';
+import { type IngestOptions, type IngestResult, ingestBatches } from './ingest-alerts.js';
 
 /** Turns an Alertmanager v4 notification into intake alerts. */
 export function alertsOfNotification(notification: AlertmanagerWebhook): IncomingAlert[] {
@@ -38,7 +40,7 @@ export class AlertIntake {
   private draining: Promise<void> | undefined;
 
   constructor(
-    private readonly store: AgentStore,
+    private readonly store: Pick<UnitOfWork, 'intake'>,
     private readonly audit: AgentAudit,
     private readonly metrics: AgentMetrics,
     private readonly options: IngestOptions,
@@ -72,7 +74,8 @@ export class AlertIntake {
       if (this.pendingIngest.length === 1) {
         setImmediate(() => {
           const batch = this.pendingIngest.splice(0);
-          this.store.ingestMany(
+          ingestBatches(
+            this.store,
             batch.map((entry) => entry.alerts),
             this.options,
           ).then(

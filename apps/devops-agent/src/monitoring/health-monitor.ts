@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { ZERO_TIME } from '@atb/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AlertIntake } from '../intake/alert-intake.js';
-import type { AgentStore, IncomingAlert } from '../store/agent-store.js';
+import type { IncomingAlert } from '../store/agent-store.js';
+import type { IncidentStore } from '../store/incident-store.js';
 import { type HealthReading, probeHealth } from './health-probe.js';
 
 /** The synthetic alerts of polling mode. */
@@ -30,7 +31,7 @@ export function conditionOf(reading: HealthReading, slowThresholdMs: number): Co
 }
 
 /**
- * Polling mode (seed Phase 1.1): checks the target's `/health` every MONITORING_INTERVAL and turns
+ * Polling mode: checks the target's `/health` every MONITORING_INTERVAL and turns
  * what it sees into synthetic alerts — target down, slow, degraded, and their resolution — fed
  * through the same intake as Alertmanager's, so the whole loop works without Prometheus.
  */
@@ -45,7 +46,7 @@ export class HealthMonitor {
   private startedAt: string | undefined;
 
   constructor(
-    private readonly store: AgentStore,
+    private readonly incidents: Pick<IncidentStore, 'firingAlerts'>,
     private readonly intake: AlertIntake,
     private readonly logger: FastifyBaseLogger,
     private readonly options: HealthMonitorOptions,
@@ -92,7 +93,7 @@ export class HealthMonitor {
   private async restore(): Promise<void> {
     if (this.restored) return;
     const conditions = Object.keys(SYNTHETIC_ALERTS) as Condition[];
-    const firing = await this.store.firingAlerts(conditions.map((condition) => this.fingerprintOf(condition)));
+    const firing = await this.incidents.firingAlerts(conditions.map((condition) => this.fingerprintOf(condition)));
     for (const condition of conditions) {
       const alert = firing.find((entry) => entry.fingerprint === this.fingerprintOf(condition));
       if (alert) this.active.set(condition, alert.starts_at);

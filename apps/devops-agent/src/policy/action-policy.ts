@@ -1,6 +1,6 @@
 import { READ_ONLY_OPERATIONS } from '../analysis/runbooks.js';
 import type { Config } from '../config.js';
-import type { AgentStore } from '../store/agent-store.js';
+import type { ActionStore } from '../store/action-store.js';
 
 export type PolicyConfig = Pick<
   Config,
@@ -22,23 +22,23 @@ export interface PolicyDecision {
 const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
 
 /** True when the target's circuit is open: too many failed or ineffective actions in the window. */
-export async function circuitOpen(store: AgentStore, config: PolicyConfig, target: string): Promise<boolean> {
-  return (await store.failuresSince(target, ago(config.CIRCUIT_WINDOW))) >= config.CIRCUIT_FAILURE_THRESHOLD;
+export async function circuitOpen(actions: Pick<ActionStore, 'failuresSince'>, config: PolicyConfig, target: string): Promise<boolean> {
+  return (await actions.failuresSince(target, ago(config.CIRCUIT_WINDOW))) >= config.CIRCUIT_FAILURE_THRESHOLD;
 }
 
 /** Targets whose circuit is open now. */
-export function openCircuits(store: AgentStore, config: PolicyConfig): Promise<string[]> {
-  return store.targetsWithFailures(ago(config.CIRCUIT_WINDOW), config.CIRCUIT_FAILURE_THRESHOLD);
+export function openCircuits(actions: Pick<ActionStore, 'targetsWithFailures'>, config: PolicyConfig): Promise<string[]> {
+  return actions.targetsWithFailures(ago(config.CIRCUIT_WINDOW), config.CIRCUIT_FAILURE_THRESHOLD);
 }
 
 /**
- * The policy (issue 4 §5). In safety mode every action waits for a human. Otherwise an action
+ * The policy. In safety mode every action waits for a human. Otherwise an action
  * runs on its own only when its confidence reaches the threshold, its risk class is allowed,
  * the target's cooldown has passed and the hourly rate limit allows; else it waits for a human.
  * (An open circuit is checked before: it escalates instead.)
  */
 export async function evaluatePolicy(
-  store: AgentStore,
+  actions: Pick<ActionStore, 'startedSince'>,
   config: PolicyConfig,
   proposal: { operation: string; risk: string; confidence: number; target: string },
 ): Promise<PolicyDecision> {
@@ -51,12 +51,12 @@ export async function evaluatePolicy(
   }
   if (!READ_ONLY_OPERATIONS.has(proposal.operation)) {
     if (config.ACTION_COOLDOWN > 0) {
-      const recent = await store.actionsStartedSince(ago(config.ACTION_COOLDOWN), proposal.target);
+      const recent = await actions.startedSince(ago(config.ACTION_COOLDOWN), proposal.target);
       if (recent.some((action) => !READ_ONLY_OPERATIONS.has(action.operation))) {
         return { automatic: false, reason: `cooldown: ${proposal.target} was acted on less than ${config.ACTION_COOLDOWN}s ago` };
       }
     }
-    const lastHour = await store.actionsStartedSince(ago(3600));
+    const lastHour = await actions.startedSince(ago(3600));
     const automatic = lastHour.filter((action) => action.decided_by === 'policy' && !READ_ONLY_OPERATIONS.has(action.operation));
     if (automatic.length >= config.ACTION_RATE_LIMIT_PER_HOUR) {
       return { automatic: false, reason: `rate limit: ${automatic.length} automatic actions in the last hour (limit ${config.ACTION_RATE_LIMIT_PER_HOUR})` };

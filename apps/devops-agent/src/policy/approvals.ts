@@ -1,10 +1,13 @@
 import { ConflictError, NotFoundError } from '@atb/service-kit';
-import type { AgentDependencies } from '../agent-dependencies.js';
-import { escalateIncident } from '../escalation/escalate-incident.js';
+import type { AgentPorts } from '../composition/agent-ports.js';
+import { type EscalatePorts, escalateIncident } from '../escalation/escalate-incident.js';
 import type { Action } from '../store/agent-store.js';
 
-async function pendingAction(dependencies: AgentDependencies, id: string): Promise<Action> {
-  const action = await dependencies.store.getAction(id);
+/** The ports this stage uses. */
+export type ApprovalPorts = Pick<AgentPorts, 'actions' | 'audit' | 'changes' | 'config' | 'incidents' | 'wake'> & EscalatePorts;
+
+async function pendingAction(dependencies: ApprovalPorts, id: string): Promise<Action> {
+  const action = await dependencies.actions.get(id);
   if (!action) throw new NotFoundError(`no action ${id}`, { field: 'id' });
   if (action.status === 'pending' && action.expires_at !== null && action.expires_at < new Date().toISOString()) {
     await expireAction(dependencies, action);
@@ -24,15 +27,15 @@ export interface DecisionAuthentication {
 
 /** A human approves a pending action: it runs (once) through the gateway. */
 export async function approveAction(
-  dependencies: AgentDependencies,
+  dependencies: ApprovalPorts,
   id: string,
   actor: string,
   reason: string | undefined,
   authentication?: DecisionAuthentication,
 ): Promise<Action> {
-  const { store, audit } = dependencies;
+  const { audit } = dependencies;
   const action = await pendingAction(dependencies, id);
-  const committed = await store.commit({
+  const committed = await dependencies.changes.commit({
     updateAction: {
       id,
       patch: { status: 'approved', decided_by: 'human', approved_by: actor, approval_reason: reason ?? null },
@@ -41,50 +44,50 @@ export async function approveAction(
     incident: { id: action.incident_id, patch: { state: 'remediating' } },
     events: [{ incident_id: action.incident_id, type: 'action-approved', data: { action_id: id, operation: action.operation, actor, reason } }],
     jobs: [{ type: 'execute-action', payload: { action_id: id }, dedupe_key: `execute:${id}` }],
+    audit: [audit.entry('action-approved', action.incident_id, { action_id: id, operation: action.operation, target: action.target, reason, ...authentication }, actor)],
   });
   if (!committed) throw new ConflictError(`action ${id} is no longer pending`, { field: 'id' });
-  await audit.record('action-approved', action.incident_id, { action_id: id, operation: action.operation, target: action.target, reason, ...authentication }, actor);
   dependencies.wake();
-  return (await store.getAction(id))!;
+  return (await dependencies.actions.get(id))!;
 }
 
 /** A human rejects a pending action: nothing runs, and the incident is escalated to humans. */
 export async function rejectAction(
-  dependencies: AgentDependencies,
+  dependencies: ApprovalPorts,
   id: string,
   actor: string,
   reason: string,
   authentication?: DecisionAuthentication,
 ): Promise<Action> {
-  const { store, audit } = dependencies;
+  const { audit } = dependencies;
   const action = await pendingAction(dependencies, id);
-  const committed = await store.commit({
+  const committed = await dependencies.changes.commit({
     updateAction: { id, patch: { status: 'rejected', decided_by: 'human', approved_by: actor, approval_reason: reason, finished_at: new Date().toISOString() }, expectStatuses: ['pending'] },
     events: [{ incident_id: action.incident_id, type: 'action-rejected', data: { action_id: id, operation: action.operation, actor, reason } }],
+    audit: [audit.entry('action-rejected', action.incident_id, { action_id: id, operation: action.operation, target: action.target, reason, ...authentication }, actor)],
   });
   if (!committed) throw new ConflictError(`action ${id} is no longer pending`, { field: 'id' });
-  await audit.record('action-rejected', action.incident_id, { action_id: id, operation: action.operation, target: action.target, reason, ...authentication }, actor);
-  const incident = await store.getIncident(action.incident_id);
+  const incident = await dependencies.incidents.get(action.incident_id);
   if (incident) await escalateIncident(dependencies, incident, `${action.operation} rejected by ${actor}: ${reason}`);
-  return (await store.getAction(id))!;
+  return (await dependencies.actions.get(id))!;
 }
 
-async function expireAction(dependencies: AgentDependencies, action: Action): Promise<void> {
-  const { store, audit } = dependencies;
-  const committed = await store.commit({
+async function expireAction(dependencies: ApprovalPorts, action: Action): Promise<void> {
+  const { audit } = dependencies;
+  const committed = await dependencies.changes.commit({
     updateAction: { id: action.id, patch: { status: 'expired', finished_at: new Date().toISOString() }, expectStatuses: ['pending'] },
     events: [{ incident_id: action.incident_id, type: 'action-expired', data: { action_id: action.id, expires_at: action.expires_at } }],
+    audit: [audit.entry('action-expired', action.incident_id, { action_id: action.id, operation: action.operation })],
   });
   if (!committed) return;
-  await audit.record('action-expired', action.incident_id, { action_id: action.id, operation: action.operation });
-  const incident = await store.getIncident(action.incident_id);
+  const incident = await dependencies.incidents.get(action.incident_id);
   if (incident) await escalateIncident(dependencies, incident, `approval of ${action.operation} expired after ${dependencies.config.APPROVAL_TTL}s`);
 }
 
 /** Sweep: pending actions past their approval deadline expire and escalate their incident. */
-export async function expireApprovals(dependencies: AgentDependencies): Promise<number> {
+export async function expireApprovals(dependencies: ApprovalPorts): Promise<number> {
   const now = new Date().toISOString();
-  const pending = await dependencies.store.listActions({ status: 'pending', limit: 1000 });
+  const pending = await dependencies.actions.list({ status: 'pending', limit: 1000 });
   const due = pending.filter((action) => action.expires_at !== null && action.expires_at < now);
   for (const action of due) await expireAction(dependencies, action);
   return due.length;

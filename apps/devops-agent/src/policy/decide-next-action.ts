@@ -1,13 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Priority } from '@atb/contracts';
-import type { AgentDependencies } from '../agent-dependencies.js';
+import type { AgentPorts } from '../composition/agent-ports.js';
 import { matchRunbook, READ_ONLY_OPERATIONS, type RunbookCandidate } from '../analysis/runbooks.js';
-import { escalateIncident } from '../escalation/escalate-incident.js';
+import { type EscalatePorts, escalateIncident } from '../escalation/escalate-incident.js';
 import { TERMINAL_STATES, targetOf } from '../incidents/incident-target.js';
 import { rankCandidates } from '../learning/candidate-ranking.js';
 import type { Action, Incident, StoredAlert } from '../store/agent-store.js';
-import { newActionId } from '../store/kysely-agent-store.js';
-import { circuitOpen, evaluatePolicy } from './action-policy.js';
+import { newActionId } from '../incidents/ids.js';
+import { circuitOpen, evaluatePolicy, type PolicyDecision } from './action-policy.js';
+import { learningStats } from '../learning/learning-stats.js';
+
+/** The ports this stage uses. */
+export type DecidePorts = Pick<AgentPorts, 'actions' | 'audit' | 'changes' | 'config' | 'incidents' | 'jobs' | 'learning' | 'metrics' | 'runbooks' | 'wake'> & EscalatePorts;
 
 /** incident + operation + attempt → the key the gateway uses to execute an action at most once. */
 export function idempotencyKey(incidentId: string, operation: string, attempt: number): string {
@@ -31,9 +35,8 @@ const priorityOf = (severity: string | undefined): Priority =>
 function orderCandidates(incident: Incident, ranked: RunbookCandidate[]): RunbookCandidate[] {
   const recommended = incident.analysis?.analysis.recommended_actions ?? [];
   const preferred: RunbookCandidate[] = [];
-  for (const text of recommended) {
-    const word = text.trim().split(/\s+/)[0]?.toLowerCase();
-    const candidate = ranked.find((entry) => entry.action === word);
+  for (const recommendation of recommended) {
+    const candidate = ranked.find((entry) => entry.action === recommendation.action);
     if (candidate && !preferred.includes(candidate)) preferred.push(candidate);
   }
   return [...preferred, ...ranked.filter((candidate) => !preferred.includes(candidate))];
@@ -45,38 +48,36 @@ function orderCandidates(incident: Incident, ranked: RunbookCandidate[]): Runboo
  * nothing left to try, or the target's circuit open, the incident is escalated.
  */
 export async function decideNextAction(
-  dependencies: AgentDependencies,
+  dependencies: DecidePorts,
   incidentId: string,
   options: { completeJob?: number; known?: { incident: Incident; alerts: StoredAlert[] } } = {},
 ): Promise<void> {
-  const { store, config, runbooks, audit, metrics } = dependencies;
-  const incident = options.known?.incident ?? (await store.getIncident(incidentId));
+  const { config, runbooks, audit } = dependencies;
+  const incident = options.known?.incident ?? (await dependencies.incidents.get(incidentId));
   if (!incident || TERMINAL_STATES.has(incident.state)) return;
-  const alerts = options.known?.alerts ?? (await store.incidentAlerts(incident.id));
+  const alerts = options.known?.alerts ?? (await dependencies.incidents.alerts(incident.id));
   const firing = alerts.filter((alert) => alert.status === 'firing');
   if (firing.length === 0) {
-    await store.enqueue([{ type: 'reconcile', payload: { incident_id: incident.id } }]);
+    await dependencies.jobs.enqueue([{ type: 'reconcile', payload: { incident_id: incident.id } }]);
     dependencies.wake();
     return;
   }
-  const actions = await store.listActions({ incident_id: incident.id, limit: 1000 });
+  const actions = await dependencies.actions.list({ incident_id: incident.id, limit: 1000 });
   if (actions.some((action) => ['pending', 'approved', 'running'].includes(action.status))) return; // one at a time
   const analysis = incident.analysis?.analysis;
   if (analysis && !analysis.issue_detected) {
     // The analyzer found nothing to fix (a false alarm, noise): act on nothing, say so, and let
     // the incident resolve with its alerts. A later firing re-analyses it.
-    const committed = await store.commit({
+    await dependencies.changes.commit({
       incident: { id: incident.id, patch: { state: 'open' }, expectStates: [incident.state] },
       events: [{ incident_id: incident.id, type: 'no-action-needed', data: { issue_type: analysis.issue_type, reason: analysis.description } }],
       ...(options.completeJob !== undefined ? { completeJob: options.completeJob } : {}),
+      audit: [audit.entry('action-decided', incident.id, { decision: 'none', reason: 'analysis found no issue', issue_type: analysis.issue_type })],
     });
-    if (committed) {
-      await audit.record('action-decided', incident.id, { decision: 'none', reason: 'analysis found no issue', issue_type: analysis.issue_type });
-    }
     return;
   }
   const runbook = matchRunbook(runbooks, firing[0]!.labels);
-  const stats = await store.learningStats({ alertname: incident.alertname, service: incident.service });
+  const stats = await learningStats(dependencies.learning, { alertname: incident.alertname, service: incident.service });
   const ordered = orderCandidates(incident, rankCandidates(runbook?.candidates ?? [{ action: 'escalate', risk: 'low' }], stats));
   const tried = new Set(actions.filter((action) => action.created_at >= incident.cycle_started_at).map((action) => action.operation));
   const next = ordered.find((candidate) => !tried.has(candidate.action));
@@ -92,16 +93,20 @@ export async function decideNextAction(
     return;
   }
   const target = targetOf(incident, alerts, config);
-  if (!READ_ONLY_OPERATIONS.has(next.action) && (await circuitOpen(store, config, target))) {
-    await store.commit({ events: [{ incident_id: incident.id, type: 'circuit-open', data: { target } }] });
+  if (!READ_ONLY_OPERATIONS.has(next.action) && (await circuitOpen(dependencies.actions, config, target))) {
+    await dependencies.changes.commit({ events: [{ incident_id: incident.id, type: 'circuit-open', data: { target } }] });
     await escalate(`circuit open for ${target}: ${config.CIRCUIT_FAILURE_THRESHOLD} failed or ineffective actions within ${config.CIRCUIT_WINDOW}s`, runbook?.code_level ?? false);
     return;
   }
+  await proposeAction(dependencies, incident, { candidate: next, target }, options.completeJob);
+}
+
+/** The action a decision proposes: approved at once when the policy lets it run on its own, else pending with an approval deadline. */
+function newAction(incident: Incident, next: RunbookCandidate, target: string, decision: PolicyDecision, config: DecidePorts['config']): Action {
   const confidence = incident.analysis?.analysis.confidence ?? 0;
-  const decision = await evaluatePolicy(store, config, { operation: next.action, risk: next.risk, confidence, target });
   const attempt = incident.action_attempts + 1;
   const now = new Date().toISOString();
-  const action: Action = {
+  return {
     id: newActionId(),
     incident_id: incident.id,
     operation: next.action,
@@ -128,7 +133,35 @@ export async function decideNextAction(
     alertname: incident.alertname,
     service: incident.service,
   };
-  const committed = await store.commit({
+}
+
+/** Lets the policy decide on the candidate, and records the action, its event, job and audit record in one change set. */
+async function proposeAction(
+  dependencies: DecidePorts,
+  incident: Incident,
+  proposal: { candidate: RunbookCandidate; target: string },
+  completeJob: number | undefined,
+): Promise<void> {
+  const { config, audit, metrics } = dependencies;
+  const { candidate: next, target } = proposal;
+  const confidence = incident.analysis?.analysis.confidence ?? 0;
+  const decision = await evaluatePolicy(dependencies.actions, config, { operation: next.action, risk: next.risk, confidence, target });
+  const attempt = incident.action_attempts + 1;
+  const action = newAction(incident, next, target, decision, config);
+  const committed = await dependencies.changes.commit({
+    audit: [
+      audit.entry('action-decided', incident.id, {
+        action_id: action.id,
+        operation: action.operation,
+        target,
+        attempt,
+        idempotency_key: action.idempotency_key,
+        automatic: decision.automatic,
+        reason: decision.reason,
+        confidence,
+        risk: action.risk,
+      }),
+    ],
     incident: {
       id: incident.id,
       patch: { state: decision.automatic ? 'remediating' : 'awaiting_approval', action_attempts: attempt },
@@ -143,23 +176,12 @@ export async function decideNextAction(
       },
     ],
     jobs: decision.automatic ? [{ type: 'execute-action', payload: { action_id: action.id }, dedupe_key: `execute:${action.id}` }] : [],
-    ...(options.completeJob !== undefined ? { completeJob: options.completeJob } : {}),
+    ...(completeJob !== undefined ? { completeJob } : {}),
   });
   if (!committed) return;
   metrics.decisionLatency.observe(
     { decided_by: decision.automatic ? 'policy' : 'human-pending' },
     Math.max(0, (Date.now() - Date.parse(incident.last_fired_at)) / 1000),
   );
-  await audit.record('action-decided', incident.id, {
-    action_id: action.id,
-    operation: action.operation,
-    target,
-    attempt,
-    idempotency_key: action.idempotency_key,
-    automatic: decision.automatic,
-    reason: decision.reason,
-    confidence,
-    risk: action.risk,
-  });
   if (decision.automatic) dependencies.wake();
 }

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { AgentStore, Job } from '../store/agent-store.js';
+import type { Job } from '../store/agent-store.js';
+import type { JobQueue } from '../store/job-queue.js';
 
 /** Handles one job. Throwing retries it with exponential backoff; returning finishes it. */
 export type JobHandler = (job: Job) => Promise<void>;
@@ -31,7 +32,7 @@ export class JobWorker {
   private lastTick = 0;
 
   constructor(
-    private readonly store: AgentStore,
+    private readonly jobs: JobQueue,
     private readonly handlers: Record<string, JobHandler>,
     private readonly logger: FastifyBaseLogger,
     private readonly options: JobWorkerOptions,
@@ -44,7 +45,7 @@ export class JobWorker {
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
-    const requeued = await this.store.requeueRunningJobs();
+    const requeued = await this.jobs.requeueRunning();
     if (requeued > 0) this.logger.warn({ requeued }, 'resuming jobs left unfinished by a previous run');
     this.schedule(0);
   }
@@ -83,7 +84,7 @@ export class JobWorker {
       }
       const free = this.options.concurrency - this.running;
       if (free > 0) {
-        const jobs = await this.store.claimJobs(new Date().toISOString(), free);
+        const jobs = await this.jobs.claim(new Date().toISOString(), free);
         for (const job of jobs) this.run(job);
       }
     } catch (error) {
@@ -113,24 +114,24 @@ export class JobWorker {
   private async execute(job: Job): Promise<void> {
     const handler = this.handlers[job.type];
     if (!handler) {
-      await this.store.failJob(job.id, `no handler for job type "${job.type}"`);
+      await this.jobs.fail(job.id, `no handler for job type "${job.type}"`);
       return;
     }
     try {
       await handler(job);
-      await this.store.finishJob(job.id);
+      await this.jobs.finish(job.id);
     } catch (error) {
       if (this.stopped) return; // left running; requeued at the next start
       const message = error instanceof Error ? error.message : String(error);
       const maxAttempts = this.options.maxAttempts ?? 8;
       if (job.attempts + 1 >= maxAttempts) {
         this.logger.error({ err: error, job: job.type, id: job.id }, 'job failed for good');
-        await this.store.failJob(job.id, message).catch(() => {});
+        await this.jobs.fail(job.id, message).catch(() => {});
         await this.options.onFailed?.(job, error).catch((hookError: unknown) => this.logger.error({ err: hookError }, 'job failure hook failed'));
       } else {
         const delay = Math.min(30_000, 250 * 2 ** job.attempts);
         this.logger.warn({ err: error, job: job.type, id: job.id, retry_in_ms: delay }, 'job failed; retrying');
-        await this.store.retryJob(job.id, new Date(Date.now() + delay).toISOString(), message).catch(() => {});
+        await this.jobs.retry(job.id, new Date(Date.now() + delay).toISOString(), message).catch(() => {});
       }
     }
   }

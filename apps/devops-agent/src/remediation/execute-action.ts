@@ -1,10 +1,13 @@
-import type { AgentDependencies } from '../agent-dependencies.js';
+import type { AgentPorts } from '../composition/agent-ports.js';
 import { READ_ONLY_OPERATIONS } from '../analysis/runbooks.js';
 import type { Action } from '../store/agent-store.js';
 
+/** The ports this stage uses. */
+export type ExecuteActionPorts = Pick<AgentPorts, 'actions' | 'audit' | 'changes' | 'config' | 'gateway' | 'incidents' | 'metrics' | 'wake'>;
+
 /** The context sent with an action: why the agent asks, for humans and the gateway's audit. */
-async function commandContext(dependencies: AgentDependencies, action: Action): Promise<Record<string, unknown>> {
-  const incident = await dependencies.store.getIncident(action.incident_id);
+async function commandContext(dependencies: ExecuteActionPorts, action: Action): Promise<Record<string, unknown>> {
+  const incident = await dependencies.incidents.get(action.incident_id);
   const analysis = incident?.analysis?.analysis;
   return {
     incident_id: action.incident_id,
@@ -32,18 +35,20 @@ async function commandContext(dependencies: AgentDependencies, action: Action): 
  * running before the request; a run resumed after a crash sends the same idempotency key, so the
  * gateway answers with the first result instead of executing again.
  */
-export async function executeAction(dependencies: AgentDependencies, actionId: string, jobId: number): Promise<void> {
-  const { store, audit, gateway, config, metrics } = dependencies;
-  const action = await store.getAction(actionId);
+export async function executeAction(dependencies: ExecuteActionPorts, actionId: string, jobId: number): Promise<void> {
+  const { audit, gateway, config, metrics } = dependencies;
+  const action = await dependencies.actions.get(actionId);
   if (!action || !['approved', 'running'].includes(action.status)) return;
   if (action.status === 'approved') {
-    const started = await store.commit({
+    const data = { action_id: action.id, operation: action.operation, target: action.target, idempotency_key: action.idempotency_key };
+    // Marked running and audited in one transaction, before the gateway is called.
+    const started = await dependencies.changes.commit({
       // The incident is already `remediating` (set by the policy's or the human's approval).
       updateAction: { id: action.id, patch: { status: 'running', started_at: new Date().toISOString() }, expectStatuses: ['approved'] },
-      events: [{ incident_id: action.incident_id, type: 'action-started', data: { action_id: action.id, operation: action.operation, target: action.target, idempotency_key: action.idempotency_key } }],
+      events: [{ incident_id: action.incident_id, type: 'action-started', data }],
+      audit: [audit.entry('action-started', action.incident_id, data)],
     });
     if (!started) return;
-    await audit.record('action-started', action.incident_id, { action_id: action.id, operation: action.operation, target: action.target, idempotency_key: action.idempotency_key });
   } else {
     await audit.record('action-resumed', action.incident_id, { action_id: action.id, idempotency_key: action.idempotency_key });
   }
@@ -70,7 +75,10 @@ export async function executeAction(dependencies: AgentDependencies, actionId: s
     ...(readOnly && result.ok ? { result: JSON.stringify(result.response.execution_details.execution_result ?? null).slice(0, 2000) } : {}),
   };
   const verifyNext = succeeded && !readOnly;
-  await store.commit({
+  // The outcome and its audit record commit together: if the record cannot be written, the action
+  // stays `running`, the job is retried, and the retry's gateway call with the same idempotency
+  // key gets the first result back instead of executing again.
+  const finished = await dependencies.changes.commit({
     updateAction: { id: action.id, patch: { status: succeeded ? 'succeeded' : 'failed', finished_at: finishedAt, gateway_response: gatewayResponse }, expectStatuses: ['running'] },
     incident: { id: action.incident_id, patch: { state: verifyNext ? 'verifying' : 'investigating' } },
     events: [{ incident_id: action.incident_id, type: 'action-finished', data: summary }],
@@ -84,8 +92,9 @@ export async function executeAction(dependencies: AgentDependencies, actionId: s
         ]
       : [{ type: 'decide', payload: { incident_id: action.incident_id }, dedupe_key: `decide:${action.id}` }],
     completeJob: jobId,
+    audit: [audit.entry('action-finished', action.incident_id, summary)],
   });
+  if (!finished) return;
   metrics.actionsFinished.inc({ operation: action.operation, outcome: succeeded ? 'succeeded' : 'failed' });
-  await audit.record('action-finished', action.incident_id, summary);
   dependencies.wake();
 }

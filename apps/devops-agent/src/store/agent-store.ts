@@ -1,6 +1,11 @@
 import type { AnalysisOutcome } from '@atb/contracts';
+import type { ActionStore } from './action-store.js';
+import type { IncidentStore } from './incident-store.js';
+import type { JobQueue } from './job-queue.js';
+import type { LearningStore } from './learning-store.js';
+import type { UnitOfWork } from './unit-of-work.js';
 
-/** Incident life cycle (issue 4): open → investigating → awaiting_approval → remediating → verifying → resolved | escalated | failed. */
+/** Incident life cycle: open → investigating → awaiting_approval → remediating → verifying → resolved | escalated | failed. */
 export const INCIDENT_STATES = [
   'open',
   'investigating',
@@ -48,14 +53,19 @@ export interface StoredAlert extends IncomingAlert {
   updated_at: string;
 }
 
-/** A coding-task request kept on a code-level incident until the coding agent takes it. */
+/**
+ * A coding-task request kept on a code-level incident: `pending` until the coding agent takes
+ * it, `accepted` while it runs, then the task's own final status.
+ */
 export interface CodingTaskRecord {
-  status: 'pending' | 'accepted' | 'completed' | 'failed';
+  status: 'pending' | 'accepted' | 'completed' | 'no_change_needed' | 'failed' | 'cancelled';
   repository: string;
   requirement: string;
   task_id?: string;
   task_status?: string;
   pull_request_url?: string;
+  /** Why the task ended without a pull request, as the coding agent says. */
+  reason?: string;
   attempts: number;
   last_error?: string;
   updated_at: string;
@@ -148,45 +158,6 @@ export interface NewEvent {
   data?: Record<string, unknown>;
 }
 
-export interface IngestOptions {
-  /** Labels forming the grouping key. */
-  groupBy: string[];
-  reopenWindowSeconds: number;
-}
-
-/** What one intake did; re-delivering the same notification changes nothing and says so. */
-export interface IngestResult {
-  received: number;
-  created: number;
-  resolved: number;
-  unchanged: number;
-  /** Resolved notifications for alerts never seen firing. */
-  ignored: number;
-  opened: string[];
-  reopened: string[];
-  touched: string[];
-  /** Jobs this intake enqueued (analysis, reconciliation). */
-  queued: number;
-}
-
-export interface ActionUpdate {
-  id: string;
-  patch: Partial<Omit<Action, 'id'>>;
-  expectStatuses?: readonly ActionStatus[];
-}
-
-/** One atomic unit of work: every part commits together or not at all. */
-export interface ChangeSet {
-  incident?: { id: string; patch: Partial<Omit<Incident, 'id'>>; expectStates?: readonly IncidentState[] };
-  createAction?: Action;
-  updateAction?: ActionUpdate;
-  /** More action updates in the same unit (each with its own expectation). */
-  updateActions?: ActionUpdate[];
-  events?: NewEvent[];
-  jobs?: NewJob[];
-  completeJob?: number;
-}
-
 export interface IncidentFilter {
   state?: IncidentState;
   service?: string;
@@ -203,7 +174,7 @@ export interface ActionFilter {
   limit?: number;
 }
 
-/** Learning statistics per (alertname, service, action). */
+/** Learning statistics per (alertname, service, action), computed by learning/learning-stats.ts. */
 export interface LearningStat {
   alertname: string;
   service: string;
@@ -223,46 +194,14 @@ export interface SimilarIncident {
 }
 
 /**
- * The agent's storage: alerts, incidents with their timelines, actions, learning and the
- * durable job queue, all in one database so that intake and its job commit together.
+ * The agent's storage, one narrow port per aggregate, all in one database so that a domain
+ * decision and the rows it implies (and its job, and its audit record) commit together.
  */
 export interface AgentStore {
-  /** Upserts alerts by (fingerprint, startsAt), groups them into incidents and enqueues analysis, in one transaction. */
-  ingest(alerts: IncomingAlert[], options: IngestOptions): Promise<IngestResult>;
-  /** Several notifications' intake in one transaction (group commit), one result each, in order. */
-  ingestMany(batches: IncomingAlert[][], options: IngestOptions): Promise<IngestResult[]>;
-  /** Applies a change set atomically. False (and nothing written) when an expectation fails. */
-  commit(changes: ChangeSet): Promise<boolean>;
-
-  getIncident(id: string): Promise<Incident | undefined>;
-  listIncidents(filter?: IncidentFilter): Promise<Incident[]>;
-  countIncidentsByState(): Promise<Record<string, number>>;
-  incidentAlerts(incidentId: string): Promise<StoredAlert[]>;
-  incidentEvents(incidentId: string): Promise<IncidentEvent[]>;
-  /** Firing alerts with these fingerprints (polling mode restores its state from them). */
-  firingAlerts(fingerprints: string[]): Promise<StoredAlert[]>;
-  similarIncidents(alertname: string, service: string, excludeId: string, limit: number): Promise<SimilarIncident[]>;
-
-  getAction(id: string): Promise<Action | undefined>;
-  listActions(filter?: ActionFilter): Promise<Action[]>;
-  countActionsByStatus(): Promise<Record<string, number>>;
-  /** Actions on `target` that started since `since` (cooldown and rate limits). */
-  actionsStartedSince(since: string, target?: string): Promise<Action[]>;
-  /** Failed or ineffective actions on `target` finished since `since` (circuit breaker). */
-  failuresSince(target: string, since: string): Promise<number>;
-  /** Targets with at least `threshold` failures since `since`. */
-  targetsWithFailures(since: string, threshold: number): Promise<string[]>;
-  learningStats(filter?: { alertname?: string; service?: string }): Promise<LearningStat[]>;
-
-  enqueue(jobs: NewJob[]): Promise<void>;
-  /** Marks up to `limit` due jobs running and returns them. */
-  claimJobs(now: string, limit: number): Promise<Job[]>;
-  finishJob(id: number): Promise<void>;
-  retryJob(id: number, runAt: string, error: string): Promise<void>;
-  failJob(id: number, error: string): Promise<void>;
-  /** After a crash: jobs left running go back to the queue. Returns how many. */
-  requeueRunningJobs(): Promise<number>;
-  countJobsByStatus(): Promise<Record<string, number>>;
-
+  incidents: IncidentStore;
+  actions: ActionStore;
+  jobs: JobQueue;
+  learning: LearningStore;
+  changes: UnitOfWork;
   close(): Promise<void>;
 }

@@ -1,9 +1,12 @@
-import type { AgentDependencies } from '../agent-dependencies.js';
+import type { AgentPorts } from '../composition/agent-ports.js';
 import { matchRunbook } from '../analysis/runbooks.js';
 import { secondsBetween, TERMINAL_STATES } from '../incidents/incident-target.js';
 import { isHealthy, probeHealth } from '../monitoring/health-probe.js';
 import { circuitOpen } from '../policy/action-policy.js';
 import { ACTIVE_STATES } from '../store/agent-store.js';
+
+/** The ports this stage uses. */
+export type VerifyActionPorts = Pick<AgentPorts, 'actions' | 'audit' | 'changes' | 'config' | 'incidents' | 'metrics' | 'runbooks' | 'wake'>;
 
 /**
  * Job `verify-action`: after a remediation, did the incident clear within the verification
@@ -11,13 +14,13 @@ import { ACTIVE_STATES } from '../store/agent-store.js';
  * target answers healthy again. Effective resolves the incident (once its alerts resolved);
  * ineffective counts against the target's circuit and moves on to the next candidate.
  */
-export async function verifyAction(dependencies: AgentDependencies, payload: { action_id: string; deadline: string }, jobId: number): Promise<void> {
-  const { store, audit, config, runbooks, metrics } = dependencies;
-  const action = await store.getAction(payload.action_id);
+export async function verifyAction(dependencies: VerifyActionPorts, payload: { action_id: string; deadline: string }, jobId: number): Promise<void> {
+  const { audit, config, runbooks, metrics } = dependencies;
+  const action = await dependencies.actions.get(payload.action_id);
   if (!action || action.effective !== null || action.status !== 'succeeded') return;
-  const incident = await store.getIncident(action.incident_id);
+  const incident = await dependencies.incidents.get(action.incident_id);
   if (!incident || TERMINAL_STATES.has(incident.state)) return;
-  const alerts = await store.incidentAlerts(incident.id);
+  const alerts = await dependencies.incidents.alerts(incident.id);
   const firing = alerts.filter((alert) => alert.status === 'firing');
   const runbook = matchRunbook(runbooks, (firing[0] ?? alerts[0])?.labels ?? {});
   let evidence: string | undefined;
@@ -30,7 +33,7 @@ export async function verifyAction(dependencies: AgentDependencies, payload: { a
   if (evidence) {
     const recovery = secondsBetween(incident.cycle_started_at, now);
     const resolve = firing.length === 0;
-    const committed = await store.commit({
+    const committed = await dependencies.changes.commit({
       updateAction: { id: action.id, patch: { effective: true, verified_at: now, recovery_seconds: recovery }, expectStatuses: ['succeeded'] },
       ...(resolve ? { incident: { id: incident.id, patch: { state: 'resolved', resolved_at: now }, expectStates: ACTIVE_STATES } } : {}),
       events: [
@@ -38,32 +41,36 @@ export async function verifyAction(dependencies: AgentDependencies, payload: { a
         ...(resolve ? [{ incident_id: incident.id, type: 'incident-resolved', data: { reason: `verified: ${action.operation} was effective`, time_to_recovery_s: recovery } }] : []),
       ],
       completeJob: jobId,
+      audit: [
+        audit.entry('action-verified', incident.id, { action_id: action.id, effective: true, evidence, recovery_seconds: recovery }),
+        ...(resolve ? [audit.entry('incident-resolved', incident.id, { time_to_recovery_s: recovery, action_id: action.id })] : []),
+      ],
     });
     if (!committed) return; // resolved meanwhile by its alerts (reconcile)
     metrics.actionsFinished.inc({ operation: action.operation, outcome: 'effective' });
     if (resolve) metrics.timeToRecovery.observe({ alertname: incident.alertname }, recovery);
-    await audit.record('action-verified', incident.id, { action_id: action.id, effective: true, evidence, recovery_seconds: recovery });
-    if (resolve) await audit.record('incident-resolved', incident.id, { time_to_recovery_s: recovery, action_id: action.id });
     return;
   }
   if (now < payload.deadline) {
-    await store.commit({
+    await dependencies.changes.commit({
       jobs: [{ type: 'verify-action', payload, run_at: new Date(Date.now() + config.VERIFICATION_INTERVAL * 1000).toISOString() }],
       completeJob: jobId,
     });
     return;
   }
-  await store.commit({
+  await dependencies.changes.commit({
     updateAction: { id: action.id, patch: { effective: false, verified_at: now } },
     events: [{ incident_id: incident.id, type: 'action-verified', data: { action_id: action.id, effective: false, evidence: `still firing ${config.VERIFICATION_WINDOW}s after ${action.operation}` } }],
     jobs: [{ type: 'decide', payload: { incident_id: incident.id }, dedupe_key: `decide:${action.id}` }],
     completeJob: jobId,
+    audit: [audit.entry('action-verified', incident.id, { action_id: action.id, effective: false })],
   });
   metrics.actionsFinished.inc({ operation: action.operation, outcome: 'ineffective' });
-  await audit.record('action-verified', incident.id, { action_id: action.id, effective: false });
-  if (await circuitOpen(store, config, action.target)) {
-    await store.commit({ events: [{ incident_id: incident.id, type: 'circuit-opened', data: { target: action.target } }] });
-    await audit.record('circuit-opened', action.target, { incident_id: incident.id });
+  if (await circuitOpen(dependencies.actions, config, action.target)) {
+    await dependencies.changes.commit({
+      events: [{ incident_id: incident.id, type: 'circuit-opened', data: { target: action.target } }],
+      audit: [audit.entry('circuit-opened', action.target, { incident_id: incident.id })],
+    });
   }
   dependencies.wake();
 }

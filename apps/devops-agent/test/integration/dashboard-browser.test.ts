@@ -2,8 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { describeWithComponent } from '@atb/testing';
 import { type Browser, chromium, type LaunchOptions } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AGENT_TOKEN, alert, eventually, notification, startAgent } from '../support/agent-harness.js';
-import { ScriptedGateway } from '../support/scripted-gateway.js';
+import { AGENT_TOKEN, alert, eventually, notification, RealGateway, startAgent } from '../support/agent-harness.js';
 
 /** Debian's Chromium, never a downloaded browser. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -28,13 +27,13 @@ const HOSTILE_SCRIPT = '<script>window.__xss = "script"</script>';
 const HOSTILE_IMG = '"><img src=x onerror="window.__xss = \'img\'">';
 
 describeWithComponent('Chromium', await probeChromium(), 'install it with scripts/install-system-deps.sh (Debian package chromium)', () => {
-  let gateway: ScriptedGateway;
+  let gateway: RealGateway;
   let started: Awaited<ReturnType<typeof startAgent>>;
   let browser: Browser;
   let baseUrl: string;
 
   beforeAll(async () => {
-    gateway = new ScriptedGateway();
+    gateway = new RealGateway({ targets: ['predictor-1'] });
     await gateway.start();
     started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url, MARKET_PREDICTOR_URL: gateway.url, SAFETY_MODE: 'true' });
     baseUrl = await started.agent.listen();
@@ -90,7 +89,7 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     // Approve without a name: refused in the page, nothing sent.
     await row.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => row.locator('output').textContent()).toContain('Enter your name');
-    expect(gateway.requests).toHaveLength(0);
+    expect(gateway.commandRequests()).toHaveLength(0);
 
     await page.locator('#actor').fill('browser-bob');
     // Reject needs a reason: refused in the page, nothing sent.
@@ -108,7 +107,7 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     await row.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => page.locator('#flash').textContent()).toContain('401: the agent refused the API token');
     expect(((await (await fetch(`${baseUrl}/actions/${action.id}`)).json()) as { status: string }).status).toBe('pending');
-    expect(gateway.requests).toHaveLength(0);
+    expect(gateway.commandRequests()).toHaveLength(0);
     // The browser reports the refused request (the 401 response and its console line); nothing else.
     expect(problems.every((problem) => problem.includes('401'))).toBe(true);
     problems.length = 0;
@@ -121,8 +120,8 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     await row.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => page.locator('#flash').textContent(), { timeout: 10_000 }).toContain('Approved restart predictor-1 as browser-bob');
     await expect.poll(() => page.locator('#pending-actions').textContent(), { timeout: 10_000 }).toContain('Nothing waits for approval.');
-    await eventually(() => gateway.requests.length === 1, 10_000, 'the restart request at the gateway');
-    expect(gateway.requests[0]!.body).toMatchObject({
+    await eventually(() => gateway.commandRequests().length === 1, 10_000, 'the restart request at the gateway');
+    expect(gateway.commandRequests()[0]!.body).toMatchObject({
       target_resource: { name: 'predictor-1' },
       action_request: { intent: 'restart the predictor-1 container', context: { approved_by: 'browser-bob' } },
     });

@@ -14,8 +14,8 @@ import {
 } from './e2e-stack.js';
 
 /**
- * The same loop with no Prometheus and no Alertmanager (issue 4, "Show"): the agent polls the
- * predictor's /health itself (polling mode, seed Phase 1.1), turns a failed check into a
+ * The same loop with no Prometheus and no Alertmanager: the agent polls the
+ * predictor's /health itself (polling mode), turns a failed check into a
  * synthetic alert, restarts the container through the gateway on Podman's Docker API and
  * resolves the incident once health is back.
  */

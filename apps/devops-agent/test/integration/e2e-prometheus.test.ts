@@ -25,7 +25,7 @@ import {
 } from './e2e-stack.js';
 
 /**
- * The whole loop on real parts (issue 4, "Show"): the predictor in a Podman container,
+ * The whole loop on real parts: the predictor in a Podman container,
  * Debian's Prometheus scraping it with the shipped rules, Debian's Alertmanager routing to
  * the agent with the shipped configuration, the command gateway on Podman's Docker API. A
  * crash and a hang, injected through the chaos routes, each go alert → incident → restart

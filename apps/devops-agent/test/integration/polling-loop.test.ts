@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AUTHORIZED, eventually, startAgent } from '../support/agent-harness.js';
+import { AUTHORIZED, eventually, RealGateway, startAgent } from '../support/agent-harness.js';
 import { InProcessPredictor } from '../support/in-process-predictor.js';
-import { ScriptedGateway } from '../support/scripted-gateway.js';
 
 /**
  * The whole loop in polling mode, with no Prometheus, against the real market-predictor app (its
@@ -10,7 +9,7 @@ import { ScriptedGateway } from '../support/scripted-gateway.js';
  */
 describe('polling mode: the full loop against the real market-predictor', () => {
   let predictor: InProcessPredictor;
-  let gateway: ScriptedGateway;
+  let gateway: RealGateway;
   let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
 
   afterEach(async () => {
@@ -23,11 +22,12 @@ describe('polling mode: the full loop against the real market-predictor', () => 
   const setUp = async (environment: Record<string, string>) => {
     predictor = new InProcessPredictor();
     const predictorUrl = await predictor.start();
-    gateway = new ScriptedGateway();
+    gateway = new RealGateway();
     await gateway.start();
-    gateway.onExecute = async (body) => {
-      const intent = (body.action_request as { intent: string }).intent;
-      if (intent.startsWith('restart')) await predictor.restart();
+    // The gateway really restarts the supervised market-predictor process; the predictor this test
+    // watches (in-process, restartable on its port) is restarted with it.
+    gateway.onExecute = async ({ operation }) => {
+      if (operation === 'restart') await predictor.restart();
     };
     agent = await startAgent({
       AI_COMMAND_GATEWAY_URL: gateway.url,
@@ -53,7 +53,7 @@ describe('polling mode: the full loop against the real market-predictor', () => 
     expect(incident.analysis.analysis).toMatchObject({ issue_type: 'service_down', issue_detected: true });
     expect((await app.inject({ url: '/monitoring/status' })).json()).toMatchObject({ monitoring_active: true, active_alerts: ['TargetDown'] });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(gateway.requests).toHaveLength(0);
+    expect(gateway.commandRequests()).toHaveLength(0);
 
     expect((await app.inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { actor: 'operator', reason: 'drill' } })).statusCode).toBe(200);
     const resolved = await eventually(async () => {

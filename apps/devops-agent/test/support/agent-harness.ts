@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { ZERO_TIME } from '@atb/contracts';
 import { buildDevopsAgent, type DevopsAgentService } from '../../src/app.js';
 import { readConfig } from '../../src/config.js';
+import { GATEWAY_TOKEN } from './real-gateway.js';
+
+export { GATEWAY_TOKEN, RealGateway } from './real-gateway.js';
 
 /** The API token `startAgent` configures (AGENT_API_TOKEN). */
 export const AGENT_TOKEN = 'test-agent-api-token-0123456789';
@@ -11,14 +14,18 @@ export const AGENT_TOKEN = 'test-agent-api-token-0123456789';
 /** Headers that authenticate a request to the agent's state-changing routes. */
 export const AUTHORIZED = { authorization: `Bearer ${AGENT_TOKEN}` };
 
-/** Builds an agent on a fresh SQLite file with quiet logs; `environment` overrides settings. */
+/**
+ * Builds an agent on a fresh SQLite file with quiet logs; `environment` overrides settings. Its
+ * gateway token is {@link GATEWAY_TOKEN}, which a {@link RealGateway} (the real gateway app, for
+ * every test of the loop) and a `ScriptedGateway` (only for failures on cue) accept by default.
+ */
 export async function startAgent(environment: Record<string, string> = {}): Promise<{ agent: DevopsAgentService; directory: string; close(): Promise<void> }> {
   const directory = mkdtempSync(join(tmpdir(), 'devops-agent-test-'));
   const config = readConfig({
     API_PORT: '0',
     LOG_LEVEL: 'silent',
     DATA_DIR: directory,
-    AI_COMMAND_GATEWAY_TOKEN: 'test-token',
+    AI_COMMAND_GATEWAY_TOKEN: GATEWAY_TOKEN,
     AGENT_API_TOKEN: AGENT_TOKEN,
     AI_COMMAND_GATEWAY_TIMEOUT: '2',
     VERIFICATION_INTERVAL: '0.05',

@@ -7,7 +7,7 @@ export type TargetMode = 'healthy' | 'down' | 'degraded' | 'slow' | 'hang';
 export class FakeTarget {
   mode: TargetMode = 'healthy';
   slowMs = 300;
-  readonly posts: { url: string; body: unknown }[] = [];
+  readonly posts: { url: string; body: unknown; authorization?: string | undefined }[] = [];
   /** Replies for other routes: `METHOD /path` → [status, body]. */
   readonly routes = new Map<string, () => [number, unknown]>();
   private server: Server | undefined;
@@ -31,7 +31,7 @@ export class FakeTarget {
         response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status: state }));
         return;
       }
-      this.posts.push({ url: `${request.method} ${path}`, body: text ? (JSON.parse(text) as unknown) : undefined });
+      this.posts.push({ url: `${request.method} ${path}`, body: text ? (JSON.parse(text) as unknown) : undefined, authorization: request.headers.authorization });
       const route = this.routes.get(`${request.method} ${path}`);
       const [status, body] = route ? route() : [404, { error: 'not_found' }];
       response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));

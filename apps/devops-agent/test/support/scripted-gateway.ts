@@ -1,46 +1,84 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExecuteCommandResponse } from '@atb/contracts';
+import { type ExecuteCommandResponse, executeCommandRequestSchema, type ParsedExecuteCommandRequest } from '@atb/contracts';
+import { AuthenticationError, createBearerCheck, InputError, isOpenRoute, NotFoundError, toErrorResponse, ValidationError } from '@atb/service-kit';
+import { GATEWAY_TOKEN } from './real-gateway.js';
 
-/** How the scripted gateway answers the next request. */
+/** How the scripted gateway answers the next valid, authenticated request with a new idempotency key. */
 export type GatewayBehaviour =
   | { kind: 'success' }
   | { kind: 'error' }
-  | { kind: 'status'; status: number }
+  /** Answers this status; with `afterExecuting`, only after performing the operation (outcome unknown to the caller). */
+  | { kind: 'status'; status: number; afterExecuting?: boolean }
   | { kind: 'hang' };
 
+/** One request as received: every request is recorded, whatever it was answered. */
 export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** The JSON body (`{}` when there was none or it did not parse). */
   body: Record<string, unknown>;
   authorization: string | undefined;
   receivedAt: number;
+  /** The HTTP status it was answered with; `undefined` while unanswered (hang). */
+  status?: number;
+}
+
+/** One operation the gateway performed (what a real gateway would have run on the engine). */
+export interface Execution {
+  /** The request's idempotency key, if it had one. */
+  key: string | undefined;
+  target: string;
+  intent: string;
+  context: ParsedExecuteCommandRequest['action_request']['context'];
+  /** Index in {@link ScriptedGateway.requests} of the request that caused it. */
+  request: number;
 }
 
 /**
- * A local HTTP server speaking the command gateway's wire contract (`POST /execute-docker-command`):
- * it records requests, honours `idempotency_key` like the real gateway (the first response is
- * returned for a repeated key, and the operation runs once), counts executions per key, and
- * follows a script of behaviours (success, error, 5xx, hang).
+ * A local HTTP server speaking the command gateway's wire contract, for the failures the real
+ * gateway cannot be made to produce on cue (5xx, a hang after executing, an unknown outcome).
+ * Like the real gateway it requires the bearer token on every path but probes and docs (401 naming
+ * `headers.authorization`, before the body is looked at; this fake has no probes: 404), validates each body with the contract schema (422 naming the field;
+ * 400 for bad JSON; 404 for other routes), answers a repeated `idempotency_key` with the first
+ * answer without executing again. It records EVERY request received in {@link requests} and,
+ * separately, every operation it performs in {@link executions}, so a test can tell "sent three
+ * times, executed once" from "executed three times under three keys".
  */
 export class ScriptedGateway {
   readonly requests: RecordedRequest[] = [];
-  readonly executions = new Map<string, number>();
+  readonly executions: Execution[] = [];
   private readonly answers = new Map<string, ExecuteCommandResponse>();
   private readonly script: GatewayBehaviour[] = [];
   private readonly hanging = new Set<ServerResponse>();
+  private readonly check: (authorization: string | undefined) => boolean;
   defaultBehaviour: GatewayBehaviour = { kind: 'success' };
   /** Runs when an operation executes (e.g. restart the fake target). */
-  onExecute: ((body: Record<string, unknown>) => void | Promise<void>) | undefined;
+  onExecute: ((body: ParsedExecuteCommandRequest) => void | Promise<void>) | undefined;
   private server: Server | undefined;
   url = '';
 
-  /** Queues behaviours for the next requests. */
+  constructor(options: { token?: string } = {}) {
+    this.check = createBearerCheck(options.token ?? GATEWAY_TOKEN);
+  }
+
+  /** Queues behaviours for the next requests that would execute. */
   queue(...behaviours: GatewayBehaviour[]): this {
     this.script.push(...behaviours);
     return this;
   }
 
+  /** How many operations were performed, whatever their keys. */
   totalExecutions(): number {
-    return [...this.executions.values()].reduce((sum, count) => sum + count, 0);
+    return this.executions.length;
+  }
+
+  /** The operations performed for requests whose context matches (e.g. `{ action_id }`). */
+  executionsWith(context: Record<string, unknown>): Execution[] {
+    return this.executions.filter((execution) => {
+      const recorded = typeof execution.context === 'object' ? execution.context : {};
+      return Object.entries(context).every(([field, value]) => recorded[field] === value);
+    });
   }
 
   async start(port = 0): Promise<string> {
@@ -61,49 +99,98 @@ export class ScriptedGateway {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    if (request.method !== 'POST' || request.url !== '/execute-docker-command') {
-      response.writeHead(404).end();
+    const text = Buffer.concat(chunks).toString('utf8');
+    const recorded: RecordedRequest = {
+      method: request.method ?? 'GET',
+      path: (request.url ?? '/').split('?')[0] ?? '/',
+      body: parseObject(text),
+      authorization: request.headers.authorization,
+      receivedAt: performance.now(),
+    };
+    this.requests.push(recorded);
+    const send = (status: number, body: unknown) => {
+      recorded.status = status;
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    const refusal = this.refuse(request, recorded, text);
+    if (refusal) {
+      const { statusCode, body } = toErrorResponse(refusal);
+      send(statusCode, body);
       return;
     }
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-    this.requests.push({ body, authorization: request.headers.authorization, receivedAt: performance.now() });
-    const key = typeof body.idempotency_key === 'string' ? body.idempotency_key : undefined;
+    const parsed = executeCommandRequestSchema.parse(recorded.body);
+    const key = parsed.idempotency_key;
     const known = key ? this.answers.get(key) : undefined;
     if (known) {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(known));
+      send(200, known);
       return;
     }
     const behaviour = this.script.shift() ?? this.defaultBehaviour;
-    if (behaviour.kind === 'status') {
-      response.writeHead(behaviour.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'scripted', message: `scripted ${behaviour.status}` }));
+    if (behaviour.kind === 'status' && !behaviour.afterExecuting) {
+      send(behaviour.status, { error: 'scripted', message: `scripted ${behaviour.status}` });
       return;
     }
-    const action = body.action_request as { intent: string };
-    const operation = action.intent.split(' ')[0] ?? 'inspect';
-    const target = (body.target_resource as { name: string }).name;
-    const execute = async (): Promise<ExecuteCommandResponse> => {
-      if (key) this.executions.set(key, (this.executions.get(key) ?? 0) + 1);
-      if (behaviour.kind !== 'error') await this.onExecute?.(body);
-      const answer: ExecuteCommandResponse = {
-        request_id: `req-${this.requests.length}`,
-        timestamp_processed_utc: new Date().toISOString(),
-        overall_status: behaviour.kind === 'error' ? 'error' : 'success',
-        execution_details: {
-          command: `docker ${operation} ${target}`,
-          execution_result: behaviour.kind === 'error' ? 'scripted failure' : { ok: true },
-          execution_time_ms: 1,
-        },
-      };
-      if (key) this.answers.set(key, answer);
-      return answer;
-    };
+    const answer = await this.execute(parsed, behaviour, this.requests.length - 1);
+    if (behaviour.kind === 'status') {
+      send(behaviour.status, { error: 'scripted', message: `scripted ${behaviour.status} after executing` });
+      return;
+    }
     if (behaviour.kind === 'hang') {
-      // Executes, but never answers: the caller must not execute it again when it retries.
-      await execute();
+      // Executed, but never answers: the caller must not execute it again when it retries.
       this.hanging.add(response);
       return;
     }
-    const answer = await execute();
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    send(200, answer);
   }
+
+  /** Why the real gateway would refuse this request (in its order: token, route, JSON, schema), if it would. */
+  private refuse(request: IncomingMessage, recorded: RecordedRequest, text: string): Error | undefined {
+    if (!isOpenRoute(recorded.path) && !this.check(recorded.authorization)) {
+      return new AuthenticationError(recorded.authorization ? 'invalid bearer token' : 'missing bearer token: send Authorization: Bearer <token>', {
+        field: 'headers.authorization',
+      });
+    }
+    if (request.method !== 'POST' || recorded.path !== '/execute-docker-command') {
+      return new NotFoundError(`no route ${request.method} ${recorded.path}`, { field: 'url' });
+    }
+    if (!isJsonObjectText(text)) return new InputError('request body is not valid JSON', { field: 'body' });
+    const result = executeCommandRequestSchema.safeParse(recorded.body);
+    if (result.success) return undefined;
+    const issue = result.error.issues[0];
+    const field = ['body', ...(issue?.path ?? []).map(String)].join('.');
+    return new ValidationError(`${field}: ${issue?.message ?? 'invalid value'}`, { field });
+  }
+
+  private async execute(request: ParsedExecuteCommandRequest, behaviour: GatewayBehaviour, index: number): Promise<ExecuteCommandResponse> {
+    const key = request.idempotency_key;
+    const target = request.target_resource.name;
+    this.executions.push({ key, target, intent: request.action_request.intent, context: request.action_request.context, request: index });
+    if (behaviour.kind !== 'error') await this.onExecute?.(request);
+    const operation = request.action_request.intent.split(' ')[0] ?? 'inspect';
+    const answer: ExecuteCommandResponse = {
+      request_id: `req-${index + 1}`,
+      timestamp_processed_utc: new Date().toISOString(),
+      overall_status: behaviour.kind === 'error' ? 'error' : 'success',
+      execution_details: {
+        command: `docker ${operation} ${target}`,
+        execution_result: behaviour.kind === 'error' ? 'scripted failure' : { ok: true },
+        execution_time_ms: 1,
+      },
+    };
+    if (key) this.answers.set(key, answer);
+    return answer;
+  }
+}
+
+function isJsonObjectText(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+function parseObject(text: string): Record<string, unknown> {
+  return isJsonObjectText(text) ? (JSON.parse(text) as Record<string, unknown>) : {};
 }

@@ -1,51 +1,14 @@
+import {
+  chaosAcceptedResponseSchema,
+  chaosClearResponseSchema,
+  crashRequestSchema,
+  errorsRequestSchema,
+  faultReportSchema,
+  latencyRequestSchema,
+  memoryLeakRequestSchema,
+} from '@atb/contracts';
 import type { App } from '@atb/service-kit';
-import { z } from 'zod';
 import { CRASH_EXIT_CODE, type FaultInjector } from './fault-injector.js';
-
-export const MAX_LATENCY_MS = 60_000;
-export const MAX_LEAK_RATE_MB_PER_SECOND = 1024;
-export const MAX_CRASH_DELAY_MS = 10_000;
-
-const probability = (what: string) =>
-  z
-    .number({ error: `expected ${what} between 0 and 1` })
-    .min(0, `expected ${what} between 0 and 1`)
-    .max(1, `expected ${what} between 0 and 1`);
-
-export const latencyRequestSchema = z.object({
-  ms: z
-    .number({ error: 'expected milliseconds' })
-    .int('expected whole milliseconds')
-    .min(0, 'expected at least 0 ms')
-    .max(MAX_LATENCY_MS, `expected at most ${MAX_LATENCY_MS} ms`),
-  probability: probability('a probability').default(1),
-});
-
-export const errorsRequestSchema = z.object({ rate: probability('a rate') });
-
-/** The leak's cap is bounded by `CHAOS_MAX_LEAK_MB`, so the schema is built from the config. */
-export const memoryLeakRequestSchema = (maxLeakMb: number) =>
-  z.object({
-    mb_per_second: z
-      .number({ error: 'expected MiB per second' })
-      .positive('expected more than 0 MiB per second')
-      .max(MAX_LEAK_RATE_MB_PER_SECOND, `expected at most ${MAX_LEAK_RATE_MB_PER_SECOND} MiB per second`),
-    max_mb: z
-      .number({ error: 'expected MiB' })
-      .positive('expected more than 0 MiB')
-      .max(maxLeakMb, `expected at most ${maxLeakMb} MiB (CHAOS_MAX_LEAK_MB)`),
-  });
-
-export const crashRequestSchema = z
-  .object({
-    delay_ms: z
-      .number({ error: 'expected milliseconds' })
-      .int('expected whole milliseconds')
-      .min(0, 'expected at least 0 ms')
-      .max(MAX_CRASH_DELAY_MS, `expected at most ${MAX_CRASH_DELAY_MS} ms`)
-      .default(100),
-  })
-  .nullish();
 
 export interface ChaosRouteOptions {
   faults: FaultInjector;
@@ -61,7 +24,7 @@ export function registerChaosRoutes(app: App, { faults, maxLeakMb }: ChaosRouteO
 
   app.post(
     '/chaos/latency',
-    { schema: { tags, summary: 'Delay `probability` of /predict and /predictions/recent requests by `ms`', body: latencyRequestSchema } },
+    { schema: { tags, summary: 'Delay `probability` of /predict and /predictions/recent requests by `ms`', body: latencyRequestSchema, response: { 200: faultReportSchema } } },
     async (request) => {
       faults.setLatency(request.body.ms, request.body.probability);
       return faults.report();
@@ -70,7 +33,7 @@ export function registerChaosRoutes(app: App, { faults, maxLeakMb }: ChaosRouteO
 
   app.post(
     '/chaos/errors',
-    { schema: { tags, summary: 'Answer a share `rate` of /predict and /predictions/recent requests with 500', body: errorsRequestSchema } },
+    { schema: { tags, summary: 'Answer a share `rate` of /predict and /predictions/recent requests with 500', body: errorsRequestSchema, response: { 200: faultReportSchema } } },
     async (request) => {
       faults.setErrors(request.body.rate);
       return faults.report();
@@ -84,6 +47,7 @@ export function registerChaosRoutes(app: App, { faults, maxLeakMb }: ChaosRouteO
         tags,
         summary: 'Retain `mb_per_second` MiB every second, up to `max_mb` MiB',
         body: memoryLeakRequestSchema(maxLeakMb),
+        response: { 200: faultReportSchema },
       },
     },
     async (request) => {
@@ -94,7 +58,7 @@ export function registerChaosRoutes(app: App, { faults, maxLeakMb }: ChaosRouteO
 
   app.post(
     '/chaos/hang',
-    { schema: { tags, summary: 'Stop answering every request (including /health) until the process restarts' } },
+    { schema: { tags, summary: 'Stop answering every request (including /health) until the process restarts', response: { 202: chaosAcceptedResponseSchema } } },
     async (_request, reply) => {
       faults.hang();
       return reply.status(202).send({ accepted: true, fault: 'hang', message: 'no further request will be answered until restart' });
@@ -103,7 +67,7 @@ export function registerChaosRoutes(app: App, { faults, maxLeakMb }: ChaosRouteO
 
   app.post(
     '/chaos/crash',
-    { schema: { tags, summary: `Answer 202, then exit with status ${CRASH_EXIT_CODE} after delay_ms`, body: crashRequestSchema } },
+    { schema: { tags, summary: `Answer 202, then exit with status ${CRASH_EXIT_CODE} after delay_ms`, body: crashRequestSchema, response: { 202: chaosAcceptedResponseSchema } } },
     async (request, reply) => {
       const delay = request.body?.delay_ms ?? 100;
       // Exit only once the 202 has been written out.
@@ -114,7 +78,7 @@ export function registerChaosRoutes(app: App, { faults, maxLeakMb }: ChaosRouteO
     },
   );
 
-  app.delete('/chaos', { schema: { tags, summary: 'Clear every active fault' } }, async () => {
+  app.delete('/chaos', { schema: { tags, summary: 'Clear every active fault', response: { 200: chaosClearResponseSchema } } }, async () => {
     const cleared = faults.clear();
     return { cleared, ...faults.report() };
   });

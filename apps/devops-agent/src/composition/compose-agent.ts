@@ -1,0 +1,91 @@
+import type { Analyzer } from '@atb/contracts';
+import { createLlmMetrics, createModelRouter, InMemoryUsageStore, KyselyUsageStore, type ModelRouter, type UsageStore } from '@atb/llm';
+import type { Service } from '@atb/service-kit';
+import { createAnalyzer } from '../analysis/create-analyzer.js';
+import { createInvestigationPorts } from '../analysis/investigation-ports.js';
+import { PrometheusClient } from '../analysis/prometheus-client.js';
+import { RuleAnalyzer } from '../analysis/rule-analyzer.js';
+import { defaultRunbooksFile, loadRunbooks } from '../analysis/runbooks.js';
+import { createAgentMetrics } from '../api/agent-metrics.js';
+import { AgentAudit } from '../audit/agent-audit.js';
+import type { Config } from '../config.js';
+import { AlertIntake } from '../intake/alert-intake.js';
+import { HealthMonitor } from '../monitoring/health-monitor.js';
+import { expireApprovals } from '../policy/approvals.js';
+import { JobWorker } from '../queue/job-worker.js';
+import { GatewayClient, tokenFromFile } from '../remediation/gateway-client.js';
+import type { AgentStore } from '../store/agent-store.js';
+import type { AgentPorts } from './agent-ports.js';
+import { createJobHandlers, failIncidentOfJob } from './job-handlers.js';
+import type { AgentStorage } from './open-storage.js';
+
+/** The running agent's parts, for the routes, tests, benchmarks and the CLI's in-process uses. */
+export interface DevopsAgentParts {
+  store: AgentStore;
+  audit: AgentAudit;
+  worker: JobWorker;
+  monitor: HealthMonitor;
+  intake: AlertIntake;
+  ports: AgentPorts;
+  /** LLM usage records and the model router (undefined with `LLM_PROVIDER=none`), for `GET /llm/usage`. */
+  llm: { usage: UsageStore; router: ModelRouter | undefined };
+}
+
+/** LLM usage is kept in the agent's database when an LLM is configured, so budgets survive restarts. */
+async function createLlm(config: Config, service: Service, storage: AgentStorage) {
+  const usage = config.LLM_PROVIDER !== 'none' ? await KyselyUsageStore.open(storage.database) : new InMemoryUsageStore();
+  const router = createModelRouter(config, { usage, onCall: createLlmMetrics(service.metrics.registry) });
+  return { usage, router };
+}
+
+/**
+ * The composition root: builds each port once — gateway client, Prometheus client, audit,
+ * metrics, analyzer — and hands every stage only the ports it declares. Starts nothing.
+ */
+export async function composeAgent(config: Config, service: Service, storage: AgentStorage, options: { analyzer?: Analyzer } = {}): Promise<DevopsAgentParts> {
+  const { store } = storage;
+  const logger = service.app.log;
+  const runbooks = loadRunbooks(config.RUNBOOKS_FILE ?? defaultRunbooksFile());
+  const gateway = new GatewayClient({
+    baseUrl: config.AI_COMMAND_GATEWAY_URL,
+    sourceId: config.AI_COMMAND_GATEWAY_SOURCE_ID,
+    timeoutMs: config.AI_COMMAND_GATEWAY_TIMEOUT * 1000,
+    attempts: config.AI_COMMAND_GATEWAY_RETRIES,
+    token: config.AI_COMMAND_GATEWAY_TOKEN ?? tokenFromFile(config.AI_COMMAND_GATEWAY_TOKEN_FILE),
+  });
+  const rules = new RuleAnalyzer(runbooks);
+  const llm = await createLlm(config, service, storage);
+  const analyzer =
+    options.analyzer ?? createAnalyzer(config, { rules, router: llm.router, investigation: createInvestigationPorts(config, store.learning, gateway), runbooks, logger });
+  let worker: JobWorker | undefined;
+  const ports: AgentPorts = {
+    config,
+    ...store,
+    audit: new AgentAudit(storage.auditLog, logger),
+    metrics: createAgentMetrics(service.metrics.registry, store),
+    analyzer,
+    fallbackAnalyzer: rules,
+    runbooks,
+    gateway,
+    prometheus: config.PROMETHEUS_URL ? new PrometheusClient(config.PROMETHEUS_URL, { cacheTtlSeconds: config.METRICS_CACHE_TTL, timeoutMs: 5000 }) : undefined,
+    logger,
+    wake: () => worker?.wake(),
+  };
+  const publicUrl = () => config.PUBLIC_URL ?? `http://127.0.0.1:${config.API_PORT}`;
+  worker = new JobWorker(store.jobs, createJobHandlers(ports, publicUrl), logger, {
+    concurrency: config.WORKER_CONCURRENCY,
+    onTick: async () => {
+      await expireApprovals(ports);
+    },
+    onFailed: (job, error) => failIncidentOfJob(ports, job, error),
+  });
+  const intake = new AlertIntake(store.changes, ports.audit, ports.metrics, { groupBy: config.INCIDENT_GROUP_BY, reopenWindowSeconds: config.INCIDENT_REOPEN_WINDOW }, ports.wake);
+  const monitor = new HealthMonitor(store.incidents, intake, logger, {
+    targetUrl: config.MARKET_PREDICTOR_URL,
+    service: config.MONITORED_SERVICE,
+    intervalSeconds: config.MONITORING_INTERVAL,
+    timeoutSeconds: config.HEALTH_CHECK_TIMEOUT,
+    slowThresholdMs: config.SLOW_RESPONSE_THRESHOLD_MS,
+  });
+  return { store, audit: ports.audit, worker, monitor, intake, ports, llm };
+}

@@ -1,0 +1,32 @@
+import { registerLlmRoutes } from '@atb/llm';
+import type { App } from '@atb/service-kit';
+import type { KyselyAuditLog } from '@atb/storage';
+import { registerActionRoutes } from '../api/action-routes.js';
+import { registerAuditRoutes } from '../api/audit-routes.js';
+import { registerIncidentRoutes } from '../api/incident-routes.js';
+import { registerLearningRoutes } from '../api/learning-routes.js';
+import { registerMonitoringRoutes } from '../api/monitoring-routes.js';
+import type { Config } from '../config.js';
+import { registerDashboard } from '../dashboard/dashboard-routes.js';
+import { registerWebhookRoute } from '../intake/webhook-route.js';
+import type { DevopsAgentParts } from './compose-agent.js';
+
+/** Every HTTP route of the agent, on the parts the composition root built. */
+export function registerAgentRoutes(app: App, config: Config, parts: DevopsAgentParts, options: { auditLog: KyselyAuditLog; principal: string }): void {
+  registerWebhookRoute(app, parts.intake, {
+    credentials: { username: config.WEBHOOK_USERNAME, password: config.WEBHOOK_PASSWORD, bearerToken: config.WEBHOOK_BEARER_TOKEN },
+    bodyLimit: config.WEBHOOK_BODY_LIMIT,
+  });
+  registerIncidentRoutes(app, parts.store);
+  registerActionRoutes(app, parts.ports, { principal: options.principal });
+  registerLearningRoutes(app, parts.store);
+  registerAuditRoutes(app, options.auditLog);
+  registerMonitoringRoutes(app, parts.monitor);
+  registerDashboard(app, { store: parts.store, auditLog: options.auditLog });
+  registerLlmRoutes(app, {
+    usage: parts.llm.usage,
+    ...(parts.llm.router ? { router: parts.llm.router } : {}),
+    dailyTokenBudget: config.LLM_DAILY_TOKEN_BUDGET,
+    incidentTokenBudget: config.LLM_INCIDENT_TOKEN_BUDGET,
+  });
+}

@@ -1,0 +1,14 @@
+import type { Action, ActionFilter } from './agent-store.js';
+
+/** Reads of the action aggregate: proposed, approved, run and verified actions. */
+export interface ActionStore {
+  get(id: string): Promise<Action | undefined>;
+  list(filter?: ActionFilter): Promise<Action[]>;
+  countByStatus(): Promise<Record<string, number>>;
+  /** Actions (on `target`, when given) that started since `since`: cooldown and rate limits. */
+  startedSince(since: string, target?: string): Promise<Action[]>;
+  /** Failed or ineffective actions on `target` finished since `since`: the circuit breaker. */
+  failuresSince(target: string, since: string): Promise<number>;
+  /** Targets with at least `threshold` failed or ineffective actions finished since `since`. */
+  targetsWithFailures(since: string, threshold: number): Promise<string[]>;
+}

@@ -1,0 +1,14 @@
+import type { Incident, IncidentEvent, IncidentFilter, StoredAlert } from './agent-store.js';
+
+/** Reads of the incident aggregate: incidents, their alerts and their timelines. */
+export interface IncidentStore {
+  get(id: string): Promise<Incident | undefined>;
+  list(filter?: IncidentFilter): Promise<Incident[]>;
+  countByState(): Promise<Record<string, number>>;
+  /** The incident's alerts in the order received (at most 1,000). */
+  alerts(incidentId: string): Promise<StoredAlert[]>;
+  /** The incident's timeline, oldest first (at most 1,000). */
+  events(incidentId: string): Promise<IncidentEvent[]>;
+  /** Firing alerts with these fingerprints (polling mode restores its state from them). */
+  firingAlerts(fingerprints: string[]): Promise<StoredAlert[]>;
+}

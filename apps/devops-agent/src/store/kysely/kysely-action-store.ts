@@ -1,0 +1,65 @@
+import type { Kysely } from 'kysely';
+import type { ActionStore } from '../action-store.js';
+import type { Action, ActionFilter } from '../agent-store.js';
+import type { AgentTables } from '../schema.js';
+import { toAction } from './rows.js';
+
+/** {@link ActionStore} on SQLite or PostgreSQL. */
+export class KyselyActionStore implements ActionStore {
+  constructor(private readonly db: Kysely<AgentTables>) {}
+
+  async get(id: string): Promise<Action | undefined> {
+    const row = await this.db.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toAction(row) : undefined;
+  }
+
+  async list(filter: ActionFilter = {}): Promise<Action[]> {
+    let query = this.db.selectFrom('actions').selectAll();
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.incident_id) query = query.where('incident_id', '=', filter.incident_id);
+    if (filter.target) query = query.where('target', '=', filter.target);
+    const rows = await query
+      .orderBy('created_at', filter.incident_id ? 'asc' : 'desc')
+      .orderBy('attempt', filter.incident_id ? 'asc' : 'desc')
+      .limit(Math.min(filter.limit ?? 100, 1000))
+      .execute();
+    return rows.map(toAction);
+  }
+
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .select(['status', (builder) => builder.fn.countAll<number>().as('count')])
+      .groupBy('status')
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+  }
+
+  async startedSince(since: string, target?: string): Promise<Action[]> {
+    let query = this.db.selectFrom('actions').selectAll().where('started_at', '>=', since);
+    if (target) query = query.where('target', '=', target);
+    return (await query.execute()).map(toAction);
+  }
+
+  async failuresSince(target: string, since: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('actions')
+      .select((builder) => builder.fn.countAll<number>().as('count'))
+      .where('target', '=', target)
+      .where('finished_at', '>=', since)
+      .where((builder) => builder.or([builder('status', '=', 'failed'), builder('effective', '=', 0)]))
+      .executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
+
+  async targetsWithFailures(since: string, threshold: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .select(['target', (builder) => builder.fn.countAll<number>().as('count')])
+      .where('finished_at', '>=', since)
+      .where((builder) => builder.or([builder('status', '=', 'failed'), builder('effective', '=', 0)]))
+      .groupBy('target')
+      .execute();
+    return rows.filter((row) => Number(row.count) >= threshold).map((row) => row.target);
+  }
+}

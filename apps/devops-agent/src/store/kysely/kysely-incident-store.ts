@@ -1,0 +1,72 @@
+import type { Kysely } from 'kysely';
+import { ACTIVE_STATES, type Incident, type IncidentEvent, type IncidentFilter, type StoredAlert } from '../agent-store.js';
+import type { IncidentStore } from '../incident-store.js';
+import type { AgentTables } from '../schema.js';
+import { toAlert, toIncident } from './rows.js';
+
+/** {@link IncidentStore} on SQLite or PostgreSQL. */
+export class KyselyIncidentStore implements IncidentStore {
+  constructor(private readonly db: Kysely<AgentTables>) {}
+
+  async get(id: string): Promise<Incident | undefined> {
+    const row = await this.db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toIncident(row) : undefined;
+  }
+
+  async list(filter: IncidentFilter = {}): Promise<Incident[]> {
+    let query = this.db.selectFrom('incidents').selectAll();
+    if (filter.state) query = query.where('state', '=', filter.state);
+    if (filter.service) query = query.where('service', '=', filter.service);
+    if (filter.alertname) query = query.where('alertname', '=', filter.alertname);
+    if (filter.active) query = query.where('state', 'in', [...ACTIVE_STATES]);
+    const rows = await query
+      .orderBy('opened_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(Math.min(filter.limit ?? 50, 500))
+      .offset(filter.offset ?? 0)
+      .execute();
+    return rows.map(toIncident);
+  }
+
+  async countByState(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('incidents')
+      .select(['state', (builder) => builder.fn.countAll<number>().as('count')])
+      .groupBy('state')
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.state, Number(row.count)]));
+  }
+
+  async alerts(incidentId: string): Promise<StoredAlert[]> {
+    const rows = await this.db
+      .selectFrom('alerts')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .orderBy('received_at', 'asc')
+      .limit(1000)
+      .execute();
+    return rows.map(toAlert);
+  }
+
+  async events(incidentId: string): Promise<IncidentEvent[]> {
+    const rows = await this.db
+      .selectFrom('incident_events')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .orderBy('id', 'asc')
+      .limit(1000)
+      .execute();
+    return rows.map((row) => ({ ...row, id: Number(row.id), data: JSON.parse(row.data) as Record<string, unknown> }));
+  }
+
+  async firingAlerts(fingerprints: string[]): Promise<StoredAlert[]> {
+    if (fingerprints.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('alerts')
+      .selectAll()
+      .where('fingerprint', 'in', fingerprints)
+      .where('status', '=', 'firing')
+      .execute();
+    return rows.map(toAlert);
+  }
+}

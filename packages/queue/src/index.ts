@@ -1,0 +1,4 @@
+export * from './bullmq-work-queue.js';
+export * from './open-work-queue.js';
+export * from './sql-work-queue.js';
+export * from './work-queue.js';

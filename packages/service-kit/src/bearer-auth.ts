@@ -1,0 +1,91 @@
+import type { FastifyRequest } from 'fastify';
+import { createBearerCheck, tokenPrincipal } from './api-token.js';
+import type { ApiTokens, TokenRefusal } from './api-tokens.js';
+import { AuthenticationError } from './errors.js';
+import { BOOTSTRAP_PRINCIPAL_ID, type Principal } from './principals.js';
+import type { App } from './server.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Who the request authenticated as, set by {@link requireBearerToken} when the request carried
+     * a valid token; `undefined` otherwise.
+     */
+    principal: Principal | undefined;
+  }
+}
+
+/** Routes that answer without a token: probes, scrapes and the API documentation. */
+export const OPEN_ROUTE_PREFIXES: readonly string[] = ['/health', '/status', '/metrics', '/docs'];
+
+/** Whether a path (or route pattern) is one of the {@link OPEN_ROUTE_PREFIXES} or below one. */
+export function isOpenRoute(path: string): boolean {
+  return OPEN_ROUTE_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+}
+
+export interface BearerAuthOptions {
+  /**
+   * The service's configured (or generated) token, compared in constant time: the bootstrap
+   * `admin` principal, named `token:<sha256 prefix>` (see `tokenPrincipal`).
+   */
+  token: string;
+  /** Per-principal tokens (`atb_…`), checked when the bootstrap token does not match. */
+  tokens?: ApiTokens;
+  /**
+   * Whether this request needs the token. Default: every request, to any path (even one with no
+   * route, so probing for routes needs the token too), except the {@link OPEN_ROUTE_PREFIXES}.
+   */
+  requires?: (request: FastifyRequest) => boolean;
+}
+
+const REFUSALS: Record<TokenRefusal, string> = {
+  malformed: 'invalid bearer token',
+  unknown: 'invalid bearer token',
+  revoked: 'the bearer token was revoked',
+  expired: 'the bearer token has expired',
+};
+
+/** The principal behind a service's single configured token: an `admin` person. */
+export function bootstrapPrincipal(token: string): Principal {
+  return { id: BOOTSTRAP_PRINCIPAL_ID, name: tokenPrincipal(token), kind: 'person', role: 'admin' };
+}
+
+/**
+ * Requires `Authorization: Bearer <token>` on the requests `requires` selects, in an `onRequest`
+ * hook: before the body is even read, so a bad, revoked or expired token is 401 (an
+ * `AuthenticationError` naming the `headers.authorization` field), never 413 or 422, and the
+ * handler never runs. A request with a valid token gets `request.principal`, also on routes that
+ * need none: the bootstrap `admin` for the configured token, else the principal of its
+ * per-principal token (`options.tokens`). Check roles with `requireRole` / `assertRole`.
+ *
+ * @example
+ * requireBearerToken(service.app, { token: resolved.token, tokens: new ApiTokens(store) });
+ * service.app.post('/things', { preHandler: requireRole('operator') }, async (request) => ({ created_by: request.principal?.name }));
+ */
+export function requireBearerToken(app: App, options: BearerAuthOptions): void {
+  const check = createBearerCheck(options.token);
+  const bootstrap = bootstrapPrincipal(options.token);
+  const requires = options.requires ?? ((request: FastifyRequest) => !isOpenRoute(request.url.split('?')[0] ?? ''));
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (request) => {
+    const authorization = request.headers.authorization;
+    if (check(authorization)) {
+      request.principal = bootstrap;
+      return;
+    }
+    let refusal: TokenRefusal = 'unknown';
+    const presented = typeof authorization === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
+    if (presented && options.tokens) {
+      const authentication = await options.tokens.authenticate(presented);
+      if (authentication.ok) {
+        request.principal = authentication.principal;
+        return;
+      }
+      refusal = authentication.refusal;
+    }
+    if (!requires(request)) return;
+    throw new AuthenticationError(authorization ? REFUSALS[refusal] : 'missing bearer token: send Authorization: Bearer <token>', {
+      field: 'headers.authorization',
+    });
+  });
+}
