@@ -41,11 +41,19 @@ it('writes matching secrets for the gateway, the agent and Alertmanager, readabl
   expect(agent.WEBHOOK_PASSWORD).toBe(webhookPassword);
   expect(agent.AGENT_API_TOKEN).toMatch(/^[A-Za-z0-9_-]{43}$/);
   expect(readFileSync(join(directory, SECRET_FILES.agentToken), 'utf8').trim()).toBe(agent.AGENT_API_TOKEN);
-  expect(new Set([agent.AGENT_API_TOKEN, gateway.AI_COMMAND_GATEWAY_TOKEN, webhookPassword]).size).toBe(3);
+  const coding = parseEnv(readFileSync(join(directory, SECRET_FILES.coding), 'utf8'));
+  expect(coding.ENVIRONMENT).toBe('production');
+  expect(coding.CODING_AGENT_API_TOKEN).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(agent.CODING_AGENT_TOKEN).toBe(coding.CODING_AGENT_API_TOKEN);
+  expect(gateway.AUDIT_HMAC_KEY).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(agent.AUDIT_HMAC_KEY).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  const distinct = [agent.AGENT_API_TOKEN, gateway.AI_COMMAND_GATEWAY_TOKEN, webhookPassword, coding.CODING_AGENT_API_TOKEN, gateway.AUDIT_HMAC_KEY, agent.AUDIT_HMAC_KEY];
+  expect(new Set(distinct).size).toBe(distinct.length);
 
   expect(statSync(directory).mode & 0o777).toBe(0o700);
   expect(statSync(join(directory, SECRET_FILES.gateway)).mode & 0o777).toBe(0o600);
   expect(statSync(join(directory, SECRET_FILES.agent)).mode & 0o777).toBe(0o600);
+  expect(statSync(join(directory, SECRET_FILES.coding)).mode & 0o777).toBe(0o600);
   expect(statSync(join(directory, SECRET_FILES.webhookPassword)).mode & 0o777).toBe(0o644);
 });
 

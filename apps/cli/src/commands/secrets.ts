@@ -6,10 +6,12 @@ import pc from 'picocolors';
 
 /** The files `atb secrets init` writes, and who reads each (deploy/compose/compose.yaml). */
 export const SECRET_FILES = {
-  /** env_file of the command gateway: its bearer token. */
+  /** env_file of the command gateway: its bearer token and its audit key. */
   gateway: 'command-gateway.env',
-  /** env_file of the devops agent: its API token, the gateway's token, the webhook credentials. */
+  /** env_file of the devops agent: its API token, its audit key, the gateway's and the coding agent's tokens, the webhook credentials. */
   agent: 'devops-agent.env',
+  /** env_file of the coding agent: its API token. */
+  coding: 'coding-agent.env',
   /** The compose secret Alertmanager reads (`password_file`) to authenticate to the agent's webhook. */
   webhookPassword: 'webhook-password',
   /** The agent's API token alone, for the CLI: `DEVOPS_AGENT_TOKEN_FILE=<dir>/devops-agent-token`. */
@@ -24,13 +26,24 @@ export const WEBHOOK_USERNAME = 'alertmanager';
 export interface StackSecrets {
   gatewayToken: string;
   agentToken: string;
+  codingToken: string;
   webhookPassword: string;
+  /** HMAC keys of the audit chains, one per service that keeps one. */
+  gatewayAuditKey: string;
+  agentAuditKey: string;
 }
 
 /** Fresh random secrets: 32 bytes each, base64url (no characters an env file would need to quote). */
 export function generateStackSecrets(): StackSecrets {
   const secret = () => randomBytes(32).toString('base64url');
-  return { gatewayToken: secret(), agentToken: secret(), webhookPassword: secret() };
+  return {
+    gatewayToken: secret(),
+    agentToken: secret(),
+    codingToken: secret(),
+    webhookPassword: secret(),
+    gatewayAuditKey: secret(),
+    agentAuditKey: secret(),
+  };
 }
 
 /**
@@ -43,13 +56,16 @@ export function generateStackSecrets(): StackSecrets {
 export function writeStackSecrets(directory: string, secrets: StackSecrets, options: { force?: boolean } = {}): string[] {
   const target = resolve(directory);
   const files: [string, string, number][] = [
-    [SECRET_FILES.gateway, `ENVIRONMENT=production\nAI_COMMAND_GATEWAY_TOKEN=${secrets.gatewayToken}\n`, 0o600],
+    [SECRET_FILES.gateway, `ENVIRONMENT=production\nAI_COMMAND_GATEWAY_TOKEN=${secrets.gatewayToken}\nAUDIT_HMAC_KEY=${secrets.gatewayAuditKey}\n`, 0o600],
+    [SECRET_FILES.coding, `ENVIRONMENT=production\nCODING_AGENT_API_TOKEN=${secrets.codingToken}\n`, 0o600],
     [
       SECRET_FILES.agent,
       [
         'ENVIRONMENT=production',
         `AGENT_API_TOKEN=${secrets.agentToken}`,
+        `AUDIT_HMAC_KEY=${secrets.agentAuditKey}`,
         `AI_COMMAND_GATEWAY_TOKEN=${secrets.gatewayToken}`,
+        `CODING_AGENT_TOKEN=${secrets.codingToken}`,
         `WEBHOOK_USERNAME=${WEBHOOK_USERNAME}`,
         `WEBHOOK_PASSWORD=${secrets.webhookPassword}`,
         '',

@@ -165,13 +165,15 @@ describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'i
 
   it('keeps secrets out of the images and out of the environment of services that do not need them', async () => {
     const allowed: Record<string, string[]> = {
-      'command-gateway': [secrets.gatewayToken],
-      'devops-agent': [secrets.gatewayToken, secrets.agentToken, secrets.webhookPassword],
+      'command-gateway': [secrets.gatewayToken, secrets.gatewayAuditKey],
+      'devops-agent': [secrets.gatewayToken, secrets.agentToken, secrets.webhookPassword, secrets.codingToken, secrets.agentAuditKey],
+      'coding-agent': [secrets.codingToken],
     };
+    const every = [secrets.gatewayToken, secrets.agentToken, secrets.webhookPassword, secrets.codingToken, secrets.gatewayAuditKey, secrets.agentAuditKey];
     for (const service of STACK_SERVICES) {
       const details = await serviceContainer(engine, project, service);
       const env = (details.Config.Env ?? []).join('\n');
-      for (const secret of [secrets.gatewayToken, secrets.agentToken, secrets.webhookPassword]) {
+      for (const secret of every) {
         if ((allowed[service] ?? []).includes(secret)) continue;
         expect(env.includes(secret), `a secret in ${service}'s environment`).toBe(false);
       }
@@ -181,7 +183,7 @@ describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'i
     await runCommand('podman', ['save', '--format', 'docker-archive', '-m', '-o', archive, ...imageList], {
       env: { ...process.env, CONTAINERS_CONF: engine.containersConf },
     });
-    const needles = [canary, secrets.gatewayToken, secrets.agentToken, secrets.webhookPassword].map((value) => Buffer.from(value));
+    const needles = [canary, ...every].map((value) => Buffer.from(value));
     let tail = Buffer.alloc(0);
     let found: string | undefined;
     let bytes = 0;
