@@ -10,6 +10,8 @@ npx tsc --build
 # Benchmarks are not part of the build (nothing ships them) but are type-checked all the same.
 for project in bench/*/tsconfig.json; do npx tsc -p "$project"; done
 npx biome check .
+# Files ≤ 450 lines everywhere, functions ≤ 80 lines in the two agents' src.
+node scripts/check-sizes.mjs
 
 results=.data/test-results.json
 mkdir -p .data

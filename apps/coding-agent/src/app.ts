@@ -3,7 +3,7 @@ import { PRODUCT_VERSION } from '@atb/contracts';
 import { createLlmMetrics, KyselyUsageStore, type ProviderModel, registerLlmRoutes } from '@atb/llm';
 import { openWorkQueue } from '@atb/queue';
 import { ApiTokens, assertRole, createService, provisionServiceToken, registerTokenRoutes, requireBearerToken, resolveApiToken, type Service } from '@atb/service-kit';
-import { KyselyAuditLog, KyselyTokenStore, openDatabase } from '@atb/storage';
+import { type Database, KyselyAuditLog, KyselyTokenStore, openDatabase } from '@atb/storage';
 import type { LanguageModel } from 'ai';
 import type { LoggerOptions } from 'pino';
 import { registerTaskRoutes } from './api/task-routes.js';
@@ -66,6 +66,60 @@ export function workflowSettings(config: Config): WorkflowSettings {
   };
 }
 
+/**
+ * Every route but probes, scrapes and docs needs a token: the bootstrap admin, or a principal's
+ * (the devops agent's machine token, provisioned in development where `atb up` hands it over).
+ * Creating and cancelling tasks takes the operator role; a viewer reads only.
+ */
+async function protectRoutes(service: Service, database: Database<unknown>, config: Config, bootstrapToken: string): Promise<void> {
+  const tokens = new ApiTokens(await KyselyTokenStore.open(database));
+  if (config.ENVIRONMENT !== 'production') await provisionServiceToken(tokens, { name: 'devops-agent', role: 'operator', file: join(config.DATA_DIR, 'devops-agent-token') });
+  requireBearerToken(service.app, { token: bootstrapToken, tokens });
+  service.app.addHook('onRequest', async (request) => {
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method) && request.routeOptions.url !== undefined) assertRole(request, 'operator');
+  });
+  registerTokenRoutes(service.app, tokens);
+}
+
+/**
+ * The model tasks use, or why there is none. Model calls are recorded in the task database:
+ * GET /llm/usage, llm_* metrics, and a daily budget (LLM_DAILY_TOKEN_BUDGET) that survives restarts.
+ */
+async function createModel(service: Service, database: Database<unknown>, config: Config, options: BuildOptions) {
+  const usage = await KyselyUsageStore.open(database);
+  const router = createCodingModelRouter(config, {
+    usage,
+    onCall: createLlmMetrics(service.metrics.registry),
+    ...(options.model ? { model: options.model as ProviderModel } : {}),
+  });
+  registerLlmRoutes(service.app, { usage, ...(router ? { router } : {}), dailyTokenBudget: config.LLM_DAILY_TOKEN_BUDGET });
+  return router ?? 'LLM_PROVIDER is none: set an LLM provider';
+}
+
+/** Workspaces cloned from a local mirror of each allowed repository, bounded in size. */
+function mirroredWorkspaces(config: Config, forge: Forge): WorkspaceProvider {
+  return new MirroredWorkspaceProvider(
+    new WorkspaceManager({
+      basePath: config.WORKSPACE_BASE_PATH,
+      forge,
+      allowedRepositories: config.ALLOWED_REPOSITORIES,
+      maxWorkspaceBytes: config.MAX_WORKSPACE_SIZE,
+    }),
+  );
+}
+
+/** The forge pull requests go to; the local forge is seeded with `FORGE_SEED_REPOSITORIES`. */
+async function openForge(config: Config, options: BuildOptions): Promise<Forge> {
+  const forge = options.forge ?? createForge(config);
+  if (forge instanceof LocalForge) {
+    for (const entry of config.FORGE_SEED_REPOSITORIES) {
+      const [repository, path] = [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)];
+      await forge.ensureRepository(repository, path);
+    }
+  }
+  return forge;
+}
+
 /** Builds the coding-agent from its configuration: store, task manager, workflow, routes. */
 export async function buildCodingAgent(config: Config, options: BuildOptions = {}): Promise<CodingAgent> {
   // Before anything opens: in production a missing CODING_AGENT_API_TOKEN stops the start here.
@@ -102,55 +156,22 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
     schema: 'coding_agent',
   });
   const store = await KyselyTaskStore.open(database);
-  // Every route but probes, scrapes and docs needs a token: the bootstrap admin, or a principal's
-  // (the devops agent's machine token, provisioned in development where `atb up` hands it over).
-  const tokens = new ApiTokens(await KyselyTokenStore.open(database));
-  if (config.ENVIRONMENT !== 'production') await provisionServiceToken(tokens, { name: 'devops-agent', role: 'operator', file: join(config.DATA_DIR, 'devops-agent-token') });
-  requireBearerToken(service.app, { token: apiToken.token, tokens });
-  // Creating and cancelling tasks takes the operator role; a viewer reads only.
-  service.app.addHook('onRequest', async (request) => {
-    if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method) && request.routeOptions.url !== undefined) assertRole(request, 'operator');
-  });
-  registerTokenRoutes(service.app, tokens);
+  await protectRoutes(service, database, config, apiToken.token);
   const audit = await KyselyAuditLog.open(database);
   const events = new TaskEvents(store, () => new Date(), audit);
   const stopMetrics = registerTaskMetrics(service.metrics.registry, events);
   if (typeof options.model === 'string' || (options.model && options.model.specificationVersion !== 'v3')) {
     throw new Error('BuildOptions.model must be an AI SDK v3 model object, not a model id');
   }
-  // Model calls are recorded in the task database: GET /llm/usage, llm_* metrics, and a daily
-  // budget (LLM_DAILY_TOKEN_BUDGET) that survives restarts.
-  const usage = await KyselyUsageStore.open(database);
-  const router = createCodingModelRouter(config, {
-    usage,
-    onCall: createLlmMetrics(service.metrics.registry),
-    ...(options.model ? { model: options.model as ProviderModel } : {}),
-  });
-  registerLlmRoutes(service.app, { usage, ...(router ? { router } : {}), dailyTokenBudget: config.LLM_DAILY_TOKEN_BUDGET });
-  const model = router ?? 'LLM_PROVIDER is none: set an LLM provider';
-  const forge = options.forge ?? createForge(config);
-  if (forge instanceof LocalForge) {
-    for (const entry of config.FORGE_SEED_REPOSITORIES) {
-      const [repository, path] = [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)];
-      await forge.ensureRepository(repository, path);
-    }
-  }
+  const model = await createModel(service, database, config, options);
+  const forge = await openForge(config, options);
   const dependencies = {
     settings: workflowSettings(config),
     store,
     events,
     sandbox: options.sandbox ?? createSandbox(config),
     forge,
-    workspaces:
-      options.workspaces ??
-      new MirroredWorkspaceProvider(
-        new WorkspaceManager({
-          basePath: config.WORKSPACE_BASE_PATH,
-          forge,
-          allowedRepositories: config.ALLOWED_REPOSITORIES,
-          maxWorkspaceBytes: config.MAX_WORKSPACE_SIZE,
-        }),
-      ),
+    workspaces: options.workspaces ?? mirroredWorkspaces(config, forge),
     model,
   };
   // Which replica runs which task: BullMQ with REDIS_URL, otherwise a table in the task database.

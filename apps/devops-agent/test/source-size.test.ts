@@ -54,7 +54,7 @@ describe('the agent source stays readable', () => {
     const citing = files.flatMap((file) =>
       readFileSync(file, 'utf8')
         .split('\n')
-        .flatMap((line, index) => (/SPEC §|seed (00\d|phase)|issue \d/i.test(line) ? [`${relative(SOURCE, file)}:${index + 1}: ${line.trim()}`] : [])),
+        .flatMap((line, index) => (/SPEC \u00a7|seed (00\d|phase)|issue \d/i.test(line) ? [`${relative(SOURCE, file)}:${index + 1}: ${line.trim()}`] : [])),
     );
     expect(citing).toEqual([]);
   });

@@ -22,7 +22,7 @@ describe('LLM config', () => {
     expect(() => parseLlmConfig({ LLM_TIMEOUT: 'soon' })).toThrow(/LLM_TIMEOUT/);
   });
 
-  it('builds primary and backup models (seed 000: OpenAI primary, Anthropic backup)', () => {
+  it('builds primary and backup models (OpenAI primary, Anthropic backup)', () => {
     const config = parseLlmConfig({
       LLM_PROVIDER: 'openai',
       OPENAI_API_KEY: 'sk-test',
