@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PredictorClient } from '@atb/clients';
 import type { InvestigationPorts } from '@atb/llm';
 import type { Config } from '../config.js';
 import { probeHealth } from '../monitoring/health-probe.js';
@@ -38,15 +39,16 @@ export function createInvestigationPorts(config: Config, learning: LearningStore
     if (overall_status !== 'success') throw new Error(`gateway ${overall_status}: ${reason ?? JSON.stringify(execution_details.execution_result)}`);
     return execution_details.execution_result;
   };
+  const predictor = new PredictorClient({ baseUrl: config.MARKET_PREDICTOR_URL, timeoutMs: QUERY_TIMEOUT_MS });
   const ports: InvestigationPorts = {
     containerLogs: (container, { tail }, signal) => readThroughGateway(container, `show the last ${tail} log lines`, signal),
     containerInspect: (container, signal) => readThroughGateway(container, 'inspect the container', signal),
     containerStats: (container, signal) => readThroughGateway(container, 'show resource usage stats', signal),
-    async serviceHealth(service, signal) {
+    async serviceHealth(service) {
       if (service !== config.MONITORED_SERVICE) return `unknown service "${service}"; this agent watches ${config.MONITORED_SERVICE}`;
       const health = await probeHealth(config.MARKET_PREDICTOR_URL, config.HEALTH_CHECK_TIMEOUT * 1000);
       const status = health.reachable
-        ? await getJson(new URL('/status', config.MARKET_PREDICTOR_URL), signal).catch((error: Error) => `unavailable: ${error.message}`)
+        ? await predictor.status().catch((error: Error) => `unavailable: ${error.message}`)
         : 'not read (health unreachable)';
       return { health, status };
     },
