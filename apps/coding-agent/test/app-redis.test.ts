@@ -32,18 +32,19 @@ describeWithComponent('Redis', await probeRedis(), 'start it: redis-server --dae
     const created = await agent.app.inject({
       method: 'POST',
       url: '/tasks',
+      headers: { authorization: `Bearer ${agent.token}` },
       payload: { repository: 'atb/market-predictor', requirement: 'add a /version endpoint' },
     });
     expect(created.statusCode).toBe(202);
     const taskId = created.json<{ task_id: string }>().task_id;
     // No model is configured: the task is taken from the queue and fails at once, with the reason.
     await expect
-      .poll(async () => (await agent.app.inject({ method: 'GET', url: `/tasks/${taskId}` })).json<{ status: string }>().status, {
+      .poll(async () => (await agent.app.inject({ method: 'GET', url: `/tasks/${taskId}`, headers: { authorization: `Bearer ${agent.token}` } })).json<{ status: string }>().status, {
         timeout: 10_000,
       })
       .toBe('failed');
     await expect
-      .poll(async () => (await agent.app.inject({ method: 'GET', url: '/status' })).json<{ queue: Record<string, unknown> }>().queue, {
+      .poll(async () => (await agent.app.inject({ method: 'GET', url: '/status', headers: { authorization: `Bearer ${agent.token}` } })).json<{ queue: Record<string, unknown> }>().queue, {
         timeout: 5000,
       })
       .toMatchObject({ backend: 'bullmq', completed: 1, active: 0, dead: 0 });

@@ -147,16 +147,16 @@ describe('PromQL client (against a scripted Prometheus HTTP API)', () => {
 });
 
 describe('configuration', () => {
-  it('defaults work on one machine; production requires webhook credentials and the gateway token', () => {
+  it('defaults work on one machine; production requires webhook credentials, the tokens and the audit key', () => {
     const config = readConfig({});
     expect(config).toMatchObject({ API_PORT: 8001, SAFETY_MODE: true, MONITORING_INTERVAL: 30, HEALTH_CHECK_TIMEOUT: 10, AI_COMMAND_GATEWAY_SOURCE_ID: 'devops-agent', INCIDENT_GROUP_BY: ['service', 'alertname'] });
     expect(() => readConfig({ ENVIRONMENT: 'production' })).toThrow(ConfigError);
     try {
       readConfig({ ENVIRONMENT: 'production' });
     } catch (error) {
-      expect((error as ConfigError).problems.map((problem) => problem.variable).sort()).toEqual(['AGENT_API_TOKEN', 'AI_COMMAND_GATEWAY_TOKEN', 'WEBHOOK_BEARER_TOKEN']);
+      expect((error as ConfigError).problems.map((problem) => problem.variable).sort()).toEqual(['AGENT_API_TOKEN', 'AI_COMMAND_GATEWAY_TOKEN', 'AUDIT_HMAC_KEY', 'WEBHOOK_BEARER_TOKEN']);
     }
-    expect(readConfig({ ENVIRONMENT: 'production', WEBHOOK_BEARER_TOKEN: 't', AI_COMMAND_GATEWAY_TOKEN: 'g', AGENT_API_TOKEN: 'agent-token-agent-token' }).ENVIRONMENT).toBe('production');
+    expect(readConfig({ ENVIRONMENT: 'production', WEBHOOK_BEARER_TOKEN: 't', AI_COMMAND_GATEWAY_TOKEN: 'g', AGENT_API_TOKEN: 'agent-token-agent-token', AUDIT_HMAC_KEY: 'k'.repeat(32) }).ENVIRONMENT).toBe('production');
     expect(() => readConfig({ WEBHOOK_USERNAME: 'only-user' })).toThrow(/WEBHOOK_PASSWORD/);
     expect(() => readConfig({ SAFETY_MODE: 'maybe' })).toThrow(/SAFETY_MODE/);
   });

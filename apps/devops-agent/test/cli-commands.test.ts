@@ -61,7 +61,7 @@ describe('atb commands for the devops agent', () => {
     expect((await atb('reject', second!.id, '--reason', 'not now', '--actor', 'dana')).stdout).toContain('rejected');
     expect((await atb('incident', (pending[1] as unknown as { incident_id: string }).incident_id)).stdout).toContain('incident-escalated');
 
-    const verified = await atb('audit', 'verify');
+    const verified = await atb('audit', 'verify', '--service', 'devops-agent');
     expect(verified).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('valid') });
     expect((await atb('audit', 'list', '--action', 'action-approved')).stdout).toContain('dana');
   });
