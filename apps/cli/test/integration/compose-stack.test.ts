@@ -295,9 +295,12 @@ describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'i
     const after = await http<{ incidents: Array<{ id: string }> }>(`${agentUrl()}/incidents?limit=50`, { token });
     expect(after.body.incidents.map((incident) => incident.id)).toEqual(before.body.incidents.map((incident) => incident.id));
 
-    const environment = { DEVOPS_AGENT_URL: process.env.DEVOPS_AGENT_URL, DEVOPS_AGENT_TOKEN: process.env.DEVOPS_AGENT_TOKEN };
+    const names = ['DEVOPS_AGENT_URL', 'DEVOPS_AGENT_TOKEN', 'AI_COMMAND_GATEWAY_URL', 'AI_COMMAND_GATEWAY_TOKEN'];
+    const environment = Object.fromEntries(names.map((name) => [name, process.env[name]]));
     process.env.DEVOPS_AGENT_URL = agentUrl();
     process.env.DEVOPS_AGENT_TOKEN = token;
+    process.env.AI_COMMAND_GATEWAY_URL = gatewayUrl();
+    process.env.AI_COMMAND_GATEWAY_TOKEN = secrets.gatewayToken;
     let output: Awaited<ReturnType<typeof runAtb>>;
     try {
       output = await runAtb('audit', 'verify', '--json');
@@ -308,8 +311,11 @@ describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'i
       }
     }
     expect(output.exitCode, output.stderr).toBe(0);
-    const verdict = JSON.parse(output.stdout) as { valid: boolean; count: number };
-    expect(verdict.valid, output.stdout).toBe(true);
-    expect(verdict.count).toBeGreaterThanOrEqual(auditBefore.body.count);
+    // Both chains, each HMAC-keyed and checked against the head anchored outside the database.
+    const verdicts = JSON.parse(output.stdout) as Record<string, { valid: boolean; count: number; keyed?: boolean }>;
+    expect(verdicts['devops-agent']?.valid, output.stdout).toBe(true);
+    expect(verdicts['devops-agent']?.keyed, output.stdout).toBe(true);
+    expect(verdicts['devops-agent']?.count).toBeGreaterThanOrEqual(auditBefore.body.count);
+    expect(verdicts['command-gateway']?.valid, output.stdout).toBe(true);
   }, 400_000);
 });
