@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DockerEngineEvent, mapDockerEvent } from './docker-events.js';
+import { ContainerRuns, type DockerEngineEvent, mapDockerEvent } from './docker-events.js';
 
 // Shapes as Podman 4.3's compat API and Docker send them.
 const actor = (attributes: Record<string, string> = {}) => ({
@@ -45,5 +45,20 @@ describe('mapDockerEvent', () => {
       labels: { 'atb.role': 'service' },
       exit_code: 0,
     });
+  });
+});
+
+describe('ContainerRuns', () => {
+  it('reports one death per run, placing each by its own time even when it arrives after the next start', () => {
+    const runs = new ContainerRuns();
+    runs.started('c', 100);
+    expect(runs.firstDeath('c', 200)).toBe(true);
+    // The same exit recorded again (Podman's API service syncing after a restart): a repeat.
+    expect(runs.firstDeath('c', 250)).toBe(false);
+    runs.started('c', 300);
+    // A repeat of the earlier exit that arrives only after the next start: still the old run.
+    expect(runs.firstDeath('c', 260)).toBe(false);
+    expect(runs.firstDeath('c', 400)).toBe(true);
+    expect(runs.firstDeath('other', 400)).toBe(true);
   });
 });

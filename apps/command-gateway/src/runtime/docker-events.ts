@@ -89,11 +89,12 @@ export function followDockerEvents(
   /** Identities of delivered events at or after the second the next `since` asks for. */
   const delivered = new Map<string, number>();
   /**
-   * Containers whose death was delivered and which have not started since. Podman can record one
-   * exit twice (its cleanup process, and the API service when it comes back and syncs the
-   * container's state), at different times: a container cannot die twice without starting.
+   * A container dies at most once per run (the time from one start to the next). Podman can
+   * record one exit twice (its cleanup process, and the API service when it comes back and syncs
+   * the container's state), at different times and, across a reconnect, even after the next
+   * start arrived: each death is placed in the run its own timestamp falls in.
    */
-  const dead = new Set<string>();
+  const runs = new ContainerRuns();
 
   const onLine = (line: string) => {
     let raw: DockerEngineEvent;
@@ -112,11 +113,8 @@ export function followDockerEvents(
     for (const [key, time] of delivered) if (time < floor) delivered.delete(key);
     const event = mapDockerEvent(raw);
     if (!event) return;
-    if (event.type === 'container-started') dead.delete(event.container_id);
-    if (event.type === 'container-died') {
-      if (dead.has(event.container_id)) return;
-      dead.add(event.container_id);
-    }
+    if (event.type === 'container-started') runs.started(event.container_id, nanos);
+    if (event.type === 'container-died' && !runs.firstDeath(event.container_id, nanos)) return;
     listener(event);
   };
 
@@ -131,4 +129,30 @@ export function followDockerEvents(
       return stream as unknown as AsyncIterable<Buffer>;
     },
   });
+}
+
+/** The starts seen per container (the latest few) and which of their runs already ended in a death. */
+export class ContainerRuns {
+  private static readonly KEPT = 16;
+  private readonly starts = new Map<string, number[]>();
+  private readonly ended = new Map<string, Set<number>>();
+
+  started(container: string, nanos: number): void {
+    const starts = this.starts.get(container) ?? [];
+    starts.push(nanos);
+    starts.sort((a, b) => a - b);
+    if (starts.length > ContainerRuns.KEPT) starts.shift();
+    this.starts.set(container, starts);
+  }
+
+  /** True for the first death reported in the run `nanos` falls in; false for a repeat. */
+  firstDeath(container: string, nanos: number): boolean {
+    const run = (this.starts.get(container) ?? []).filter((start) => start <= nanos).at(-1) ?? 0;
+    const ended = this.ended.get(container) ?? new Set<number>();
+    if (ended.has(run)) return false;
+    ended.add(run);
+    if (ended.size > ContainerRuns.KEPT) ended.delete(Math.min(...ended));
+    this.ended.set(container, ended);
+    return true;
+  }
 }
