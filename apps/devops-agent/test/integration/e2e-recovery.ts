@@ -53,8 +53,17 @@ export async function runRecovery(options: RecoveryOptions): Promise<DrillResult
 
   const onStage = async (stage: DrillStage) => {
     if (stage.name !== 'approval-requested') return;
-    expect(options.safetyMode, `an action waited for approval with SAFETY_MODE=false: ${stage.detail}`).toBe(true);
     const actionId = stage.action_id ?? '';
+    if (!options.safetyMode) {
+      // Say why the policy held the action back (its recorded decision reason) and on which incident.
+      const held = await http<{ decision_reason?: string; risk?: string; confidence?: number }>(`${agentUrl}/actions/${actionId}`);
+      const of = await http<{ alertname?: string; opened_at?: string; flap_count?: number }>(`${agentUrl}/incidents/${stage.incident_id}`);
+      expect.fail(
+        `an action waited for approval with SAFETY_MODE=false: ${stage.detail} ` +
+          `(decision: ${held.body.decision_reason ?? 'unknown'}; risk ${held.body.risk ?? '?'}, confidence ${held.body.confidence ?? '?'}; ` +
+          `incident ${stage.incident_id} ${of.body.alertname ?? '?'} opened ${of.body.opened_at ?? '?'}, flap count ${of.body.flap_count ?? '?'})`,
+      );
+    }
     // Nothing happens until a human approves: the action stays pending, the container untouched.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const action = await http<{ status: string }>(`${agentUrl}/actions/${actionId}`);
