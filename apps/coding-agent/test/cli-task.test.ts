@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProgram } from '@atb/cli';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { captureOutput } from '@atb/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCodingAgent, type CodingAgent } from '../src/app.js';
 import { readConfig } from '../src/config.js';
 
@@ -37,18 +38,11 @@ describe('atb task (the CLI against a running coding agent)', () => {
     const previous = { ...process.env };
     process.env.CODING_AGENT_URL = url;
     process.env.CODING_AGENT_TOKEN = agent.token;
-    const written: string[] = [];
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      written.push(String(chunk));
-      return true;
-    });
     try {
-      await createProgram().parseAsync(['node', 'atb', ...words]);
-      return { stdout: written.join('').replace(/\u001b\[[0-9;]*m/g, ''), exitCode: Number(process.exitCode ?? 0) };
+      const { stdout, exitCode } = await captureOutput(() => createProgram().parseAsync(['node', 'atb', ...words]));
+      return { stdout: stdout.replace(/\u001b\[[0-9;]*m/g, ''), exitCode };
     } finally {
-      write.mockRestore();
       process.env = previous;
-      process.exitCode = undefined;
     }
   }
 

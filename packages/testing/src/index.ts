@@ -1,4 +1,5 @@
 export * from './alertmanager.js';
+export * from './capture-output.js';
 export * from './components.js';
 export * from './fake-github-server.js';
 export * from './free-port.js';

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeWithComponent, freePort, type NodeContainer, type PodmanEngine, runNodeContainer, startPodman, waitFor } from '@atb/testing';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { captureOutput, describeWithComponent, freePort, type NodeContainer, type PodmanEngine, runNodeContainer, startPodman, waitFor } from '@atb/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createProgram } from '../../src/program.js';
 import { generateStackSecrets, type StackSecrets, writeStackSecrets } from '../../src/commands/secrets.js';
 import {
@@ -35,27 +35,7 @@ interface IncidentDetail {
 }
 
 /** Runs one `atb` command line through the real command tree; answers what it printed and its exit code. */
-async function runAtb(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    await createProgram().exitOverride().parseAsync(['node', 'atb', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { stdout, stderr, exitCode };
-}
+const runAtb = (...args: string[]) => captureOutput(() => createProgram().exitOverride().parseAsync(['node', 'atb', ...args]));
 
 const suffix = randomBytes(3).toString('hex');
 const project = `atb-deploy-test-${suffix}`;
