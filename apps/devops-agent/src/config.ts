@@ -59,6 +59,10 @@ export const configSchema = z
     MONITORING_INTERVAL: decimal(30, 0.05, 86_400),
     /** Seconds before a health check counts as failed; default 10. */
     HEALTH_CHECK_TIMEOUT: decimal(10, 0.05, 600),
+    /** Seconds after a first failed health check before it is re-checked (one lost packet is not an incident); 0 = raise at once; default 0.5. */
+    HEALTH_RECHECK_DELAY: decimal(0.5, 0, 60),
+    /** Seconds the re-check waits for an answer (at most HEALTH_CHECK_TIMEOUT); default 2. */
+    HEALTH_RECHECK_TIMEOUT: decimal(2, 0.05, 600),
     /** Health answers slower than this (ms) raise a "slow" alert; default 2000. */
     SLOW_RESPONSE_THRESHOLD_MS: integer(2000, 1),
     /** Start polling mode at start-up; default false (start with POST /control/start-monitoring). */

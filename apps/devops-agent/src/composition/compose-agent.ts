@@ -86,6 +86,8 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     intervalSeconds: config.MONITORING_INTERVAL,
     timeoutSeconds: config.HEALTH_CHECK_TIMEOUT,
     slowThresholdMs: config.SLOW_RESPONSE_THRESHOLD_MS,
+    recheckDelaySeconds: config.HEALTH_RECHECK_DELAY,
+    recheckTimeoutSeconds: config.HEALTH_RECHECK_TIMEOUT,
   });
   return { store, audit: ports.audit, worker, monitor, intake, ports, llm };
 }

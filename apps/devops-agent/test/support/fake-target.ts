@@ -7,6 +7,8 @@ export type TargetMode = 'healthy' | 'down' | 'degraded' | 'slow' | 'hang';
 export class FakeTarget {
   mode: TargetMode = 'healthy';
   slowMs = 300;
+  /** The next this-many health checks answer 503 whatever the mode (a lost packet, a blip). */
+  failNext = 0;
   readonly posts: { url: string; body: unknown; authorization?: string | undefined }[] = [];
   /** Replies for other routes: `METHOD /path` → [status, body]. */
   readonly routes = new Map<string, () => [number, unknown]>();
@@ -23,6 +25,11 @@ export class FakeTarget {
       if (request.method === 'GET' && path === '/health') {
         if (this.mode === 'hang') {
           this.held.add(response);
+          return;
+        }
+        if (this.failNext > 0) {
+          this.failNext -= 1;
+          response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'unhealthy' }));
           return;
         }
         if (this.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, this.slowMs));
