@@ -43,11 +43,13 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
   registerAgentRoutes(service.app, config, composed, { auditLog: storage.auditLog, principal: apiToken.principal });
   service.onClose(async () => {
     await composed.monitor.stop();
+    await composed.events.stop();
     await composed.worker.stop();
     await storage.auditLog.close();
     await storage.database.close();
   });
   await composed.worker.start();
   if (config.MONITORING_AUTOSTART) composed.monitor.start();
+  if (config.GATEWAY_EVENTS) composed.events.start();
   return Object.assign(service, { agent: composed });
 }

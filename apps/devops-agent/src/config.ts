@@ -85,6 +85,11 @@ export const configSchema = z
     AI_COMMAND_GATEWAY_TOKEN: optionalSecret(),
     /** File holding the gateway token in development (this agent's machine token, which the gateway provisions); default .data/command-gateway/devops-agent-token. */
     AI_COMMAND_GATEWAY_TOKEN_FILE: z.string().min(1).default('.data/command-gateway/devops-agent-token'),
+    /**
+     * Follow the gateway's container events (`GET /events`): a death, OOM kill or unhealthy report
+     * of an allowlisted container opens an incident at once; default true.
+     */
+    GATEWAY_EVENTS: boolean(true),
     /** Attempts per gateway request on 5xx/timeouts (exponential backoff); default 3. */
     AI_COMMAND_GATEWAY_RETRIES: integer(3, 1, 10),
     /** Every action waits for a human; default true. */

@@ -10,6 +10,7 @@ import { createAgentMetrics } from '../api/agent-metrics.js';
 import { AgentAudit } from '../audit/agent-audit.js';
 import type { Config } from '../config.js';
 import { AlertIntake } from '../intake/alert-intake.js';
+import { ContainerEventIntake } from '../intake/container-events.js';
 import { HealthMonitor } from '../monitoring/health-monitor.js';
 import { expireApprovals } from '../policy/approvals.js';
 import { JobWorker } from '../queue/job-worker.js';
@@ -25,6 +26,8 @@ export interface DevopsAgentParts {
   audit: AgentAudit;
   worker: JobWorker;
   monitor: HealthMonitor;
+  /** Follows the gateway's container events (started by the app when GATEWAY_EVENTS is on). */
+  events: ContainerEventIntake;
   intake: AlertIntake;
   ports: AgentPorts;
   /** LLM usage records and the model router (undefined with `LLM_PROVIDER=none`), for `GET /llm/usage`. */
@@ -89,5 +92,11 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     recheckDelaySeconds: config.HEALTH_RECHECK_DELAY,
     recheckTimeoutSeconds: config.HEALTH_RECHECK_TIMEOUT,
   });
-  return { store, audit: ports.audit, worker, monitor, intake, ports, llm };
+  const events = new ContainerEventIntake(gateway, intake, store.incidents, logger, {
+    service: config.MONITORED_SERVICE,
+    targetUrl: config.MARKET_PREDICTOR_URL,
+    probeTimeoutMs: config.HEALTH_RECHECK_TIMEOUT * 1000,
+    recoveryTimeoutMs: config.VERIFICATION_WINDOW * 1000,
+  });
+  return { store, audit: ports.audit, worker, monitor, events, intake, ports, llm };
 }

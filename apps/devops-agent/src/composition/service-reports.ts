@@ -42,5 +42,6 @@ export async function agentStatus(config: Config, storage: AgentStorage, parts: 
     queue: jobs,
     database: { dialect: database.dialect, location: database.location },
     gateway_url: config.AI_COMMAND_GATEWAY_URL,
+    container_events: parts?.events.status() ?? { enabled: false },
   };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingAlert, Incident } from '../store/agent-store.js';
+import { AVAILABILITY } from './container-failure.js';
 import { newIncidentId } from './ids.js';
 
 /** Longest label value kept in an indexed or summary column. */
@@ -16,9 +17,14 @@ export function describeAlert(labels: Record<string, string>) {
   };
 }
 
-/** A stable, bounded grouping key from the configured labels: alerts with the same key share an incident. */
+/**
+ * A stable, bounded grouping key from the configured labels: alerts with the same key share an
+ * incident. Availability alerts (`category=availability`: down, hung, died, unhealthy) stand
+ * for one failure of their service whatever their name, so their `alertname` is not part of the key.
+ */
 export function groupKeyOf(labels: Record<string, string>, groupBy: string[]): string {
-  const values = groupBy.map((label) => labels[label] ?? '');
+  const availability = labels.category === AVAILABILITY;
+  const values = groupBy.map((label) => (label === 'alertname' && availability ? `\u0000${AVAILABILITY}` : (labels[label] ?? '')));
   return createHash('sha256').update(JSON.stringify([groupBy, values])).digest('hex').slice(0, 40);
 }
 

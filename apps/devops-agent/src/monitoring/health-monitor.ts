@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ZERO_TIME } from '@atb/contracts';
 import type { FastifyBaseLogger } from 'fastify';
+import { AVAILABILITY } from '../incidents/container-failure.js';
 import type { AlertIntake } from '../intake/alert-intake.js';
 import type { IncomingAlert } from '../store/agent-store.js';
 import type { IncidentStore } from '../store/incident-store.js';
@@ -8,9 +9,9 @@ import { type HealthReading, probeHealth } from './health-probe.js';
 
 /** The synthetic alerts of polling mode. */
 export const SYNTHETIC_ALERTS = {
-  down: { alertname: 'TargetDown', severity: 'critical', summary: 'is not answering its health check' },
-  slow: { alertname: 'TargetSlow', severity: 'warning', summary: 'answers its health check slowly' },
-  degraded: { alertname: 'TargetDegraded', severity: 'warning', summary: 'reports itself degraded' },
+  down: { alertname: 'TargetDown', severity: 'critical', summary: 'is not answering its health check', category: AVAILABILITY },
+  slow: { alertname: 'TargetSlow', severity: 'warning', summary: 'answers its health check slowly', category: 'latency' },
+  degraded: { alertname: 'TargetDegraded', severity: 'warning', summary: 'reports itself degraded', category: 'degraded' },
 } as const;
 export type Condition = keyof typeof SYNTHETIC_ALERTS;
 
@@ -124,7 +125,7 @@ export class HealthMonitor {
       status,
       starts_at: startsAt,
       ends_at: status === 'resolved' ? reading.checked_at : ZERO_TIME,
-      labels: { alertname: definition.alertname, service: this.options.service, severity: definition.severity, source: 'health-check' },
+      labels: { alertname: definition.alertname, service: this.options.service, severity: definition.severity, category: definition.category, source: 'health-check' },
       annotations: {
         summary: `${this.options.service} ${definition.summary}`,
         description: reading.reachable
