@@ -17,8 +17,8 @@ import { ContractViolationError, parseAnswer, UpstreamRefusedError, UpstreamUnre
 import { fetchFailure, JsonClient, resolveToken, type TokenSource } from './json-client.js';
 import { readServerSentEvents } from './sse.js';
 
-/** One message of the gateway's `GET /events`: a container event (resume after its `id`), or a gap notice. */
-export type GatewayStreamMessage = { kind: 'event'; event: ContainerEvent } | { kind: 'missed'; missed: EventsMissed };
+/** One message of the gateway's `GET /events`: the stream is open, a container event (resume after its `id`), or a gap notice. */
+export type GatewayStreamMessage = { kind: 'open' } | { kind: 'event'; event: ContainerEvent } | { kind: 'missed'; missed: EventsMissed };
 
 export interface GatewayClientOptions {
   baseUrl: string;
@@ -135,6 +135,7 @@ export class GatewayClient {
       const body = (await response.json().catch(() => ({}))) as { message?: string; field?: string; error?: string };
       throw new UpstreamRefusedError('command-gateway', response.status, body, `command-gateway answered ${route} with ${response.status}: ${body.message ?? 'no message'}`);
     }
+    yield { kind: 'open' };
     for await (const message of readServerSentEvents(response.body)) {
       let json: unknown;
       try {

@@ -79,6 +79,7 @@ export class ContainerEventIntake {
             this.counts.connections += 1;
             delay = first;
           }
+          if (message.kind === 'open') continue;
           if (message.kind === 'missed') {
             this.counts.missed += 1;
             this.logger.warn({ missed: message.missed }, 'gateway events were missed; polling and Alertmanager still cover those failures');
@@ -103,11 +104,9 @@ export class ContainerEventIntake {
     }
     this.lastEventId = event.id;
     this.counts.events += 1;
+    if (event.initiated_by === 'gateway') this.counts.gateway_initiated += 1;
     const meaning = meaningOf(event);
-    if (!meaning) {
-      if (event.initiated_by === 'gateway') this.counts.gateway_initiated += 1;
-      return;
-    }
+    if (!meaning) return;
     if ('raise' in meaning) {
       this.counts.raised += 1;
       await this.intake.accept([failureAlert(event, meaning.raise)], 'container-events');
