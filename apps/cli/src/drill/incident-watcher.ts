@@ -6,7 +6,7 @@ import type { ActionView, IncidentDetail } from '@atb/contracts';
  * `GET /incidents/:id` with the timeline and actions) and reports each stage of the loop
  * once, with its time since the fault was injected: incident opened → analysis →
  * approval requested → approved → action started → action finished → verified →
- * resolved (or escalated, failed). Used by `atb drill` and by the end-to-end tests.
+ * resolved (or escalated, failed). (`service-answering` is the drill's own observation.) Used by `atb drill` and by the end-to-end tests.
  */
 
 export const DRILL_STAGES = [
@@ -19,6 +19,7 @@ export const DRILL_STAGES = [
   'action-started',
   'action-finished',
   'action-verified',
+  'service-answering',
   'incident-resolved',
   'incident-escalated',
   'incident-failed',

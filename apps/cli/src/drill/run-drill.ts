@@ -1,6 +1,7 @@
 import { DevopsAgentClient, PredictorClient, UpstreamRefusedError, UpstreamUnreachableError } from '@atb/clients';
 import pc from 'picocolors';
 import { type DrillFault, type FaultParameters, type FaultPlan, planFault } from './drill-faults.js';
+import { watchAnswering } from './answer-watcher.js';
 import { type DrillReport, type DrillStage, watchIncidents } from './incident-watcher.js';
 import { startPredictionTraffic } from './prediction-traffic.js';
 
@@ -73,6 +74,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     `${pc.bold(`drill: ${plan.fault}`)} — ${plan.description}; expected alert ${plan.expectedAlert}` +
       `${safetyMode === true ? pc.yellow(' (SAFETY_MODE on: actions wait for approval)') : ''}`,
   );
+  const startedBefore = (await predictor.status().catch(() => undefined))?.started_at;
   const since = Date.now();
   await injectFault(new PredictorClient({ baseUrl: options.predictorUrl, timeoutMs: 5000 }), plan).catch((error: unknown) => {
     if (error instanceof UpstreamRefusedError && error.status === 404) {
@@ -92,6 +94,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const traffic = plan.needsTraffic && options.traffic !== false ? startPredictionTraffic({ predictorUrl: options.predictorUrl }) : undefined;
   if (traffic) write(pc.dim('sending /predict traffic so that the rate-based alert has something to measure'));
 
+  const answering = watchAnswering({
+    predictorUrl: options.predictorUrl,
+    startedBefore,
+    onAnswering: (at, detail) => narrate({ name: 'service-answering', at, elapsed_ms: at - since, detail }),
+  });
   let report: DrillReport;
   try {
     report = await watchIncidents({
@@ -111,6 +118,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       signal: options.signal,
     });
   } finally {
+    await answering.stop();
     const counts = await traffic?.stop();
     if (counts) write(pc.dim(`traffic: ${counts.sent} requests, ${counts.ok} ok, ${counts.failed} failed`));
   }
@@ -121,7 +129,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
 
   const result: DrillResult = {
     ...report,
-    stages: [stages[0], ...report.stages].filter((stage): stage is DrillStage => stage !== undefined),
+    // In the order narrated: the fault, the agent's stages and the drill's own service-answering.
+    stages,
     fault: plan.fault,
     safety_mode: safetyMode,
     ...(traffic ? { traffic: traffic.counts } : {}),
@@ -189,9 +198,30 @@ export function formatSummary(result: DrillResult): string[] {
       `  ${stage.name.padEnd(19)} ${`${(stage.elapsed_ms / 1000).toFixed(1)} s`.padStart(8)}  ${pc.dim(`(+${(gap / 1000).toFixed(1)} s)`)}`,
     );
   }
+  lines.push(...recoveryLines(result));
   if (result.outcome === 'timeout') {
     lines.push(pc.red('the loop did not finish in time: check `atb status`, the agent /incidents and Prometheus alerts'));
   }
+  return lines;
+}
+
+/** The recovery stages a drill reports, each the first stage of these names seen. */
+const RECOVERY: [string, DrillStage['name'][]][] = [
+  ['detected', ['incident-opened']],
+  ['analysed', ['analysis-completed']],
+  ['action executed', ['action-finished']],
+  ['service answering', ['service-answering']],
+  ['verified', ['action-verified', 'incident-resolved']],
+];
+
+/** `recovery time:` then each recovery stage since the fault (— when not reached) and the total. */
+export function recoveryLines(result: Pick<DrillResult, 'stages' | 'total_ms'>): string[] {
+  const lines = ['', pc.bold('recovery time (since the fault):')];
+  for (const [label, names] of RECOVERY) {
+    const stage = names.map((name) => result.stages.find((candidate) => candidate.name === name)).find((found) => found !== undefined);
+    lines.push(`  ${label.padEnd(19)} ${(stage ? `${(stage.elapsed_ms / 1000).toFixed(1)} s` : '—').padStart(8)}`);
+  }
+  lines.push(`  ${pc.bold('total'.padEnd(19))} ${`${(result.total_ms / 1000).toFixed(1)} s`.padStart(8)}`);
   return lines;
 }
 

@@ -107,7 +107,7 @@ export async function runRecovery(options: RecoveryOptions): Promise<DrillResult
   expect(result.outcome, formatRecovery(options.title, result)).toBe('resolved');
   expect(approvalChecked).toBe(options.safetyMode);
   const names = result.stages.map((stage) => stage.name);
-  for (const expected of ['incident-opened', 'analysis-completed', 'action-started', 'action-finished', 'action-verified', 'incident-resolved']) {
+  for (const expected of ['incident-opened', 'analysis-completed', 'action-started', 'action-finished', 'service-answering', 'action-verified', 'incident-resolved']) {
     expect(names, formatRecovery(options.title, result)).toContain(expected);
   }
 
