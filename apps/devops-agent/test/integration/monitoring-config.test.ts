@@ -45,6 +45,16 @@ describeWithComponent(
       expect(result.code, result.output).toBe(0);
     });
 
+    it('accepts the fast profile, which is the shipped configuration re-rendered with shorter timings', async () => {
+      const rendered = await runTool(process.execPath, [join(repositoryRoot, 'scripts/render-fast-profile.mjs'), '--check']);
+      expect(rendered.code, rendered.output).toBe(0);
+      const result = await runTool('promtool', ['check', 'config', join(deploy, 'prometheus/prometheus-fast.yml')]);
+      expect(result.output).toMatch(/SUCCESS: 5 rules found/);
+      expect(result.code, result.output).toBe(0);
+      const fast = await readFile(join(deploy, 'prometheus/rules-fast/market-predictor.yml'), 'utf8');
+      expect([...fast.matchAll(/for: (\S+)/g)].map((match) => match[1])).toEqual(['2s', '2s', '5s', '5s', '10s']);
+    });
+
     it('passes the alert rules unit tests (deploy/prometheus/tests)', async () => {
       const result = await runTool('promtool', [
         'test',
@@ -94,6 +104,12 @@ describeWithComponent(
   () => {
     it('accepts the shipped Alertmanager configuration', async () => {
       const result = await runTool('amtool', ['check-config', join(deploy, 'alertmanager/alertmanager.yml')]);
+      expect(result.code, result.output).toBe(0);
+      expect(result.output).toContain('SUCCESS');
+    });
+
+    it('accepts the fast profile of the Alertmanager configuration', async () => {
+      const result = await runTool('amtool', ['check-config', join(deploy, 'alertmanager/alertmanager-fast.yml')]);
       expect(result.code, result.output).toBe(0);
       expect(result.output).toContain('SUCCESS');
     });
