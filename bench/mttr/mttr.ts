@@ -13,7 +13,7 @@
  * verified (the agent's own verification). `--quiet-minutes N` then runs a healthy service for N
  * minutes with polling at its defaults and counts incidents and restarts (goal: zero).
  *
- *   npx tsx --conditions=@atb/source bench/mttr/mttr.ts [--runs 5] [--drills crash,hang,memory-leak] [--quiet-minutes 10]
+ *   npx tsx --conditions=@atb/source bench/mttr/mttr.ts [--runs 5] [--drills crash,hang,memory-leak] [--quiet-minutes 10] [--recheck-delay 0.5]
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '5' },
     drills: { type: 'string', default: DRILLS.join(',') },
     'quiet-minutes': { type: 'string', default: '0' },
+    /** HEALTH_RECHECK_DELAY of the agent in the drills; default: the agent's own default. */
+    'recheck-delay': { type: 'string' },
   },
 });
 const runs = Number(args.runs);
@@ -258,13 +260,16 @@ await buildPredictor();
 const targets = await setUp(engine);
 const gateway = await startGateway(engine, targets.watched.name);
 console.log(`mttr: Podman ${await podman(engine, ['version', '--format', '{{.Server.Version}}'])}, load average ${loadavg()[0]!.toFixed(1)}, ${runs} runs per drill`);
-console.log(`probe settings: every ${PROBE.intervalSeconds} s, ${PROBE.timeoutSeconds} s timeout, a failure confirmed by a second check`);
+console.log(
+  `probe settings: every ${PROBE.intervalSeconds} s, ${PROBE.timeoutSeconds} s timeout, a failure confirmed by a second check (agent re-check after ${args['recheck-delay'] ?? 'the default'} s)`,
+);
 const goals: string[] = [];
 try {
   const agent = await startBenchAgent(gateway, targets.watched, {
     MONITORING_INTERVAL: String(PROBE.intervalSeconds),
     HEALTH_CHECK_TIMEOUT: String(PROBE.timeoutSeconds),
     HEALTH_RECHECK_TIMEOUT: String(PROBE.timeoutSeconds),
+    ...(args['recheck-delay'] ? { HEALTH_RECHECK_DELAY: args['recheck-delay'] } : {}),
   });
   try {
     for (const drill of drills) {
