@@ -37,6 +37,8 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
       MONITORED_SERVICE: predictor.name,
       MONITORING_INTERVAL: '0.5',
       HEALTH_CHECK_TIMEOUT: '1',
+      // Polling alone: the event path has its own test (container-events.test.ts).
+      GATEWAY_EVENTS: 'false',
       // Only outages matter here: a slow answer on a loaded machine must not open its own incident.
       SLOW_RESPONSE_THRESHOLD_MS: '10000',
       AI_COMMAND_GATEWAY_URL: gateway.url,

@@ -83,6 +83,8 @@ describeWithComponent(
               AI_COMMAND_GATEWAY_URL: gateway.url,
               AI_COMMAND_GATEWAY_TOKEN: gateway.token,
               WEBHOOK_BEARER_TOKEN: webhookToken,
+              // Prometheus and Alertmanager alone: the event path has its own test (container-events.test.ts).
+              GATEWAY_EVENTS: 'false',
               SAFETY_MODE: String(safetyMode),
               // A hung predictor is seen as such within a second by the analysis' health check.
               HEALTH_CHECK_TIMEOUT: '1',
