@@ -261,7 +261,7 @@ const targets = await setUp(engine);
 const gateway = await startGateway(engine, targets.watched.name);
 console.log(`mttr: Podman ${await podman(engine, ['version', '--format', '{{.Server.Version}}'])}, load average ${loadavg()[0]!.toFixed(1)}, ${runs} runs per drill`);
 console.log(
-  `probe settings: every ${PROBE.intervalSeconds} s, ${PROBE.timeoutSeconds} s timeout, a failure confirmed by a second check (agent re-check after ${args['recheck-delay'] ?? 'the default'} s)`,
+  `probe settings: every ${PROBE.intervalSeconds} s, ${PROBE.timeoutSeconds} s timeout, a failure confirmed by a second check (the agent re-checks after ${args['recheck-delay'] ? `${args['recheck-delay']} s` : 'HEALTH_RECHECK_DELAY, its default'})`,
 );
 const goals: string[] = [];
 try {
