@@ -11,9 +11,10 @@ export function watchAnswering(options: {
   startedBefore: string | undefined;
   intervalMs?: number;
   onAnswering: (at: number, detail: string) => void | Promise<void>;
-}): { stop(): Promise<void> } {
+}): { stop(): Promise<void>; settle(timeoutMs: number): Promise<void> } {
   const predictor = new PredictorClient({ baseUrl: options.predictorUrl, timeoutMs: 1000 });
   let running = true;
+  let answered = false;
   let failedSince: number | undefined;
   const loop = (async () => {
     while (running) {
@@ -25,6 +26,7 @@ export function watchAnswering(options: {
         const restarted = started !== undefined && options.startedBefore !== undefined && started !== options.startedBefore;
         if (failedSince !== undefined || restarted) {
           const down = failedSince === undefined ? 'a new process answers' : `not answering for ${((now - failedSince) / 1000).toFixed(1)} s`;
+          answered = true;
           await options.onAnswering(now, `/health answers healthy again (${down})`);
           return;
         }
@@ -34,6 +36,13 @@ export function watchAnswering(options: {
   })();
   return {
     async stop() {
+      running = false;
+      await loop;
+    },
+    /** Gives the watch up to `timeoutMs` to see the answer (the agent may have verified it first), then stops. */
+    async settle(timeoutMs: number) {
+      const deadline = Date.now() + timeoutMs;
+      while (!answered && running && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       running = false;
       await loop;
     },

@@ -117,6 +117,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
       onProblem: (message) => write(pc.yellow(`        ! ${message}`)),
       signal: options.signal,
     });
+    // Resolved means verified healthy by the agent: the drill's own watch sees it a moment later.
+    if (report.outcome === 'resolved') await answering.settle(5000);
   } finally {
     await answering.stop();
     const counts = await traffic?.stop();

@@ -85,6 +85,9 @@ describeWithComponent(
               WEBHOOK_BEARER_TOKEN: webhookToken,
               // Prometheus and Alertmanager alone: the event path has its own test (container-events.test.ts).
               GATEWAY_EVENTS: 'false',
+              // Each drill its own incident: Down and Hung are one availability failure, so a
+              // hang right after the crash drill would otherwise re-open the crash's incident.
+              INCIDENT_REOPEN_WINDOW: '0',
               SAFETY_MODE: String(safetyMode),
               // A hung predictor is seen as such within a second by the analysis' health check.
               HEALTH_CHECK_TIMEOUT: '1',
