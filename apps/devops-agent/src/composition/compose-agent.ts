@@ -97,6 +97,8 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     targetUrl: config.MARKET_PREDICTOR_URL,
     probeTimeoutMs: config.HEALTH_RECHECK_TIMEOUT * 1000,
     recoveryTimeoutMs: config.VERIFICATION_WINDOW * 1000,
+    // A gap in the stream may hide a death: one health check of the monitored service covers it.
+    onMissed: () => monitor.cycle(),
   });
   return { store, audit: ports.audit, worker, monitor, events, intake, ports, llm };
 }

@@ -17,6 +17,8 @@ export interface ContainerEventsOptions {
   recoveryTimeoutMs: number;
   /** First reconnect delay, doubled up to 5 s while the gateway stays away. */
   reconnectDelayMs?: number;
+  /** Called when the gateway says events were missed: look at the targets instead (a health check). */
+  onMissed?: () => Promise<unknown>;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -82,7 +84,8 @@ export class ContainerEventIntake {
           if (message.kind === 'open') continue;
           if (message.kind === 'missed') {
             this.counts.missed += 1;
-            this.logger.warn({ missed: message.missed }, 'gateway events were missed; polling and Alertmanager still cover those failures');
+            this.logger.warn({ missed: message.missed }, 'gateway events were missed: checking the monitored service instead');
+            await this.options.onMissed?.().catch((error: unknown) => this.logger.error({ err: error }, 'the check after missed events failed'));
           } else await this.handle(message.event);
         }
       } catch (error) {
