@@ -83,7 +83,7 @@ describe('container events: resuming after a dropped stream', () => {
   });
 
   it('events-missed makes the agent check the monitored service itself, which finds it down', async () => {
-    server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    server = createServer((_request: IncomingMessage, response: ServerResponse) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       const missed = { type: 'events-missed', last_event_id: '1', message: 'events after last_event_id are no longer held' };
       response.write(`event: events-missed\ndata: ${JSON.stringify(missed)}\n\n`);
