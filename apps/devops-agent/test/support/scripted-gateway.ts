@@ -97,6 +97,11 @@ export class ScriptedGateway {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // No event stream here (the agent's follower retries quietly); not a command, so not recorded.
+    if (request.method === 'GET' && request.url?.split('?')[0] === '/events') {
+      response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found', message: 'no event stream' }));
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
