@@ -111,10 +111,13 @@ interface AgentRun {
   answering: number;
   verified?: number;
   incidents: number;
+  /** The alert that opened it: which detector was first. */
+  via?: string;
 }
 
 type Detail = {
   id: string;
+  alertname: string;
   opened_at: string;
   state: string;
   timeline: { type: string; at: string }[];
@@ -164,6 +167,7 @@ async function agentRun(agent: RunningService, target: Target, drill: Drill): Pr
     answering,
     verified: at(action?.verified_at),
     incidents: incidents.length,
+    ...(first ? { via: first.alertname } : {}),
   };
 }
 
@@ -209,15 +213,15 @@ async function startBenchAgent(gateway: RunningGateway, target: Target, environm
 
 function report(drill: Drill, agentRuns: AgentRun[], baseline: number[], baselineName: string) {
   console.log(`\n${drill} — seconds from the fault (${runs} runs each, alternating)`);
-  console.log('  run  detected analysed executed answering verified incidents | baseline answering');
+  console.log('  run  detected analysed executed answering verified incidents | baseline answering | first alert');
   agentRuns.forEach((run, index) => {
     console.log(
-      `  ${String(index + 1).padStart(3)}  ${seconds(run.detected)}   ${seconds(run.analysed)}   ${seconds(run.executed)}   ${seconds(run.answering)}   ${seconds(run.verified)}   ${String(run.incidents).padStart(3)}     |  ${seconds(baseline[index])}`,
+      `  ${String(index + 1).padStart(3)}  ${seconds(run.detected)}   ${seconds(run.analysed)}   ${seconds(run.executed)}   ${seconds(run.answering)}   ${seconds(run.verified)}   ${String(run.incidents).padStart(3)}     |  ${seconds(baseline[index])}            | ${run.via ?? '—'}`,
     );
   });
   const agentMedian = median(agentRuns.map((run) => run.answering));
   const baselineMedian = median(baseline);
-  const pick = (key: keyof AgentRun) => seconds(median(agentRuns.map((run) => run[key] ?? Number.NaN)));
+  const pick = (key: 'detected' | 'analysed' | 'executed' | 'verified') => seconds(median(agentRuns.map((run) => run[key] ?? Number.NaN)));
   console.log(
     `  med  ${pick('detected')}   ${pick('analysed')}   ${pick('executed')}   ${seconds(agentMedian)}   ${pick('verified')}         |  ${seconds(baselineMedian)}  (${baselineName})`,
   );
