@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ContainerEvent } from '@atb/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, startAgent } from './support/agent-harness.js';
@@ -99,5 +102,33 @@ describe('container events: resuming after a dropped stream', () => {
       return found.length > 0 ? found : undefined;
     }, 10_000, 'the incident the health check opens');
     expect(incident?.alertname).toBe('TargetDown');
+  });
+
+  it('a restarted agent resumes after the last event it handled (kept in DATA_DIR)', async () => {
+    const dataDirectory = mkdtempSync(join(tmpdir(), 'agent-events-position-'));
+    const id = String(Date.now() * 1000);
+    const seen: (string | undefined)[] = [];
+    server = createServer((request: IncomingMessage, response: ServerResponse) => {
+      seen.push(request.headers['last-event-id'] as string | undefined);
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      if (seen.length === 1) response.write(frame(event(id, 'container-stopped', { initiated_by: 'gateway', request_id: 'r-2', operation: 'stop' })));
+      else response.write(': connected\n\n');
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const environment = { AI_COMMAND_GATEWAY_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, MARKET_PREDICTOR_URL: await target.start(), DATA_DIR: dataDirectory };
+    try {
+      const first = await startAgent(environment);
+      await eventually(async () => ((await first.agent.app.inject({ url: '/status' })).json().container_events.events as number) >= 1 || undefined, 10_000, 'the event');
+      await first.close();
+      server.closeAllConnections();
+      agent = await startAgent(environment);
+      await eventually(async () => seen.length >= 2 || undefined, 10_000, 'the restarted agent to connect');
+      expect(seen).toEqual([undefined, id]);
+      expect((await agent.agent.app.inject({ url: '/incidents' })).json().count).toBe(0);
+    } finally {
+      await agent?.close();
+      agent = undefined;
+      rmSync(dataDirectory, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Analyzer } from '@atb/contracts';
 import { createLlmMetrics, createModelRouter, InMemoryUsageStore, KyselyUsageStore, type ModelRouter, type UsageStore } from '@atb/llm';
 import type { Service } from '@atb/service-kit';
@@ -99,6 +100,7 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     recoveryTimeoutMs: config.VERIFICATION_WINDOW * 1000,
     // A gap in the stream may hide a death: one health check of the monitored service covers it.
     onMissed: () => monitor.cycle(),
+    positionFile: join(config.DATA_DIR, 'gateway-events-position'),
   });
   return { store, audit: ports.audit, worker, monitor, events, intake, ports, llm };
 }

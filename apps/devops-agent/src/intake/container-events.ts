@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import type { ContainerEvent } from '@atb/contracts';
 import type { FastifyBaseLogger } from 'fastify';
 import { type ContainerFailure, failureAlert, failureFingerprint, meaningOf } from '../incidents/container-failure.js';
@@ -19,6 +21,19 @@ export interface ContainerEventsOptions {
   reconnectDelayMs?: number;
   /** Called when the gateway says events were missed: look at the targets instead (a health check). */
   onMissed?: () => Promise<unknown>;
+  /** Where the last event id is kept, so a restarted agent resumes where it stopped; unset = memory only. */
+  positionFile?: string;
+}
+
+/** The event id kept in `file`, if it holds one. */
+function readPosition(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    const text = readFileSync(file, 'utf8').trim();
+    return /^\d{1,20}$/.test(text) ? text : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -42,6 +57,7 @@ export class ContainerEventIntake {
   private loop: Promise<void> | undefined;
   private lastEventId: string | undefined;
   private readonly clearing = new Set<Promise<unknown>>();
+  private saving: Promise<void> = Promise.resolve();
   private counts = { connected: false, connections: 0, events: 0, duplicates: 0, missed: 0, raised: 0, cleared: 0, gateway_initiated: 0 };
 
   constructor(
@@ -54,6 +70,7 @@ export class ContainerEventIntake {
 
   start(): void {
     if (this.controller) return;
+    this.lastEventId ??= readPosition(this.options.positionFile);
     this.controller = new AbortController();
     this.loop = this.follow(this.controller.signal);
   }
@@ -62,6 +79,7 @@ export class ContainerEventIntake {
     this.controller?.abort();
     await this.loop;
     await Promise.allSettled([...this.clearing]);
+    await this.saving;
     this.controller = undefined;
   }
 
@@ -106,6 +124,7 @@ export class ContainerEventIntake {
       return;
     }
     this.lastEventId = event.id;
+    this.savePosition(event.id);
     this.counts.events += 1;
     if (event.initiated_by === 'gateway') this.counts.gateway_initiated += 1;
     const meaning = meaningOf(event);
@@ -118,6 +137,15 @@ export class ContainerEventIntake {
     const clearing = this.clear(event, meaning.clear).catch((error: unknown) => this.logger.error({ err: error }, 'clearing a container failure failed'));
     this.clearing.add(clearing);
     void clearing.finally(() => this.clearing.delete(clearing));
+  }
+
+  /** Keeps the position on disk, one write after another (the latest wins). */
+  private savePosition(id: string): void {
+    const file = this.options.positionFile;
+    if (!file) return;
+    this.saving = this.saving
+      .then(() => (this.lastEventId === id ? writeFile(file, `${id}\n`, { mode: 0o600 }) : undefined))
+      .catch((error: unknown) => this.logger.warn({ err: error, file }, 'could not keep the event stream position'));
   }
 
   /** Resolves the target's firing failures — for the monitored service, once it answers again. */
