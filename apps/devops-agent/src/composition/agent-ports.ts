@@ -4,6 +4,7 @@ import type { PrometheusClient } from '../analysis/prometheus-client.js';
 import type { Runbook } from '../analysis/runbooks.js';
 import type { AgentMetrics } from '../api/agent-metrics.js';
 import type { AgentAudit } from '../audit/agent-audit.js';
+import type { ServiceCatalog } from '../catalog/service-catalog.js';
 import type { Config } from '../config.js';
 import type { GatewayClient } from '../remediation/gateway-client.js';
 import type { ActionStore } from '../store/action-store.js';
@@ -31,6 +32,8 @@ export interface AgentPorts {
   /** The rule analyzer, used when the configured analyzer fails. */
   fallbackAnalyzer: Analyzer;
   runbooks: Runbook[];
+  /** The services watched and healed (SERVICES_FILE, reloaded on change). */
+  catalog: ServiceCatalog;
   gateway: GatewayClient;
   prometheus: PrometheusClient | undefined;
   logger: FastifyBaseLogger;

@@ -8,6 +8,8 @@ import { RuleAnalyzer } from '../analysis/rule-analyzer.js';
 import { defaultRunbooksFile, loadRunbooks } from '../analysis/runbooks.js';
 import { createAgentMetrics } from '../api/agent-metrics.js';
 import { AgentAudit } from '../audit/agent-audit.js';
+import { type CatalogSnapshot, startupCatalog } from '../catalog/load-catalog.js';
+import { ServiceCatalog } from '../catalog/service-catalog.js';
 import type { Config } from '../config.js';
 import { AlertIntake } from '../intake/alert-intake.js';
 import { HealthMonitor } from '../monitoring/health-monitor.js';
@@ -42,7 +44,7 @@ async function createLlm(config: Config, service: Service, storage: AgentStorage
  * The composition root: builds each port once — gateway client, Prometheus client, audit,
  * metrics, analyzer — and hands every stage only the ports it declares. Starts nothing.
  */
-export async function composeAgent(config: Config, service: Service, storage: AgentStorage, options: { analyzer?: Analyzer } = {}): Promise<DevopsAgentParts> {
+export async function composeAgent(config: Config, service: Service, storage: AgentStorage, options: { analyzer?: Analyzer; catalog?: CatalogSnapshot } = {}): Promise<DevopsAgentParts> {
   const { store } = storage;
   const logger = service.app.log;
   const runbooks = loadRunbooks(config.RUNBOOKS_FILE ?? defaultRunbooksFile());
@@ -58,10 +60,12 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
   const analyzer =
     options.analyzer ?? createAnalyzer(config, { rules, router: llm.router, investigation: createInvestigationPorts(config, store.learning, gateway), runbooks, logger });
   let worker: JobWorker | undefined;
+  const audit = new AgentAudit(storage.auditLog, logger);
   const ports: AgentPorts = {
     config,
     ...store,
-    audit: new AgentAudit(storage.auditLog, logger),
+    audit,
+    catalog: new ServiceCatalog(options.catalog ?? startupCatalog(config), { logger, audit }),
     metrics: createAgentMetrics(service.metrics.registry, store),
     analyzer,
     fallbackAnalyzer: rules,
@@ -79,7 +83,9 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     },
     onFailed: (job, error) => failIncidentOfJob(ports, job, error),
   });
-  const intake = new AlertIntake(store.changes, ports.audit, ports.metrics, { groupBy: config.INCIDENT_GROUP_BY, reopenWindowSeconds: config.INCIDENT_REOPEN_WINDOW }, ports.wake);
+  const intake = new AlertIntake(store.changes, ports.audit, ports.metrics, { groupBy: config.INCIDENT_GROUP_BY, reopenWindowSeconds: config.INCIDENT_REOPEN_WINDOW }, ports.wake, (alert) =>
+    ports.catalog.label(alert),
+  );
   const monitor = new HealthMonitor(store.incidents, intake, logger, {
     targetUrl: config.MARKET_PREDICTOR_URL,
     service: config.MONITORED_SERVICE,

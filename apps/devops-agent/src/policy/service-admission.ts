@@ -1,0 +1,32 @@
+import type { ServiceEntry } from '../catalog/catalog-schema.js';
+import { matchService, targetOfService } from '../catalog/service-catalog.js';
+import { targetOf } from '../incidents/incident-target.js';
+import type { Config } from '../config.js';
+import type { Incident, StoredAlert } from '../store/agent-store.js';
+
+/** Whether an incident's alert may lead to an action at all, and on which catalog entry and container. */
+export type ServiceAdmission = { ok: true; entry: ServiceEntry; target: string } | { ok: false; reason: string };
+
+const labelText = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .filter(([label]) => ['alertname', 'service', 'job', 'container', 'instance'].includes(label))
+    .map(([label, value]) => `${label}=${value}`)
+    .join(', ');
+
+/**
+ * An alert is acted on only when it belongs to a catalog entry and a container can be named for
+ * it; an alert that maps to no entry is recorded and escalated, never acted on.
+ */
+export function admitService(
+  services: readonly ServiceEntry[],
+  incident: Incident,
+  alerts: StoredAlert[],
+  config: Pick<Config, 'MONITORED_SERVICE'>,
+): ServiceAdmission {
+  const labels = (alerts.find((alert) => alert.status === 'firing') ?? alerts[0])?.labels ?? {};
+  const entry = matchService(services, labels);
+  if (!entry) return { ok: false, reason: `no catalog entry matches the alert (${labelText(labels) || 'no labels'}): recorded, not acted on` };
+  const target = entry.target.fromAlert ? targetOf(incident, alerts, config) : targetOfService(entry, labels);
+  if (!target) return { ok: false, reason: `catalog entry ${entry.name} is known by its containers' labels and the alert has no container label: no container to act on` };
+  return { ok: true, entry, target };
+}
