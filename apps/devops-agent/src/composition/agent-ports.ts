@@ -7,6 +7,7 @@ import type { AgentAudit } from '../audit/agent-audit.js';
 import type { ServiceCatalog } from '../catalog/service-catalog.js';
 import type { Config } from '../config.js';
 import type { GatewayClient } from '../remediation/gateway-client.js';
+import type { GatewayPolicySource } from '../remediation/gateway-policy.js';
 import type { ActionStore } from '../store/action-store.js';
 import type { IncidentStore } from '../store/incident-store.js';
 import type { JobQueue } from '../store/job-queue.js';
@@ -35,6 +36,8 @@ export interface AgentPorts {
   /** The services watched and healed (SERVICES_FILE, reloaded on change). */
   catalog: ServiceCatalog;
   gateway: GatewayClient;
+  /** The gateway's effective policy for this agent (GET /policy, cached). */
+  gatewayPolicy: GatewayPolicySource;
   prometheus: PrometheusClient | undefined;
   logger: FastifyBaseLogger;
   /** Wakes the job worker after something was enqueued. */

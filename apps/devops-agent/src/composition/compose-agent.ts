@@ -16,6 +16,7 @@ import { HealthMonitor } from '../monitoring/health-monitor.js';
 import { expireApprovals } from '../policy/approvals.js';
 import { JobWorker } from '../queue/job-worker.js';
 import { GatewayClient, tokenFromFile } from '../remediation/gateway-client.js';
+import { GatewayPolicySource } from '../remediation/gateway-policy.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { AgentPorts } from './agent-ports.js';
 import { createJobHandlers, failIncidentOfJob } from './job-handlers.js';
@@ -71,6 +72,7 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     fallbackAnalyzer: rules,
     runbooks,
     gateway,
+    gatewayPolicy: new GatewayPolicySource(gateway, { ttlSeconds: config.GATEWAY_POLICY_TTL, timeoutMs: Math.min(5000, config.AI_COMMAND_GATEWAY_TIMEOUT * 1000) }),
     prometheus: config.PROMETHEUS_URL ? new PrometheusClient(config.PROMETHEUS_URL, { cacheTtlSeconds: config.METRICS_CACHE_TTL, timeoutMs: 5000 }) : undefined,
     logger,
     wake: () => worker?.wake(),

@@ -10,10 +10,10 @@ import type { Action, Incident, StoredAlert } from '../store/agent-store.js';
 import { newActionId } from '../incidents/ids.js';
 import { circuitOpen, evaluatePolicy, type PolicyDecision } from './action-policy.js';
 import { learningStats } from '../learning/learning-stats.js';
-import { admitService } from './service-admission.js';
+import { admitService, gatewayAdmits } from './service-admission.js';
 
 /** The ports this stage uses. */
-export type DecidePorts = Pick<AgentPorts, 'actions' | 'audit' | 'catalog' | 'changes' | 'config' | 'incidents' | 'jobs' | 'learning' | 'metrics' | 'runbooks' | 'wake'> & EscalatePorts;
+export type DecidePorts = Pick<AgentPorts, 'actions' | 'audit' | 'catalog' | 'changes' | 'config' | 'gatewayPolicy' | 'incidents' | 'jobs' | 'learning' | 'metrics' | 'runbooks' | 'wake'> & EscalatePorts;
 
 /** incident + operation + attempt → the key the gateway uses to execute an action at most once. */
 export function idempotencyKey(incidentId: string, operation: string, attempt: number): string {
@@ -100,12 +100,18 @@ export async function decideNextAction(
     await escalate(reason, next?.code_level ?? runbook?.code_level ?? false);
     return;
   }
+  const admitted = gatewayAdmits(await dependencies.gatewayPolicy.current(), next.action, target, entry);
+  if (!admitted.ok) {
+    await dependencies.changes.commit({ events: [{ incident_id: incident.id, type: 'action-not-allowlisted', data: { operation: next.action, target, reason: admitted.reason } }] });
+    await escalate(admitted.reason, false);
+    return;
+  }
   if (!READ_ONLY_OPERATIONS.has(next.action) && (await circuitOpen(dependencies.actions, config, target))) {
     await dependencies.changes.commit({ events: [{ incident_id: incident.id, type: 'circuit-open', data: { target } }] });
     await escalate(`circuit open for ${target}: ${config.CIRCUIT_FAILURE_THRESHOLD} failed or ineffective actions within ${config.CIRCUIT_WINDOW}s`, runbook?.code_level ?? false);
     return;
   }
-  await proposeAction(dependencies, incident, { candidate: next, target, autonomous: entry.autonomous }, options.completeJob);
+  await proposeAction(dependencies, incident, { candidate: next, target, autonomous: entry.autonomous, note: admitted.note }, options.completeJob);
 }
 
 /** The action a decision proposes: approved at once when the policy lets it run on its own, else pending with an approval deadline. */
@@ -146,13 +152,14 @@ function newAction(incident: Incident, next: RunbookCandidate, target: string, d
 async function proposeAction(
   dependencies: DecidePorts,
   incident: Incident,
-  proposal: { candidate: RunbookCandidate; target: string; autonomous: boolean },
+  proposal: { candidate: RunbookCandidate; target: string; autonomous: boolean; note?: string | undefined },
   completeJob: number | undefined,
 ): Promise<void> {
   const { config, audit, metrics } = dependencies;
   const { candidate: next, target } = proposal;
   const confidence = incident.analysis?.analysis.confidence ?? 0;
-  const decision = await evaluatePolicy(dependencies.actions, config, { operation: next.action, risk: next.risk, confidence, target, autonomous: proposal.autonomous });
+  const decided = await evaluatePolicy(dependencies.actions, config, { operation: next.action, risk: next.risk, confidence, target, autonomous: proposal.autonomous });
+  const decision = proposal.note ? { ...decided, reason: `${decided.reason}; ${proposal.note}` } : decided;
   const attempt = incident.action_attempts + 1;
   const action = newAction(incident, next, target, decision, config);
   const committed = await dependencies.changes.commit({

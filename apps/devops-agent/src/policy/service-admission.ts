@@ -1,4 +1,6 @@
+import { policyAllows } from '@atb/contracts';
 import type { ServiceEntry } from '../catalog/catalog-schema.js';
+import type { KnownPolicy } from '../remediation/gateway-policy.js';
 import { matchService, targetOfService } from '../catalog/service-catalog.js';
 import { targetOf } from '../incidents/incident-target.js';
 import type { Config } from '../config.js';
@@ -29,4 +31,20 @@ export function admitService(
   const target = entry.target.fromAlert ? targetOf(incident, alerts, config) : targetOfService(entry, labels);
   if (!target) return { ok: false, reason: `catalog entry ${entry.name} is known by its containers' labels and the alert has no container label: no container to act on` };
   return { ok: true, entry, target };
+}
+
+/** The reason an action the gateway would refuse escalates with. */
+export const NOT_ALLOWLISTED = 'not allowlisted at the gateway';
+
+/**
+ * Whether the gateway would run `operation` on `target` for this agent: an action it would
+ * refuse is never proposed (no approval waits for what cannot run); the incident escalates with
+ * "not allowlisted at the gateway". When the gateway's policy could not be read the action is
+ * proposed, and the gateway decides when it runs.
+ */
+export function gatewayAdmits(known: KnownPolicy, operation: string, target: string, entry: ServiceEntry): { ok: true; note?: string } | { ok: false; reason: string } {
+  if (!known.ok) return { ok: true, note: `gateway policy unknown (${known.error}); the gateway decides at execution` };
+  const verdict = policyAllows(known.policy, operation, { name: target, labels: entry.target.labels });
+  if (verdict.ok) return { ok: true };
+  return { ok: false, reason: `${NOT_ALLOWLISTED}: ${operation} ${target} for source ${known.policy.source_id} — ${verdict.reason}` };
 }
