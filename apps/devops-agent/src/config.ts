@@ -51,6 +51,19 @@ export const configSchema = z
     AGENT_API_READ_AUTH: boolean(false),
     /** Largest webhook body in bytes (larger → 413); default 5 MiB. */
     WEBHOOK_BODY_LIMIT: integer(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    /**
+     * The service catalog (YAML): every service watched and healed, how alerts map to it, its
+     * health check, target, owners, repository and runbook overrides (docs/service-catalog.md).
+     * Reloaded on change. Unset: a one-entry catalog from MONITORED_SERVICE, MARKET_PREDICTOR_URL,
+     * MONITORING_INTERVAL, HEALTH_CHECK_TIMEOUT, SLOW_RESPONSE_THRESHOLD_MS and CODING_TASK_REPOSITORY.
+     */
+    SERVICES_FILE: z.string().min(1).optional(),
+    /** Seconds between checks of SERVICES_FILE for changes; default 2. */
+    SERVICES_RELOAD_INTERVAL: decimal(2, 0.05, 3600),
+    /** Most health probes in flight at once across all services; default 32. */
+    MONITORING_CONCURRENCY: integer(32, 1, 1024),
+    /** Seconds the agent reuses the gateway's effective policy (GET /policy) before asking again; default 30. */
+    GATEWAY_POLICY_TTL: decimal(30, 0, 3600),
     /** The service kept healthy; default http://127.0.0.1:8000. */
     MARKET_PREDICTOR_URL: url('http://127.0.0.1:8000'),
     /** Container/service name of the target (the gateway's target_resource.name); default market-predictor. */

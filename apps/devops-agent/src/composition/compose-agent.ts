@@ -8,6 +8,8 @@ import { RuleAnalyzer } from '../analysis/rule-analyzer.js';
 import { defaultRunbooksFile, loadRunbooks } from '../analysis/runbooks.js';
 import { createAgentMetrics } from '../api/agent-metrics.js';
 import { AgentAudit } from '../audit/agent-audit.js';
+import { type CatalogSnapshot, startupCatalog } from '../catalog/load-catalog.js';
+import { ServiceCatalog } from '../catalog/service-catalog.js';
 import type { Config } from '../config.js';
 import { AlertIntake } from '../intake/alert-intake.js';
 import { ContainerEventIntake } from '../intake/container-events.js';
@@ -15,6 +17,7 @@ import { HealthMonitor } from '../monitoring/health-monitor.js';
 import { expireApprovals } from '../policy/approvals.js';
 import { JobWorker } from '../queue/job-worker.js';
 import { GatewayClient, tokenFromFile } from '../remediation/gateway-client.js';
+import { GatewayPolicySource } from '../remediation/gateway-policy.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { AgentPorts } from './agent-ports.js';
 import { createJobHandlers, failIncidentOfJob } from './job-handlers.js';
@@ -45,7 +48,7 @@ async function createLlm(config: Config, service: Service, storage: AgentStorage
  * The composition root: builds each port once — gateway client, Prometheus client, audit,
  * metrics, analyzer — and hands every stage only the ports it declares. Starts nothing.
  */
-export async function composeAgent(config: Config, service: Service, storage: AgentStorage, options: { analyzer?: Analyzer } = {}): Promise<DevopsAgentParts> {
+export async function composeAgent(config: Config, service: Service, storage: AgentStorage, options: { analyzer?: Analyzer; catalog?: CatalogSnapshot } = {}): Promise<DevopsAgentParts> {
   const { store } = storage;
   const logger = service.app.log;
   const runbooks = loadRunbooks(config.RUNBOOKS_FILE ?? defaultRunbooksFile());
@@ -61,15 +64,18 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
   const analyzer =
     options.analyzer ?? createAnalyzer(config, { rules, router: llm.router, investigation: createInvestigationPorts(config, store.learning, gateway), runbooks, logger });
   let worker: JobWorker | undefined;
+  const audit = new AgentAudit(storage.auditLog, logger);
   const ports: AgentPorts = {
     config,
     ...store,
-    audit: new AgentAudit(storage.auditLog, logger),
+    audit,
+    catalog: new ServiceCatalog(options.catalog ?? startupCatalog(config), { logger, audit }),
     metrics: createAgentMetrics(service.metrics.registry, store),
     analyzer,
     fallbackAnalyzer: rules,
     runbooks,
     gateway,
+    gatewayPolicy: new GatewayPolicySource(gateway, { ttlSeconds: config.GATEWAY_POLICY_TTL, timeoutMs: Math.min(5000, config.AI_COMMAND_GATEWAY_TIMEOUT * 1000) }),
     prometheus: config.PROMETHEUS_URL ? new PrometheusClient(config.PROMETHEUS_URL, { cacheTtlSeconds: config.METRICS_CACHE_TTL, timeoutMs: 5000 }) : undefined,
     logger,
     wake: () => worker?.wake(),
@@ -82,7 +88,9 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     },
     onFailed: (job, error) => failIncidentOfJob(ports, job, error),
   });
-  const intake = new AlertIntake(store.changes, ports.audit, ports.metrics, { groupBy: config.INCIDENT_GROUP_BY, reopenWindowSeconds: config.INCIDENT_REOPEN_WINDOW }, ports.wake);
+  const intake = new AlertIntake(store.changes, ports.audit, ports.metrics, { groupBy: config.INCIDENT_GROUP_BY, reopenWindowSeconds: config.INCIDENT_REOPEN_WINDOW }, ports.wake, (alert) =>
+    ports.catalog.label(alert),
+  );
   const monitor = new HealthMonitor(store.incidents, intake, logger, {
     targetUrl: config.MARKET_PREDICTOR_URL,
     service: config.MONITORED_SERVICE,

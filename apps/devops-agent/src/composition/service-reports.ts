@@ -35,6 +35,7 @@ export async function agentStatus(config: Config, storage: AgentStorage, parts: 
     safety_mode: config.SAFETY_MODE,
     analyzer: parts?.ports.analyzer.name,
     monitoring: { active: parts?.monitor.running ?? false, target_url: config.MARKET_PREDICTOR_URL, interval_seconds: config.MONITORING_INTERVAL },
+    catalog: parts?.ports.catalog.state() ?? null,
     incidents,
     actions,
     pending_approvals: actions.pending ?? 0,
