@@ -125,6 +125,12 @@ export const configSchema = z
     PUBLIC_URL: optionalUrl(),
     /** Jobs processed at once by the in-process worker; default 4. */
     WORKER_CONCURRENCY: integer(4, 1, 64),
+    /** Seconds a replica's claim on a job lasts without renewal (renewed every third); a dead replica's jobs move on after it. Default 30. */
+    JOB_LEASE_SECONDS: decimal(30, 0.3),
+    /** Deliveries of a job before it becomes a dead letter (shown on /status); default 8. */
+    JOB_MAX_ATTEMPTS: integer(8, 1, 100),
+    /** This replica's name on its job claims and leadership leases; default host, process id and a random suffix. */
+    REPLICA_ID: z.string().min(1).max(200).optional(),
   })
   .superRefine((config, context) => {
     if ((config.WEBHOOK_USERNAME === undefined) !== (config.WEBHOOK_PASSWORD === undefined)) {

@@ -74,6 +74,9 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
   const publicUrl = () => config.PUBLIC_URL ?? `http://127.0.0.1:${config.API_PORT}`;
   worker = new JobWorker(store.jobs, createJobHandlers(ports, publicUrl), logger, {
     concurrency: config.WORKER_CONCURRENCY,
+    leaseMs: config.JOB_LEASE_SECONDS * 1000,
+    maxAttempts: config.JOB_MAX_ATTEMPTS,
+    ...(config.REPLICA_ID ? { owner: config.REPLICA_ID } : {}),
     onTick: async () => {
       await expireApprovals(ports);
     },
