@@ -79,7 +79,14 @@ describe('JobWorker on the durable jobs table', () => {
       logger,
       { concurrency: 1, pollIntervalMs: 10, leaseMs: 200, owner: 'first' },
     );
-    const rival = new JobWorker(store.jobs, { long: async () => void (runs += 1) }, logger, { concurrency: 1, pollIntervalMs: 10, leaseMs: 200, owner: 'rival' });
+    const rival = new JobWorker(
+      store.jobs,
+      {
+        long: async () => {
+          runs += 1;
+        },
+      },
+      logger, { concurrency: 1, pollIntervalMs: 10, leaseMs: 200, owner: 'rival' });
     await worker.start();
     await eventually(() => runs === 1, 5000, 'the first run');
     await rival.start();
