@@ -45,7 +45,7 @@ describe('JobWorker on the durable jobs table', () => {
   it('a job held by a dead worker runs on another once its lease ran out', async () => {
     await store.jobs.enqueue([{ type: 'slow', payload: {} }]);
     // A worker claims it and "dies" (its claim is never renewed nor finished).
-    expect(await store.jobs.claim('dead-replica', new Date().toISOString(), 10, 300)).toHaveLength(1);
+    expect(await store.jobs.claim('dead-replica', new Date().toISOString(), 10, 1500)).toHaveLength(1);
     let ran = 0;
     const worker = new JobWorker(
       store.jobs,
@@ -58,7 +58,7 @@ describe('JobWorker on the durable jobs table', () => {
       { concurrency: 1, pollIntervalMs: 10 },
     );
     await worker.start();
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(ran).toBe(0);
     await eventually(() => ran === 1, 5000, 'the resumed job');
     await worker.stop();
@@ -73,11 +73,11 @@ describe('JobWorker on the durable jobs table', () => {
       {
         long: async () => {
           runs += 1;
-          await new Promise((resolve) => setTimeout(resolve, 700));
+          await new Promise((resolve) => setTimeout(resolve, 2500));
         },
       },
       logger,
-      { concurrency: 1, pollIntervalMs: 10, leaseMs: 200, owner: 'first' },
+      { concurrency: 1, pollIntervalMs: 10, leaseMs: 900, owner: 'first' },
     );
     const rival = new JobWorker(
       store.jobs,
@@ -86,7 +86,7 @@ describe('JobWorker on the durable jobs table', () => {
           runs += 1;
         },
       },
-      logger, { concurrency: 1, pollIntervalMs: 10, leaseMs: 200, owner: 'rival' });
+      logger, { concurrency: 1, pollIntervalMs: 10, leaseMs: 900, owner: 'rival' });
     await worker.start();
     await eventually(() => runs === 1, 5000, 'the first run');
     await rival.start();
