@@ -43,6 +43,7 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
   registerAgentRoutes(service.app, config, composed, { auditLog: storage.auditLog, principal: apiToken.principal });
   service.onClose(async () => {
     await composed.monitor.stop();
+    await composed.probes.stop();
     await composed.worker.stop();
     await storage.auditLog.close();
     await storage.database.close();

@@ -11,8 +11,9 @@ import { AgentAudit } from '../audit/agent-audit.js';
 import type { Config } from '../config.js';
 import { AlertIntake } from '../intake/alert-intake.js';
 import { HealthMonitor } from '../monitoring/health-monitor.js';
+import { openProbeGate, type ProbeGate } from '../monitoring/leadership.js';
 import { expireApprovals } from '../policy/approvals.js';
-import { JobWorker } from '../queue/job-worker.js';
+import { defaultOwner, JobWorker } from '../queue/job-worker.js';
 import { GatewayClient, tokenFromFile } from '../remediation/gateway-client.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { AgentPorts } from './agent-ports.js';
@@ -25,6 +26,8 @@ export interface DevopsAgentParts {
   audit: AgentAudit;
   worker: JobWorker;
   monitor: HealthMonitor;
+  /** One poller per service across replicas. */
+  probes: ProbeGate;
   intake: AlertIntake;
   ports: AgentPorts;
   /** LLM usage records and the model router (undefined with `LLM_PROVIDER=none`), for `GET /llm/usage`. */
@@ -57,6 +60,7 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
   const llm = await createLlm(config, service, storage);
   const analyzer =
     options.analyzer ?? createAnalyzer(config, { rules, router: llm.router, investigation: createInvestigationPorts(config, store.learning, gateway), runbooks, logger });
+  const owner = config.REPLICA_ID ?? defaultOwner();
   let worker: JobWorker | undefined;
   const ports: AgentPorts = {
     config,
@@ -76,19 +80,27 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     concurrency: config.WORKER_CONCURRENCY,
     leaseMs: config.JOB_LEASE_SECONDS * 1000,
     maxAttempts: config.JOB_MAX_ATTEMPTS,
-    ...(config.REPLICA_ID ? { owner: config.REPLICA_ID } : {}),
+    owner,
     onTick: async () => {
       await expireApprovals(ports);
     },
     onFailed: (job, error) => failIncidentOfJob(ports, job, error),
   });
   const intake = new AlertIntake(store.changes, ports.audit, ports.metrics, { groupBy: config.INCIDENT_GROUP_BY, reopenWindowSeconds: config.INCIDENT_REOPEN_WINDOW }, ports.wake);
+  const probes = await openProbeGate({
+    database: storage.database,
+    redisUrl: config.REDIS_URL,
+    redisPrefix: config.REDIS_PREFIX,
+    leaseMs: config.LEADER_LEASE_SECONDS * 1000,
+    owner,
+  });
   const monitor = new HealthMonitor(store.incidents, intake, logger, {
+    shouldProbe: (service) => probes.shouldProbe(service),
     targetUrl: config.MARKET_PREDICTOR_URL,
     service: config.MONITORED_SERVICE,
     intervalSeconds: config.MONITORING_INTERVAL,
     timeoutSeconds: config.HEALTH_CHECK_TIMEOUT,
     slowThresholdMs: config.SLOW_RESPONSE_THRESHOLD_MS,
   });
-  return { store, audit: ports.audit, worker, monitor, intake, ports, llm };
+  return { store, audit: ports.audit, worker, monitor, probes, intake, ports, llm };
 }

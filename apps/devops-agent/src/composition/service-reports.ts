@@ -35,7 +35,7 @@ export async function agentStatus(config: Config, storage: AgentStorage, parts: 
   return {
     safety_mode: config.SAFETY_MODE,
     analyzer: parts?.ports.analyzer.name,
-    monitoring: { active: parts?.monitor.running ?? false, target_url: config.MARKET_PREDICTOR_URL, interval_seconds: config.MONITORING_INTERVAL },
+    monitoring: { active: parts?.monitor.running ?? false, leading: parts?.monitor.status().leading ?? false, target_url: config.MARKET_PREDICTOR_URL, interval_seconds: config.MONITORING_INTERVAL },
     incidents,
     actions,
     pending_approvals: actions.pending ?? 0,

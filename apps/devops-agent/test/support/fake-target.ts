@@ -7,6 +7,8 @@ export type TargetMode = 'healthy' | 'down' | 'degraded' | 'slow' | 'hang';
 export class FakeTarget {
   mode: TargetMode = 'healthy';
   slowMs = 300;
+  /** `GET /health` requests received. */
+  healthChecks = 0;
   readonly posts: { url: string; body: unknown; authorization?: string | undefined }[] = [];
   /** Replies for other routes: `METHOD /path` → [status, body]. */
   readonly routes = new Map<string, () => [number, unknown]>();
@@ -21,6 +23,7 @@ export class FakeTarget {
       const text = Buffer.concat(chunks).toString('utf8');
       const path = request.url ?? '/';
       if (request.method === 'GET' && path === '/health') {
+        this.healthChecks += 1;
         if (this.mode === 'hang') {
           this.held.add(response);
           return;
