@@ -48,6 +48,7 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
     composed.ports.catalog.close();
     await composed.monitor.stop();
     await composed.events.stop();
+    await composed.probes.stop();
     await composed.worker.stop();
     await storage.auditLog.close();
     await storage.database.close();

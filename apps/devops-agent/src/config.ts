@@ -20,6 +20,21 @@ export const configSchema = z
     ...baseConfigShape({ port: 8001, dataDirectory: '.data/devops-agent' }),
     /** SQLite file path or `postgres://…`; default `<DATA_DIR>/devops-agent.sqlite`. */
     DATABASE_URL: z.string().min(1).optional(),
+    /**
+     * `redis://…`: replicas elect their pollers (and share their event streams) through Redis.
+     * Default: none — the agent's database does it (a lease table; PostgreSQL shared by replicas).
+     */
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+      .optional(),
+    /** Prefix of the agent's Redis keys, so several deployments can share one Redis; default `atb`. */
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -')
+      .default('atb'),
+    /** Seconds a replica's leadership of a polled service lasts without renewal; a dead leader's polling moves on after it. Default 15. */
+    LEADER_LEASE_SECONDS: decimal(15, 0.3, 3600),
     /** PostgreSQL only: the schema holding the agent's tables; default devops_agent. */
     DATABASE_SCHEMA: z
       .string()
@@ -147,6 +162,12 @@ export const configSchema = z
     PUBLIC_URL: optionalUrl(),
     /** Jobs processed at once by the in-process worker; default 4. */
     WORKER_CONCURRENCY: integer(4, 1, 64),
+    /** Seconds a replica's claim on a job lasts without renewal (renewed every third); a dead replica's jobs move on after it. Default 30. */
+    JOB_LEASE_SECONDS: decimal(30, 0.3),
+    /** Deliveries of a job before it becomes a dead letter (shown on /status); default 8. */
+    JOB_MAX_ATTEMPTS: integer(8, 1, 100),
+    /** This replica's name on its job claims and leadership leases; default host, process id and a random suffix. */
+    REPLICA_ID: z.string().min(1).max(200).optional(),
   })
   .superRefine((config, context) => {
     if ((config.WEBHOOK_USERNAME === undefined) !== (config.WEBHOOK_PASSWORD === undefined)) {

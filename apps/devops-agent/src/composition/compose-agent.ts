@@ -14,8 +14,9 @@ import type { Config } from '../config.js';
 import { AlertIntake } from '../intake/alert-intake.js';
 import { ContainerEventIntake } from '../intake/container-events.js';
 import { HealthMonitor } from '../monitoring/health-monitor.js';
+import { openProbeGate, type ProbeGate } from '../monitoring/leadership.js';
 import { expireApprovals } from '../policy/approvals.js';
-import { JobWorker } from '../queue/job-worker.js';
+import { defaultOwner, JobWorker } from '../queue/job-worker.js';
 import { GatewayClient, tokenFromFile } from '../remediation/gateway-client.js';
 import { GatewayPolicySource } from '../remediation/gateway-policy.js';
 import type { AgentStore } from '../store/agent-store.js';
@@ -31,6 +32,8 @@ export interface DevopsAgentParts {
   monitor: HealthMonitor;
   /** Follows the gateway's container events (started by the app when GATEWAY_EVENTS is on). */
   events: ContainerEventIntake;
+  /** One poller per service across replicas. */
+  probes: ProbeGate;
   intake: AlertIntake;
   ports: AgentPorts;
   /** LLM usage records and the model router (undefined with `LLM_PROVIDER=none`), for `GET /llm/usage`. */
@@ -63,6 +66,7 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
   const llm = await createLlm(config, service, storage);
   const analyzer =
     options.analyzer ?? createAnalyzer(config, { rules, router: llm.router, investigation: createInvestigationPorts(config, store.learning, gateway), runbooks, logger });
+  const owner = config.REPLICA_ID ?? defaultOwner();
   let worker: JobWorker | undefined;
   const audit = new AgentAudit(storage.auditLog, logger);
   const ports: AgentPorts = {
@@ -83,6 +87,9 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
   const publicUrl = () => config.PUBLIC_URL ?? `http://127.0.0.1:${config.API_PORT}`;
   worker = new JobWorker(store.jobs, createJobHandlers(ports, publicUrl), logger, {
     concurrency: config.WORKER_CONCURRENCY,
+    leaseMs: config.JOB_LEASE_SECONDS * 1000,
+    maxAttempts: config.JOB_MAX_ATTEMPTS,
+    owner,
     onTick: async () => {
       await expireApprovals(ports);
     },
@@ -91,7 +98,15 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
   const intake = new AlertIntake(store.changes, ports.audit, ports.metrics, { groupBy: config.INCIDENT_GROUP_BY, reopenWindowSeconds: config.INCIDENT_REOPEN_WINDOW }, ports.wake, (alert) =>
     ports.catalog.label(alert),
   );
+  const probes = await openProbeGate({
+    database: storage.database,
+    redisUrl: config.REDIS_URL,
+    redisPrefix: config.REDIS_PREFIX,
+    leaseMs: config.LEADER_LEASE_SECONDS * 1000,
+    owner,
+  });
   const monitor = new HealthMonitor(store.incidents, intake, logger, {
+    shouldProbe: (service) => probes.shouldProbe(service),
     targetUrl: config.MARKET_PREDICTOR_URL,
     service: config.MONITORED_SERVICE,
     intervalSeconds: config.MONITORING_INTERVAL,
@@ -106,5 +121,5 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     probeTimeoutMs: config.HEALTH_RECHECK_TIMEOUT * 1000,
     recoveryTimeoutMs: config.VERIFICATION_WINDOW * 1000,
   });
-  return { store, audit: ports.audit, worker, monitor, events, intake, ports, llm };
+  return { store, audit: ports.audit, worker, monitor, events, probes, intake, ports, llm };
 }

@@ -48,6 +48,8 @@ describe('crash safety: SIGKILL between accepting an alert and finishing its act
       HEALTH_CHECK_TIMEOUT: '1',
       VERIFICATION_INTERVAL: '0.1',
       VERIFICATION_WINDOW: '30',
+      // The dead process's claims come back to the restarted one once their lease ran out.
+      JOB_LEASE_SECONDS: '2',
     };
     target.mode = 'down';
     // The first execution hangs: the gateway executes it but never answers.
