@@ -4,6 +4,7 @@ import type { LoggerOptions } from 'pino';
 import { registerAgentAuthentication } from './api/token-routes.js';
 import { resolveApiToken } from './auth/api-token.js';
 import { composeAgent, type DevopsAgentParts } from './composition/compose-agent.js';
+import { openDashboardAuth } from './composition/open-dashboard-auth.js';
 import { openAgentStorage } from './composition/open-storage.js';
 import { registerAgentRoutes } from './composition/register-routes.js';
 import { agentHealth, agentStatus } from './composition/service-reports.js';
@@ -37,10 +38,11 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
     status: () => agentStatus(config, storage, parts),
   });
   if (apiToken.origin === 'generated') service.app.log.info({ file: apiToken.file }, 'generated an API token');
-  await registerAgentAuthentication(service.app, storage.database, apiToken.token, { reads: config.AGENT_API_READ_AUTH });
+  const tokens = await registerAgentAuthentication(service.app, storage.database, apiToken.token, { reads: config.AGENT_API_READ_AUTH });
+  const dashboardAuth = await openDashboardAuth(config, storage.database, tokens);
   const composed = await composeAgent(config, service, storage, options.analyzer ? { analyzer: options.analyzer } : {});
   parts = composed;
-  registerAgentRoutes(service.app, config, composed, { auditLog: storage.auditLog, principal: apiToken.principal });
+  registerAgentRoutes(service.app, config, composed, { auditLog: storage.auditLog, dashboardAuth });
   service.onClose(async () => {
     await composed.monitor.stop();
     await composed.worker.stop();

@@ -85,7 +85,7 @@ export async function runRecovery(options: RecoveryOptions): Promise<DrillResult
 
     const approved = await http(`${agentUrl}/actions/${actionId}/approve`, {
       method: 'POST',
-      body: { actor: 'e2e-test', reason: `approved by the ${options.title} test` },
+      body: { reason: `approved by the ${options.title} test` },
       token: E2E_AGENT_TOKEN,
     });
     expect(approved.status, JSON.stringify(approved.body)).toBeLessThan(300);
