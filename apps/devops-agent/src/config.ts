@@ -71,6 +71,8 @@ export const configSchema = z
     DASHBOARD_PROXY_ROLES: list([]),
     /** Role of a proxy-signed-in user not in DASHBOARD_PROXY_ROLES; default viewer. */
     DASHBOARD_PROXY_DEFAULT_ROLE: z.enum(['viewer', 'operator', 'admin']).default('viewer'),
+    /** Characters of each alert annotation that analysis (rules and LLM) sees; the stored alert keeps the full text; default 4096. */
+    ANALYSIS_ANNOTATION_LIMIT: integer(4096, 64, 1_000_000),
     /** Largest webhook body in bytes (larger → 413); default 5 MiB. */
     WEBHOOK_BODY_LIMIT: integer(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     /** The service kept healthy; default http://127.0.0.1:8000. */
