@@ -45,6 +45,7 @@ export interface CodingAgent extends Service {
 export function workflowSettings(config: Config): WorkflowSettings {
   return {
     allowedFileTypes: config.ALLOWED_FILE_TYPES,
+    allowCiPaths: config.ALLOW_CI_PATHS,
     maxIterations: config.TASK_MAX_ITERATIONS,
     tokenBudget: config.TASK_TOKEN_BUDGET,
     testTimeoutMs: config.TESTING_TIMEOUT * 1000,
@@ -186,7 +187,7 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
     maxConcurrent: config.MAX_CONCURRENT_TASKS,
     maxResumes: config.TASK_MAX_RESUMES,
   });
-  registerTaskRoutes(service, { manager, store, events, allowedRepositories: config.ALLOWED_REPOSITORIES });
+  registerTaskRoutes(service, { manager, store, events, allowedRepositories: config.ALLOWED_REPOSITORIES, allowCiPaths: config.ALLOW_CI_PATHS });
   service.onClose(async () => {
     stopMetrics();
     await manager.close();

@@ -84,6 +84,11 @@ export const configSchema = z.object({
   SANDBOX_MEMORY_LIMIT: byteSize('1GB'),
   /** Largest workspace (checked after cloning and after every edit); default 1GB. */
   MAX_WORKSPACE_SIZE: byteSize('1GB'),
+  /**
+   * Whether a task's allowed_paths (from an operator or admin person) may lift CI definitions
+   * (`.github/workflows/**`, `.gitlab-ci.yml`, …) at all; default false: no task changes CI.
+   */
+  ALLOW_CI_PATHS: boolean(false),
   /** File extensions the agent may create or edit; default source, docs and config types. */
   ALLOWED_FILE_TYPES: list(DEFAULT_FILE_TYPES),
   /** Tokens (input + output) one task may spend on the model; default 200000. */

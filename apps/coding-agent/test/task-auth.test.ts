@@ -58,10 +58,36 @@ describe("the coding agent's task API is authenticated, and only people lift pro
     expect(viewerTask.statusCode).toBe(403);
     expect(viewerTask.json().message).toContain('operator role');
     expect((await agent.app.inject({ url: '/tasks', headers: bearer(viewer) })).statusCode).toBe(200);
-    const lifted = await agent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(alice), payload: task(['.github/workflows/**']) });
+    const lifted = await agent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(alice), payload: task(['src', 'src/.env']) });
     expect(lifted.statusCode).toBe(202);
     const shown = await agent.app.inject({ url: `/tasks/${lifted.json().task_id}`, headers: bearer(alice) });
-    expect(shown.json()).toMatchObject({ allowed_paths: ['.github/workflows/**'] });
+    expect(shown.json()).toMatchObject({ allowed_paths: ['src', 'src/.env'] });
+    // CI paths stay closed to everyone, the bootstrap admin included, while ALLOW_CI_PATHS is off.
+    for (const [who, token] of [['alice', alice], ['the admin', agent.token]] as const) {
+      for (const entries of [['.github/workflows/**'], ['src', '.gitlab-ci.yml'], ['.circleci']]) {
+        const refused = await agent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(token), payload: task(entries) });
+        expect(refused.statusCode, `${who} ${JSON.stringify(entries)}`).toBe(403);
+        expect(refused.json()).toMatchObject({ error: 'forbidden', field: `body.allowed_paths.${entries.length - 1}`, message: expect.stringContaining('ALLOW_CI_PATHS=false') });
+      }
+    }
+  });
+
+  it("with the agent's own ALLOW_CI_PATHS=true an operator person may lift a CI path (the devops agent still may not)", async () => {
+    const ciDirectory = await mkdtemp(join(tmpdir(), 'atb-coding-ci-'));
+    const ciAgent = await buildCodingAgent(
+      readConfig({ DATA_DIR: ciDirectory, WORKSPACE_BASE_PATH: join(ciDirectory, 'workspaces'), ENABLE_SANDBOXING: 'false', LOG_LEVEL: 'silent', ALLOW_CI_PATHS: 'true' }),
+      { logger: false, skipRecovery: true },
+    );
+    try {
+      const alice = (await ciAgent.app.inject({ method: 'POST', url: '/tokens', headers: bearer(ciAgent.token), payload: { name: 'alice', role: 'operator' } })).json().token as string;
+      const lifted = await ciAgent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(alice), payload: task(['.github/workflows/**']) });
+      expect(lifted.statusCode).toBe(202);
+      const machine = readFileSync(join(ciDirectory, 'devops-agent-token'), 'utf8').trim();
+      expect((await ciAgent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(machine), payload: task(['.github/workflows/**']) })).statusCode).toBe(403);
+    } finally {
+      await ciAgent.close();
+      await rm(ciDirectory, { recursive: true, force: true });
+    }
   });
 
   it('refuses to start in production without CODING_AGENT_API_TOKEN, naming it', async () => {
