@@ -90,8 +90,12 @@ describe("the coding agent's task API is authenticated, and only people lift pro
     }
   });
 
-  it('refuses to start in production without CODING_AGENT_API_TOKEN, naming it', async () => {
+  it('refuses to start in production without CODING_AGENT_API_TOKEN or the audit key, naming them', async () => {
     const config = readConfig({ ENVIRONMENT: 'production', DATA_DIR: join(directory, 'production'), ENABLE_SANDBOXING: 'false', LOG_LEVEL: 'silent' });
     await expect(buildCodingAgent(config, { logger: false, skipRecovery: true })).rejects.toThrow(/CODING_AGENT_API_TOKEN: required when ENVIRONMENT=production/);
+    // With the token but no audit key it does not start either: the task audit chain is keyed.
+    const keyless = { ...config, CODING_AGENT_API_TOKEN: 'production-token-0123456789' };
+    await expect(buildCodingAgent(keyless, { logger: false, skipRecovery: true })).rejects.toThrow(/AUDIT_HMAC_KEY or AUDIT_HMAC_KEY_FILE: required when ENVIRONMENT=production/);
+    expect(() => statSync(join(directory, 'production', 'coding-agent.sqlite'))).toThrow();
   });
 });
