@@ -72,6 +72,23 @@ describe("the coding agent's task API is authenticated, and only people lift pro
     }
   });
 
+  it('refuses a revoked and an expired token with 401 on POST /tasks, creating nothing', async () => {
+    const before = (await listed()).length;
+    const issue = async (payload: Record<string, unknown>) =>
+      (await agent.app.inject({ method: 'POST', url: '/tokens', headers: bearer(agent.token), payload })).json() as { id: string; token: string };
+    const revoked = await issue({ name: 'rita', role: 'operator' });
+    expect((await agent.app.inject({ method: 'DELETE', url: `/tokens/${revoked.id}`, headers: bearer(agent.token) })).statusCode).toBe(200);
+    const refusedRevoked = await agent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(revoked.token), payload: task() });
+    expect(refusedRevoked.statusCode).toBe(401);
+    expect(refusedRevoked.json()).toMatchObject({ error: 'unauthenticated', message: 'the bearer token was revoked' });
+    const brief = await issue({ name: 'eddie', role: 'operator', expires_in_seconds: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const refusedExpired = await agent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(brief.token), payload: task() });
+    expect(refusedExpired.statusCode).toBe(401);
+    expect(refusedExpired.json()).toMatchObject({ error: 'unauthenticated', message: 'the bearer token has expired' });
+    expect((await listed()).length).toBe(before);
+  });
+
   it("with the agent's own ALLOW_CI_PATHS=true an operator person may lift a CI path (the devops agent still may not)", async () => {
     const ciDirectory = await mkdtemp(join(tmpdir(), 'atb-coding-ci-'));
     const ciAgent = await buildCodingAgent(

@@ -23,7 +23,7 @@ describe('dashboard sign-in', () => {
     expect(() => readConfig({ DASHBOARD_PROXY_ROLES: 'alice=root' })).toThrow(/DASHBOARD_PROXY_ROLES/);
   });
 
-  it('a session is a hashed server-side record; a revoked token ends it; a replayed sign-in form is 403', async () => {
+  it('a session cookie is HttpOnly and SameSite=Strict; a revoked or expired token ends its session and cannot sign in; a sign-in post without its one-time value is 403', async () => {
     started = await startAgent({ DASHBOARD_SIGN_IN_REQUIRED: 'true' });
     const agent = started.agent;
     const token = await issueToken(agent, { name: 'alice', role: 'operator' });
@@ -46,6 +46,21 @@ describe('dashboard sign-in', () => {
     });
     expect(again.statusCode).toBe(401);
     expect(again.body).toContain('this token was revoked');
+
+    // An expired token neither signs in nor keeps the session it opened.
+    const brief = await issueToken(agent, { name: 'bob', role: 'operator', expires_in_seconds: 1 });
+    const session = await dashboardSignIn(agent, brief);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await agent.app.inject({ url: '/dashboard', headers: { cookie: session.cookie } })).toMatchObject({ statusCode: 303, headers: { location: '/dashboard/sign-in' } });
+    const form = await agent.app.inject({ url: '/dashboard/sign-in' });
+    const late = await agent.app.inject({
+      method: 'POST',
+      url: '/dashboard/sign-in',
+      headers: { cookie: cookieFrom(form.headers['set-cookie'], 'atb_sign_in') ?? '', 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ token: brief, _csrf: csrfFrom(form.body) ?? '' }).toString(),
+    });
+    expect(late.statusCode).toBe(401);
+    expect(late.body).toContain('this token has expired');
   });
 
   it('behind a trusted proxy its user header signs in, with the configured role; from any other address it is ignored', async () => {
