@@ -1,4 +1,5 @@
 import { type DrillFault, type DrillResult, type DrillStage, type FaultParameters, runDrill } from '@atb/cli';
+import { tokenPrincipal } from '@atb/service-kit';
 import { waitFor } from '@atb/testing';
 import { expect } from 'vitest';
 import { E2E_AGENT_TOKEN, formatRecovery, http, type PredictorContainer, type RunningGateway, waitForHealthy } from './e2e-stack.js';
@@ -85,7 +86,7 @@ export async function runRecovery(options: RecoveryOptions): Promise<DrillResult
 
     const approved = await http(`${agentUrl}/actions/${actionId}/approve`, {
       method: 'POST',
-      body: { actor: 'e2e-test', reason: `approved by the ${options.title} test` },
+      body: { reason: `approved by the ${options.title} test` },
       token: E2E_AGENT_TOKEN,
     });
     expect(approved.status, JSON.stringify(approved.body)).toBeLessThan(300);
@@ -128,7 +129,7 @@ export async function runRecovery(options: RecoveryOptions): Promise<DrillResult
   expect(remediation?.target).toBe(predictor.name);
   expect(remediation?.status).toBe('succeeded');
   expect(remediation?.effective).toBe(true);
-  if (options.safetyMode) expect(remediation?.approved_by).toBe('e2e-test');
+  if (options.safetyMode) expect(remediation?.approved_by).toBe(tokenPrincipal(E2E_AGENT_TOKEN)); // the approving token's principal
   else expect(remediation?.decided_by).toBe('policy');
 
   // The container really was restarted, and the predictor is healthy again.
