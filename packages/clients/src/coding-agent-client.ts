@@ -1,4 +1,6 @@
 import {
+  type AuditVerificationContract,
+  auditVerificationSchema,
   type CreateTaskRequest,
   type CreateTaskResponse,
   createTaskResponseSchema,
@@ -57,6 +59,11 @@ export class CodingAgentClient {
 
   getTask(id: string): Promise<TaskView> {
     return this.http.request(`/tasks/${segment(id)}`, { schema: taskSchema });
+  }
+
+  /** `GET /audit/verify`: 200 when the task audit chain is intact, 409 (same shape) when it is broken. */
+  verifyAudit(): Promise<AuditVerificationContract> {
+    return this.http.request('/audit/verify', { schema: auditVerificationSchema, statuses: [200, 409], timeoutMs: 60_000 });
   }
 
   cancelTask(id: string): Promise<TaskView> {

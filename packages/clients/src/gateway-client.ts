@@ -11,6 +11,8 @@ import {
   type ExecuteCommandRequest,
   type ExecuteCommandResponse,
   executeCommandResponseSchema,
+  type GatewayPolicyResponse,
+  gatewayPolicyResponseSchema,
   type Priority,
 } from '@atb/contracts';
 import { ContractViolationError, parseAnswer, UpstreamRefusedError, UpstreamUnreachableError } from './client-errors.js';
@@ -103,6 +105,11 @@ export class GatewayClient {
       if (last.ok || !last.retryable) return last;
     }
     return last;
+  }
+
+  /** `GET /policy`: the gateway's effective policy for this client's `source_id` (targets, operations, rate-limit state). */
+  policy(timeoutMs = this.options.timeoutMs): Promise<GatewayPolicyResponse> {
+    return this.http.request('/policy', { schema: gatewayPolicyResponseSchema, query: { source_id: this.options.sourceId }, timeoutMs });
   }
 
   /** `GET /audit` of the gateway. */

@@ -9,6 +9,8 @@ const nullableNumber = z.number().nullable();
 
 export const monitoringStatusSchema = z.object({
   monitoring_active: z.boolean(),
+  /** False while another replica polls this service (one poller per service across replicas). */
+  leading: z.boolean().optional(),
   started_at: z.string().nullable(),
   target_url: z.string(),
   service: z.string(),

@@ -1,3 +1,4 @@
+import { capAnnotations } from '../intake/annotation-cap.js';
 import type { AnalysisContext, AnalysisOutcome } from '@atb/contracts';
 import type { AgentPorts } from '../composition/agent-ports.js';
 import { TERMINAL_STATES } from '../incidents/incident-target.js';
@@ -46,7 +47,7 @@ export async function buildAnalysisContext(
       fingerprint: alert.fingerprint,
       status: alert.status,
       labels: alert.labels,
-      annotations: alert.annotations,
+      annotations: capAnnotations(alert.annotations, config.ANALYSIS_ANNOTATION_LIMIT),
       startsAt: alert.starts_at,
       endsAt: alert.ends_at,
     })),

@@ -25,6 +25,8 @@ export interface HealthMonitorOptions {
   recheckDelaySeconds?: number;
   /** Timeout of the re-check (at most the probe's own timeout). */
   recheckTimeoutSeconds?: number;
+  /** Across replicas: whether this one probes the service now (it leads it). Default: always. */
+  shouldProbe?: (service: string) => Promise<boolean>;
 }
 
 /** What a health reading says is wrong (nothing, down, slow or degraded). */
@@ -61,6 +63,7 @@ export class HealthMonitor {
   private counts = { cycles: 0, failures: 0, transient: 0, alerts_fired: 0, alerts_resolved: 0 };
   private last: HealthReading | undefined;
   private startedAt: string | undefined;
+  private leading = true;
 
   constructor(
     private readonly incidents: Pick<IncidentStore, 'firingAlerts'>,
@@ -81,7 +84,7 @@ export class HealthMonitor {
     if (this.timer) return false;
     this.startedAt = new Date().toISOString();
     const tick = () => {
-      this.cycle().catch((error: unknown) => this.logger.error({ err: error }, 'monitoring cycle failed'));
+      this.gatedCycle().catch((error: unknown) => this.logger.error({ err: error }, 'monitoring cycle failed'));
     };
     this.timer = setInterval(tick, this.options.intervalSeconds * 1000);
     this.timer.unref?.();
@@ -95,6 +98,21 @@ export class HealthMonitor {
     this.timer = undefined;
     await this.cycleRunning?.catch(() => {});
     return true;
+  }
+
+  /**
+   * A scheduled check, run only while this replica leads the service. A follower forgets what it
+   * knew of the service's alerts, and reloads them from the store when it leads again.
+   */
+  private async gatedCycle(): Promise<void> {
+    const leads = this.options.shouldProbe ? await this.options.shouldProbe(this.options.service) : true;
+    this.leading = leads;
+    if (!leads) {
+      this.restored = false;
+      this.active.clear();
+      return;
+    }
+    await this.cycle();
   }
 
   /** One check; overlapping calls share the one in flight. */
@@ -192,6 +210,8 @@ export class HealthMonitor {
     const average = times.length ? times.reduce((sum, value) => sum + value, 0) / times.length : null;
     return {
       monitoring_active: this.running,
+      /** False while another replica polls this service. */
+      leading: this.leading,
       started_at: this.startedAt ?? null,
       target_url: this.options.targetUrl,
       service: this.options.service,

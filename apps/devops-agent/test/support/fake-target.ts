@@ -9,6 +9,8 @@ export class FakeTarget {
   slowMs = 300;
   /** The next this-many health checks answer 503 whatever the mode (a lost packet, a blip). */
   failNext = 0;
+  /** `GET /health` requests received. */
+  healthChecks = 0;
   readonly posts: { url: string; body: unknown; authorization?: string | undefined }[] = [];
   /** Replies for other routes: `METHOD /path` → [status, body]. */
   readonly routes = new Map<string, () => [number, unknown]>();
@@ -23,6 +25,7 @@ export class FakeTarget {
       const text = Buffer.concat(chunks).toString('utf8');
       const path = request.url ?? '/';
       if (request.method === 'GET' && path === '/health') {
+        this.healthChecks += 1;
         if (this.mode === 'hang') {
           this.held.add(response);
           return;
