@@ -8,3 +8,4 @@ export * from './sql-leadership.js';
 export * from './broadcast.js';
 export * from './postgres-broadcast.js';
 export * from './redis-broadcast.js';
+export * from './open-broadcast.js';
