@@ -1,8 +1,8 @@
 /**
  * Benchmark of the devops agent as replicas, in one run on this machine: 1 and 3 agent processes
- * sharing one PostgreSQL schema, leader election and jobs in the database ("postgres") or leader
- * election in Redis ("redis"; the jobs stay in the database table, written in the same
- * transaction as the change that causes them). For each setup:
+ * sharing one PostgreSQL schema, leader election and jobs in the database ("postgres") or, with
+ * REDIS_URL, jobs on BullMQ (the table their outbox) and leader election in Redis ("redis").
+ * For each setup:
  *
  * 1. ingest: notifications of 10 alerts over loopback HTTP, sent round-robin to the replicas by
  *    16 concurrent senders; each answers only once its alerts and jobs are committed. Alerts/s

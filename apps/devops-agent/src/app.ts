@@ -45,6 +45,7 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
     await composed.monitor.stop();
     await composed.probes.stop();
     await composed.worker.stop();
+    await composed.jobs.close?.();
     await storage.auditLog.close();
     await storage.database.close();
   });

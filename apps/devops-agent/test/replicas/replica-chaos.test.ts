@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ControlServer, startControlServer } from '@atb/cli/control';
-import { createTestDatabase, createTestSchema, describeWithComponent, probePostgres, type ServiceProcess, startServiceProcess } from '@atb/testing';
+import { createTestDatabase, createTestSchema, deleteRedisKeys, describeWithComponent, probePostgres, probeRedis, type ServiceProcess, startServiceProcess, TEST_REDIS_URL } from '@atb/testing';
 import { openDatabase } from '@atb/storage';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -25,8 +25,10 @@ const GATEWAY_AUDIT_KEY = 'chaos-gateway-audit-key-0123456789abcdef';
  * 50 incidents, each delivered twice to two different agents; one agent and one gateway are
  * SIGKILLed half-way. Then: every notification recorded once, every incident decided once, every
  * action executed once at the runtime, nothing held by a dead replica, the audit chain valid.
+ * Run with the agents' jobs in the database table and, with `REDIS_URL`, on BullMQ.
  */
-describeWithComponent('PostgreSQL', await probePostgres(), 'start it: pg_ctlcluster 15 main start', () => {
+function chaosSuite(backend: 'database' | 'redis') {
+  const redisPrefix = `atb-test-chaos-${process.pid}-${Date.now().toString(36)}`;
   const supervisor = new RecordingSupervisor(() => {});
   const agents: ServiceProcess[] = [];
   const gateways: ServiceProcess[] = [];
@@ -66,6 +68,7 @@ describeWithComponent('PostgreSQL', await probePostgres(), 'start it: pg_ctlclus
           DATABASE_URL: schema.url,
           DATABASE_SCHEMA: schema.schema,
           REPLICA_ID: name,
+          ...(backend === 'redis' ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: redisPrefix } : {}),
           AUDIT_HMAC_KEY: AGENT_AUDIT_KEY,
           JOB_LEASE_SECONDS: String(JOB_LEASE_SECONDS),
           SAFETY_MODE: 'false',
@@ -88,6 +91,7 @@ describeWithComponent('PostgreSQL', await probePostgres(), 'start it: pg_ctlclus
     await supervisor.stopAll(5000);
     await schema?.drop();
     await gatewayDatabase?.drop();
+    if (backend === 'redis') await deleteRedisKeys(redisPrefix);
     rmSync(directory, { recursive: true, force: true });
   });
 
@@ -165,7 +169,9 @@ describeWithComponent('PostgreSQL', await probePostgres(), 'start it: pg_ctlclus
       expect(succeeded).toBeGreaterThanOrEqual(INCIDENTS - 10);
       // Nothing left held by the dead agent once its lease ran out.
       await new Promise((resolve) => setTimeout(resolve, JOB_LEASE_SECONDS * 1000 + 500));
-      expect(await query(`select id, type from $schema.jobs where status = 'running' and owner = 'agent-0'`)).toEqual([]);
+      expect(await query(`select id, type from $schema.jobs where status = 'running' and owner in ('agent-0', 'relay:agent-0')`)).toEqual([]);
+      const status = (await (await fetch(`${agents[1]!.url}/status`)).json()) as { queue: Record<string, number>; queue_backend: string };
+      expect(status.queue_backend).toBe(backend === 'redis' ? 'bullmq' : 'database');
       // Nor by the dead gateway: every command request is closed, and no target is held.
       const gatewayStore = openDatabase<unknown>(gatewayDatabase.url, { schema: 'command_gateway', poolSize: 1 });
       try {
@@ -187,4 +193,8 @@ describeWithComponent('PostgreSQL', await probePostgres(), 'start it: pg_ctlclus
       await database.close();
     }
   }, 600_000);
-});
+}
+
+const postgres = await probePostgres();
+describeWithComponent('PostgreSQL', postgres, 'start it: pg_ctlcluster 15 main start', () => chaosSuite('database'));
+describeWithComponent('PostgreSQL and Redis', postgres ?? (await probeRedis()), 'start PostgreSQL and redis-server', () => chaosSuite('redis'));
