@@ -9,8 +9,11 @@ import { RuleAnalyzer } from '../analysis/rule-analyzer.js';
 import { defaultRunbooksFile, loadRunbooks } from '../analysis/runbooks.js';
 import { createAgentMetrics } from '../api/agent-metrics.js';
 import { AgentAudit } from '../audit/agent-audit.js';
+import { type CatalogSnapshot, startupCatalog } from '../catalog/load-catalog.js';
+import { ServiceCatalog } from '../catalog/service-catalog.js';
 import type { Config } from '../config.js';
 import { AlertIntake } from '../intake/alert-intake.js';
+import { ContainerEventIntake } from '../intake/container-events.js';
 import { HealthMonitor } from '../monitoring/health-monitor.js';
 import { openProbeGate, type ProbeGate } from '../monitoring/leadership.js';
 import { expireApprovals } from '../policy/approvals.js';
@@ -18,6 +21,7 @@ import { defaultOwner, JobWorker } from '../queue/job-worker.js';
 import { RelayedJobQueue } from '../queue/relayed-job-queue.js';
 import type { JobQueue } from '../store/job-queue.js';
 import { GatewayClient, tokenFromFile } from '../remediation/gateway-client.js';
+import { GatewayPolicySource } from '../remediation/gateway-policy.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { AgentPorts } from './agent-ports.js';
 import { createJobHandlers, failIncidentOfJob } from './job-handlers.js';
@@ -31,6 +35,8 @@ export interface DevopsAgentParts {
   /** What the worker runs from: the jobs table, or with `REDIS_URL` BullMQ fed from it. */
   jobs: JobQueue & { close?: () => Promise<void> };
   monitor: HealthMonitor;
+  /** Follows the gateway's container events (started by the app when GATEWAY_EVENTS is on). */
+  events: ContainerEventIntake;
   /** One poller per service across replicas. */
   probes: ProbeGate;
   intake: AlertIntake;
@@ -68,7 +74,7 @@ async function createLlm(config: Config, service: Service, storage: AgentStorage
  * The composition root: builds each port once — gateway client, Prometheus client, audit,
  * metrics, analyzer — and hands every stage only the ports it declares. Starts nothing.
  */
-export async function composeAgent(config: Config, service: Service, storage: AgentStorage, options: { analyzer?: Analyzer } = {}): Promise<DevopsAgentParts> {
+export async function composeAgent(config: Config, service: Service, storage: AgentStorage, options: { analyzer?: Analyzer; catalog?: CatalogSnapshot } = {}): Promise<DevopsAgentParts> {
   const { store } = storage;
   const logger = service.app.log;
   const runbooks = loadRunbooks(config.RUNBOOKS_FILE ?? defaultRunbooksFile());
@@ -85,15 +91,18 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     options.analyzer ?? createAnalyzer(config, { rules, router: llm.router, investigation: createInvestigationPorts(config, store.learning, gateway), runbooks, logger });
   const owner = config.REPLICA_ID ?? defaultOwner();
   let worker: JobWorker | undefined;
+  const audit = new AgentAudit(storage.auditLog, logger);
   const ports: AgentPorts = {
     config,
     ...store,
-    audit: new AgentAudit(storage.auditLog, logger),
+    audit,
+    catalog: new ServiceCatalog(options.catalog ?? startupCatalog(config), { logger, audit }),
     metrics: createAgentMetrics(service.metrics.registry, store),
     analyzer,
     fallbackAnalyzer: rules,
     runbooks,
     gateway,
+    gatewayPolicy: new GatewayPolicySource(gateway, { ttlSeconds: config.GATEWAY_POLICY_TTL, timeoutMs: Math.min(5000, config.AI_COMMAND_GATEWAY_TIMEOUT * 1000) }),
     prometheus: config.PROMETHEUS_URL ? new PrometheusClient(config.PROMETHEUS_URL, { cacheTtlSeconds: config.METRICS_CACHE_TTL, timeoutMs: 5000 }) : undefined,
     logger,
     wake: () => worker?.wake(),
@@ -110,7 +119,9 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     },
     onFailed: (job, error) => failIncidentOfJob(ports, job, error),
   });
-  const intake = new AlertIntake(store.changes, ports.audit, ports.metrics, { groupBy: config.INCIDENT_GROUP_BY, reopenWindowSeconds: config.INCIDENT_REOPEN_WINDOW }, ports.wake);
+  const intake = new AlertIntake(store.changes, ports.audit, ports.metrics, { groupBy: config.INCIDENT_GROUP_BY, reopenWindowSeconds: config.INCIDENT_REOPEN_WINDOW }, ports.wake, (alert) =>
+    ports.catalog.label(alert),
+  );
   const probes = await openProbeGate({
     database: storage.database,
     redisUrl: config.REDIS_URL,
@@ -125,6 +136,14 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     intervalSeconds: config.MONITORING_INTERVAL,
     timeoutSeconds: config.HEALTH_CHECK_TIMEOUT,
     slowThresholdMs: config.SLOW_RESPONSE_THRESHOLD_MS,
+    recheckDelaySeconds: config.HEALTH_RECHECK_DELAY,
+    recheckTimeoutSeconds: config.HEALTH_RECHECK_TIMEOUT,
   });
-  return { store, audit: ports.audit, worker, jobs, monitor, probes, intake, ports, llm };
+  const events = new ContainerEventIntake(gateway, intake, store.incidents, logger, {
+    service: config.MONITORED_SERVICE,
+    targetUrl: config.MARKET_PREDICTOR_URL,
+    probeTimeoutMs: config.HEALTH_RECHECK_TIMEOUT * 1000,
+    recoveryTimeoutMs: config.VERIFICATION_WINDOW * 1000,
+  });
+  return { store, audit: ports.audit, worker, jobs, monitor, events, probes, intake, ports, llm };
 }

@@ -36,6 +36,7 @@ export async function agentStatus(config: Config, storage: AgentStorage, parts: 
     safety_mode: config.SAFETY_MODE,
     analyzer: parts?.ports.analyzer.name,
     monitoring: { active: parts?.monitor.running ?? false, leading: parts?.monitor.status().leading ?? false, target_url: config.MARKET_PREDICTOR_URL, interval_seconds: config.MONITORING_INTERVAL },
+    catalog: parts?.ports.catalog.state() ?? null,
     incidents,
     actions,
     pending_approvals: actions.pending ?? 0,
@@ -46,5 +47,6 @@ export async function agentStatus(config: Config, storage: AgentStorage, parts: 
     replica: parts?.worker.owner,
     database: { dialect: database.dialect, location: database.location },
     gateway_url: config.AI_COMMAND_GATEWAY_URL,
+    container_events: parts?.events.status() ?? { enabled: false },
   };
 }
