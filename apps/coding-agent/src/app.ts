@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { PRODUCT_VERSION } from '@atb/contracts';
 import { createLlmMetrics, KyselyUsageStore, type ProviderModel, registerLlmRoutes } from '@atb/llm';
-import { openWorkQueue } from '@atb/queue';
+import { openBroadcast, openWorkQueue } from '@atb/queue';
 import { ApiTokens, assertRole, createService, provisionServiceToken, registerTokenRoutes, requireBearerToken, resolveApiToken, type Service } from '@atb/service-kit';
 import { AUDIT_ANCHOR_FILE_NAME, type Database, KyselyAuditLog, KyselyTokenStore, openDatabase, resolveAuditKey } from '@atb/storage';
 import type { LanguageModel } from 'ai';
@@ -122,6 +122,18 @@ async function openForge(config: Config, options: BuildOptions): Promise<Forge> 
   return forge;
 }
 
+/** Task events, shared with the other replicas through Redis or PostgreSQL, so a progress stream on any replica sees every event. */
+async function openTaskEvents(config: Config, database: Database<unknown>, store: KyselyTaskStore, audit: KyselyAuditLog) {
+  const broadcast = await openBroadcast({ database, databaseUrl: config.DATABASE_URL, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX });
+  const events = new TaskEvents(store, () => new Date(), audit, broadcast);
+  await events.startRelay();
+  const close = async () => {
+    await events.stop();
+    await broadcast.close();
+  };
+  return { events, close };
+}
+
 /** Builds the coding-agent from its configuration: store, task manager, workflow, routes. */
 export async function buildCodingAgent(config: Config, options: BuildOptions = {}): Promise<CodingAgent> {
   // Before anything opens: in production a missing CODING_AGENT_API_TOKEN stops the start here.
@@ -156,13 +168,11 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
       };
     },
   });
-  const database = openDatabase<unknown>(config.DATABASE_URL ?? join(config.DATA_DIR, 'coding-agent.sqlite'), {
-    schema: 'coding_agent',
-  });
+  const database = openDatabase<unknown>(config.DATABASE_URL ?? join(config.DATA_DIR, 'coding-agent.sqlite'), { schema: 'coding_agent' });
   const store = await KyselyTaskStore.open(database);
   await protectRoutes(service, database, config, apiToken.token);
   const audit = await KyselyAuditLog.open(database, { key: auditKey, anchorFile: config.AUDIT_ANCHOR_FILE ?? join(config.DATA_DIR, AUDIT_ANCHOR_FILE_NAME) });
-  const events = new TaskEvents(store, () => new Date(), audit);
+  const { events, close: closeEvents } = await openTaskEvents(config, database, store, audit);
   const stopMetrics = registerTaskMetrics(service.metrics.registry, events);
   if (typeof options.model === 'string' || (options.model && options.model.specificationVersion !== 'v3')) {
     throw new Error('BuildOptions.model must be an AI SDK v3 model object, not a model id');
@@ -195,6 +205,7 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
   service.onClose(async () => {
     stopMetrics();
     await manager.close();
+    await closeEvents();
     await queue.close();
     await audit.close();
     await store.close();

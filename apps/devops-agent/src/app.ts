@@ -52,6 +52,7 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
     await composed.events.stop();
     await composed.probes.stop();
     await composed.worker.stop();
+    await composed.jobs.close?.();
     await storage.auditLog.close();
     await storage.database.close();
   });

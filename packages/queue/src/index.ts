@@ -5,3 +5,7 @@ export * from './work-queue.js';
 export * from './leadership.js';
 export * from './redis-leadership.js';
 export * from './sql-leadership.js';
+export * from './broadcast.js';
+export * from './postgres-broadcast.js';
+export * from './redis-broadcast.js';
+export * from './open-broadcast.js';

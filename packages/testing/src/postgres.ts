@@ -35,3 +35,28 @@ export async function createTestSchema(prefix: string, url = TEST_POSTGRES_URL) 
     },
   };
 }
+
+/**
+ * A fresh database for one test, dropped afterwards (with every connection to it): for services
+ * whose schema name is fixed, so that parallel runs never share their tables.
+ */
+export async function createTestDatabase(prefix: string, url = TEST_POSTGRES_URL) {
+  const name = `${prefix.replace(/[^a-z0-9_]/g, '_')}_${randomBytes(4).toString('hex')}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const database = new URL(url);
+  database.pathname = `/${name}`;
+  return {
+    url: database.toString(),
+    name,
+    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}

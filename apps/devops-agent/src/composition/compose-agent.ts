@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Analyzer } from '@atb/contracts';
 import { createLlmMetrics, createModelRouter, InMemoryUsageStore, KyselyUsageStore, type ModelRouter, type UsageStore } from '@atb/llm';
+import { BullMqWorkQueue } from '@atb/queue';
 import type { Service } from '@atb/service-kit';
 import { createAnalyzer } from '../analysis/create-analyzer.js';
 import { createInvestigationPorts } from '../analysis/investigation-ports.js';
@@ -18,6 +19,8 @@ import { HealthMonitor } from '../monitoring/health-monitor.js';
 import { openProbeGate, type ProbeGate } from '../monitoring/leadership.js';
 import { expireApprovals } from '../policy/approvals.js';
 import { defaultOwner, JobWorker } from '../queue/job-worker.js';
+import { RelayedJobQueue } from '../queue/relayed-job-queue.js';
+import type { JobQueue } from '../store/job-queue.js';
 import { GatewayClient, tokenFromFile } from '../remediation/gateway-client.js';
 import { GatewayPolicySource } from '../remediation/gateway-policy.js';
 import type { AgentStore } from '../store/agent-store.js';
@@ -30,6 +33,8 @@ export interface DevopsAgentParts {
   store: AgentStore;
   audit: AgentAudit;
   worker: JobWorker;
+  /** What the worker runs from: the jobs table, or with `REDIS_URL` BullMQ fed from it. */
+  jobs: JobQueue & { close?: () => Promise<void> };
   monitor: HealthMonitor;
   /** Follows the gateway's container events (started by the app when GATEWAY_EVENTS is on). */
   events: ContainerEventIntake;
@@ -39,6 +44,24 @@ export interface DevopsAgentParts {
   ports: AgentPorts;
   /** LLM usage records and the model router (undefined with `LLM_PROVIDER=none`), for `GET /llm/usage`. */
   llm: { usage: UsageStore; router: ModelRouter | undefined };
+}
+
+/**
+ * With `REDIS_URL` the jobs run from BullMQ, the table staying their transactional outbox;
+ * otherwise straight from the table (shared by replicas on PostgreSQL).
+ */
+async function openJobs(config: Config, store: AgentStore): Promise<DevopsAgentParts['jobs']> {
+  if (!config.REDIS_URL) return store.jobs;
+  const work = await BullMqWorkQueue.open({
+    url: config.REDIS_URL,
+    prefix: config.REDIS_PREFIX,
+    queue: 'devops-agent-jobs',
+    leaseMs: config.JOB_LEASE_SECONDS * 1000,
+    maxAttempts: config.JOB_MAX_ATTEMPTS,
+    backoffMs: 250,
+    maxBackoffMs: 30_000,
+  });
+  return new RelayedJobQueue(store.jobs, work);
 }
 
 /** LLM usage is kept in the agent's database when an LLM is configured, so budgets survive restarts. */
@@ -86,7 +109,8 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     wake: () => worker?.wake(),
   };
   const publicUrl = () => config.PUBLIC_URL ?? `http://127.0.0.1:${config.API_PORT}`;
-  worker = new JobWorker(store.jobs, createJobHandlers(ports, publicUrl), logger, {
+  const jobs = await openJobs(config, store);
+  worker = new JobWorker(jobs, createJobHandlers(ports, publicUrl), logger, {
     concurrency: config.WORKER_CONCURRENCY,
     leaseMs: config.JOB_LEASE_SECONDS * 1000,
     maxAttempts: config.JOB_MAX_ATTEMPTS,
@@ -125,5 +149,5 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     onMissed: () => monitor.cycle(),
     positionFile: join(config.DATA_DIR, 'gateway-events-position'),
   });
-  return { store, audit: ports.audit, worker, monitor, events, probes, intake, ports, llm };
+  return { store, audit: ports.audit, worker, jobs, monitor, events, probes, intake, ports, llm };
 }

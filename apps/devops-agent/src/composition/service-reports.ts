@@ -28,8 +28,8 @@ export async function agentStatus(config: Config, storage: AgentStorage, parts: 
   const [incidents, actions, jobs, deadLetters, circuits] = await Promise.all([
     store.incidents.countByState(),
     store.actions.countByStatus(),
-    store.jobs.countByStatus(),
-    store.jobs.listDead(20),
+    (parts?.jobs ?? store.jobs).countByStatus(),
+    (parts?.jobs ?? store.jobs).listDead(20),
     openCircuits(store.actions, config),
   ]);
   return {
@@ -42,6 +42,7 @@ export async function agentStatus(config: Config, storage: AgentStorage, parts: 
     pending_approvals: actions.pending ?? 0,
     open_circuits: circuits,
     queue: jobs,
+    queue_backend: config.REDIS_URL ? 'bullmq' : 'database',
     dead_letters: deadLetters,
     replica: parts?.worker.owner,
     database: { dialect: database.dialect, location: database.location },

@@ -34,6 +34,8 @@ export interface JobQueue {
   retry(id: number, owner: string, runAt: string, error: string): Promise<boolean>;
   /** Moves the job to the dead letters (`failed`); false when the lease was lost. */
   fail(id: number, owner: string, error: string): Promise<boolean>;
+  /** The job now runs elsewhere (relayed to another queue): it leaves `owner`'s hands as `relayed`; false when the lease was lost. */
+  handOver(id: number, owner: string): Promise<boolean>;
   /** An orderly shutdown: `owner`'s running jobs are due again at once, for any replica. Returns how many. */
   release(owner: string): Promise<number>;
   countByStatus(): Promise<Record<string, number>>;

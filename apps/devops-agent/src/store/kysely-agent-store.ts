@@ -24,7 +24,7 @@ export async function openAgentStore(database: Database<unknown>, options: OpenA
     actions: new KyselyActionStore(db),
     jobs: new KyselyJobQueue(db, database.dialect),
     learning: new KyselyLearningStore(db),
-    changes: new KyselyUnitOfWork(db, options.audit),
+    changes: new KyselyUnitOfWork(db, options.audit, database.dialect),
     close: () => database.close(),
   };
 }

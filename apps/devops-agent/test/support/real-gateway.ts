@@ -10,7 +10,7 @@ import type { FastifyRequest } from 'fastify';
 /** The gateway token `startAgent` configures (AI_COMMAND_GATEWAY_TOKEN), accepted by {@link RealGateway} by default. */
 export const GATEWAY_TOKEN = 'test-gateway-token-0123456789';
 
-const IDLE_TARGET = join(dirname(fileURLToPath(import.meta.url)), 'idle-target.mjs');
+export const IDLE_TARGET = join(dirname(fileURLToPath(import.meta.url)), 'idle-target.mjs');
 
 /** One request the gateway received, as it arrived and as it was answered. */
 export interface ReceivedRequest {
@@ -30,7 +30,7 @@ export interface PerformedOperation {
 }
 
 /** `atb up`'s supervisor, recording each operation it performs for the gateway (and nothing else changed). */
-class RecordingSupervisor extends Supervisor {
+export class RecordingSupervisor extends Supervisor {
   readonly performed: PerformedOperation[] = [];
   onPerformed: ((operation: PerformedOperation) => void | Promise<void>) | undefined;
 

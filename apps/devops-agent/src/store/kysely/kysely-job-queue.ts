@@ -85,6 +85,10 @@ export class KyselyJobQueue implements JobQueue {
     return this.updateHeld(id, owner, { status: 'failed', owner: null, lease_until: null, last_error: error.slice(0, 2000) });
   }
 
+  async handOver(id: number, owner: string): Promise<boolean> {
+    return this.updateHeld(id, owner, { status: 'relayed', owner: null, lease_until: null });
+  }
+
   /** Applies `patch` to the job only while `owner` holds a live lease on it. */
   private async updateHeld(id: number, owner: string, patch: Record<string, unknown>): Promise<boolean> {
     const now = new Date().toISOString();

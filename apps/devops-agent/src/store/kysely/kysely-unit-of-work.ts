@@ -1,5 +1,6 @@
 import type { AuditEntry } from '@atb/storage';
-import type { Kysely, Transaction } from 'kysely';
+import type { DialectName } from '@atb/storage';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Incident, StoredAlert } from '../agent-store.js';
 import type { AgentTables } from '../schema.js';
 import type { ChangeSet, IntakeTransaction, KnownAlert, UnitOfWork, UnresolvedIncident } from '../unit-of-work.js';
@@ -13,11 +14,15 @@ export interface TransactionalAudit {
 /** Thrown inside a transaction to roll it back when a compare-and-set expectation fails. */
 class ExpectationFailed extends Error {}
 
+/** The advisory lock every intake transaction holds on PostgreSQL (an arbitrary constant, "intake"). */
+const INTAKE_LOCK = 0x696e74616b65;
+
 /** {@link UnitOfWork} on SQLite or PostgreSQL. Audit records of a change set are its last statements. */
 export class KyselyUnitOfWork implements UnitOfWork {
   constructor(
     private readonly db: Kysely<AgentTables>,
     private readonly audit: TransactionalAudit | undefined,
+    private readonly dialect: DialectName = 'sqlite',
   ) {}
 
   async commit(changes: ChangeSet): Promise<boolean> {
@@ -69,8 +74,17 @@ export class KyselyUnitOfWork implements UnitOfWork {
     }
   }
 
+  /**
+   * Intake decides from what it reads (is this alert known, has its group an open incident), so
+   * intakes run one at a time across replicas: SQLite serialises writers by itself, on PostgreSQL
+   * each intake transaction first takes one transaction-scoped advisory lock. Otherwise two
+   * replicas receiving one group's first alerts at once would each open an incident for it.
+   */
   intake<T>(work: (transaction: IntakeTransaction) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(new KyselyIntakeTransaction(trx)));
+    return this.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${INTAKE_LOCK})`.execute(trx);
+      return work(new KyselyIntakeTransaction(trx));
+    });
   }
 }
 
