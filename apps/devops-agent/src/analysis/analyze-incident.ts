@@ -1,35 +1,68 @@
 import type { AnalysisContext, AnalysisOutcome } from '@atb/contracts';
 import type { AgentPorts } from '../composition/agent-ports.js';
 import { TERMINAL_STATES } from '../incidents/incident-target.js';
-import { rankCandidates } from '../learning/candidate-ranking.js';
-import { probeHealth } from '../monitoring/health-probe.js';
-import { ACTIVE_STATES, type Incident, type StoredAlert } from '../store/agent-store.js';
-import { matchRunbook } from './runbooks.js';
 import { learningStats } from '../learning/learning-stats.js';
+import type { HealthReading } from '../monitoring/health-probe.js';
+import { ACTIVE_STATES, type Incident, type StoredAlert } from '../store/agent-store.js';
+import { chooseRunbook, runbookSubject } from './choose-runbook.js';
+import { evidencePorts } from './evidence/evidence-sources.js';
+import { gatherEvidence } from './evidence/gather-evidence.js';
+import { historyView } from './evidence/history-view.js';
 
 /** The ports this stage uses. */
-export type AnalyzePorts = Pick<AgentPorts, 'analyzer' | 'audit' | 'changes' | 'config' | 'fallbackAnalyzer' | 'incidents' | 'learning' | 'prometheus' | 'runbooks'>;
+export type AnalyzePorts = Pick<
+  AgentPorts,
+  'analyzer' | 'audit' | 'changes' | 'config' | 'fallbackAnalyzer' | 'gateway' | 'incidents' | 'learning' | 'prometheus' | 'runbooks'
+>;
 
 /** Longest an analyzer may take before the rule analyzer answers instead. */
 const ANALYSIS_TIMEOUT_MS = 60_000;
 
-/** Gathers what an analyzer is given about one incident: alerts, health, PromQL, history, learning. */
-export async function buildAnalysisContext(
-  dependencies: AnalyzePorts,
-  incident: Incident,
-  alerts: StoredAlert[],
-): Promise<AnalysisContext> {
+/** The evidence sources for an incident: health when the agent knows the target's probe, the runtime target from the alert's `container` label or the service. */
+function evidenceTarget(config: AnalyzePorts['config'], incident: Incident, labels: Record<string, string>, onHealth: (reading: HealthReading) => void) {
+  const probes = incident.service === config.MONITORED_SERVICE || labels.source === 'health-check';
+  return {
+    service: incident.service,
+    container: labels.container && /^[\w.-]+$/.test(labels.container) ? labels.container : incident.service,
+    ...(probes ? { healthUrl: config.MARKET_PREDICTOR_URL, onHealth } : {}),
+  };
+}
+
+/** The context's `health` field (older analyzers read it) from the probe's reading. */
+function healthOfReading(health: HealthReading): NonNullable<AnalysisContext['health']> {
+  return {
+    reachable: health.reachable,
+    ...(health.status ? { status: health.status } : {}),
+    response_time_ms: health.response_time_ms,
+    ...(health.body !== undefined ? { body: health.body } : {}),
+    ...(health.error ? { error: health.error } : {}),
+  };
+}
+
+/**
+ * Gathers what an analyzer is given about one incident: alerts, history and learning from the
+ * store, then the evidence within `EVIDENCE_BUDGET_SECONDS` (health detail, inspect and logs
+ * through the gateway, PromQL); the runbook the alerts and evidence fit best gives the candidates.
+ */
+export async function buildAnalysisContext(dependencies: AnalyzePorts, incident: Incident, alerts: StoredAlert[]): Promise<AnalysisContext> {
   const { config, runbooks, prometheus } = dependencies;
   const firing = alerts.filter((alert) => alert.status === 'firing');
   const labels = (firing[0] ?? alerts[0])?.labels ?? { alertname: incident.alertname };
-  const runbook = matchRunbook(runbooks, labels);
-  const [learning, history, health] = await Promise.all([
+  const [learning, history] = await Promise.all([
     learningStats(dependencies.learning, { alertname: incident.alertname, service: incident.service }),
     dependencies.learning.similarIncidents(incident.alertname, incident.service, incident.id, 5),
-    incident.service === config.MONITORED_SERVICE || labels.source === 'health-check'
-      ? probeHealth(config.MARKET_PREDICTOR_URL, config.HEALTH_CHECK_TIMEOUT * 1000)
-      : Promise.resolve(undefined),
   ]);
+  let health: HealthReading | undefined;
+  const target = evidenceTarget(config, incident, labels, (reading) => {
+    health = reading;
+  });
+  const evidence = await gatherEvidence(
+    evidencePorts(config, dependencies.gateway, target),
+    historyView({ flap_count: incident.flap_count, history, learning }),
+    config.EVIDENCE_BUDGET_SECONDS * 1000,
+  );
+  const { match, candidates } = chooseRunbook(runbooks, runbookSubject(alerts, labels, evidence), learning);
+  const runbook = match?.runbook;
   let metrics: Record<string, number | null> | undefined;
   if (prometheus && runbook && runbook.promql.length > 0) {
     metrics = {};
@@ -38,7 +71,6 @@ export async function buildAnalysisContext(
       metrics[query] = await prometheus.query(query);
     }
   }
-  const ranked = rankCandidates(runbook?.candidates ?? [{ action: 'escalate', risk: 'low' }], learning);
   return {
     incident_id: incident.id,
     alertname: incident.alertname,
@@ -52,17 +84,7 @@ export async function buildAnalysisContext(
       startsAt: alert.starts_at,
       endsAt: alert.ends_at,
     })),
-    ...(health
-      ? {
-          health: {
-            reachable: health.reachable,
-            ...(health.status ? { status: health.status } : {}),
-            response_time_ms: health.response_time_ms,
-            ...(health.body !== undefined ? { body: health.body } : {}),
-            ...(health.error ? { error: health.error } : {}),
-          },
-        }
-      : {}),
+    ...(health ? { health: healthOfReading(health) } : {}),
     ...(metrics ? { metrics } : {}),
     history,
     learning: learning.map((stat) => ({
@@ -72,8 +94,10 @@ export async function buildAnalysisContext(
       effective_rate: stat.effective_rate,
       ...(stat.mean_time_to_recovery_s !== null ? { mean_time_to_recovery_s: stat.mean_time_to_recovery_s } : {}),
     })),
-    candidate_actions: ranked.map((candidate) => ({ action: candidate.action, risk: candidate.risk })),
+    candidate_actions: candidates.map((candidate) => ({ action: candidate.action, risk: candidate.risk })),
     flap_count: incident.flap_count,
+    evidence,
+    ...(runbook ? { runbook: runbook.name } : {}),
   };
 }
 
@@ -108,7 +132,8 @@ export async function analyzeIncident(
   if (!started) return undefined;
   const alerts = await dependencies.incidents.alerts(incident.id);
   const context = await buildAnalysisContext(dependencies, incident, alerts);
-  const outcome = await runAnalyzer(dependencies, context);
+  const analyzed = await runAnalyzer(dependencies, context);
+  const outcome = { ...analyzed, ...(context.evidence ? { evidence: context.evidence } : {}), ...(context.runbook ? { runbook: context.runbook } : {}) };
   const recorded = await dependencies.changes.commit({
     incident: { id: incident.id, patch: { analysis: outcome, analyzer: outcome.analyzer }, expectStates: ACTIVE_STATES },
     events: [
@@ -122,6 +147,8 @@ export async function analyzeIncident(
           confidence: outcome.analysis.confidence,
           recommended_actions: outcome.analysis.recommended_actions,
           candidate_actions: context.candidate_actions.map((candidate) => candidate.action),
+          ...(context.runbook ? { runbook: context.runbook } : {}),
+          ...(context.evidence ? { facts: context.evidence.facts, unavailable: context.evidence.sources.filter((source) => source.status === 'unavailable').map((source) => source.source) } : {}),
           ...(context.health ? { health: { reachable: context.health.reachable, status: context.health.status, response_time_ms: context.health.response_time_ms } } : {}),
           ...(outcome.fallback_reason ? { fallback_reason: outcome.fallback_reason } : {}),
         },

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Priority } from '@atb/contracts';
 import type { AgentPorts } from '../composition/agent-ports.js';
-import { matchRunbook, READ_ONLY_OPERATIONS, type RunbookCandidate } from '../analysis/runbooks.js';
+import { usableCandidates } from '../analysis/evidence/usable-candidates.js';
+import { READ_ONLY_OPERATIONS, type RunbookCandidate, runbookFor } from '../analysis/runbooks.js';
 import { type EscalatePorts, escalateIncident } from '../escalation/escalate-incident.js';
 import { TERMINAL_STATES, targetOf } from '../incidents/incident-target.js';
 import { rankCandidates } from '../learning/candidate-ranking.js';
@@ -76,9 +77,10 @@ export async function decideNextAction(
     });
     return;
   }
-  const runbook = matchRunbook(runbooks, firing[0]!.labels);
+  const runbook = runbookFor(runbooks, incident.analysis?.runbook, firing[0]!.labels);
   const stats = await learningStats(dependencies.learning, { alertname: incident.alertname, service: incident.service });
-  const ordered = orderCandidates(incident, rankCandidates(runbook?.candidates ?? [{ action: 'escalate', risk: 'low' }], stats));
+  const usable = usableCandidates(runbook?.candidates ?? [{ action: 'escalate', risk: 'low' }], incident.analysis?.evidence?.facts ?? []);
+  const ordered = orderCandidates(incident, rankCandidates(usable, stats));
   const tried = new Set(actions.filter((action) => action.created_at >= incident.cycle_started_at).map((action) => action.operation));
   const next = ordered.find((candidate) => !tried.has(candidate.action));
   const escalate = (reason: string, codeLevel: boolean) =>

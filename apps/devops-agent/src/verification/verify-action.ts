@@ -1,5 +1,5 @@
 import type { AgentPorts } from '../composition/agent-ports.js';
-import { matchRunbook } from '../analysis/runbooks.js';
+import { runbookFor } from '../analysis/runbooks.js';
 import { secondsBetween, TERMINAL_STATES } from '../incidents/incident-target.js';
 import { isHealthy, probeHealth } from '../monitoring/health-probe.js';
 import { circuitOpen } from '../policy/action-policy.js';
@@ -22,7 +22,7 @@ export async function verifyAction(dependencies: VerifyActionPorts, payload: { a
   if (!incident || TERMINAL_STATES.has(incident.state)) return;
   const alerts = await dependencies.incidents.alerts(incident.id);
   const firing = alerts.filter((alert) => alert.status === 'firing');
-  const runbook = matchRunbook(runbooks, (firing[0] ?? alerts[0])?.labels ?? {});
+  const runbook = runbookFor(runbooks, incident.analysis?.runbook, (firing[0] ?? alerts[0])?.labels ?? {});
   let evidence: string | undefined;
   if (firing.length === 0) evidence = 'every alert resolved';
   else if (runbook?.verify === 'health' && action.target === config.MONITORED_SERVICE) {
