@@ -62,11 +62,30 @@ export function scenarioContext(scenario: Scenario, runbooks: Runbook[]): Analys
   };
 }
 
-/** Read-only tool ports answering from the scenario's recorded outputs (a tool with no recording says so). */
+/** What each tool answers from a scenario's recorded evidence when the tool itself was not recorded. */
+function fromEvidence(scenario: Scenario): Record<string, unknown> {
+  const evidence = scenario.evidence;
+  if (!evidence) return {};
+  const lines = (evidence.logs?.signatures ?? []).map((signature) => signature.example);
+  return {
+    container_logs: lines.join('\n'),
+    loki_query: lines,
+    container_inspect: evidence.runtime ?? { unavailable: evidence.sources.find((source) => source.source === 'runtime')?.detail ?? 'not recorded' },
+    container_stats: evidence.metrics ?? {},
+    service_health: evidence.health ?? { unavailable: 'not probed' },
+    prometheus_query: { '*': { resultType: 'vector', result: [], evidence: evidence.metrics ?? {} } },
+    past_incidents: scenario.history,
+    learning_stats: scenario.learning,
+  };
+}
+
+/** Read-only tool ports answering from the scenario's recorded outputs, else its recorded evidence (a tool with neither says so). */
 export function recordedPorts(scenario: Scenario): InvestigationPorts {
+  const fallback = fromEvidence(scenario);
   const recorded = (tool: string) => {
-    if (!(tool in scenario.tools)) throw new Error(`no data: ${tool} has no recording in scenario ${scenario.id}`);
-    return scenario.tools[tool];
+    if (tool in scenario.tools) return scenario.tools[tool];
+    if (tool in fallback) return fallback[tool];
+    throw new Error(`no data: ${tool} has no recording in scenario ${scenario.id}`);
   };
   return {
     async prometheusQuery(query) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Priority } from '@atb/contracts';
 import type { AgentPorts } from '../composition/agent-ports.js';
 import { usableCandidates } from '../analysis/evidence/usable-candidates.js';
+import { rollbackGrant } from './rollback-grant.js';
 import { READ_ONLY_OPERATIONS, type RunbookCandidate, runbookFor } from '../analysis/runbooks.js';
 import { type EscalatePorts, escalateIncident } from '../escalation/escalate-incident.js';
 import { TERMINAL_STATES, targetOf } from '../incidents/incident-target.js';
@@ -12,7 +13,8 @@ import { circuitOpen, evaluatePolicy, type PolicyDecision } from './action-polic
 import { learningStats } from '../learning/learning-stats.js';
 
 /** The ports this stage uses. */
-export type DecidePorts = Pick<AgentPorts, 'actions' | 'audit' | 'changes' | 'config' | 'incidents' | 'jobs' | 'learning' | 'metrics' | 'runbooks' | 'wake'> & EscalatePorts;
+export type DecidePorts = Pick<AgentPorts, 'actions' | 'audit' | 'changes' | 'config' | 'gateway' | 'incidents' | 'jobs' | 'learning' | 'metrics' | 'runbooks' | 'wake'> &
+  EscalatePorts;
 
 /** incident + operation + attempt → the key the gateway uses to execute an action at most once. */
 export function idempotencyKey(incidentId: string, operation: string, attempt: number): string {
@@ -27,6 +29,7 @@ const INTENTS: Record<string, (target: string) => string> = {
   inspect: (target) => `inspect the ${target} container`,
   stats: (target) => `show resource usage stats of the ${target} container`,
   list: () => 'list the containers',
+  rollback: (target) => `roll back the ${target} container to its previous image`,
 };
 
 const priorityOf = (severity: string | undefined): Priority =>
@@ -82,7 +85,15 @@ export async function decideNextAction(
   const usable = usableCandidates(runbook?.candidates ?? [{ action: 'escalate', risk: 'low' }], incident.analysis?.evidence?.facts ?? []);
   const ordered = orderCandidates(incident, rankCandidates(usable, stats));
   const tried = new Set(actions.filter((action) => action.created_at >= incident.cycle_started_at).map((action) => action.operation));
-  const next = ordered.find((candidate) => !tried.has(candidate.action));
+  let next = ordered.find((candidate) => !tried.has(candidate.action));
+  if (next?.action === 'rollback') {
+    // Proposed only when the gateway grants it for this target and knows an earlier image.
+    const grant = await rollbackGrant(dependencies.gateway, targetOf(incident, alerts, config), incident.id);
+    if (!grant.granted) {
+      await dependencies.changes.commit({ events: [{ incident_id: incident.id, type: 'action-skipped', data: { action: 'rollback', reason: grant.reason } }] });
+      next = ordered.find((candidate) => !tried.has(candidate.action) && candidate.action !== 'rollback');
+    }
+  }
   const escalate = (reason: string, codeLevel: boolean) =>
     escalateIncident(dependencies, incident, reason, { codeLevel, ...(options.completeJob !== undefined ? { completeJob: options.completeJob } : {}) });
 
