@@ -34,15 +34,21 @@ async function buildVersion(engine: PodmanEngine, base: string, tag: string, ver
   }
 }
 
-/** Starts the bench: images v1/v2 built from the node base image, the gateway allowlisting `targets`. */
-export async function startDrillBench(engine: PodmanEngine, targets: string[]): Promise<DrillBench> {
+/** Starts the bench: images v1/v2 built from the node base image, the gateway allowlisting `targets` (and granting the agent rollback on `rollbackTargets`). */
+export async function startDrillBench(engine: PodmanEngine, targets: string[], rollbackTargets: string[] = []): Promise<DrillBench> {
   const work = mkdtempSync(join(tmpdir(), 'atb-drills-'));
   const suffix = randomBytes(3).toString('hex');
   const base = await ensureNodeBaseImage(engine);
   const images = { v1: `localhost/atb-drill-${suffix}:1`, v2: `localhost/atb-drill-${suffix}:2` };
   await buildVersion(engine, base, images.v1, '1', work);
   await buildVersion(engine, base, images.v2, '2', work);
-  const config = readGatewayConfig({ DATA_DIR: work, AI_COMMAND_GATEWAY_TOKEN: TOKEN, DOCKER_HOST: engine.dockerHost, GATEWAY_ALLOWED_TARGETS: targets.join(',') });
+  const policy = join(work, 'policy.yaml');
+  const operations = ['restart', 'start', 'logs', 'inspect', 'stats', 'list', ...(rollbackTargets.length ? ['rollback'] : [])];
+  writeFileSync(
+    policy,
+    `targets:\n  names: [${targets.join(', ')}]\nsources:\n  devops-agent:\n    operations: [${operations.join(', ')}]\n${rollbackTargets.length ? `    targets: { rollback: [${rollbackTargets.join(', ')}] }\n` : ''}`,
+  );
+  const config = readGatewayConfig({ DATA_DIR: work, AI_COMMAND_GATEWAY_TOKEN: TOKEN, DOCKER_HOST: engine.dockerHost, GATEWAY_POLICY_FILE: policy });
   const service = await buildCommandGateway({ ...config, API_HOST: '127.0.0.1', API_PORT: 0 }, { logger: false });
   const address = await service.app.listen({ host: '127.0.0.1', port: 0 });
   const gateway = new GatewayClient({ baseUrl: address, sourceId: 'devops-agent', timeoutMs: 20_000, attempts: 1, backoffMs: 10, token: TOKEN });
