@@ -4,10 +4,11 @@ import {
   type AnalysisResult,
   type Analyzer,
   analysisResultSchema,
+  describeEvidence,
   type Severity,
 } from '@atb/contracts';
 import { runbookSubject } from './choose-runbook.js';
-import { describeEvidence } from './evidence/describe-evidence.js';
+
 import { failingDependency } from './evidence/evidence-facts.js';
 import { bestRunbook, READ_ONLY_OPERATIONS, type Runbook, type RunbookMatch, scoreRunbook } from './runbooks.js';
 

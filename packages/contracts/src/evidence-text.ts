@@ -1,4 +1,4 @@
-import type { Evidence } from '@atb/contracts';
+import type { Evidence } from './evidence.js';
 
 const mebibytes = (bytes: number) => `${Math.round(bytes / 1048576)} MiB`;
 const percent = (ratio: number) => `${Math.round(ratio * 1000) / 10}%`;
