@@ -1,11 +1,12 @@
+import { capAnnotations } from '../intake/annotation-cap.js';
 import type { AnalysisContext, AnalysisOutcome } from '@atb/contracts';
 import type { AgentPorts } from '../composition/agent-ports.js';
 import { TERMINAL_STATES } from '../incidents/incident-target.js';
+import { healthEvidence } from './detector-evidence.js';
 import { learningStats } from '../learning/learning-stats.js';
-import type { HealthReading } from '../monitoring/health-probe.js';
 import { ACTIVE_STATES, type Incident, type StoredAlert } from '../store/agent-store.js';
 import { chooseRunbook, runbookSubject } from './choose-runbook.js';
-import { evidencePorts } from './evidence/evidence-sources.js';
+import { type EvidenceTarget, evidencePorts } from './evidence/evidence-sources.js';
 import { gatherEvidence } from './evidence/gather-evidence.js';
 import { historyView } from './evidence/history-view.js';
 
@@ -18,24 +19,26 @@ export type AnalyzePorts = Pick<
 /** Longest an analyzer may take before the rule analyzer answers instead. */
 const ANALYSIS_TIMEOUT_MS = 60_000;
 
-/** The evidence sources for an incident: health when the agent knows the target's probe, the runtime target from the alert's `container` label or the service. */
-function evidenceTarget(config: AnalyzePorts['config'], incident: Incident, labels: Record<string, string>, onHealth: (reading: HealthReading) => void) {
-  const probes = incident.service === config.MONITORED_SERVICE || labels.source === 'health-check';
+/**
+ * The evidence sources for an incident: the runtime target from the alert's `container` label
+ * or the service; health from what the detector already saw, or one short recheck
+ * (detector-evidence.ts), handed to `onHealth` for the context's `health` field.
+ */
+function evidenceTarget(
+  config: AnalyzePorts['config'],
+  incident: Incident,
+  alerts: StoredAlert[],
+  labels: Record<string, string>,
+  onHealth: (health: NonNullable<AnalysisContext['health']>) => void,
+): EvidenceTarget {
   return {
     service: incident.service,
     container: labels.container && /^[\w.-]+$/.test(labels.container) ? labels.container : incident.service,
-    ...(probes ? { healthUrl: config.MARKET_PREDICTOR_URL, onHealth } : {}),
-  };
-}
-
-/** The context's `health` field (older analyzers read it) from the probe's reading. */
-function healthOfReading(health: HealthReading): NonNullable<AnalysisContext['health']> {
-  return {
-    reachable: health.reachable,
-    ...(health.status ? { status: health.status } : {}),
-    response_time_ms: health.response_time_ms,
-    ...(health.body !== undefined ? { body: health.body } : {}),
-    ...(health.error ? { error: health.error } : {}),
+    readHealth: async () => {
+      const health = await healthEvidence(config, incident, alerts, labels);
+      if (health) onHealth(health);
+      return health;
+    },
   };
 }
 
@@ -52,8 +55,8 @@ export async function buildAnalysisContext(dependencies: AnalyzePorts, incident:
     learningStats(dependencies.learning, { alertname: incident.alertname, service: incident.service }),
     dependencies.learning.similarIncidents(incident.alertname, incident.service, incident.id, 5),
   ]);
-  let health: HealthReading | undefined;
-  const target = evidenceTarget(config, incident, labels, (reading) => {
+  let health: AnalysisContext['health'];
+  const target = evidenceTarget(config, incident, alerts, labels, (reading) => {
     health = reading;
   });
   const evidence = await gatherEvidence(
@@ -80,11 +83,11 @@ export async function buildAnalysisContext(dependencies: AnalyzePorts, incident:
       fingerprint: alert.fingerprint,
       status: alert.status,
       labels: alert.labels,
-      annotations: alert.annotations,
+      annotations: capAnnotations(alert.annotations, config.ANALYSIS_ANNOTATION_LIMIT),
       startsAt: alert.starts_at,
       endsAt: alert.ends_at,
     })),
-    ...(health ? { health: healthOfReading(health) } : {}),
+    ...(health ? { health } : {}),
     ...(metrics ? { metrics } : {}),
     history,
     learning: learning.map((stat) => ({

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AnalysisContext } from '@atb/contracts';
 import type { Config } from '../../config.js';
 import { type HealthReading, probeHealth } from '../../monitoring/health-probe.js';
 import type { GatewayClient } from '../../remediation/gateway-client.js';
@@ -21,7 +22,12 @@ export interface EvidenceTarget {
   healthReading?: HealthReading;
   /** Told the raw reading the health evidence was made from. */
   onHealth?: (reading: HealthReading) => void;
+  /** Reads health another way (the detector's evidence, or a short recheck); `undefined` when there is none. */
+  readHealth?: () => Promise<ProbedHealth | undefined>;
 }
+
+/** A health reading as the analysis context holds it (no HTTP status or time of check). */
+export type ProbedHealth = NonNullable<AnalysisContext['health']>;
 
 /** One read-only gateway operation; a refusal or failure becomes an error naming the gateway's reason. */
 async function readThroughGateway(gateway: Pick<GatewayClient, 'execute'>, container: string, intent: string, signal: AbortSignal): Promise<unknown> {
@@ -51,7 +57,13 @@ export function evidencePorts(config: Config, gateway: Pick<GatewayClient, 'exec
     target.onHealth?.(reading);
     return healthDetail(reading, slowMs);
   };
-  if (target.healthReading) {
+  if (target.readHealth) {
+    const readHealth = target.readHealth;
+    ports.health = async () => {
+      const health = await readHealth();
+      return health ? healthDetail({ ...health, response_time_ms: health.response_time_ms ?? 0, checked_at: '' }, slowMs) : undefined;
+    };
+  } else if (target.healthReading) {
     const reading = target.healthReading;
     ports.health = () => read(reading);
   } else if (target.healthUrl) {

@@ -6,7 +6,7 @@ import { evidenceFacts } from './evidence-facts.js';
  * Each is handed a signal that aborts when the budget is spent.
  */
 export interface EvidencePorts {
-  health?: (signal: AbortSignal) => Promise<HealthEvidence>;
+  health?: (signal: AbortSignal) => Promise<HealthEvidence | undefined>;
   runtime?: (signal: AbortSignal) => Promise<RuntimeEvidence | undefined>;
   metrics?: (signal: AbortSignal) => Promise<MetricsEvidence>;
   logs?: (signal: AbortSignal) => Promise<LogEvidence>;
@@ -29,6 +29,8 @@ async function readSource<T>(source: EvidenceSource, read: ((signal: AbortSignal
   });
   try {
     const value = await Promise.race([read(deadline), expired]);
+    // A source with nothing to say about this target (health of a service with no probe).
+    if (value === undefined) return { status: { source, status: 'not-configured', duration_ms: elapsed() } };
     return { status: { source, status: 'ok', duration_ms: elapsed() }, value };
   } catch (error) {
     const detail = deadline.aborted ? 'no answer within the evidence budget' : error instanceof Error ? error.message : String(error);

@@ -10,7 +10,8 @@ export function healthDetail(reading: HealthReading, slowMs: number): HealthEvid
   const timing = { response_time_ms: reading.response_time_ms };
   if (!reading.reachable) {
     const error = (reading.error ?? 'unreachable').slice(0, 500);
-    if (/ECONNREFUSED|refused|ENOENT|ECONNRESET|socket hang up/i.test(error)) return { outcome: 'refused', error, ...timing };
+    // Refused, or the detector saw the container die: nothing is listening.
+    if (/ECONNREFUSED|refused|ENOENT|ECONNRESET|socket hang up|container (died|was OOM-killed)/i.test(error)) return { outcome: 'refused', error, ...timing };
     if (/no answer within|timeout|timed out|ETIMEDOUT|aborted/i.test(error)) return { outcome: 'timeout', error, ...timing };
     return { outcome: 'unreachable', error, ...timing };
   }
