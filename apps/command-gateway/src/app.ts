@@ -26,6 +26,8 @@ import type { ContainerRuntime } from './runtime/container-runtime.js';
 import { createRuntime } from './runtime/create-runtime.js';
 import { IdempotencyStore } from './store/idempotency-store.js';
 import { IdempotentCommands } from './store/idempotent-commands.js';
+import { ImageTracking } from './execution/image-tracking.js';
+import { ImageHistoryStore } from './store/image-history-store.js';
 import { TargetClaimsStore } from './store/target-claims-store.js';
 
 export interface BuildOptions {
@@ -139,6 +141,7 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
       policy,
       guard,
       audit,
+      images: new ImageTracking(runtime, await ImageHistoryStore.open(database)),
       metrics: createGatewayMetrics(service.metrics.registry),
       timeoutSeconds: config.AI_COMMAND_GATEWAY_TIMEOUT,
       logger: service.app.log,

@@ -2,6 +2,7 @@ import {
   type CommandPlan,
   commandPlanSchema,
   type ExecuteCommandResponse,
+  MUTATING_OPERATIONS,
   type OverallStatus,
   type ParsedExecuteCommandRequest,
 } from '@atb/contracts';
@@ -18,7 +19,8 @@ import type { Rejection } from './policy/rejection.js';
 import { screenIntent } from './policy/screen-intent.js';
 import type { TargetGuard } from './policy/target-guard.js';
 import { type ValidatedPlan, validatePlan } from './policy/validate-plan.js';
-import type { ContainerRuntime } from './runtime/container-runtime.js';
+import type { ContainerDetails, ContainerRuntime } from './runtime/container-runtime.js';
+import type { ImageTracking, RollbackPreparation } from './execution/image-tracking.js';
 
 export interface CommandServiceOptions {
   runtime: ContainerRuntime;
@@ -30,6 +32,8 @@ export interface CommandServiceOptions {
   /** AI_COMMAND_GATEWAY_TIMEOUT in seconds. */
   timeoutSeconds: number;
   logger: FastifyBaseLogger;
+  /** Each target's image history (for rollback); without it rollback is rejected. */
+  images?: ImageTracking;
 }
 
 /** Audit actions, noun-verb, in the order they are written for one request. */
@@ -104,6 +108,8 @@ export class CommandService {
     }
     const plan = validation.plan;
     const command = dockerCommandFor(plan);
+    const rollback = plan.operation === 'rollback' ? await this.prepareRollback(plan.target) : undefined;
+    if (rollback && !rollback.ok) return this.reject(request, requestId, rollback.rejection, planOf(plan));
 
     if (request.dry_run) {
       await this.auditOrRefuse({
@@ -147,7 +153,9 @@ export class CommandService {
       policy: this.options.policy,
       timeoutSeconds,
       lease: admission.lease,
+      ...(rollback?.ok ? { rollbackImage: rollback.image } : {}),
     });
+    if (outcome.status === 'success') outcome.result = await this.trackImage(plan, outcome.result);
     // The target is free (on every replica) before the answer goes out; after a timeout the executor frees it later.
     if (outcome.status !== 'timeout') await admission.lease.release();
     const result = plan.operation === 'logs' && Array.isArray(outcome.result) ? outcome.result.join('\n') : outcome.result;
@@ -256,6 +264,23 @@ export class CommandService {
         cause: error,
       });
     }
+  }
+
+  private async prepareRollback(target: string): Promise<RollbackPreparation> {
+    if (this.options.images) return this.options.images.prepareRollback(target);
+    return { ok: false, rejection: { code: 'rollback_unsupported', reason: 'this gateway keeps no image history, so it cannot know an earlier image' } };
+  }
+
+  /** Records the target's image after an operation; an inspect answer carries the target's image history. */
+  private async trackImage(plan: ValidatedPlan, result: unknown): Promise<unknown> {
+    const images = this.options.images;
+    if (!images || plan.operation === 'list') return result;
+    if (plan.operation !== 'inspect') {
+      if (MUTATING_OPERATIONS.has(plan.operation)) await images.observe(plan.target);
+      return result;
+    }
+    const history = await images.record(plan.target, result as ContainerDetails).catch(() => []);
+    return history.length > 0 ? { ...(result as ContainerDetails), image_history: history } : result;
   }
 
   private async labelsOf(name: string): Promise<Record<string, string> | undefined> {

@@ -29,11 +29,16 @@ describe('no shell anywhere in the gateway', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('the Docker runtime never calls run, exec or remove on the engine', () => {
-    const docker = sourceFiles(join(sourceRoot, 'runtime')).filter((file) => !file.endsWith('process-runtime.ts'));
+  it('the Docker runtime never calls run, exec or remove on the engine (rollback alone creates and removes)', () => {
+    const docker = sourceFiles(join(sourceRoot, 'runtime')).filter((file) => !file.endsWith('process-runtime.ts') && !file.endsWith('docker-rollback.ts'));
     for (const file of docker) {
       const text = readFileSync(file, 'utf8');
       expect(text, file).not.toMatch(/\.(exec\(\s*\{|run\(|remove\(|createContainer\(|prune\w*\()/);
     }
+    // Rollback: one create (the replacement), a remove of that replacement if it fails to start, and one of the replaced container.
+    const rollback = readFileSync(join(sourceRoot, 'runtime', 'docker-rollback.ts'), 'utf8');
+    expect(rollback).not.toMatch(/\.(exec\(\s*\{|run\(|prune\w*\()/);
+    expect(rollback.match(/createContainer\(/g)).toHaveLength(1);
+    expect(rollback.match(/\.remove\(/g)).toHaveLength(2);
   });
 });

@@ -117,6 +117,8 @@ export const configSchema = z
     HEALTH_RECHECK_TIMEOUT: decimal(2, 0.05, 600),
     /** Health answers slower than this (ms) raise a "slow" alert; default 2000. */
     SLOW_RESPONSE_THRESHOLD_MS: integer(2000, 1),
+    /** Seconds the analysis may spend gathering evidence (health, inspect, logs, PromQL) before deciding; a source still out is recorded unavailable; default 8. */
+    EVIDENCE_BUDGET_SECONDS: decimal(8, 0.05, 120),
     /** Start polling mode at start-up; default false (start with POST /control/start-monitoring). */
     MONITORING_AUTOSTART: boolean(false),
     /** Prometheus for PromQL evidence; unset = no PromQL. */

@@ -5,7 +5,7 @@ import { ConfigError } from '@atb/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusClient } from '../src/analysis/prometheus-client.js';
 import { RuleAnalyzer } from '../src/analysis/rule-analyzer.js';
-import { defaultRunbooksFile, loadRunbooks, matchRunbook } from '../src/analysis/runbooks.js';
+import { defaultRunbooksFile, loadRunbooks, matchRunbook, runbookSchema } from '../src/analysis/runbooks.js';
 import { readConfig } from '../src/config.js';
 import { rankCandidates } from '../src/learning/candidate-ranking.js';
 import { conditionOf } from '../src/monitoring/health-monitor.js';
@@ -46,7 +46,7 @@ describe('runbooks', () => {
 
   it('label patterns must all match', () => {
     const custom = [
-      { ...runbooks[0]!, name: 'only-prod', match: { alertname: '.*Down', labels: { env: 'prod' } } },
+      runbookSchema.parse({ ...runbooks.find((runbook) => runbook.name === 'service-down')!, name: 'only-prod', match: { alertname: '.*Down', labels: { env: 'prod' } } }),
       ...runbooks,
     ];
     expect(matchRunbook(custom, { alertname: 'XDown', env: 'prod' })?.name).toBe('only-prod');
@@ -65,7 +65,7 @@ describe('RuleAnalyzer', () => {
     expect(analysis.root_cause).toContain('connection refused');
     expect(analysis.recommended_actions).toEqual([
       { action: 'restart', target: 'market-predictor', risk: 'medium', reason: expect.stringContaining('runbook service-down') },
-      { action: 'escalate', target: 'market-predictor', risk: 'medium', reason: 'the runbook hands this to a human' },
+      { action: 'escalate', target: 'market-predictor', risk: 'medium', reason: 'runbook service-down hands this to a human' },
     ]);
   });
 

@@ -60,7 +60,10 @@ describe('atb commands for the devops agent', () => {
     expect(twice.stderr).toMatch(/not pending/);
 
     expect((await atb('reject', second!.id, '--reason', 'not now')).stdout).toContain('rejected');
-    expect((await atb('incident', (pending[1] as unknown as { incident_id: string }).incident_id)).stdout).toContain('incident-escalated');
+    const shown = (await atb('incident', (pending[1] as unknown as { incident_id: string }).incident_id)).stdout;
+    expect(shown).toContain('incident-escalated');
+    expect(shown).toMatch(/evidence \(\d+ ms of 8000 ms\): .*process-running/);
+    expect(shown).toContain('  health refused (connect ECONNREFUSED');
 
     const verified = await atb('audit', 'verify', '--service', 'devops-agent');
     expect(verified).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('valid') });

@@ -133,6 +133,10 @@ describe('dashboard (in-process)', () => {
     expect(detail).toContain('<td>graph</td>'); // the javascript: generatorURL is not linked
     expect(scriptTags(detail)).toHaveLength(1);
     expect(detail).toContain(`data-fragment="/dashboard/fragments/incidents/${incidentId}"`);
+    // The evidence the analysis was made on: its facts and each source's status.
+    expect(detail).toContain('<h3>Evidence');
+    expect(detail).toContain('runtime <span class="badge good">ok</span>');
+    expect(detail).toContain('<code>process-running</code>');
   });
 
   it('shows an incident: analysis with confidence and recommendations, timeline, actions, PR link', async () => {

@@ -51,6 +51,8 @@ describe('approvals, remediation, verification, learning, escalation', () => {
       AI_COMMAND_GATEWAY_URL: gateway.url,
       MARKET_PREDICTOR_URL: target.url,
       ESCALATION_WEBHOOK_URL: `${target.url}/slack`,
+      // A loaded machine must not turn the probe into a timeout (which is evidence of a hang).
+      HEALTH_CHECK_TIMEOUT: '5',
       ...environment,
     });
     target.routes.set('POST /slack', () => [200, { ok: true }]);

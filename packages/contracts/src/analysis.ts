@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Evidence } from './evidence.js';
 import { OPERATIONS } from './gateway.js';
 
 /** Severity levels of an analysis. */
@@ -72,6 +73,10 @@ export interface AnalysisContext {
   candidate_actions: { action: RecommendableAction; risk: Risk }[];
   /** How many times this alert re-opened recently (flapping). */
   flap_count: number;
+  /** What was gathered before deciding (evidence.ts): every analyzer starts from it. */
+  evidence?: Evidence;
+  /** The runbook the evidence and the alert fit best; `candidate_actions` are its actions. */
+  runbook?: string;
 }
 
 export interface AnalysisUsage {
@@ -88,6 +93,10 @@ export interface AnalysisOutcome {
   /** Set when the preferred analyzer failed and another answered instead. */
   fallback_reason?: string;
   usage?: AnalysisUsage;
+  /** The evidence the analysis was made on, recorded with it on the incident. */
+  evidence?: Evidence;
+  /** The runbook the decision follows (the context's). */
+  runbook?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { QueryInput } from './http-api.js';
 import { analysisResultSchema } from './analysis.js';
+import { evidenceSchema } from './evidence.js';
 import { prioritySchema } from './gateway.js';
 
 /**
@@ -46,6 +47,8 @@ export const analysisOutcomeSchema = z.object({
   usage: z
     .object({ prompt_tokens: z.number(), completion_tokens: z.number(), estimated_cost_usd: z.number(), calls: z.number() })
     .optional(),
+  evidence: evidenceSchema.optional(),
+  runbook: z.string().optional(),
 });
 
 export const incidentSchema = z.object({

@@ -7,12 +7,18 @@ import { z } from 'zod';
  */
 
 /** The closed set of operations the gateway can execute. Nothing else exists. */
-export const OPERATIONS = ['restart', 'start', 'stop', 'logs', 'inspect', 'stats', 'list'] as const;
+export const OPERATIONS = ['restart', 'start', 'stop', 'logs', 'inspect', 'stats', 'list', 'rollback'] as const;
 export const operationSchema = z.enum(OPERATIONS);
 export type Operation = z.infer<typeof operationSchema>;
 
 /** Operations that change a container's state; one at a time per target. */
-export const MUTATING_OPERATIONS: ReadonlySet<Operation> = new Set(['restart', 'start', 'stop']);
+export const MUTATING_OPERATIONS: ReadonlySet<Operation> = new Set(['restart', 'start', 'stop', 'rollback']);
+
+/**
+ * Operations never granted by default: a policy grants them per source *and* per target
+ * (`sources.<id>.targets.<operation>`). `rollback` recreates a container from its previous image.
+ */
+export const HIGH_RISK_OPERATIONS: ReadonlySet<Operation> = new Set(['rollback']);
 
 export const PRIORITIES = ['LOW', 'MEDIUM', 'HIGH'] as const;
 export const prioritySchema = z.enum(PRIORITIES);

@@ -4,6 +4,8 @@ export * from './audit-api.js';
 export * from './coding-agent-api.js';
 export * from './container-events.js';
 export * from './devops-agent-api.js';
+export * from './evidence.js';
+export * from './evidence-text.js';
 export * from './gateway.js';
 export * from './http-api.js';
 export * from './monitoring-api.js';

@@ -44,7 +44,7 @@ export interface LlmAnalyzerOptions {
   maxOutputTokens?: number;
   /** Issue types to suggest (e.g. the runbooks' `issue_type`s). */
   issueTypes?: string[];
-  /** Prompt versions; default `investigate.v1` and `incident.v1`. */
+  /** Prompt versions; default `investigate.v1` and `incident.v2` (the gathered evidence first). */
   prompts?: { system: string; incident: string; repair: string };
 }
 
@@ -103,7 +103,7 @@ export class LlmAnalyzer implements Analyzer {
     trace: InvestigationTrace,
     signal: AbortSignal | undefined,
   ): Promise<AnalysisResult> {
-    const prompts = this.options.prompts ?? { system: 'investigate.v1', incident: 'incident.v1', repair: 'repair.v1' };
+    const prompts = this.options.prompts ?? { system: 'investigate.v1', incident: 'incident.v2', repair: 'repair.v1' };
     const tools = createInvestigationTools(this.options.ports, {
       outputChars: this.options.toolOutputChars,
       alertname: context.alertname,
@@ -138,6 +138,8 @@ export class LlmAnalyzer implements Analyzer {
       metrics: json(context.metrics ?? 'no Prometheus configured', 2_000),
       history: json(context.history.slice(0, 10), 2_000),
       learning: json(context.learning, 2_000),
+      // incident.v1 predates gathered evidence and has no place for it.
+      ...(prompts.incident === 'incident.v1' ? {} : { evidence: json(context.evidence ?? 'not gathered', 6_000) }),
     });
     const settings = {
       model,

@@ -6,6 +6,7 @@ import { describeSchema, listPromptTemplates, loadPromptTemplate, PromptBindingE
 const BOUND: Record<string, string[]> = {
   'investigate.v1': ['service', 'max_steps', 'tools', 'candidate_actions', 'output_schema', 'issue_types'],
   'incident.v1': ['incident_id', 'alertname', 'severity', 'service', 'flap_count', 'alerts', 'health', 'metrics', 'history', 'learning'],
+  'incident.v2': ['incident_id', 'alertname', 'severity', 'service', 'flap_count', 'evidence', 'alerts', 'health', 'metrics', 'history', 'learning'],
   'repair.v1': ['problems', 'output_schema'],
   'command-plan.v1': ['operations', 'targets', 'output_schema', 'target', 'intent', 'context', 'priority'],
 };

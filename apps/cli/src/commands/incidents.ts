@@ -1,4 +1,4 @@
-import type { IncidentDetail, ListIncidentsQuery } from '@atb/contracts';
+import { describeEvidence, type IncidentDetail, type ListIncidentsQuery } from '@atb/contracts';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { CliConfig } from '../config.js';
@@ -17,7 +17,12 @@ function printIncident(incident: IncidentDetail): void {
   process.stdout.write(`${pc.bold(incident.title)}\n${incident.id}  ${incident.state}  ${incident.alertname} on ${incident.service}\n`);
   if (incident.analysis) {
     const analysis = incident.analysis.analysis;
-    process.stdout.write(`analysis: ${analysis.issue_type} (confidence ${analysis.confidence})\n  ${analysis.root_cause}\n`);
+    process.stdout.write(`analysis: ${analysis.issue_type} (confidence ${analysis.confidence})${incident.analysis.runbook ? `, runbook ${incident.analysis.runbook}` : ''}\n  ${analysis.root_cause}\n`);
+    const evidence = incident.analysis.evidence;
+    if (evidence) {
+      process.stdout.write(`evidence (${evidence.duration_ms} ms of ${evidence.budget_ms} ms): ${evidence.facts.join(', ') || 'no facts'}\n`);
+      for (const line of describeEvidence(evidence)) process.stdout.write(`  ${line}\n`);
+    }
   }
   const task = incident.coding_task;
   if (task) {

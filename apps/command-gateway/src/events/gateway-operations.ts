@@ -8,12 +8,13 @@ import type {
   EventSubscriptionOptions,
   LogOptions,
   OperationOptions,
+  RollbackResult,
   RuntimeEvent,
 } from '../runtime/container-runtime.js';
 
 interface Performed {
   target: string;
-  operation: 'restart' | 'start' | 'stop';
+  operation: 'restart' | 'start' | 'stop' | 'rollback';
   requestId: string;
   startedAt: number;
   settledAt?: number;
@@ -74,12 +75,23 @@ export class GatewayOperations {
 
 class RecordingRuntime implements ContainerRuntime {
   readonly kind: string;
+  rollback?: ContainerRuntime['rollback'];
 
   constructor(
     private readonly inner: ContainerRuntime,
     private readonly operations: GatewayOperations,
   ) {
     this.kind = inner.kind;
+    const rollback = inner.rollback?.bind(inner);
+    if (rollback) {
+      this.rollback = async (name, image, options) => {
+        let result: RollbackResult | undefined;
+        await this.operations.record(name, 'rollback', async () => {
+          result = await rollback(name, image, options);
+        });
+        return result as RollbackResult;
+      };
+    }
   }
 
   list(options?: OperationOptions): Promise<ContainerSummary[]> {

@@ -21,5 +21,8 @@ export function dockerCommandFor(plan: ValidatedPlan): string {
       return `docker stats --no-stream ${plan.target}`;
     case 'list':
       return 'docker ps --all';
+    case 'rollback':
+      // The exact lines (image, ports, mounts) are in the result; this is their shape.
+      return `docker stop ${plan.target} && docker rename ${plan.target} ${plan.target}-rollback && docker run --detach --name ${plan.target} <same configuration> <previous image> && docker rm ${plan.target}-rollback`;
   }
 }

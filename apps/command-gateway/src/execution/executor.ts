@@ -2,7 +2,7 @@ import type { OverallStatus } from '@atb/contracts';
 import type { Policy } from '../policy/policy.js';
 import type { TargetLease } from '../policy/target-guard.js';
 import { matchesAllowlist, type ValidatedPlan } from '../policy/validate-plan.js';
-import { type ContainerRuntime, RuntimeNotFoundError } from '../runtime/container-runtime.js';
+import { type ContainerRuntime, type RollbackImage, RuntimeNotFoundError } from '../runtime/container-runtime.js';
 
 export interface ExecutionOutcome {
   status: Exclude<OverallStatus, 'rejected'>;
@@ -18,6 +18,8 @@ export interface ExecuteOptions {
   timeoutSeconds: number;
   /** Released when the runtime call really settles, not when the deadline passes. */
   lease?: TargetLease;
+  /** rollback: the image to recreate the target from (checked before: see image-tracking.ts). */
+  rollbackImage?: RollbackImage;
 }
 
 class DeadlineExceeded extends Error {}
@@ -86,6 +88,9 @@ async function callRuntime(plan: ValidatedPlan, options: ExecuteOptions, signal:
       const containers = await runtime.list(operationOptions);
       return containers.filter((container) => matchesAllowlist(options.policy, container.name, container.labels));
     }
+    case 'rollback':
+      if (!runtime.rollback || !options.rollbackImage) throw new Error('rollback needs a runtime with images and an earlier image');
+      return runtime.rollback(plan.target, options.rollbackImage, operationOptions);
   }
 }
 

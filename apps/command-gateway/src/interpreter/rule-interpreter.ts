@@ -11,6 +11,7 @@ const OPERATION_PATTERNS: Record<Operation, RegExp> = {
   inspect: /\b(inspect|describe|details|status|state|health)\b/,
   stats: /\b(stats|statistics|resource usage|resources|usage|cpu|memory)\b/,
   list: /\b(list|ps|all containers|which containers|show containers|containers)\b/,
+  rollback: /\b(roll ?back|revert|downgrade|previous image)\b/,
 };
 
 const LOG_LINES = /\b(\d{1,9})\s*(?:log\s+)?(?:lines?|entries|rows)\b|\b(?:last|tail|recent)\s+(\d{1,9})\b/;
@@ -37,7 +38,7 @@ export class RuleInterpreter implements IntentInterpreter {
       matched = matched.filter((operation) => operation !== 'list');
     }
     // A mutating verb with "status"/"health" as the reason ("restart because health fails") is that verb.
-    const mutating: Operation[] = matched.filter((operation) => operation === 'restart' || operation === 'start' || operation === 'stop');
+    const mutating: Operation[] = matched.filter((operation) => ['restart', 'start', 'stop', 'rollback'].includes(operation));
     if (mutating.length === 1 && matched.length > 1 && matched.every((operation) => mutating.includes(operation) || operation === 'inspect' || operation === 'stats')) {
       matched = mutating;
     }
@@ -45,7 +46,7 @@ export class RuleInterpreter implements IntentInterpreter {
       return {
         ok: false,
         kind: 'unrecognised',
-        reason: `could not read an operation in the intent; accepted operations are restart, start, stop, logs, inspect, stats and list`,
+        reason: `could not read an operation in the intent; accepted operations are restart, start, stop, logs, inspect, stats, list and rollback`,
         accepted_examples: ACCEPTED_EXAMPLES,
       };
     }

@@ -17,8 +17,12 @@ export interface Policy {
     /** A container carrying any of these `key: value` labels is allowlisted too. */
     labels: Record<string, string>;
   };
-  /** Allowed operations per `source_id`. A source that is not listed may do nothing. */
-  sources: Record<string, { operations: Operation[] }>;
+  /**
+   * Allowed operations per `source_id`. A source that is not listed may do nothing. `targets`
+   * limits an operation to the named targets; a high-risk operation (`rollback`) needs it: it is
+   * granted per source and per target, never by default.
+   */
+  sources: Record<string, { operations: Operation[]; targets?: Partial<Record<Operation, string[]>> }>;
   /** Per-target sliding windows: at most `max` operations of that kind in `window_seconds`. */
   rate_limits: Partial<Record<Operation, { max: number; window_seconds: number }>>;
   limits: {
@@ -44,7 +48,12 @@ export const policyFileSchema = z
       })
       .strict()
       .optional(),
-    sources: z.record(nameSchema, z.object({ operations: z.array(operationSchema) }).strict()).optional(),
+    sources: z
+      .record(
+        nameSchema,
+        z.object({ operations: z.array(operationSchema), targets: z.partialRecord(operationSchema, z.array(nameSchema)).optional() }).strict(),
+      )
+      .optional(),
     rate_limits: z
       .partialRecord(
         operationSchema,

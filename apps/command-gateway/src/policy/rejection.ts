@@ -12,7 +12,9 @@ export type RejectionCode =
   | 'operation_not_allowed'
   | 'invalid_parameter'
   | 'rate_limited'
-  | 'target_busy';
+  | 'target_busy'
+  | 'rollback_unsupported'
+  | 'no_previous_image';
 
 export interface Rejection {
   code: RejectionCode;
@@ -32,4 +34,5 @@ export const ACCEPTED_EXAMPLES = [
   'show resource usage',
   'stats',
   'list containers',
+  'roll back to the previous image',
 ];

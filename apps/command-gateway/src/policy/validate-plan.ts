@@ -1,4 +1,4 @@
-import { type CommandPlan, commandPlanSchema, OPERATIONS, type Operation } from '@atb/contracts';
+import { type CommandPlan, commandPlanSchema, HIGH_RISK_OPERATIONS, OPERATIONS, type Operation } from '@atb/contracts';
 import { checkName } from './names.js';
 import type { Policy } from './policy.js';
 import type { Rejection } from './rejection.js';
@@ -42,6 +42,7 @@ const PARAMETERS: Record<Operation, readonly string[]> = {
   inspect: ['timeout_seconds'],
   stats: ['timeout_seconds'],
   list: ['timeout_seconds'],
+  rollback: ['timeout_seconds'],
 };
 
 /**
@@ -86,6 +87,14 @@ export async function validatePlan(candidate: unknown, context: ValidationContex
     return reject(
       'operation_not_allowed',
       `source_id "${context.sourceId}" may not ${plan.operation}; it may: ${source.operations.join(', ') || 'nothing'}`,
+    );
+  }
+
+  const limited = source.targets?.[plan.operation];
+  if ((limited || HIGH_RISK_OPERATIONS.has(plan.operation)) && !limited?.includes(plan.target)) {
+    return reject(
+      'operation_not_allowed',
+      `source_id "${context.sourceId}" may not ${plan.operation} "${plan.target}": ${plan.operation} is granted per target (policy sources.${context.sourceId}.targets.${plan.operation}: ${limited?.join(', ') || 'none'})`,
     );
   }
 

@@ -1,4 +1,7 @@
 import type { ContainerEventType } from '@atb/contracts';
+import type { RollbackResult } from './docker-rollback.js';
+
+export type { RollbackResult } from './docker-rollback.js';
 
 /**
  * Where the gateway's operations are carried out: the Docker Engine API (Docker or Podman)
@@ -23,6 +26,16 @@ export interface ContainerDetails extends ContainerSummary {
   restart_count: number;
   pid?: number;
   exit_code?: number;
+  /** The engine's id of the image it runs (Docker); what the image history records. */
+  image_id?: string;
+  /** Killed by the kernel for memory (Docker's `State.OOMKilled`). */
+  oom_killed?: boolean;
+}
+
+/** The image a rollback recreates the container from (from the gateway's image history). */
+export interface RollbackImage {
+  image: string;
+  image_id: string;
 }
 
 export interface ContainerStats {
@@ -82,6 +95,12 @@ export interface ContainerRuntime {
   stop(name: string, options?: OperationOptions): Promise<void>;
   logs(name: string, logOptions: LogOptions, options?: OperationOptions): Promise<string[]>;
   stats(name: string, options?: OperationOptions): Promise<ContainerStats>;
+  /**
+   * Recreates the container from `image` with the same configuration (name, ports,
+   * environment, mounts, labels, restart policy); the target is left as it was when it fails.
+   * Absent where a runtime has no images (the process runtime): rollback is then rejected.
+   */
+  rollback?(name: string, image: RollbackImage, options?: OperationOptions): Promise<RollbackResult>;
   /**
    * Follows lifecycle events of every container or process (the caller filters): started,
    * stopped, died (with exit code), restarted, OOM, health changes. Only events after the call

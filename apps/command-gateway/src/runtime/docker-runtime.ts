@@ -9,6 +9,8 @@ import {
   type EventSubscriptionOptions,
   type LogOptions,
   type OperationOptions,
+  type RollbackImage,
+  type RollbackResult,
   RuntimeNotFoundError,
   RuntimeOperationError,
   type RuntimeEvent,
@@ -16,6 +18,7 @@ import {
 } from './container-runtime.js';
 import { followDockerEvents } from './docker-events.js';
 import { demultiplexDockerLogs, lastLines } from './docker-log-stream.js';
+import { recreateFromImage } from './docker-rollback.js';
 import { computeContainerStats, type DockerStatsBody, hasPreviousCpuSample } from './docker-stats.js';
 
 /** Docker's own rule for container names (ids match it too). Anything else cannot exist. */
@@ -41,8 +44,10 @@ const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
 
 /**
- * The Docker Engine API through dockerode (Docker or Podman's compat API). It only lists,
- * inspects, restarts, starts, stops, reads logs and stats: never exec, run or rm.
+ * The Docker Engine API through dockerode (Docker or Podman's compat API). It lists,
+ * inspects, restarts, starts, stops, reads logs and stats, and rolls back (recreates a container
+ * from its previous image with the same configuration): never exec, and never removes a
+ * container except the one a rollback replaced.
  *
  * Errors: an unknown container → {@link RuntimeNotFoundError}; the engine unreachable or gone
  * mid-request → {@link RuntimeUnavailableError} naming `DOCKER_HOST`; any other engine error →
@@ -101,7 +106,22 @@ export class DockerRuntime implements ContainerRuntime {
     };
     if (state.Pid > 0) result.pid = state.Pid;
     if (!state.Running) result.exit_code = state.ExitCode;
+    result.image_id = details.Image;
+    result.oom_killed = state.OOMKilled === true;
     return result;
+  }
+
+  /** Recreates the container from an earlier image (docker-rollback.ts); by its name when that tag still points at the image, else by id. */
+  async rollback(name: string, image: RollbackImage, options: OperationOptions = {}): Promise<RollbackResult> {
+    return this.call(name, options, async () => {
+      const tagged = await this.docker
+        .getImage(image.image)
+        .inspect()
+        .then((info) => info.Id === image.image_id)
+        .catch(() => false);
+      const reference = tagged ? image.image : image.image_id;
+      return recreateFromImage(this.docker, await this.container(name), reference, options);
+    });
   }
 
   async restart(name: string, options: OperationOptions = {}): Promise<void> {

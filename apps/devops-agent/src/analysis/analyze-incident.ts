@@ -2,33 +2,70 @@ import { capAnnotations } from '../intake/annotation-cap.js';
 import type { AnalysisContext, AnalysisOutcome } from '@atb/contracts';
 import type { AgentPorts } from '../composition/agent-ports.js';
 import { TERMINAL_STATES } from '../incidents/incident-target.js';
-import { rankCandidates } from '../learning/candidate-ranking.js';
-import { ACTIVE_STATES, type Incident, type StoredAlert } from '../store/agent-store.js';
 import { healthEvidence } from './detector-evidence.js';
-import { matchRunbook } from './runbooks.js';
 import { learningStats } from '../learning/learning-stats.js';
+import { ACTIVE_STATES, type Incident, type StoredAlert } from '../store/agent-store.js';
+import { chooseRunbook, runbookSubject } from './choose-runbook.js';
+import { type EvidenceTarget, evidencePorts } from './evidence/evidence-sources.js';
+import { gatherEvidence } from './evidence/gather-evidence.js';
+import { historyView } from './evidence/history-view.js';
 
 /** The ports this stage uses. */
-export type AnalyzePorts = Pick<AgentPorts, 'analyzer' | 'audit' | 'changes' | 'config' | 'fallbackAnalyzer' | 'incidents' | 'learning' | 'prometheus' | 'runbooks'>;
+export type AnalyzePorts = Pick<
+  AgentPorts,
+  'analyzer' | 'audit' | 'changes' | 'config' | 'fallbackAnalyzer' | 'gateway' | 'incidents' | 'learning' | 'prometheus' | 'runbooks'
+>;
 
 /** Longest an analyzer may take before the rule analyzer answers instead. */
 const ANALYSIS_TIMEOUT_MS = 60_000;
 
-/** Gathers what an analyzer is given about one incident: alerts, health (the detector's when it has it), PromQL, history, learning. */
-export async function buildAnalysisContext(
-  dependencies: AnalyzePorts,
+/**
+ * The evidence sources for an incident: the runtime target from the alert's `container` label
+ * or the service; health from what the detector already saw, or one short recheck
+ * (detector-evidence.ts), handed to `onHealth` for the context's `health` field.
+ */
+function evidenceTarget(
+  config: AnalyzePorts['config'],
   incident: Incident,
   alerts: StoredAlert[],
-): Promise<AnalysisContext> {
+  labels: Record<string, string>,
+  onHealth: (health: NonNullable<AnalysisContext['health']>) => void,
+): EvidenceTarget {
+  return {
+    service: incident.service,
+    container: labels.container && /^[\w.-]+$/.test(labels.container) ? labels.container : incident.service,
+    readHealth: async () => {
+      const health = await healthEvidence(config, incident, alerts, labels);
+      if (health) onHealth(health);
+      return health;
+    },
+  };
+}
+
+/**
+ * Gathers what an analyzer is given about one incident: alerts, history and learning from the
+ * store, then the evidence within `EVIDENCE_BUDGET_SECONDS` (health detail, inspect and logs
+ * through the gateway, PromQL); the runbook the alerts and evidence fit best gives the candidates.
+ */
+export async function buildAnalysisContext(dependencies: AnalyzePorts, incident: Incident, alerts: StoredAlert[]): Promise<AnalysisContext> {
   const { config, runbooks, prometheus } = dependencies;
   const firing = alerts.filter((alert) => alert.status === 'firing');
   const labels = (firing[0] ?? alerts[0])?.labels ?? { alertname: incident.alertname };
-  const runbook = matchRunbook(runbooks, labels);
-  const [learning, history, health] = await Promise.all([
+  const [learning, history] = await Promise.all([
     learningStats(dependencies.learning, { alertname: incident.alertname, service: incident.service }),
     dependencies.learning.similarIncidents(incident.alertname, incident.service, incident.id, 5),
-    healthEvidence(config, incident, alerts, labels),
   ]);
+  let health: AnalysisContext['health'];
+  const target = evidenceTarget(config, incident, alerts, labels, (reading) => {
+    health = reading;
+  });
+  const evidence = await gatherEvidence(
+    evidencePorts(config, dependencies.gateway, target),
+    historyView({ flap_count: incident.flap_count, history, learning }),
+    config.EVIDENCE_BUDGET_SECONDS * 1000,
+  );
+  const { match, candidates } = chooseRunbook(runbooks, runbookSubject(alerts, labels, evidence), learning);
+  const runbook = match?.runbook;
   let metrics: Record<string, number | null> | undefined;
   if (prometheus && runbook && runbook.promql.length > 0) {
     metrics = {};
@@ -37,7 +74,6 @@ export async function buildAnalysisContext(
       metrics[query] = await prometheus.query(query);
     }
   }
-  const ranked = rankCandidates(runbook?.candidates ?? [{ action: 'escalate', risk: 'low' }], learning);
   return {
     incident_id: incident.id,
     alertname: incident.alertname,
@@ -61,8 +97,10 @@ export async function buildAnalysisContext(
       effective_rate: stat.effective_rate,
       ...(stat.mean_time_to_recovery_s !== null ? { mean_time_to_recovery_s: stat.mean_time_to_recovery_s } : {}),
     })),
-    candidate_actions: ranked.map((candidate) => ({ action: candidate.action, risk: candidate.risk })),
+    candidate_actions: candidates.map((candidate) => ({ action: candidate.action, risk: candidate.risk })),
     flap_count: incident.flap_count,
+    evidence,
+    ...(runbook ? { runbook: runbook.name } : {}),
   };
 }
 
@@ -97,7 +135,8 @@ export async function analyzeIncident(
   if (!started) return undefined;
   const alerts = await dependencies.incidents.alerts(incident.id);
   const context = await buildAnalysisContext(dependencies, incident, alerts);
-  const outcome = await runAnalyzer(dependencies, context);
+  const analyzed = await runAnalyzer(dependencies, context);
+  const outcome = { ...analyzed, ...(context.evidence ? { evidence: context.evidence } : {}), ...(context.runbook ? { runbook: context.runbook } : {}) };
   const recorded = await dependencies.changes.commit({
     incident: { id: incident.id, patch: { analysis: outcome, analyzer: outcome.analyzer }, expectStates: ACTIVE_STATES },
     events: [
@@ -111,6 +150,8 @@ export async function analyzeIncident(
           confidence: outcome.analysis.confidence,
           recommended_actions: outcome.analysis.recommended_actions,
           candidate_actions: context.candidate_actions.map((candidate) => candidate.action),
+          ...(context.runbook ? { runbook: context.runbook } : {}),
+          ...(context.evidence ? { facts: context.evidence.facts, unavailable: context.evidence.sources.filter((source) => source.status === 'unavailable').map((source) => source.source) } : {}),
           ...(context.health ? { health: { reachable: context.health.reachable, status: context.health.status, response_time_ms: context.health.response_time_ms } } : {}),
           ...(outcome.fallback_reason ? { fallback_reason: outcome.fallback_reason } : {}),
         },

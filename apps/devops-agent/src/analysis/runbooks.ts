@@ -20,9 +20,26 @@ const regex = z.string().refine((value) => {
   }
 }, 'expected a regular expression');
 
+const fact = z.string().regex(/^[a-z0-9-]+$/, 'expected a fact name like "oom-killed"');
+
 export const runbookSchema = z.object({
   name: z.string().min(1),
-  match: z.object({ alertname: regex.default('.*'), labels: z.record(z.string(), regex).default({}) }),
+  match: z.object({
+    /** The alert's name (whole, case-insensitive): one agreeing signal. */
+    alertname: regex.optional(),
+    /** Labels that must all match (a filter, not a signal). */
+    labels: z.record(z.string(), regex).default({}),
+    /** Summary and description text (anywhere, case-insensitive): one agreeing signal. */
+    text: regex.optional(),
+    /** Evidence facts; each one that holds is two agreeing signals. */
+    evidence: z.array(fact).default([]),
+    /** Facts that must all hold: a runbook whose requirements hold outranks one without. */
+    requires: z.array(fact).default([]),
+    /** Facts that rule the runbook out. */
+    unless: z.array(fact).default([]),
+  }),
+  /** False for alerts that are not a problem (heartbeats, benign readings): the analysis detects no issue. */
+  detected: z.boolean().default(true),
   issue_type: z.string().min(1).max(100),
   root_cause: z.string().min(1),
   confidence: z.number().min(0).max(1).default(0.5),
@@ -59,12 +76,63 @@ export function loadRunbooks(file: string): Runbook[] {
   return parsed.data.runbooks;
 }
 
-/** The first runbook matching an alert's labels. */
-export function matchRunbook(runbooks: Runbook[], labels: Record<string, string>): Runbook | undefined {
-  return runbooks.find((runbook) => {
-    if (!new RegExp(`^(?:${runbook.match.alertname})$`, 'i').test(labels.alertname ?? '')) return false;
-    return Object.entries(runbook.match.labels).every(([label, pattern]) =>
-      new RegExp(`^(?:${pattern})$`, 'i').test(labels[label] ?? ''),
-    );
-  });
+/** What a runbook is matched against: the alert's labels, its annotation text, the evidence facts. */
+export interface RunbookSubject {
+  labels: Record<string, string>;
+  text?: string;
+  facts?: readonly string[];
+}
+
+/** How well one runbook fits: which signals agree (for confidence and the narration). */
+export interface RunbookMatch {
+  runbook: Runbook;
+  /** Evidence facts of the runbook that hold. */
+  agreeing: string[];
+  /** Whether the alert name / the annotation text agreed. */
+  name: boolean;
+  text: boolean;
+  score: number;
+}
+
+const whole = (pattern: string, value: string) => new RegExp(`^(?:${pattern})$`, 'i').test(value);
+
+/** Scores one runbook on a subject; `undefined` when a filter rules it out or nothing agrees. */
+export function scoreRunbook(runbook: Runbook, subject: RunbookSubject): RunbookMatch | undefined {
+  const { match } = runbook;
+  const facts = new Set(subject.facts ?? []);
+  if (!Object.entries(match.labels).every(([label, pattern]) => whole(pattern, subject.labels[label] ?? ''))) return undefined;
+  if (!match.requires.every((required) => facts.has(required))) return undefined;
+  if (match.unless.some((excluded) => facts.has(excluded))) return undefined;
+  const name = match.alertname !== undefined && whole(match.alertname, subject.labels.alertname ?? '');
+  const text = match.text !== undefined && subject.text !== undefined && new RegExp(match.text, 'i').test(subject.text);
+  const agreeing = match.evidence.filter((entry) => facts.has(entry));
+  const signals = (name ? 1 : 0) + (text ? 1 : 0) + 2 * agreeing.length;
+  const catchAll = match.alertname === undefined && match.text === undefined && match.evidence.length === 0 && match.requires.length === 0;
+  if (signals === 0 && !catchAll) return undefined;
+  // A runbook whose requirements hold is more specific than any without: it outranks them.
+  return { runbook, agreeing, name, text, score: signals + (match.requires.length > 0 ? 100 : 0) };
+}
+
+/**
+ * The runbook that fits best: the highest score (requirements met, then evidence facts,
+ * then name and text), the earlier in the file on a tie. A catch-all (a runbook matching on
+ * nothing) answers when nothing else fits.
+ */
+export function bestRunbook(runbooks: Runbook[], subject: RunbookSubject): RunbookMatch | undefined {
+  let best: RunbookMatch | undefined;
+  for (const runbook of runbooks) {
+    const scored = scoreRunbook(runbook, subject);
+    if (scored && (!best || scored.score > best.score)) best = scored;
+  }
+  return best;
+}
+
+/** The best runbook for an alert's labels (and, when known, its text and evidence facts). */
+export function matchRunbook(runbooks: Runbook[], labels: Record<string, string>, more: Omit<RunbookSubject, 'labels'> = {}): Runbook | undefined {
+  return bestRunbook(runbooks, { labels, ...more })?.runbook;
+}
+
+/** The runbook an analysis named, else the best match for the labels. */
+export function runbookFor(runbooks: Runbook[], name: string | undefined, labels: Record<string, string>): Runbook | undefined {
+  return (name ? runbooks.find((runbook) => runbook.name === name) : undefined) ?? matchRunbook(runbooks, labels);
 }

@@ -18,21 +18,26 @@ const scenarios = loadScenarios();
 const runbooks = loadRunbooks(defaultRunbooksFile());
 
 describe('offline evaluation', () => {
-  it('ships at least 30 valid scenarios covering every category', () => {
-    expect(scenarios.length).toBeGreaterThanOrEqual(30);
+  it('ships at least 60 valid scenarios covering every category, at least 15 captured from real drills, each with recorded evidence', () => {
+    expect(scenarios.length).toBeGreaterThanOrEqual(60);
+    expect(scenarios.filter((scenario) => scenario.origin.kind === 'drill').length).toBeGreaterThanOrEqual(15);
+    expect(scenarios.filter((scenario) => scenario.evidence === undefined).map((scenario) => scenario.id)).toEqual([]);
     expect(new Set(scenarios.map((scenario) => scenario.category))).toEqual(
       new Set(['crash', 'hang', 'leak', 'latency', 'errors', 'flapping', 'dependency', 'do-nothing', 'escalate']),
     );
     expect(new Set(scenarios.map((scenario) => scenario.id)).size).toBe(scenarios.length);
   });
 
-  it('scores the rule analyzer at or above the recorded baseline', async () => {
+  it('scores the rule analyzer at ≥ 90 % issue type and action, at or above the recorded baseline, with no unacceptable action', async () => {
     const rules = new RuleAnalyzer(runbooks);
     const report = await runEvaluation(scenarios, runbooks, () => rules);
-    if (report.issue_type_accuracy < baseline.issue_type_accuracy || report.action_acceptability < baseline.action_acceptability) {
+    if (report.issue_type_accuracy < baseline.issue_type_accuracy || report.action_acceptability < baseline.action_acceptability || report.unacceptable > 0) {
       process.stdout.write(`${formatReport(report)}\n`);
     }
     expect(report.scenarios).toBe(scenarios.length);
+    expect(report.issue_type_accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(report.action_acceptability).toBeGreaterThanOrEqual(0.9);
+    expect(report.unacceptable).toBe(0);
     expect(report.issue_type_accuracy).toBeGreaterThanOrEqual(baseline.issue_type_accuracy);
     expect(report.action_acceptability).toBeGreaterThanOrEqual(baseline.action_acceptability);
     expect(report.results.every((result) => result.error === undefined)).toBe(true);
@@ -68,6 +73,10 @@ describe('offline evaluation', () => {
       expect(report.prompt_tokens).toBeGreaterThan(0);
       expect(report.estimated_cost_usd).toBeGreaterThan(0);
       expect(server.requests).toHaveLength(scenarios.length * 2);
+      // The model starts from the gathered evidence: the first request of each scenario carries it.
+      const firstTurn = JSON.stringify(server.requests[0]!.body.messages);
+      expect(firstTurn).toContain('untrusted-data kind=\\"evidence\\"');
+      expect(firstTurn).toContain('\\"facts\\"');
       // Every tool answered from the recordings, and within the tool-output budget.
       const toolMessages = server.requests
         .flatMap((request) => request.body.messages as { role: string; content: string }[])

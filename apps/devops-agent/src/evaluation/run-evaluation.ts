@@ -15,6 +15,8 @@ export interface ScenarioResult {
   action: string;
   acceptable_actions: string[];
   action_acceptable: boolean;
+  /** A recommendation that must never be made: a forbidden action, `stop`, or a restart while restarts proved pointless. */
+  unacceptable: boolean;
   fallback_reason?: string;
   prompt_tokens: number;
   completion_tokens: number;
@@ -30,6 +32,8 @@ export interface EvaluationReport {
   issue_type_accuracy: number;
   /** Share of scenarios whose first recommended action is acceptable (0..1). */
   action_acceptability: number;
+  /** Scenarios with an unacceptable recommendation; must be 0. */
+  unacceptable: number;
   fallbacks: number;
   prompt_tokens: number;
   completion_tokens: number;
@@ -43,6 +47,8 @@ export function scoreOutcome(scenario: Scenario, outcome: AnalysisOutcome): Scen
   const action = analysis.issue_detected ? (analysis.recommended_actions[0]?.action ?? 'none') : 'none';
   const all: string[] = analysis.recommended_actions.map((recommendation) => recommendation.action);
   const forbidden = all.some((name) => scenario.expected.forbidden_actions.includes(name));
+  const pointlessRestart = (scenario.category === 'flapping' || scenario.flap_count >= 3) && all.includes('restart');
+  const unacceptable = analysis.issue_detected && (forbidden || all.includes('stop') || pointlessRestart);
   const result: ScenarioResult = {
     id: scenario.id,
     category: scenario.category,
@@ -53,6 +59,7 @@ export function scoreOutcome(scenario: Scenario, outcome: AnalysisOutcome): Scen
     action,
     acceptable_actions: scenario.expected.acceptable_actions,
     action_acceptable: scenario.expected.acceptable_actions.includes(action) && !forbidden,
+    unacceptable,
     prompt_tokens: outcome.usage?.prompt_tokens ?? 0,
     completion_tokens: outcome.usage?.completion_tokens ?? 0,
     estimated_cost_usd: outcome.usage?.estimated_cost_usd ?? 0,
@@ -91,6 +98,7 @@ export async function runEvaluation(
         action: '(error)',
         acceptable_actions: scenario.expected.acceptable_actions,
         action_acceptable: false,
+        unacceptable: false,
         prompt_tokens: 0,
         completion_tokens: 0,
         estimated_cost_usd: 0,
@@ -104,6 +112,7 @@ export async function runEvaluation(
     scenarios: results.length,
     issue_type_accuracy: round(results.filter((result) => result.issue_type_correct).length / count),
     action_acceptability: round(results.filter((result) => result.action_acceptable).length / count),
+    unacceptable: results.filter((result) => result.unacceptable).length,
     fallbacks: results.filter((result) => result.fallback_reason !== undefined).length,
     prompt_tokens: results.reduce((sum, result) => sum + result.prompt_tokens, 0),
     completion_tokens: results.reduce((sum, result) => sum + result.completion_tokens, 0),
@@ -134,7 +143,7 @@ export function formatReport(report: EvaluationReport): string {
     ...rows.map(line),
     '',
     `analyzer ${report.analyzer}: ${report.scenarios} scenarios, issue-type accuracy ${percent(report.issue_type_accuracy)}, ` +
-      `action acceptability ${percent(report.action_acceptability)}, fallbacks ${report.fallbacks}, ` +
+      `action acceptability ${percent(report.action_acceptability)}, unacceptable ${report.unacceptable}, fallbacks ${report.fallbacks}, ` +
       `tokens ${report.prompt_tokens} prompt + ${report.completion_tokens} completion, estimated cost $${report.estimated_cost_usd.toFixed(4)}`,
   ].join('\n');
 }

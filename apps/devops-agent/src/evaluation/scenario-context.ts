@@ -1,20 +1,31 @@
-import type { AnalysisContext } from '@atb/contracts';
+import type { AnalysisContext, Evidence } from '@atb/contracts';
 import type { InvestigationPorts } from '@atb/llm';
-import { matchRunbook, type Runbook } from '../analysis/runbooks.js';
-import { rankCandidates } from '../learning/candidate-ranking.js';
+import { chooseRunbook, runbookSubject } from '../analysis/choose-runbook.js';
+import { evidenceFacts } from '../analysis/evidence/evidence-facts.js';
+import { historyView } from '../analysis/evidence/history-view.js';
+import type { Runbook } from '../analysis/runbooks.js';
 import type { LearningStat } from '../store/agent-store.js';
 import type { Scenario } from './scenario.js';
 
+/** A scenario's recorded evidence with the history and the facts derived again by the code under test. */
+export function scenarioEvidence(scenario: Scenario): Evidence | undefined {
+  if (!scenario.evidence) return undefined;
+  const { facts: _recorded, ...recorded } = scenario.evidence;
+  const evidence = { ...recorded, history: historyView(scenario) };
+  return { ...evidence, facts: evidenceFacts(evidence) };
+}
+
 /**
  * The analysis context the agent would build for a scenario: alerts from the payload, the
- * recorded health/metrics/history/learning, and candidate actions from the shipped runbooks
- * ranked by the learning statistics — the same steps as `buildAnalysisContext`.
+ * recorded evidence, health/metrics/history/learning, and candidate actions from the runbook
+ * the alerts and evidence fit best, ranked by the learning statistics — the same steps as
+ * `buildAnalysisContext`.
  */
 export function scenarioContext(scenario: Scenario, runbooks: Runbook[]): AnalysisContext {
   const alerts = scenario.alertmanager.alerts;
   const firing = alerts.filter((alert) => alert.status === 'firing');
   const labels = (firing[0] ?? alerts[0])?.labels ?? {};
-  const runbook = matchRunbook(runbooks, labels);
+  const evidence = scenarioEvidence(scenario);
   const alertname = labels.alertname ?? 'unknown';
   const service = labels.service ?? 'unknown';
   const learning: LearningStat[] = scenario.learning.map((stat) => ({
@@ -26,7 +37,7 @@ export function scenarioContext(scenario: Scenario, runbooks: Runbook[]): Analys
     effective_rate: stat.effective_rate,
     mean_time_to_recovery_s: stat.mean_time_to_recovery_s ?? null,
   }));
-  const ranked = rankCandidates(runbook?.candidates ?? [{ action: 'escalate', risk: 'low' }], learning);
+  const { match, candidates } = chooseRunbook(runbooks, runbookSubject(alerts, labels, evidence), learning);
   return {
     incident_id: `eval-${scenario.id}`,
     alertname,
@@ -44,16 +55,37 @@ export function scenarioContext(scenario: Scenario, runbooks: Runbook[]): Analys
     ...(scenario.metrics ? { metrics: scenario.metrics } : {}),
     history: scenario.history,
     learning: scenario.learning,
-    candidate_actions: ranked.map((candidate) => ({ action: candidate.action, risk: candidate.risk })),
+    candidate_actions: candidates.map((candidate) => ({ action: candidate.action, risk: candidate.risk })),
     flap_count: scenario.flap_count,
+    ...(evidence ? { evidence } : {}),
+    ...(match ? { runbook: match.runbook.name } : {}),
   };
 }
 
-/** Read-only tool ports answering from the scenario's recorded outputs (a tool with no recording says so). */
+/** What each tool answers from a scenario's recorded evidence when the tool itself was not recorded. */
+function fromEvidence(scenario: Scenario): Record<string, unknown> {
+  const evidence = scenario.evidence;
+  if (!evidence) return {};
+  const lines = (evidence.logs?.signatures ?? []).map((signature) => signature.example);
+  return {
+    container_logs: lines.join('\n'),
+    loki_query: lines,
+    container_inspect: evidence.runtime ?? { unavailable: evidence.sources.find((source) => source.source === 'runtime')?.detail ?? 'not recorded' },
+    container_stats: evidence.metrics ?? {},
+    service_health: evidence.health ?? { unavailable: 'not probed' },
+    prometheus_query: { '*': { resultType: 'vector', result: [], evidence: evidence.metrics ?? {} } },
+    past_incidents: scenario.history,
+    learning_stats: scenario.learning,
+  };
+}
+
+/** Read-only tool ports answering from the scenario's recorded outputs, else its recorded evidence (a tool with neither says so). */
 export function recordedPorts(scenario: Scenario): InvestigationPorts {
+  const fallback = fromEvidence(scenario);
   const recorded = (tool: string) => {
-    if (!(tool in scenario.tools)) throw new Error(`no data: ${tool} has no recording in scenario ${scenario.id}`);
-    return scenario.tools[tool];
+    if (tool in scenario.tools) return scenario.tools[tool];
+    if (tool in fallback) return fallback[tool];
+    throw new Error(`no data: ${tool} has no recording in scenario ${scenario.id}`);
   };
   return {
     async prometheusQuery(query) {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { alertmanagerWebhookSchema } from '@atb/contracts';
+import { alertmanagerWebhookSchema, evidenceSchema } from '@atb/contracts';
 import { z } from 'zod';
 
 /**
@@ -47,6 +47,15 @@ export const scenarioSchema = z.object({
     )
     .default([]),
   flap_count: z.number().int().min(0).default(0),
+  /**
+   * The evidence the agent gathered (health detail, runtime view, PromQL readings, log
+   * signatures, sources' status), as recorded; facts are derived again by the code under test.
+   */
+  evidence: evidenceSchema.extend({ facts: z.array(z.string()).optional() }).optional(),
+  /** Where the scenario came from: written by hand, or captured from a real drill (and how to capture it again). */
+  origin: z
+    .object({ kind: z.enum(['written', 'drill']), command: z.string().optional(), captured_at: z.string().optional() })
+    .default({ kind: 'written' }),
   /** Recorded tool outputs: tool name → output; `prometheus_query` maps a query (or `*`) to its result. */
   tools: z.record(z.string(), z.unknown()).default({}),
   expected: z.object({

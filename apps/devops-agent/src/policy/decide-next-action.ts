@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Priority } from '@atb/contracts';
 import type { AgentPorts } from '../composition/agent-ports.js';
-import { matchRunbook, READ_ONLY_OPERATIONS, type RunbookCandidate } from '../analysis/runbooks.js';
+import { usableCandidates } from '../analysis/evidence/usable-candidates.js';
+import { rollbackGrant } from './rollback-grant.js';
+import { READ_ONLY_OPERATIONS, type RunbookCandidate, runbookFor } from '../analysis/runbooks.js';
 import { type EscalatePorts, escalateIncident } from '../escalation/escalate-incident.js';
 import { runbooksOf } from '../catalog/service-catalog.js';
 import { TERMINAL_STATES } from '../incidents/incident-target.js';
@@ -13,7 +15,11 @@ import { learningStats } from '../learning/learning-stats.js';
 import { admitService, gatewayAdmits } from './service-admission.js';
 
 /** The ports this stage uses. */
-export type DecidePorts = Pick<AgentPorts, 'actions' | 'audit' | 'catalog' | 'changes' | 'config' | 'gatewayPolicy' | 'incidents' | 'jobs' | 'learning' | 'metrics' | 'runbooks' | 'wake'> & EscalatePorts;
+export type DecidePorts = Pick<
+  AgentPorts,
+  'actions' | 'audit' | 'catalog' | 'changes' | 'config' | 'gateway' | 'gatewayPolicy' | 'incidents' | 'jobs' | 'learning' | 'metrics' | 'runbooks' | 'wake'
+> &
+  EscalatePorts;
 
 /** incident + operation + attempt → the key the gateway uses to execute an action at most once. */
 export function idempotencyKey(incidentId: string, operation: string, attempt: number): string {
@@ -28,6 +34,7 @@ const INTENTS: Record<string, (target: string) => string> = {
   inspect: (target) => `inspect the ${target} container`,
   stats: (target) => `show resource usage stats of the ${target} container`,
   list: () => 'list the containers',
+  rollback: (target) => `roll back the ${target} container to its previous image`,
 };
 
 const priorityOf = (severity: string | undefined): Priority =>
@@ -84,11 +91,20 @@ export async function decideNextAction(
     return;
   }
   const { entry, target } = admission;
-  const runbook = matchRunbook(runbooksOf(entry, runbooks), firing[0]!.labels);
+  const runbook = runbookFor(runbooksOf(entry, runbooks), incident.analysis?.runbook, firing[0]!.labels);
   const stats = await learningStats(dependencies.learning, { alertname: incident.alertname, service: incident.service });
-  const ordered = orderCandidates(incident, rankCandidates(runbook?.candidates ?? [{ action: 'escalate', risk: 'low' }], stats));
+  const usable = usableCandidates(runbook?.candidates ?? [{ action: 'escalate', risk: 'low' }], incident.analysis?.evidence?.facts ?? []);
+  const ordered = orderCandidates(incident, rankCandidates(usable, stats));
   const tried = new Set(actions.filter((action) => action.created_at >= incident.cycle_started_at).map((action) => action.operation));
-  const next = ordered.find((candidate) => !tried.has(candidate.action));
+  let next = ordered.find((candidate) => !tried.has(candidate.action));
+  if (next?.action === 'rollback') {
+    // Proposed only when the gateway grants it for this target and knows an earlier image.
+    const grant = await rollbackGrant(dependencies.gateway, target, incident.id);
+    if (!grant.granted) {
+      await dependencies.changes.commit({ events: [{ incident_id: incident.id, type: 'action-skipped', data: { action: 'rollback', reason: grant.reason } }] });
+      next = ordered.find((candidate) => !tried.has(candidate.action) && candidate.action !== 'rollback');
+    }
+  }
   const escalate = (reason: string, codeLevel: boolean) =>
     escalateIncident(dependencies, incident, reason, { codeLevel, ...(options.completeJob !== undefined ? { completeJob: options.completeJob } : {}) });
 

@@ -1,10 +1,11 @@
 import type { AgentPorts } from '../composition/agent-ports.js';
-import { matchRunbook } from '../analysis/runbooks.js';
+import { runbookFor } from '../analysis/runbooks.js';
 import { runbooksOf } from '../catalog/service-catalog.js';
 import { secondsBetween, TERMINAL_STATES } from '../incidents/incident-target.js';
 import { isHealthy, probeHealth } from '../monitoring/health-probe.js';
 import { circuitOpen } from '../policy/action-policy.js';
-import { ACTIVE_STATES } from '../store/agent-store.js';
+import { codingRequirement } from '../escalation/escalate-incident.js';
+import { ACTIVE_STATES, type CodingTaskRecord, type Incident } from '../store/agent-store.js';
 
 /** The ports this stage uses. */
 export type VerifyActionPorts = Pick<AgentPorts, 'actions' | 'audit' | 'catalog' | 'changes' | 'config' | 'incidents' | 'metrics' | 'runbooks' | 'wake'>;
@@ -25,7 +26,7 @@ export async function verifyAction(dependencies: VerifyActionPorts, payload: { a
   const firing = alerts.filter((alert) => alert.status === 'firing');
   const labels = (firing[0] ?? alerts[0])?.labels ?? {};
   const entry = dependencies.catalog.match(labels);
-  const runbook = matchRunbook(runbooksOf(entry, runbooks), labels);
+  const runbook = runbookFor(runbooksOf(entry, runbooks), incident.analysis?.runbook, labels);
   let evidence: string | undefined;
   if (firing.length === 0) evidence = 'every alert resolved';
   else if (runbook?.verify === 'health' && entry?.health) {
@@ -36,10 +37,15 @@ export async function verifyAction(dependencies: VerifyActionPorts, payload: { a
   if (evidence) {
     const recovery = secondsBetween(incident.cycle_started_at, now);
     const resolve = firing.length === 0;
+    // A rollback removes the symptom, not the bug in the newer image: the code fix is still asked for.
+    const codingTask = action.operation === 'rollback' && incident.coding_task === null ? pendingCodingTask(incident, config.CODING_TASK_REPOSITORY, now) : undefined;
+    const patch = { ...(resolve ? { state: 'resolved' as const, resolved_at: now } : {}), ...(codingTask ? { coding_task: codingTask } : {}) };
     const committed = await dependencies.changes.commit({
       updateAction: { id: action.id, patch: { effective: true, verified_at: now, recovery_seconds: recovery }, expectStatuses: ['succeeded'] },
-      ...(resolve ? { incident: { id: incident.id, patch: { state: 'resolved', resolved_at: now }, expectStates: ACTIVE_STATES } } : {}),
+      ...(Object.keys(patch).length > 0 ? { incident: { id: incident.id, patch, expectStates: ACTIVE_STATES } } : {}),
+      ...(codingTask ? { jobs: [{ type: 'submit-coding-task', payload: { incident_id: incident.id }, dedupe_key: `coding:${incident.id}` }] } : {}),
       events: [
+        ...(codingTask ? [{ incident_id: incident.id, type: 'coding-task-requested', data: { repository: codingTask.repository, after: 'rollback' } }] : []),
         { incident_id: incident.id, type: 'action-verified', data: { action_id: action.id, effective: true, evidence, recovery_seconds: recovery } },
         ...(resolve ? [{ incident_id: incident.id, type: 'incident-resolved', data: { reason: `verified: ${action.operation} was effective`, time_to_recovery_s: recovery } }] : []),
       ],
@@ -76,4 +82,9 @@ export async function verifyAction(dependencies: VerifyActionPorts, payload: { a
     });
   }
   dependencies.wake();
+}
+
+/** The coding task asked for after an effective rollback: the newer image still has the bug. */
+function pendingCodingTask(incident: Incident, repository: string, now: string): CodingTaskRecord {
+  return { status: 'pending', repository, requirement: codingRequirement(incident), attempts: 0, updated_at: now };
 }

@@ -101,8 +101,17 @@ export class RealGateway {
     return this.supervisor.performed.length;
   }
 
-  /** The requests to `POST /execute-docker-command`, in arrival order. */
+  /** The action requests to `POST /execute-docker-command` (not the analysis' evidence reads), in arrival order. */
   commandRequests(): ReceivedRequest[] {
+    return this.allCommandRequests().filter((request) => !isEvidenceRead(request));
+  }
+
+  /** The analysis' read-only evidence requests (inspect, logs) before deciding. */
+  evidenceRequests(): ReceivedRequest[] {
+    return this.allCommandRequests().filter(isEvidenceRead);
+  }
+
+  private allCommandRequests(): ReceivedRequest[] {
     return this.requests.filter((request) => request.method === 'POST' && request.path === '/execute-docker-command');
   }
 
@@ -156,4 +165,10 @@ export class RealGateway {
     this.received.set(request, received);
     return received;
   }
+}
+
+/** Evidence reads say so in their context (`evidence-sources.ts`). */
+function isEvidenceRead(request: ReceivedRequest): boolean {
+  const context = (request.body?.action_request as { context?: { reason?: unknown } } | undefined)?.context;
+  return typeof context === 'object' && context !== null && context.reason === 'evidence (read-only)';
 }
