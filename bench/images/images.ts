@@ -1,5 +1,5 @@
 /**
- * Benchmark of the service images (issue 10), on a real engine (Podman's Docker Engine API):
+ * Benchmark of the service images, on a real engine (Podman's Docker Engine API):
  *
  * 1. size of each service image (the engine's `Size`: every layer, base included);
  * 2. cold start to healthy: create + start a container of the image, then `GET /health` from the

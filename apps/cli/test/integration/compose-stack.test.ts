@@ -21,7 +21,7 @@ import {
   waitForStackHealthy,
 } from './compose-stack.js';
 
-// Issue 10, "Show": the images built from the repository's Dockerfile on bases made from Debian
+// The images built from the repository's Dockerfile on bases made from Debian
 // packages, the whole stack brought up by Debian's docker-compose 1.29 against Podman's Docker
 // API, and the recovery loop through it. One describe, run in order: the image build is the
 // expensive part and happens once per suite run.
