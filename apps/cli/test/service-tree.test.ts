@@ -46,7 +46,9 @@ const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier
 /** The environment each service needs in production, as `atb secrets init` writes it. */
 function serviceEnvironment(service: string, dataDirectory: string, port: number): Record<string, string> {
   const secrets = generateStackSecrets();
-  const common = { PATH: process.env.PATH ?? '/usr/bin:/bin', ENVIRONMENT: 'production', API_HOST: '127.0.0.1', API_PORT: String(port), DATA_DIR: dataDirectory, LOG_LEVEL: 'warn' };
+  // NODE_OPTIONS passes on scripts/test-node-versions.sh's preload (better-sqlite3 built for that Node).
+  const inherited: Record<string, string> = process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {};
+  const common = { ...inherited, PATH: process.env.PATH ?? '/usr/bin:/bin', ENVIRONMENT: 'production', API_HOST: '127.0.0.1', API_PORT: String(port), DATA_DIR: dataDirectory, LOG_LEVEL: 'warn' };
   const own: Record<string, Record<string, string>> = {
     'market-predictor': {},
     'devops-agent': {

@@ -5,6 +5,15 @@ import { waitFor } from './wait-for.js';
 
 const REPOSITORY_ROOT = resolve(import.meta.dirname, '../../..');
 
+/**
+ * The test process' NODE_OPTIONS, passed on to a service started with a minimal environment: on
+ * another Node (scripts/test-node-versions.sh) it carries the preload that loads the native
+ * modules built for that Node.
+ */
+function inheritedNodeOptions(): Record<string, string> {
+  return process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {};
+}
+
 /** A service started as its own process from source, listening on a free loopback port. */
 export interface ServiceProcess {
   url: string;
@@ -30,7 +39,7 @@ export async function startServiceProcess(entry: string, environment: Record<str
   const port = await freePort();
   const child = spawn(process.execPath, ['--conditions=@atb/source', '--import', 'tsx', entry], {
     cwd: REPOSITORY_ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', API_HOST: '127.0.0.1', API_PORT: String(port), LOG_LEVEL: 'warn', ...environment },
+    env: { ...inheritedNodeOptions(), PATH: process.env.PATH ?? '/usr/bin:/bin', API_HOST: '127.0.0.1', API_PORT: String(port), LOG_LEVEL: 'warn', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

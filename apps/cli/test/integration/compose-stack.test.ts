@@ -21,7 +21,7 @@ import {
   waitForStackHealthy,
 } from './compose-stack.js';
 
-// Issue 10, "Show": the images built from the repository's Dockerfile on bases made from Debian
+// The images built from the repository's Dockerfile on bases made from Debian
 // packages, the whole stack brought up by Debian's docker-compose 1.29 against Podman's Docker
 // API, and the recovery loop through it. One describe, run in order: the image build is the
 // expensive part and happens once per suite run.
@@ -72,7 +72,8 @@ describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'i
     writeFileSync(canaryFile, `AI_COMMAND_GATEWAY_TOKEN=${canary}\n`);
     let built: Awaited<ReturnType<typeof buildServiceImages>>;
     try {
-      built = await buildServiceImages(engine, bases, 'localhost/atb-deploy-test', 'latest');
+      // Tagged for this run only: another checkout's run on the same engine cannot swap them.
+      built = await buildServiceImages(engine, bases, 'localhost/atb-deploy-test', suffix);
     } finally {
       rmSync(canaryFile, { force: true });
     }
@@ -93,7 +94,7 @@ describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'i
     variables = {
       COMPOSE_PROJECT_NAME: project,
       ATB_IMAGE_PREFIX: 'localhost/atb-deploy-test',
-      ATB_IMAGE_TAG: 'latest',
+      ATB_IMAGE_TAG: suffix,
       ATB_SECRETS_DIR: secretsDirectory,
       PROMETHEUS_IMAGE: bases.PROMETHEUS_IMAGE,
       ALERTMANAGER_IMAGE: bases.ALERTMANAGER_IMAGE,
@@ -120,6 +121,8 @@ describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'i
     health?.stop();
     for (const outsider of outsiders) await outsider.remove().catch(() => undefined);
     if (engine && variables) await compose(engine, variables, ['down', '-v', '--remove-orphans', '-t', '5']).catch(() => undefined);
+    // Only this run's tags go; the layers stay in the build cache for the next run.
+    for (const service of SERVICES) await engine?.docker.getImage(`localhost/atb-deploy-test-${service}:${suffix}`).remove({ noprune: true }).catch(() => undefined);
     rmSync(scratch, { recursive: true, force: true });
     rmSync(canaryFile, { force: true });
     process.stderr.write(`composed-stack timings (ms): ${JSON.stringify(timings)}\n`);
