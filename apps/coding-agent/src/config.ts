@@ -1,5 +1,5 @@
 import { DEFAULT_DOCKER_HOSTS, dockerHostSchema } from '@atb/container-engine';
-import { baseConfigShape, boolean, type Environment, integer, list, loadConfig } from '@atb/service-kit';
+import { baseConfigShape, boolean, type Environment, integer, list, loadConfig, redisConfigShape } from '@atb/service-kit';
 import { llmConfigShape } from '@atb/llm';
 import { z } from 'zod';
 
@@ -45,19 +45,8 @@ export const configSchema = z.object({
   AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
   /** Task store: a SQLite path (default `<DATA_DIR>/coding-agent.sqlite`) or `postgres://…`. */
   DATABASE_URL: z.string().min(1).optional(),
-  /**
-   * `redis://…`: the task queue lives in Redis (BullMQ), shared by every replica. Default: none —
-   * the queue is a table in the task database (SQLite, or PostgreSQL shared by replicas).
-   */
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
-    .optional(),
-  /** Prefix of the queue's Redis keys, so several deployments can share one Redis; default `atb`. */
-  REDIS_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -')
-    .default('atb'),
+  /** `REDIS_URL`: the task queue lives in Redis (BullMQ), shared by every replica, and task events reach every replica through Redis pub/sub; default none — the queue is a table in the task database. `REDIS_PREFIX`: default `atb`. */
+  ...redisConfigShape(),
   /** `owner/name` repositories tasks may target; any other gets 403. Default `atb/market-predictor`. */
   ALLOWED_REPOSITORIES: list(['atb/market-predictor']),
   /** Where task workspaces are cloned; default /tmp/coding-agent-workspaces. */

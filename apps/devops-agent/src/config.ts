@@ -8,6 +8,7 @@ import {
   list,
   loadConfig,
   optionalUrl,
+  redisConfigShape,
   url,
 } from '@atb/service-kit';
 import { z } from 'zod';
@@ -20,19 +21,8 @@ export const configSchema = z
     ...baseConfigShape({ port: 8001, dataDirectory: '.data/devops-agent' }),
     /** SQLite file path or `postgres://…`; default `<DATA_DIR>/devops-agent.sqlite`. */
     DATABASE_URL: z.string().min(1).optional(),
-    /**
-     * `redis://…`: replicas elect their pollers (and share their event streams) through Redis.
-     * Default: none — the agent's database does it (a lease table; PostgreSQL shared by replicas).
-     */
-    REDIS_URL: z
-      .string()
-      .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
-      .optional(),
-    /** Prefix of the agent's Redis keys, so several deployments can share one Redis; default `atb`. */
-    REDIS_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -')
-      .default('atb'),
+    /** `REDIS_URL`: the jobs run from BullMQ (the jobs table their outbox) and replicas elect their pollers through Redis; default none — the database does both. `REDIS_PREFIX`: default `atb`. */
+    ...redisConfigShape(),
     /** Seconds a replica's leadership of a polled service lasts without renewal; a dead leader's polling moves on after it. Default 15. */
     LEADER_LEASE_SECONDS: decimal(15, 0.3, 3600),
     /** PostgreSQL only: the schema holding the agent's tables; default devops_agent. */

@@ -152,3 +152,23 @@ export function baseConfigShape(defaults: { port: number; dataDirectory: string 
     DATA_DIR: z.string().min(1).default(defaults.dataDirectory),
   };
 }
+
+/**
+ * The settings of a service whose replicas share a Redis: `REDIS_URL` (`redis://…`; default
+ * none — the service's database does Redis's part) and `REDIS_PREFIX` (of every key, so several
+ * deployments can share one Redis; default `atb`). What Redis carries is the service's to say.
+ */
+export function redisConfigShape() {
+  return {
+    /** `redis://…` or `rediss://…`; default none. */
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+      .optional(),
+    /** Prefix of the service's Redis keys; default `atb`. */
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -')
+      .default('atb'),
+  };
+}
