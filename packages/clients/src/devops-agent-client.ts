@@ -108,7 +108,8 @@ export class DevopsAgentClient {
     return this.http.request('/control/stop-monitoring', { method: 'POST', schema: monitoringControlResponseSchema });
   }
 
-  runMonitoringCycle(): Promise<MonitoringCycleResponse> {
-    return this.http.request('/monitoring/cycle', { method: 'POST', schema: monitoringCycleResponseSchema });
+  /** One health check now of `service`, or of every polled service. */
+  runMonitoringCycle(service?: string): Promise<MonitoringCycleResponse> {
+    return this.http.request('/monitoring/cycle', { method: 'POST', schema: monitoringCycleResponseSchema, query: { service } });
   }
 }

@@ -12,7 +12,7 @@ import { type CatalogSnapshot, startupCatalog } from '../catalog/load-catalog.js
 import { ServiceCatalog } from '../catalog/service-catalog.js';
 import type { Config } from '../config.js';
 import { AlertIntake } from '../intake/alert-intake.js';
-import { HealthMonitor } from '../monitoring/health-monitor.js';
+import { FleetMonitor } from '../monitoring/fleet-monitor.js';
 import { expireApprovals } from '../policy/approvals.js';
 import { JobWorker } from '../queue/job-worker.js';
 import { GatewayClient, tokenFromFile } from '../remediation/gateway-client.js';
@@ -27,7 +27,7 @@ export interface DevopsAgentParts {
   store: AgentStore;
   audit: AgentAudit;
   worker: JobWorker;
-  monitor: HealthMonitor;
+  monitor: FleetMonitor;
   intake: AlertIntake;
   ports: AgentPorts;
   /** LLM usage records and the model router (undefined with `LLM_PROVIDER=none`), for `GET /llm/usage`. */
@@ -88,12 +88,6 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
   const intake = new AlertIntake(store.changes, ports.audit, ports.metrics, { groupBy: config.INCIDENT_GROUP_BY, reopenWindowSeconds: config.INCIDENT_REOPEN_WINDOW }, ports.wake, (alert) =>
     ports.catalog.label(alert),
   );
-  const monitor = new HealthMonitor(store.incidents, intake, logger, {
-    targetUrl: config.MARKET_PREDICTOR_URL,
-    service: config.MONITORED_SERVICE,
-    intervalSeconds: config.MONITORING_INTERVAL,
-    timeoutSeconds: config.HEALTH_CHECK_TIMEOUT,
-    slowThresholdMs: config.SLOW_RESPONSE_THRESHOLD_MS,
-  });
+  const monitor = new FleetMonitor(store.incidents, intake, logger, ports.catalog, { concurrency: config.MONITORING_CONCURRENCY });
   return { store, audit: ports.audit, worker, monitor, intake, ports, llm };
 }

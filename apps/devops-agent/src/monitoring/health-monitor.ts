@@ -20,11 +20,16 @@ export interface HealthMonitorOptions {
   intervalSeconds: number;
   timeoutSeconds: number;
   slowThresholdMs: number;
+  /** The one HTTP status that counts as up; unset: any answer below 500 whose body does not say unhealthy. */
+  expectedStatus?: number | undefined;
+  /** Labels added to every synthetic alert (e.g. the catalog entry's name). */
+  labels?: Record<string, string>;
 }
 
 /** What a health reading says is wrong (nothing, down, slow or degraded). */
-export function conditionOf(reading: HealthReading, slowThresholdMs: number): Condition | undefined {
+export function conditionOf(reading: HealthReading, slowThresholdMs: number, expectedStatus?: number): Condition | undefined {
   if (!reading.reachable || (reading.http_status ?? 500) >= 500 || reading.status === 'unhealthy') return 'down';
+  if (expectedStatus !== undefined && reading.http_status !== expectedStatus) return 'down';
   if (reading.status === 'degraded') return 'degraded';
   if (reading.response_time_ms > slowThresholdMs) return 'slow';
   return undefined;
@@ -108,7 +113,7 @@ export class HealthMonitor {
       status,
       starts_at: startsAt,
       ends_at: status === 'resolved' ? reading.checked_at : ZERO_TIME,
-      labels: { alertname: definition.alertname, service: this.options.service, severity: definition.severity, source: 'health-check' },
+      labels: { alertname: definition.alertname, service: this.options.service, severity: definition.severity, source: 'health-check', ...this.options.labels },
       annotations: {
         summary: `${this.options.service} ${definition.summary}`,
         description: reading.reachable
@@ -122,7 +127,7 @@ export class HealthMonitor {
   private async runCycle() {
     await this.restore();
     const reading = await probeHealth(this.options.targetUrl, this.options.timeoutSeconds * 1000);
-    const condition = conditionOf(reading, this.options.slowThresholdMs);
+    const condition = conditionOf(reading, this.options.slowThresholdMs, this.options.expectedStatus);
     this.last = reading;
     this.counts.cycles += 1;
     if (condition) this.counts.failures += 1;
