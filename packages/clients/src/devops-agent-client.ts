@@ -20,6 +20,10 @@ import {
   type ListActionsQuery,
   type ListIncidentsQuery,
   learningStatsResponseSchema,
+  type ServiceDetail,
+  type ServiceListResponse,
+  serviceDetailSchema,
+  serviceListResponseSchema,
   type MonitoringControlResponse,
   type MonitoringCycleResponse,
   type MonitoringStatus,
@@ -65,6 +69,16 @@ export class DevopsAgentClient {
 
   getIncident(id: string): Promise<IncidentDetail> {
     return this.http.request(`/incidents/${segment(id)}`, { schema: incidentDetailSchema });
+  }
+
+  /** `GET /services`: the service catalog with each service's health and open incidents. */
+  listServices(): Promise<ServiceListResponse> {
+    return this.http.request('/services', { schema: serviceListResponseSchema });
+  }
+
+  /** `GET /services/{name}`: one service's open incidents, last actions, learning statistics and health. */
+  getService(name: string): Promise<ServiceDetail> {
+    return this.http.request(`/services/${encodeURIComponent(name)}`, { schema: serviceDetailSchema });
   }
 
   listActions(query: ListActionsQuery = {}): Promise<ActionListResponse> {

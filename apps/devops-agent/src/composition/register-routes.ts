@@ -6,9 +6,11 @@ import { registerAuditRoutes } from '../api/audit-routes.js';
 import { registerIncidentRoutes } from '../api/incident-routes.js';
 import { registerLearningRoutes } from '../api/learning-routes.js';
 import { registerMonitoringRoutes } from '../api/monitoring-routes.js';
+import { registerServiceRoutes } from '../api/service-routes.js';
 import type { Config } from '../config.js';
 import { registerDashboard } from '../dashboard/dashboard-routes.js';
 import { registerWebhookRoute } from '../intake/webhook-route.js';
+import { createServiceReader } from '../catalog/service-views.js';
 import type { DevopsAgentParts } from './compose-agent.js';
 
 /** Every HTTP route of the agent, on the parts the composition root built. */
@@ -22,7 +24,9 @@ export function registerAgentRoutes(app: App, config: Config, parts: DevopsAgent
   registerLearningRoutes(app, parts.store);
   registerAuditRoutes(app, options.auditLog);
   registerMonitoringRoutes(app, parts.monitor);
-  registerDashboard(app, { store: parts.store, auditLog: options.auditLog });
+  const services = createServiceReader(parts.ports.catalog, parts.monitor, parts.store);
+  registerServiceRoutes(app, parts.ports.catalog, services);
+  registerDashboard(app, { store: parts.store, auditLog: options.auditLog, services });
   registerLlmRoutes(app, {
     usage: parts.llm.usage,
     ...(parts.llm.router ? { router: parts.llm.router } : {}),

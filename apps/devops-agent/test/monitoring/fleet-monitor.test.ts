@@ -10,7 +10,7 @@ import { AUTHORIZED, eventually, startAgent } from '../support/agent-harness.js'
 /** A /health endpoint that answers healthy, or never answers while `hang` is set. */
 async function healthServer(): Promise<{ url: string; hang: boolean; hits: number; server: Server }> {
   const state = { url: '', hang: false, hits: 0, server: undefined as unknown as Server };
-  state.server = createServer((request, response) => {
+  state.server = createServer((_request, response) => {
     state.hits += 1;
     if (state.hang) return; // never answers: the probe's timeout ends it
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'healthy' }));
