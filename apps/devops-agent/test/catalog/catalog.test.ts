@@ -6,7 +6,7 @@ import { parseCatalog } from '../../src/catalog/load-catalog.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AgentAudit } from '../../src/audit/agent-audit.js';
 import { matchService, ServiceCatalog, targetOfService } from '../../src/catalog/service-catalog.js';
-import { AUTHORIZED, eventually, startAgent } from '../support/agent-harness.js';
+import { AUTHORIZED, alert, eventually, notification, startAgent } from '../support/agent-harness.js';
 
 const GOOD = `services:
   - name: orders
@@ -107,5 +107,40 @@ describe('the catalog in a running agent', () => {
     }, 5000, 'the corrected file in force');
     expect(reloaded.last_error).toBeNull();
     expect(running.agent.agent.ports.catalog.get('payments')?.autonomous).toBe(true);
+  });
+});
+
+describe('coding tasks per service', () => {
+  let running: Awaited<ReturnType<typeof startAgent>> | undefined;
+  const directory = mkdtempSync(join(tmpdir(), 'agent-catalog-coding-'));
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it("a code-level incident's coding task goes to its catalog entry's repository; a service without one uses CODING_TASK_REPOSITORY", async () => {
+    const file = join(directory, 'services.yaml');
+    const codeFix = `    runbooks:
+      - name: needs-a-fix
+        match: { alertname: BadMath }
+        issue_type: code_bug
+        root_cause: A bug in the code.
+        code_level: true
+        candidates: [{ action: escalate }]
+`;
+    writeFileSync(file, `services:\n  - name: orders\n    repository: acme/orders\n${codeFix}  - name: billing\n${codeFix}`);
+    running = await startAgent({ SERVICES_FILE: file, CODING_TASK_REPOSITORY: 'acme/monorepo' });
+    const app = running.agent.app;
+    for (const service of ['orders', 'billing']) {
+      expect((await app.inject({ method: 'POST', url: '/webhook/alerts', payload: notification([alert({ alertname: 'BadMath', service })]) })).statusCode).toBe(200);
+    }
+    const repositoryOf = (service: string) =>
+      eventually(async () => {
+        const [incident] = (await app.inject({ url: `/incidents?service=${service}` })).json().incidents as { coding_task: { repository: string } | null }[];
+        return incident?.coding_task?.repository;
+      }, 10_000, `the coding task of ${service}`);
+    expect(await repositoryOf('orders')).toBe('acme/orders');
+    expect(await repositoryOf('billing')).toBe('acme/monorepo');
   });
 });
