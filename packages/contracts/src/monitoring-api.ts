@@ -63,6 +63,8 @@ export const monitoringStatusSchema = z.object({
   recent_checks: z.array(z.object({ at: z.string(), response_time_ms: z.number(), condition: z.string() })),
   /** Probes in flight across the fleet, and the most allowed at once (MONITORING_CONCURRENCY). */
   concurrency: z.object({ limit: z.number().int(), busy: z.number().int() }),
+  /** Lag between scheduled and actual probe start over the fleet's last 20,000 probes. */
+  lag_ms: z.object({ p50: nullableNumber, p99: nullableNumber, max: nullableNumber, samples: z.number().int() }),
   /** Every polled service of the catalog; the top-level fields above are the first one's. */
   services: z.array(serviceMonitoringStateSchema),
 });

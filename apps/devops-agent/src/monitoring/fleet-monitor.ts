@@ -115,8 +115,15 @@ export class FleetMonitor {
       monitoring_active: this.active,
       started_at: this.startedAt ?? null,
       concurrency: { limit: this.options.concurrency, busy: this.slots.busy },
+      lag_ms: this.fleetLag(),
       services,
     };
+  }
+
+  /** Lag (scheduled → actual probe start) over the last probes of the whole fleet. */
+  private fleetLag() {
+    const sorted = [...this.lagSamples].sort((left, right) => left - right);
+    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? null, samples: sorted.length };
   }
 
   private serviceState(polled: Polled) {
