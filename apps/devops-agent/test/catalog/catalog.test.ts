@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -129,8 +131,19 @@ describe('coding tasks per service', () => {
         code_level: true
         candidates: [{ action: escalate }]
 `;
-    writeFileSync(file, `services:\n  - name: orders\n    repository: acme/orders\n${codeFix}  - name: billing\n${codeFix}`);
-    running = await startAgent({ SERVICES_FILE: file, CODING_TASK_REPOSITORY: 'acme/monorepo' });
+    writeFileSync(file, `services:\n  - name: orders\n    repository: acme/orders\n    owners: [team-orders]\n    escalation_channel: "#orders"\n${codeFix}  - name: billing\n${codeFix}`);
+    const received: { channel?: string; text: string }[] = [];
+    const webhook = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        response.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
+    running = await startAgent({ SERVICES_FILE: file, CODING_TASK_REPOSITORY: 'acme/monorepo', ESCALATION_WEBHOOK_URL: webhookUrl });
     const app = running.agent.app;
     for (const service of ['orders', 'billing']) {
       expect((await app.inject({ method: 'POST', url: '/webhook/alerts', payload: notification([alert({ alertname: 'BadMath', service })]) })).statusCode).toBe(200);
@@ -142,5 +155,12 @@ describe('coding tasks per service', () => {
       }, 10_000, `the coding task of ${service}`);
     expect(await repositoryOf('orders')).toBe('acme/orders');
     expect(await repositoryOf('billing')).toBe('acme/monorepo');
+    // The escalation goes to the service's channel and names its owners; billing names neither.
+    await eventually(() => received.length === 2 || undefined, 10_000, 'both escalations posted');
+    const orders = received.find((message) => message.text.includes('on orders'));
+    const billing = received.find((message) => message.text.includes('on billing'));
+    expect(orders).toMatchObject({ channel: '#orders', text: expect.stringContaining('Owners: team-orders.') });
+    expect(billing?.channel).toBeUndefined();
+    webhook.close();
   });
 });
