@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitoringStatusSchema } from '@atb/contracts';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { AUTHORIZED, eventually, startAgent } from '../support/agent-harness.js';
+import { AGENT_TOKEN, AUTHORIZED, eventually, startAgent } from '../support/agent-harness.js';
+import { runAtb } from '../support/run-atb.js';
 
 /** A /health endpoint that answers healthy, or never answers while `hang` is set. */
 async function healthServer(): Promise<{ url: string; hang: boolean; hits: number; server: Server }> {
@@ -87,5 +88,30 @@ describe('polling many services', () => {
     const unknown = await app.inject({ method: 'POST', url: '/monitoring/cycle?service=nobody', headers: AUTHORIZED });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toMatchObject({ field: 'query.service' });
+
+    // The CLI over a real socket: one line per service, and a filter by service.
+    const previous = { url: process.env.DEVOPS_AGENT_URL, token: process.env.DEVOPS_AGENT_TOKEN };
+    process.env.DEVOPS_AGENT_URL = await running.agent.listen();
+    process.env.DEVOPS_AGENT_TOKEN = AGENT_TOKEN;
+    try {
+      const all = (await runAtb('monitoring', 'status')).stdout;
+      expect(all).toContain('2 services');
+      expect(all).toMatch(/fast\s.*ok/);
+      expect(all).toMatch(/added\s.*ok/);
+      const one = (await runAtb('monitoring', 'status', '--service', 'added')).stdout;
+      expect(one).toContain('added');
+      expect(one).not.toMatch(/^\s+fast\s/m);
+      const services = (await runAtb('services')).stdout;
+      expect(services).toMatch(/fast\s/);
+      expect(services).toMatch(/added\s/);
+      const detail = JSON.parse((await runAtb('services', 'fast', '--json')).stdout);
+      expect(detail).toMatchObject({ name: 'fast', monitoring: { condition: 'ok' }, incidents: [] });
+    } finally {
+      process.exitCode = undefined;
+      if (previous.url === undefined) delete process.env.DEVOPS_AGENT_URL;
+      else process.env.DEVOPS_AGENT_URL = previous.url;
+      if (previous.token === undefined) delete process.env.DEVOPS_AGENT_TOKEN;
+      else process.env.DEVOPS_AGENT_TOKEN = previous.token;
+    }
   });
 });
