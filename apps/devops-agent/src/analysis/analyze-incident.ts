@@ -5,10 +5,11 @@ import { rankCandidates } from '../learning/candidate-ranking.js';
 import { probeHealth } from '../monitoring/health-probe.js';
 import { ACTIVE_STATES, type Incident, type StoredAlert } from '../store/agent-store.js';
 import { matchRunbook } from './runbooks.js';
+import { runbooksOf } from '../catalog/service-catalog.js';
 import { learningStats } from '../learning/learning-stats.js';
 
 /** The ports this stage uses. */
-export type AnalyzePorts = Pick<AgentPorts, 'analyzer' | 'audit' | 'changes' | 'config' | 'fallbackAnalyzer' | 'incidents' | 'learning' | 'prometheus' | 'runbooks'>;
+export type AnalyzePorts = Pick<AgentPorts, 'analyzer' | 'audit' | 'catalog' | 'changes' | 'config' | 'fallbackAnalyzer' | 'incidents' | 'learning' | 'prometheus' | 'runbooks'>;
 
 /** Longest an analyzer may take before the rule analyzer answers instead. */
 const ANALYSIS_TIMEOUT_MS = 60_000;
@@ -19,16 +20,17 @@ export async function buildAnalysisContext(
   incident: Incident,
   alerts: StoredAlert[],
 ): Promise<AnalysisContext> {
-  const { config, runbooks, prometheus } = dependencies;
+  const { runbooks, prometheus } = dependencies;
   const firing = alerts.filter((alert) => alert.status === 'firing');
   const labels = (firing[0] ?? alerts[0])?.labels ?? { alertname: incident.alertname };
-  const runbook = matchRunbook(runbooks, labels);
+  const entry = dependencies.catalog.match(labels);
+  const runbook = matchRunbook(runbooksOf(entry, runbooks), labels);
+  // The service's own health check, for an incident of that service or from polling.
+  const probed = entry?.health && (entry.name === incident.service || labels.source === 'health-check') ? entry.health : undefined;
   const [learning, history, health] = await Promise.all([
     learningStats(dependencies.learning, { alertname: incident.alertname, service: incident.service }),
     dependencies.learning.similarIncidents(incident.alertname, incident.service, incident.id, 5),
-    incident.service === config.MONITORED_SERVICE || labels.source === 'health-check'
-      ? probeHealth(config.MARKET_PREDICTOR_URL, config.HEALTH_CHECK_TIMEOUT * 1000)
-      : Promise.resolve(undefined),
+    probed ? probeHealth(probed.url, probed.timeout_seconds * 1000) : Promise.resolve(undefined),
   ]);
   let metrics: Record<string, number | null> | undefined;
   if (prometheus && runbook && runbook.promql.length > 0) {

@@ -56,17 +56,18 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     attempts: config.AI_COMMAND_GATEWAY_RETRIES,
     token: config.AI_COMMAND_GATEWAY_TOKEN ?? tokenFromFile(config.AI_COMMAND_GATEWAY_TOKEN_FILE),
   });
+  const audit = new AgentAudit(storage.auditLog, logger);
+  const catalog = new ServiceCatalog(options.catalog ?? startupCatalog(config), { logger, audit });
   const rules = new RuleAnalyzer(runbooks);
   const llm = await createLlm(config, service, storage);
   const analyzer =
-    options.analyzer ?? createAnalyzer(config, { rules, router: llm.router, investigation: createInvestigationPorts(config, store.learning, gateway), runbooks, logger });
+    options.analyzer ?? createAnalyzer(config, { rules, router: llm.router, investigation: createInvestigationPorts(config, store.learning, gateway, catalog), runbooks, logger });
   let worker: JobWorker | undefined;
-  const audit = new AgentAudit(storage.auditLog, logger);
   const ports: AgentPorts = {
     config,
     ...store,
     audit,
-    catalog: new ServiceCatalog(options.catalog ?? startupCatalog(config), { logger, audit }),
+    catalog,
     metrics: createAgentMetrics(service.metrics.registry, store),
     analyzer,
     fallbackAnalyzer: rules,
