@@ -112,6 +112,34 @@ describe('the catalog in a running agent', () => {
   });
 });
 
+describe('alerts mapped to catalog services', () => {
+  let running: Awaited<ReturnType<typeof startAgent>> | undefined;
+  const directory = mkdtempSync(join(tmpdir(), 'agent-catalog-map-'));
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('names the service of an alert matched by another label, and never groups two services into one incident', async () => {
+    const file = join(directory, 'services.yaml');
+    writeFileSync(file, 'services:\n  - name: orders\n    alerts: [{ job: orders-api }]\n  - name: billing\n    alerts: [{ job: billing-api }]\n');
+    running = await startAgent({ SERVICES_FILE: file });
+    const app = running.agent.app;
+    const delivered = await app.inject({
+      method: 'POST',
+      url: '/webhook/alerts',
+      payload: notification([alert({ alertname: 'HighLatency', job: 'orders-api' }), alert({ alertname: 'HighLatency', job: 'billing-api' })]),
+    });
+    expect(delivered.statusCode).toBe(200);
+    const incidents = (await app.inject({ url: '/incidents' })).json().incidents as { service: string }[];
+    expect(incidents.map((incident) => incident.service).sort()).toEqual(['billing', 'orders']);
+    const [orders] = (await app.inject({ url: '/incidents?service=orders' })).json().incidents as { id: string }[];
+    const detail = (await app.inject({ url: `/incidents/${orders!.id}` })).json();
+    expect(detail.alerts[0].labels).toEqual({ alertname: 'HighLatency', job: 'orders-api', catalog_service: 'orders' });
+  });
+});
+
 describe('coding tasks per service', () => {
   let running: Awaited<ReturnType<typeof startAgent>> | undefined;
   const directory = mkdtempSync(join(tmpdir(), 'agent-catalog-coding-'));
