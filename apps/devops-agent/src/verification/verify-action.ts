@@ -37,7 +37,7 @@ export async function verifyAction(dependencies: VerifyActionPorts, payload: { a
     const recovery = secondsBetween(incident.cycle_started_at, now);
     const resolve = firing.length === 0;
     const committed = await dependencies.changes.commit({
-      updateAction: { id: action.id, patch: { effective: true, verified_at: now, recovery_seconds: recovery }, expectStatuses: ['succeeded'] },
+      updateAction: { id: action.id, patch: { effective: true, verified_at: now, recovery_seconds: recovery }, expectStatuses: ['succeeded'], expectUnverified: true },
       ...(resolve ? { incident: { id: incident.id, patch: { state: 'resolved', resolved_at: now }, expectStates: ACTIVE_STATES } } : {}),
       events: [
         { incident_id: incident.id, type: 'action-verified', data: { action_id: action.id, effective: true, evidence, recovery_seconds: recovery } },
@@ -62,7 +62,7 @@ export async function verifyAction(dependencies: VerifyActionPorts, payload: { a
     return;
   }
   await dependencies.changes.commit({
-    updateAction: { id: action.id, patch: { effective: false, verified_at: now } },
+    updateAction: { id: action.id, patch: { effective: false, verified_at: now }, expectUnverified: true },
     events: [{ incident_id: incident.id, type: 'action-verified', data: { action_id: action.id, effective: false, evidence: `still firing ${config.VERIFICATION_WINDOW}s after ${action.operation}` } }],
     jobs: [{ type: 'decide', payload: { incident_id: incident.id }, dedupe_key: `decide:${action.id}` }],
     completeJob: jobId,

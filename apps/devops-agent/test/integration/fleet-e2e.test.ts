@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serviceDetailSchema, serviceListResponseSchema } from '@atb/contracts';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '@atb/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { alert, AUTHORIZED, eventually, notification, RealGateway, startAgent } from '../support/agent-harness.js';
-import { InProcessPredictor } from '../support/in-process-predictor.js';
+import { buildPredictor, REPOSITORY_ROOT, waitForHealthy } from './e2e-stack.js';
 
 interface IncidentView {
   id: string;
@@ -15,34 +16,40 @@ interface IncidentView {
 }
 
 /**
- * Three real market-predictor services under different names, the real command gateway with its
- * process runtime (alpha and beta allowlisted; gamma not), and one agent with a services file
- * polling all three. Crashes of all three at once: alpha and beta are restarted and verified
+ * Three market-predictor processes under different names (the built predictor, supervised by
+ * `atb up`'s supervisor), the real command gateway with its process runtime (alpha and beta
+ * allowlisted; gamma not), and one agent with a services file polling all three. Crashes of all
+ * three at once: alpha and beta are restarted by the gateway's runtime and verified
  * independently, gamma escalates as not allowlisted with no action, and an alert of a service
  * outside the catalog escalates too.
  */
 describe('many services, one catalog, end to end', () => {
   const names = ['alpha', 'beta', 'gamma'] as const;
-  const predictors = Object.fromEntries(names.map((name) => [name, new InProcessPredictor()])) as Record<(typeof names)[number], InProcessPredictor>;
   const directory = mkdtempSync(join(tmpdir(), 'agent-fleet-e2e-'));
   let gateway: RealGateway | undefined;
   let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
 
+  beforeAll(() => buildPredictor(), 180_000);
   afterEach(async () => {
     await agent?.close();
     await gateway?.stop();
-    for (const predictor of Object.values(predictors)) await predictor.stop();
   });
   afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
   it('two faults at once: two incidents, two restarts of the right targets, two verifications; the third escalates as not allowlisted; an unknown service escalates', async () => {
     const urls: Record<string, string> = {};
-    for (const name of names) urls[name] = await predictors[name].start();
-    gateway = new RealGateway({ targets: ['alpha', 'beta'] });
-    gateway.onExecute = async ({ operation, target }) => {
-      if (operation === 'restart' && (target === 'alpha' || target === 'beta')) await predictors[target].restart();
-    };
+    const processes: Record<string, { script: string; env: Record<string, string> }> = {};
+    for (const name of names) {
+      const port = await freePort();
+      urls[name] = `http://127.0.0.1:${port}`;
+      processes[name] = {
+        script: join(REPOSITORY_ROOT, 'apps/market-predictor/dist/src/main.js'),
+        env: { API_HOST: '127.0.0.1', API_PORT: String(port), CHAOS_ENABLED: 'true', DATA_DIR: join(directory, name), LOG_LEVEL: 'warn' },
+      };
+    }
+    gateway = new RealGateway({ targets: ['alpha', 'beta'], unlistedTargets: ['gamma'], processes });
     const gatewayUrl = await gateway.start();
+    await Promise.all(names.map((name) => waitForHealthy(urls[name]!, 30_000)));
     const file = join(directory, 'services.yaml');
     writeFileSync(
       file,
