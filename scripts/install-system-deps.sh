@@ -4,10 +4,10 @@
 # otherwise prints the exact command to run and exits non-zero.
 set -euo pipefail
 
-# mmdebstrap, docker-compose and the CNI dnsname plugin (service names resolve inside a compose
-# network): scripts/build-base-image.sh and the composed stack (docs/deploy.md).
+# mmdebstrap, docker-compose, podman-compose and the CNI dnsname plugin (service names resolve
+# inside a compose network): scripts/build-base-image.sh and the composed stack (docs/deploy.md).
 packages=(podman runc uidmap slirp4netns fuse-overlayfs bubblewrap prometheus prometheus-alertmanager chromium git
-  mmdebstrap docker-compose golang-github-containernetworking-plugin-dnsname)
+  mmdebstrap docker-compose podman-compose golang-github-containernetworking-plugin-dnsname)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,9 +1,10 @@
+import { capAnnotations } from '../intake/annotation-cap.js';
 import type { AnalysisContext, AnalysisOutcome } from '@atb/contracts';
 import type { AgentPorts } from '../composition/agent-ports.js';
 import { TERMINAL_STATES } from '../incidents/incident-target.js';
 import { rankCandidates } from '../learning/candidate-ranking.js';
-import { probeHealth } from '../monitoring/health-probe.js';
 import { ACTIVE_STATES, type Incident, type StoredAlert } from '../store/agent-store.js';
+import { healthEvidence } from './detector-evidence.js';
 import { matchRunbook } from './runbooks.js';
 import { runbooksOf } from '../catalog/service-catalog.js';
 import { learningStats } from '../learning/learning-stats.js';
@@ -14,13 +15,13 @@ export type AnalyzePorts = Pick<AgentPorts, 'analyzer' | 'audit' | 'catalog' | '
 /** Longest an analyzer may take before the rule analyzer answers instead. */
 const ANALYSIS_TIMEOUT_MS = 60_000;
 
-/** Gathers what an analyzer is given about one incident: alerts, health, PromQL, history, learning. */
+/** Gathers what an analyzer is given about one incident: alerts, health (the detector's when it has it), PromQL, history, learning. */
 export async function buildAnalysisContext(
   dependencies: AnalyzePorts,
   incident: Incident,
   alerts: StoredAlert[],
 ): Promise<AnalysisContext> {
-  const { runbooks, prometheus } = dependencies;
+  const { config, runbooks, prometheus } = dependencies;
   const firing = alerts.filter((alert) => alert.status === 'firing');
   const labels = (firing[0] ?? alerts[0])?.labels ?? { alertname: incident.alertname };
   const entry = dependencies.catalog.match(labels);
@@ -30,7 +31,7 @@ export async function buildAnalysisContext(
   const [learning, history, health] = await Promise.all([
     learningStats(dependencies.learning, { alertname: incident.alertname, service: incident.service }),
     dependencies.learning.similarIncidents(incident.alertname, incident.service, incident.id, 5),
-    probed ? probeHealth(probed.url, probed.timeout_seconds * 1000) : Promise.resolve(undefined),
+    healthEvidence(config, probed, alerts),
   ]);
   let metrics: Record<string, number | null> | undefined;
   if (prometheus && runbook && runbook.promql.length > 0) {
@@ -50,21 +51,11 @@ export async function buildAnalysisContext(
       fingerprint: alert.fingerprint,
       status: alert.status,
       labels: alert.labels,
-      annotations: alert.annotations,
+      annotations: capAnnotations(alert.annotations, config.ANALYSIS_ANNOTATION_LIMIT),
       startsAt: alert.starts_at,
       endsAt: alert.ends_at,
     })),
-    ...(health
-      ? {
-          health: {
-            reachable: health.reachable,
-            ...(health.status ? { status: health.status } : {}),
-            response_time_ms: health.response_time_ms,
-            ...(health.body !== undefined ? { body: health.body } : {}),
-            ...(health.error ? { error: health.error } : {}),
-          },
-        }
-      : {}),
+    ...(health ? { health } : {}),
     ...(metrics ? { metrics } : {}),
     history,
     learning: learning.map((stat) => ({

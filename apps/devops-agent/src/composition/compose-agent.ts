@@ -12,9 +12,11 @@ import { type CatalogSnapshot, startupCatalog } from '../catalog/load-catalog.js
 import { ServiceCatalog } from '../catalog/service-catalog.js';
 import type { Config } from '../config.js';
 import { AlertIntake } from '../intake/alert-intake.js';
+import { ContainerEventIntake } from '../intake/container-events.js';
 import { FleetMonitor } from '../monitoring/fleet-monitor.js';
+import { openProbeGate, type ProbeGate } from '../monitoring/leadership.js';
 import { expireApprovals } from '../policy/approvals.js';
-import { JobWorker } from '../queue/job-worker.js';
+import { defaultOwner, JobWorker } from '../queue/job-worker.js';
 import { GatewayClient, tokenFromFile } from '../remediation/gateway-client.js';
 import { GatewayPolicySource } from '../remediation/gateway-policy.js';
 import type { AgentStore } from '../store/agent-store.js';
@@ -28,6 +30,10 @@ export interface DevopsAgentParts {
   audit: AgentAudit;
   worker: JobWorker;
   monitor: FleetMonitor;
+  /** Follows the gateway's container events (started by the app when GATEWAY_EVENTS is on). */
+  events: ContainerEventIntake;
+  /** One poller per service across replicas. */
+  probes: ProbeGate;
   intake: AlertIntake;
   ports: AgentPorts;
   /** LLM usage records and the model router (undefined with `LLM_PROVIDER=none`), for `GET /llm/usage`. */
@@ -62,6 +68,7 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
   const llm = await createLlm(config, service, storage);
   const analyzer =
     options.analyzer ?? createAnalyzer(config, { rules, router: llm.router, investigation: createInvestigationPorts(config, store.learning, gateway, catalog), runbooks, logger });
+  const owner = config.REPLICA_ID ?? defaultOwner();
   let worker: JobWorker | undefined;
   const ports: AgentPorts = {
     config,
@@ -81,6 +88,9 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
   const publicUrl = () => config.PUBLIC_URL ?? `http://127.0.0.1:${config.API_PORT}`;
   worker = new JobWorker(store.jobs, createJobHandlers(ports, publicUrl), logger, {
     concurrency: config.WORKER_CONCURRENCY,
+    leaseMs: config.JOB_LEASE_SECONDS * 1000,
+    maxAttempts: config.JOB_MAX_ATTEMPTS,
+    owner,
     onTick: async () => {
       await expireApprovals(ports);
     },
@@ -89,6 +99,24 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
   const intake = new AlertIntake(store.changes, ports.audit, ports.metrics, { groupBy: config.INCIDENT_GROUP_BY, reopenWindowSeconds: config.INCIDENT_REOPEN_WINDOW }, ports.wake, (alert) =>
     ports.catalog.label(alert),
   );
-  const monitor = new FleetMonitor(store.incidents, intake, logger, ports.catalog, { concurrency: config.MONITORING_CONCURRENCY });
-  return { store, audit: ports.audit, worker, monitor, intake, ports, llm };
+  const probes = await openProbeGate({
+    database: storage.database,
+    redisUrl: config.REDIS_URL,
+    redisPrefix: config.REDIS_PREFIX,
+    leaseMs: config.LEADER_LEASE_SECONDS * 1000,
+    owner,
+  });
+  const monitor = new FleetMonitor(store.incidents, intake, logger, ports.catalog, {
+    concurrency: config.MONITORING_CONCURRENCY,
+    shouldProbe: (service) => probes.shouldProbe(service),
+    recheckDelaySeconds: config.HEALTH_RECHECK_DELAY,
+    recheckTimeoutSeconds: config.HEALTH_RECHECK_TIMEOUT,
+  });
+  const events = new ContainerEventIntake(gateway, intake, store.incidents, logger, {
+    service: config.MONITORED_SERVICE,
+    targetUrl: config.MARKET_PREDICTOR_URL,
+    probeTimeoutMs: config.HEALTH_RECHECK_TIMEOUT * 1000,
+    recoveryTimeoutMs: config.VERIFICATION_WINDOW * 1000,
+  });
+  return { store, audit: ports.audit, worker, monitor, events, probes, intake, ports, llm };
 }

@@ -25,10 +25,11 @@ export async function agentHealth(config: Config, storage: AgentStorage, parts: 
 /** `GET /status`: counts by state, open circuits, queue, database and gateway. */
 export async function agentStatus(config: Config, storage: AgentStorage, parts: DevopsAgentParts | undefined) {
   const { store, database } = storage;
-  const [incidents, actions, jobs, circuits] = await Promise.all([
+  const [incidents, actions, jobs, deadLetters, circuits] = await Promise.all([
     store.incidents.countByState(),
     store.actions.countByStatus(),
     store.jobs.countByStatus(),
+    store.jobs.listDead(20),
     openCircuits(store.actions, config),
   ]);
   return {
@@ -36,6 +37,7 @@ export async function agentStatus(config: Config, storage: AgentStorage, parts: 
     analyzer: parts?.ports.analyzer.name,
     monitoring: {
       active: parts?.monitor.running ?? false,
+      leading: parts?.monitor.status().leading ?? false,
       target_url: config.MARKET_PREDICTOR_URL,
       interval_seconds: config.MONITORING_INTERVAL,
       services: parts?.monitor.names() ?? [],
@@ -46,7 +48,10 @@ export async function agentStatus(config: Config, storage: AgentStorage, parts: 
     pending_approvals: actions.pending ?? 0,
     open_circuits: circuits,
     queue: jobs,
+    dead_letters: deadLetters,
+    replica: parts?.worker.owner,
     database: { dialect: database.dialect, location: database.location },
     gateway_url: config.AI_COMMAND_GATEWAY_URL,
+    container_events: parts?.events.status() ?? { enabled: false },
   };
 }

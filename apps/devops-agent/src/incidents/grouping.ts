@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingAlert, Incident } from '../store/agent-store.js';
+import { AVAILABILITY } from './container-failure.js';
 import { newIncidentId } from './ids.js';
 
 /** The label the intake adds to an alert of a catalog service: the entry's name. */
@@ -21,11 +22,14 @@ export function describeAlert(labels: Record<string, string>) {
 
 /**
  * A stable, bounded grouping key from the configured labels: alerts with the same key share an
- * incident. Alerts of different catalog services never share one.
+ * incident. Availability alerts (`category=availability`: down, hung, died, unhealthy) stand
+ * for one failure of their service whatever their name, so their `alertname` is not part of the key.
+ * Alerts of different catalog services never share one.
  */
 export function groupKeyOf(labels: Record<string, string>, groupBy: string[]): string {
+  const availability = labels.category === AVAILABILITY;
   const keys = labels[CATALOG_SERVICE_LABEL] !== undefined && !groupBy.includes(CATALOG_SERVICE_LABEL) ? [...groupBy, CATALOG_SERVICE_LABEL] : groupBy;
-  const values = keys.map((label) => labels[label] ?? '');
+  const values = keys.map((label) => (label === 'alertname' && availability ? `\u0000${AVAILABILITY}` : (labels[label] ?? '')));
   return createHash('sha256').update(JSON.stringify([keys, values])).digest('hex').slice(0, 40);
 }
 

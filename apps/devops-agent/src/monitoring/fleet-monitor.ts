@@ -16,6 +16,11 @@ export interface FleetSource {
 export interface FleetMonitorOptions {
   /** Most probes in flight at once. */
   concurrency: number;
+  /** Across replicas: whether this one probes the service now (it leads it). Default: always. */
+  shouldProbe?: (service: string) => Promise<boolean>;
+  /** Seconds before a first failure is re-checked (0: raise on the first failure), and the re-check's timeout. */
+  recheckDelaySeconds?: number;
+  recheckTimeoutSeconds?: number;
   /** Uniform in [0, 1): where in its first interval a service's first probe falls; default Math.random. */
   random?: () => number;
 }
@@ -169,6 +174,9 @@ export class FleetMonitor {
         slowThresholdMs: health.slow_threshold_ms,
         expectedStatus: health.expected_status,
         ...(labelled ? { labels: { catalog_service: name } } : {}),
+        ...(this.options.shouldProbe ? { shouldProbe: this.options.shouldProbe } : {}),
+        ...(this.options.recheckDelaySeconds !== undefined ? { recheckDelaySeconds: this.options.recheckDelaySeconds } : {}),
+        ...(this.options.recheckTimeoutSeconds !== undefined ? { recheckTimeoutSeconds: this.options.recheckTimeoutSeconds } : {}),
       });
       const polled: Polled = { entry, key: keyOf(entry), monitor, timer: undefined, nextAt: undefined, inFlight: undefined, skipped: 0, lags: [] };
       this.polled.set(name, polled);
@@ -216,7 +224,7 @@ export class FleetMonitor {
         if (polled.lags.length > LAGS_KEPT) polled.lags.shift();
         this.lagSamples[this.lagCursor] = lag;
         this.lagCursor = (this.lagCursor + 1) % LAG_SAMPLES_KEPT;
-        return polled.monitor.cycle();
+        return polled.monitor.scheduledCycle();
       })
       .catch((error: unknown) => this.logger.error({ err: error, service: polled.entry.name }, 'monitoring cycle failed'))
       .finally(() => {
@@ -233,8 +241,11 @@ function emptyStatus() {
     interval_seconds: 0,
     timeout_seconds: 0,
     slow_threshold_ms: 0,
+    recheck_delay_seconds: 0,
+    leading: false,
     cycles: 0,
     failures: 0,
+    transient: 0,
     alerts_fired: 0,
     alerts_resolved: 0,
     last_check: null,
