@@ -8,7 +8,7 @@
  * Goals: p99 lag ≤ 500 ms; ≤ 5% of one core for 200 services every 10 s.
  *
  *   npx tsc --build apps/devops-agent
- *   npx tsx --conditions=@atb/source bench/agent/fleet.ts [--services 200] [--interval 10] [--seconds 60] [--idle 20]
+ *   npx tsx --conditions=@atb/source bench/agent/fleet.ts [--services 200] [--interval 10] [--seconds 60] [--idle 20] [--lease seconds]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +24,7 @@ const { values: args } = parseArgs({
     interval: { type: 'string', default: '10' },
     seconds: { type: 'string', default: '60' },
     idle: { type: 'string', default: '20' },
+    lease: { type: 'string' },
   },
 });
 const SERVICES = Number(args.services);
@@ -70,13 +71,22 @@ try {
   const source = fileURLToPath(new URL('../../apps/devops-agent/src/main.ts', import.meta.url));
   const useBuilt = existsSync(built);
   agent = spawn(process.execPath, useBuilt ? [built] : ['--conditions=@atb/source', '--import', 'tsx', source], {
-    env: { ...process.env, API_PORT: '0', LOG_LEVEL: 'info', DATA_DIR: directory, AI_COMMAND_GATEWAY_TOKEN: 'bench', AGENT_API_TOKEN: TOKEN, SERVICES_FILE: file },
+    env: {
+      ...process.env,
+      API_PORT: '0',
+      LOG_LEVEL: 'info',
+      DATA_DIR: directory,
+      AI_COMMAND_GATEWAY_TOKEN: 'bench',
+      AGENT_API_TOKEN: TOKEN,
+      SERVICES_FILE: file,
+      ...(args.lease ? { LEADER_LEASE_SECONDS: args.lease } : {}),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await lineOf(agent, /"url":"(http:\/\/[^"]+)"/, 'the agent');
   const pid = agent.pid!;
   const client = new DevopsAgentClient({ baseUrl: url, timeoutMs: 10_000, token: TOKEN });
-  console.log(`fleet: ${SERVICES} services every ${INTERVAL}s, ${useBuilt ? 'node dist/src/main.js' : 'node --import tsx src/main.ts (not built)'}, load average ${loadavg()[0]!.toFixed(1)}`);
+  console.log(`fleet: ${SERVICES} services every ${INTERVAL}s${args.lease ? `, LEADER_LEASE_SECONDS=${args.lease}` : ''}, ${useBuilt ? 'node dist/src/main.js' : 'node --import tsx src/main.ts (not built)'}, load average ${loadavg()[0]!.toFixed(1)}`);
 
   await sleep(3000); // start-up settles
   const idleStart = cpuSecondsOf(pid);
