@@ -123,5 +123,14 @@ describe('many services, one catalog, end to end', () => {
     expect(alpha).toMatchObject({ owners: ['team-alpha'], repository: 'acme/alpha', last_actions: [expect.objectContaining({ target: 'alpha', effective: true })] });
     expect(alpha.learning).toEqual([expect.objectContaining({ service: 'alpha', action: 'restart', attempts: 1, successes: 1 })]);
     expect((await app.inject({ url: '/services/postgres-primary' })).statusCode).toBe(404);
+
+    // The dashboard: a services panel with every service, and one page per service.
+    const dashboard = await app.inject({ url: '/dashboard' });
+    expect(dashboard.statusCode).toBe(200);
+    for (const name of names) expect(dashboard.body).toContain(`data-service="${name}"`);
+    const page = await app.inject({ url: '/dashboard/services/alpha' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('repository acme/alpha');
+    expect(page.body).toContain('restart');
   });
 });
