@@ -7,6 +7,7 @@ import { registerGateway } from './commands/gateway.js';
 import { registerIncidents } from './commands/incidents.js';
 import { registerMonitoring } from './commands/monitoring.js';
 import { registerSecrets } from './commands/secrets.js';
+import { registerServices } from './commands/services.js';
 import { registerStatus } from './commands/status.js';
 import { registerTask } from './commands/task.js';
 import { registerToken } from './commands/token.js';
@@ -29,6 +30,7 @@ export function createProgram(): Command {
   registerGateway(program, lazyConfig);
   registerIncidents(program, lazyConfig);
   registerMonitoring(program, lazyConfig);
+  registerServices(program, lazyConfig);
   registerActions(program, lazyConfig);
   registerAudit(program, lazyConfig);
   registerTask(program, lazyConfig);

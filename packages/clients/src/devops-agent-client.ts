@@ -20,6 +20,10 @@ import {
   type ListActionsQuery,
   type ListIncidentsQuery,
   learningStatsResponseSchema,
+  type ServiceDetail,
+  type ServiceListResponse,
+  serviceDetailSchema,
+  serviceListResponseSchema,
   type MonitoringControlResponse,
   type MonitoringCycleResponse,
   type MonitoringStatus,
@@ -67,6 +71,16 @@ export class DevopsAgentClient {
     return this.http.request(`/incidents/${segment(id)}`, { schema: incidentDetailSchema });
   }
 
+  /** `GET /services`: the service catalog with each service's health and open incidents. */
+  listServices(): Promise<ServiceListResponse> {
+    return this.http.request('/services', { schema: serviceListResponseSchema });
+  }
+
+  /** `GET /services/{name}`: one service's open incidents, last actions, learning statistics and health. */
+  getService(name: string): Promise<ServiceDetail> {
+    return this.http.request(`/services/${encodeURIComponent(name)}`, { schema: serviceDetailSchema });
+  }
+
   listActions(query: ListActionsQuery = {}): Promise<ActionListResponse> {
     return this.http.request('/actions', { schema: actionListResponseSchema, query });
   }
@@ -108,7 +122,8 @@ export class DevopsAgentClient {
     return this.http.request('/control/stop-monitoring', { method: 'POST', schema: monitoringControlResponseSchema });
   }
 
-  runMonitoringCycle(): Promise<MonitoringCycleResponse> {
-    return this.http.request('/monitoring/cycle', { method: 'POST', schema: monitoringCycleResponseSchema });
+  /** One health check now of `service`, or of every polled service. */
+  runMonitoringCycle(service?: string): Promise<MonitoringCycleResponse> {
+    return this.http.request('/monitoring/cycle', { method: 'POST', schema: monitoringCycleResponseSchema, query: { service } });
   }
 }

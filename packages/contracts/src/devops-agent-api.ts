@@ -165,6 +165,8 @@ export type IncidentDetail = z.infer<typeof incidentDetailSchema>;
 export const listActionsQuerySchema = z.object({
   status: actionStatusSchema.optional(),
   incident_id: id.optional(),
+  /** Actions of one service's incidents (a catalog entry's name). */
+  service: z.string().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 export type ListActionsQuery = QueryInput<typeof listActionsQuerySchema>;

@@ -7,6 +7,37 @@ import { z } from 'zod';
 
 const nullableNumber = z.number().nullable();
 
+const lastCheckSchema = z
+  .object({
+    checked_at: z.string(),
+    reachable: z.boolean(),
+    status: z.string().nullable(),
+    http_status: nullableNumber,
+    response_time_ms: z.number(),
+    error: z.string().nullable(),
+  })
+  .nullable();
+
+/** One catalog service's polling state. */
+export const serviceMonitoringStateSchema = z.object({
+  name: z.string(),
+  target_url: z.string(),
+  interval_seconds: z.number(),
+  timeout_seconds: z.number(),
+  /** `ok`, `down`, `slow`, `degraded`, or `unknown` before the first probe. */
+  condition: z.string(),
+  active_alerts: z.array(z.string()),
+  cycles: z.number().int(),
+  failures: z.number().int(),
+  /** Probes not started because the one before was still running. */
+  skipped: z.number().int(),
+  last_check: lastCheckSchema,
+  next_probe_at: z.string().nullable(),
+  /** Milliseconds between a probe's scheduled and actual start (last, p99 and max of the last 200). */
+  lag_ms: z.object({ last: nullableNumber, p99: nullableNumber, max: nullableNumber }),
+});
+export type ServiceMonitoringState = z.infer<typeof serviceMonitoringStateSchema>;
+
 export const monitoringStatusSchema = z.object({
   monitoring_active: z.boolean(),
   /** False while another replica polls this service (one poller per service across replicas). */
@@ -25,16 +56,7 @@ export const monitoringStatusSchema = z.object({
   transient: z.number().int(),
   alerts_fired: z.number().int(),
   alerts_resolved: z.number().int(),
-  last_check: z
-    .object({
-      checked_at: z.string(),
-      reachable: z.boolean(),
-      status: z.string().nullable(),
-      http_status: nullableNumber,
-      response_time_ms: z.number(),
-      error: z.string().nullable(),
-    })
-    .nullable(),
+  last_check: lastCheckSchema,
   /** Alert names of the synthetic alerts firing now. */
   active_alerts: z.array(z.string()),
   response_time_ms: z.object({
@@ -45,6 +67,12 @@ export const monitoringStatusSchema = z.object({
     samples: z.number().int(),
   }),
   recent_checks: z.array(z.object({ at: z.string(), response_time_ms: z.number(), condition: z.string() })),
+  /** Probes in flight across the fleet, and the most allowed at once (MONITORING_CONCURRENCY). */
+  concurrency: z.object({ limit: z.number().int(), busy: z.number().int() }),
+  /** Lag between scheduled and actual probe start over the fleet's last 20,000 probes. */
+  lag_ms: z.object({ p50: nullableNumber, p99: nullableNumber, max: nullableNumber, samples: z.number().int() }),
+  /** Every polled service of the catalog; the top-level fields above are the first one's. */
+  services: z.array(serviceMonitoringStateSchema),
 });
 export type MonitoringStatus = z.infer<typeof monitoringStatusSchema>;
 
@@ -55,7 +83,10 @@ export const monitoringControlResponseSchema = z.object({
 });
 export type MonitoringControlResponse = z.infer<typeof monitoringControlResponseSchema>;
 
-/** `POST /monitoring/cycle`: one health check, and the synthetic alerts it fired or resolved. */
+/** `POST /monitoring/cycle?service=`: one health check of one service, or of each. */
+export const monitoringCycleQuerySchema = z.object({ service: z.string().min(1).max(128).optional() });
+
+/** `POST /monitoring/cycle`: one health check (the first service's at the top), and the synthetic alerts it fired or resolved. */
 export const monitoringCycleResponseSchema = z.object({
   status: z.literal('completed'),
   condition: z.string(),
@@ -68,5 +99,6 @@ export const monitoringCycleResponseSchema = z.object({
     response_time_ms: z.number(),
     error: z.string().nullable(),
   }),
+  services: z.array(z.object({ service: z.string(), condition: z.string(), alerts_fired: z.array(z.string()), alerts_resolved: z.array(z.string()) })),
 });
 export type MonitoringCycleResponse = z.infer<typeof monitoringCycleResponseSchema>;

@@ -14,10 +14,11 @@ export function registerActions(program: Command, config: () => CliConfig): void
     .command('actions')
     .description("list the devops agent's actions; --status pending shows those waiting for approval")
     .option('--status <status>', 'only this status (pending, approved, running, succeeded, failed, rejected, expired, cancelled)')
+    .option('--service <service>', 'only actions of this catalog service')
     .option('--json', 'machine-readable output')
-    .action((options: { status?: string; json?: boolean }) =>
+    .action((options: { status?: string; service?: string; json?: boolean }) =>
       withAgent(async () => {
-        const { actions } = await agentClient(config()).listActions({ status: options.status } as ListActionsQuery);
+        const { actions } = await agentClient(config()).listActions({ status: options.status, service: options.service } as ListActionsQuery);
         if (options.json) {
           process.stdout.write(`${JSON.stringify(actions, null, 2)}\n`);
           return;

@@ -3,6 +3,7 @@ import type { AnalysisContext, AnalysisOutcome } from '@atb/contracts';
 import type { AgentPorts } from '../composition/agent-ports.js';
 import { TERMINAL_STATES } from '../incidents/incident-target.js';
 import { healthEvidence } from './detector-evidence.js';
+import { runbooksOf, targetOfService } from '../catalog/service-catalog.js';
 import { learningStats } from '../learning/learning-stats.js';
 import { ACTIVE_STATES, type Incident, type StoredAlert } from '../store/agent-store.js';
 import { chooseRunbook, runbookSubject } from './choose-runbook.js';
@@ -13,15 +14,15 @@ import { historyView } from './evidence/history-view.js';
 /** The ports this stage uses. */
 export type AnalyzePorts = Pick<
   AgentPorts,
-  'analyzer' | 'audit' | 'changes' | 'config' | 'fallbackAnalyzer' | 'gateway' | 'incidents' | 'learning' | 'prometheus' | 'runbooks'
+  'analyzer' | 'audit' | 'catalog' | 'changes' | 'config' | 'fallbackAnalyzer' | 'gateway' | 'incidents' | 'learning' | 'prometheus' | 'runbooks'
 >;
 
 /** Longest an analyzer may take before the rule analyzer answers instead. */
 const ANALYSIS_TIMEOUT_MS = 60_000;
 
 /**
- * The evidence sources for an incident: the runtime target from the alert's `container` label
- * or the service; health from what the detector already saw, or one short recheck
+ * The evidence sources for an incident: the runtime target from its catalog entry, else the
+ * alert's `container` label or the service; health from what the detector already saw, or one short recheck
  * (detector-evidence.ts), handed to `onHealth` for the context's `health` field.
  */
 function evidenceTarget(
@@ -29,13 +30,15 @@ function evidenceTarget(
   incident: Incident,
   alerts: StoredAlert[],
   labels: Record<string, string>,
+  probed: { url: string; timeout_seconds: number } | undefined,
+  catalogTarget: string | undefined,
   onHealth: (health: NonNullable<AnalysisContext['health']>) => void,
 ): EvidenceTarget {
   return {
     service: incident.service,
-    container: labels.container && /^[\w.-]+$/.test(labels.container) ? labels.container : incident.service,
+    container: catalogTarget ?? (labels.container && /^[\w.-]+$/.test(labels.container) ? labels.container : incident.service),
     readHealth: async () => {
-      const health = await healthEvidence(config, incident, alerts, labels);
+      const health = await healthEvidence(config, probed, alerts);
       if (health) onHealth(health);
       return health;
     },
@@ -51,12 +54,15 @@ export async function buildAnalysisContext(dependencies: AnalyzePorts, incident:
   const { config, runbooks, prometheus } = dependencies;
   const firing = alerts.filter((alert) => alert.status === 'firing');
   const labels = (firing[0] ?? alerts[0])?.labels ?? { alertname: incident.alertname };
+  const entry = dependencies.catalog.match(labels);
+  // The service's own health check, for an incident of that service or from polling.
+  const probed = entry?.health && (entry.name === incident.service || labels.source === 'health-check') ? entry.health : undefined;
   const [learning, history] = await Promise.all([
     learningStats(dependencies.learning, { alertname: incident.alertname, service: incident.service }),
     dependencies.learning.similarIncidents(incident.alertname, incident.service, incident.id, 5),
   ]);
   let health: AnalysisContext['health'];
-  const target = evidenceTarget(config, incident, alerts, labels, (reading) => {
+  const target = evidenceTarget(config, incident, alerts, labels, probed, entry && !entry.target.fromAlert ? targetOfService(entry, labels) : undefined, (reading) => {
     health = reading;
   });
   const evidence = await gatherEvidence(
@@ -64,7 +70,7 @@ export async function buildAnalysisContext(dependencies: AnalyzePorts, incident:
     historyView({ flap_count: incident.flap_count, history, learning }),
     config.EVIDENCE_BUDGET_SECONDS * 1000,
   );
-  const { match, candidates } = chooseRunbook(runbooks, runbookSubject(alerts, labels, evidence), learning);
+  const { match, candidates } = chooseRunbook(runbooksOf(entry, runbooks), runbookSubject(alerts, labels, evidence), learning);
   const runbook = match?.runbook;
   let metrics: Record<string, number | null> | undefined;
   if (prometheus && runbook && runbook.promql.length > 0) {

@@ -1,7 +1,7 @@
 import type { AnalysisContext } from '@atb/contracts';
 import type { Config } from '../config.js';
 import { probeHealth } from '../monitoring/health-probe.js';
-import type { Incident, StoredAlert } from '../store/agent-store.js';
+import type { StoredAlert } from '../store/agent-store.js';
 
 type Health = NonNullable<AnalysisContext['health']>;
 
@@ -42,19 +42,19 @@ export function detectorHealth(alerts: StoredAlert[]): Health | undefined {
 
 /**
  * The target's health for the analysis without waiting twice: the detector's own evidence when
- * it has some; otherwise one short health check (HEALTH_RECHECK_TIMEOUT, enough to confirm a
- * hang), and none for a target that is not the monitored service.
+ * it has some; otherwise one short health check of the service's own health URL (its catalog
+ * entry's; HEALTH_RECHECK_TIMEOUT at most, enough to confirm a hang), and none for a service
+ * without a health check.
  */
 export async function healthEvidence(
-  config: Pick<Config, 'MONITORED_SERVICE' | 'MARKET_PREDICTOR_URL' | 'HEALTH_CHECK_TIMEOUT' | 'HEALTH_RECHECK_TIMEOUT'>,
-  incident: Incident,
+  config: Pick<Config, 'HEALTH_RECHECK_TIMEOUT'>,
+  probed: { url: string; timeout_seconds: number } | undefined,
   alerts: StoredAlert[],
-  labels: Record<string, string>,
 ): Promise<Health | undefined> {
   const seen = detectorHealth(alerts);
   if (seen) return seen;
-  if (incident.service !== config.MONITORED_SERVICE && labels.source !== 'health-check') return undefined;
-  const reading = await probeHealth(config.MARKET_PREDICTOR_URL, Math.min(config.HEALTH_RECHECK_TIMEOUT, config.HEALTH_CHECK_TIMEOUT) * 1000);
+  if (!probed) return undefined;
+  const reading = await probeHealth(probed.url, Math.min(config.HEALTH_RECHECK_TIMEOUT, probed.timeout_seconds) * 1000);
   return {
     reachable: reading.reachable,
     ...(reading.status ? { status: reading.status } : {}),

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { PredictorClient } from '@atb/clients';
 import type { InvestigationPorts } from '@atb/llm';
 import type { Config } from '../config.js';
+import { legacyCatalog } from '../catalog/load-catalog.js';
+import { type ServiceCatalog, ServiceCatalogView } from '../catalog/service-catalog.js';
 import { probeHealth } from '../monitoring/health-probe.js';
 import type { GatewayClient } from '../remediation/gateway-client.js';
 import type { LearningStore } from '../store/learning-store.js';
@@ -28,7 +30,12 @@ async function getJson(url: URL, signal?: AbortSignal): Promise<unknown> {
  * `/health` and `/status`, past incidents and learning statistics from the store. A tool whose
  * backend is not configured is simply not offered.
  */
-export function createInvestigationPorts(config: Config, learning: LearningStore, gateway: Pick<GatewayClient, 'execute'>): InvestigationPorts {
+export function createInvestigationPorts(
+  config: Config,
+  learning: LearningStore,
+  gateway: Pick<GatewayClient, 'execute'>,
+  catalog: Pick<ServiceCatalog, 'get' | 'list'> = new ServiceCatalogView(legacyCatalog(config).services),
+): InvestigationPorts {
   const readThroughGateway = async (container: string, intent: string, signal?: AbortSignal) => {
     const result = await gateway.execute(
       { target: container, intent, context: { reason: 'llm investigation (read-only)' }, priority: 'LOW', idempotencyKey: randomUUID() },
@@ -39,16 +46,16 @@ export function createInvestigationPorts(config: Config, learning: LearningStore
     if (overall_status !== 'success') throw new Error(`gateway ${overall_status}: ${reason ?? JSON.stringify(execution_details.execution_result)}`);
     return execution_details.execution_result;
   };
-  const predictor = new PredictorClient({ baseUrl: config.MARKET_PREDICTOR_URL, timeoutMs: QUERY_TIMEOUT_MS });
   const ports: InvestigationPorts = {
     containerLogs: (container, { tail }, signal) => readThroughGateway(container, `show the last ${tail} log lines`, signal),
     containerInspect: (container, signal) => readThroughGateway(container, 'inspect the container', signal),
     containerStats: (container, signal) => readThroughGateway(container, 'show resource usage stats', signal),
     async serviceHealth(service) {
-      if (service !== config.MONITORED_SERVICE) return `unknown service "${service}"; this agent watches ${config.MONITORED_SERVICE}`;
-      const health = await probeHealth(config.MARKET_PREDICTOR_URL, config.HEALTH_CHECK_TIMEOUT * 1000);
+      const entry = catalog.get(service);
+      if (!entry?.health) return `unknown service "${service}"; this agent watches ${catalog.list().filter((known) => known.health).map((known) => known.name).join(', ') || 'no service'}`;
+      const health = await probeHealth(entry.health.url, entry.health.timeout_seconds * 1000);
       const status = health.reachable
-        ? await predictor.status().catch((error: Error) => `unavailable: ${error.message}`)
+        ? await new PredictorClient({ baseUrl: entry.health.url, timeoutMs: QUERY_TIMEOUT_MS }).status().catch((error: Error) => `unavailable: ${error.message}`)
         : 'not read (health unreachable)';
       return { health, status };
     },

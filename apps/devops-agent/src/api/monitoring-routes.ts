@@ -1,8 +1,8 @@
-import { monitoringControlResponseSchema, monitoringCycleResponseSchema, monitoringStatusSchema } from '@atb/contracts';
-import { type App, assertRole } from '@atb/service-kit';
+import { monitoringControlResponseSchema, monitoringCycleQuerySchema, monitoringCycleResponseSchema, monitoringStatusSchema } from '@atb/contracts';
+import { type App, assertRole, NotFoundError } from '@atb/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { AgentAudit } from '../audit/agent-audit.js';
-import type { HealthMonitor } from '../monitoring/health-monitor.js';
+import type { FleetMonitor } from '../monitoring/fleet-monitor.js';
 
 /** The audit record of a control action: the principal of the request's token, and what it changed. */
 async function recordControl(audit: AgentAudit, request: FastifyRequest, action: string, outcome: string): Promise<void> {
@@ -10,12 +10,12 @@ async function recordControl(audit: AgentAudit, request: FastifyRequest, action:
   await audit.record(action, 'monitoring', { outcome, principal: { id, name, kind, role }, authenticated_via: 'token' }, name);
 }
 
-/** Polling-mode controls: start, stop, one cycle now, and the polling state. Start and stop are audited with the caller's principal. */
-export function registerMonitoringRoutes(app: App, monitor: HealthMonitor, audit: AgentAudit): void {
+/** Polling-mode controls: start, stop, one cycle now, and the polling state of every service. Start and stop are audited with the caller's principal. */
+export function registerMonitoringRoutes(app: App, monitor: FleetMonitor, audit: AgentAudit): void {
   const control = { 200: monitoringControlResponseSchema };
   app.post(
     '/control/start-monitoring',
-    { schema: { tags: ['monitoring'], summary: 'Start polling the target’s /health', response: control } },
+    { schema: { tags: ['monitoring'], summary: 'Start polling every catalog service’s /health', response: control } },
     async (request) => {
       const status = monitor.start() ? ('started' as const) : ('already_running' as const);
       await recordControl(audit, request, 'monitoring-started', status);
@@ -29,27 +29,42 @@ export function registerMonitoringRoutes(app: App, monitor: HealthMonitor, audit
   });
   app.post(
     '/monitoring/cycle',
-    { schema: { tags: ['monitoring'], summary: 'Run one health check now', response: { 200: monitoringCycleResponseSchema } } },
-    async () => {
-      const result = await monitor.cycle();
+    {
+      schema: {
+        tags: ['monitoring'],
+        summary: 'Run one health check now, of one service (?service=) or of each',
+        querystring: monitoringCycleQuerySchema,
+        response: { 200: monitoringCycleResponseSchema },
+      },
+    },
+    async (request) => {
+      const { service } = request.query;
+      if (service !== undefined && !monitor.names().includes(service)) {
+        throw new NotFoundError(`service "${service}" is not polled (polled: ${monitor.names().join(', ') || 'none'})`, { field: 'query.service' });
+      }
+      const results = await monitor.cycle(service);
+      const first = results[0];
+      if (!first) throw new NotFoundError('no catalog service has a health check to poll', { field: 'query.service' });
+      const { reading } = first.result;
       return {
         status: 'completed' as const,
-        condition: result.condition ?? 'ok',
-        alerts_fired: result.fired,
-        alerts_resolved: result.resolved,
+        condition: first.result.condition ?? 'ok',
+        alerts_fired: first.result.fired,
+        alerts_resolved: first.result.resolved,
         check: {
-          reachable: result.reading.reachable,
-          status: result.reading.status ?? null,
-          http_status: result.reading.http_status ?? null,
-          response_time_ms: result.reading.response_time_ms,
-          error: result.reading.error ?? null,
+          reachable: reading.reachable,
+          status: reading.status ?? null,
+          http_status: reading.http_status ?? null,
+          response_time_ms: reading.response_time_ms,
+          error: reading.error ?? null,
         },
+        services: results.map(({ service: name, result }) => ({ service: name, condition: result.condition ?? 'ok', alerts_fired: result.fired, alerts_resolved: result.resolved })),
       };
     },
   );
   app.get(
     '/monitoring/status',
-    { schema: { tags: ['monitoring'], summary: 'Polling state, last check, response times', response: { 200: monitoringStatusSchema } } },
+    { schema: { tags: ['monitoring'], summary: 'Polling state of every service: last check, lag, response times', response: { 200: monitoringStatusSchema } } },
     async () => monitor.status(),
   );
 }

@@ -33,6 +33,19 @@ export function runbooksOf(entry: ServiceEntry | undefined, shared: Runbook[]): 
   return entry && entry.runbooks.length > 0 ? [...entry.runbooks, ...shared] : shared;
 }
 
+/** A fixed list of entries with the catalog's look-ups (tests, and callers given no live catalog). */
+export class ServiceCatalogView {
+  constructor(private readonly services: readonly ServiceEntry[]) {}
+
+  list(): readonly ServiceEntry[] {
+    return this.services;
+  }
+
+  get(name: string): ServiceEntry | undefined {
+    return this.services.find((entry) => entry.name === name);
+  }
+}
+
 /** What `/status` says about the catalog. */
 export interface CatalogState {
   source: string;

@@ -15,7 +15,7 @@ import { ServiceCatalog } from '../catalog/service-catalog.js';
 import type { Config } from '../config.js';
 import { AlertIntake } from '../intake/alert-intake.js';
 import { ContainerEventIntake } from '../intake/container-events.js';
-import { HealthMonitor } from '../monitoring/health-monitor.js';
+import { FleetMonitor } from '../monitoring/fleet-monitor.js';
 import { openProbeGate, type ProbeGate } from '../monitoring/leadership.js';
 import { expireApprovals } from '../policy/approvals.js';
 import { defaultOwner, JobWorker } from '../queue/job-worker.js';
@@ -35,7 +35,7 @@ export interface DevopsAgentParts {
   worker: JobWorker;
   /** What the worker runs from: the jobs table, or with `REDIS_URL` BullMQ fed from it. */
   jobs: JobQueue & { close?: () => Promise<void> };
-  monitor: HealthMonitor;
+  monitor: FleetMonitor;
   /** Follows the gateway's container events (started by the app when GATEWAY_EVENTS is on). */
   events: ContainerEventIntake;
   /** One poller per service across replicas. */
@@ -86,18 +86,19 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     attempts: config.AI_COMMAND_GATEWAY_RETRIES,
     token: config.AI_COMMAND_GATEWAY_TOKEN ?? tokenFromFile(config.AI_COMMAND_GATEWAY_TOKEN_FILE),
   });
+  const audit = new AgentAudit(storage.auditLog, logger);
+  const catalog = new ServiceCatalog(options.catalog ?? startupCatalog(config), { logger, audit });
   const rules = new RuleAnalyzer(runbooks);
   const llm = await createLlm(config, service, storage);
   const analyzer =
-    options.analyzer ?? createAnalyzer(config, { rules, router: llm.router, investigation: createInvestigationPorts(config, store.learning, gateway), runbooks, logger });
+    options.analyzer ?? createAnalyzer(config, { rules, router: llm.router, investigation: createInvestigationPorts(config, store.learning, gateway, catalog), runbooks, logger });
   const owner = config.REPLICA_ID ?? defaultOwner();
   let worker: JobWorker | undefined;
-  const audit = new AgentAudit(storage.auditLog, logger);
   const ports: AgentPorts = {
     config,
     ...store,
     audit,
-    catalog: new ServiceCatalog(options.catalog ?? startupCatalog(config), { logger, audit }),
+    catalog,
     metrics: createAgentMetrics(service.metrics.registry, store),
     analyzer,
     fallbackAnalyzer: rules,
@@ -130,13 +131,9 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     leaseMs: config.LEADER_LEASE_SECONDS * 1000,
     owner,
   });
-  const monitor = new HealthMonitor(store.incidents, intake, logger, {
+  const monitor = new FleetMonitor(store.incidents, intake, logger, ports.catalog, {
+    concurrency: config.MONITORING_CONCURRENCY,
     shouldProbe: (service) => probes.shouldProbe(service),
-    targetUrl: config.MARKET_PREDICTOR_URL,
-    service: config.MONITORED_SERVICE,
-    intervalSeconds: config.MONITORING_INTERVAL,
-    timeoutSeconds: config.HEALTH_CHECK_TIMEOUT,
-    slowThresholdMs: config.SLOW_RESPONSE_THRESHOLD_MS,
     recheckDelaySeconds: config.HEALTH_RECHECK_DELAY,
     recheckTimeoutSeconds: config.HEALTH_RECHECK_TIMEOUT,
   });

@@ -6,10 +6,12 @@ import { registerAuditRoutes } from '../api/audit-routes.js';
 import { registerIncidentRoutes } from '../api/incident-routes.js';
 import { registerLearningRoutes } from '../api/learning-routes.js';
 import { registerMonitoringRoutes } from '../api/monitoring-routes.js';
+import { registerServiceRoutes } from '../api/service-routes.js';
 import type { DashboardAuth } from '../auth/dashboard-auth.js';
 import type { Config } from '../config.js';
 import { registerDashboard } from '../dashboard/dashboard-routes.js';
 import { registerWebhookRoute } from '../intake/webhook-route.js';
+import { createServiceReader } from '../catalog/service-views.js';
 import type { DevopsAgentParts } from './compose-agent.js';
 import { dashboardSignInRequired } from './open-dashboard-auth.js';
 
@@ -24,7 +26,13 @@ export function registerAgentRoutes(app: App, config: Config, parts: DevopsAgent
   registerLearningRoutes(app, parts.store);
   registerAuditRoutes(app, options.auditLog);
   registerMonitoringRoutes(app, parts.monitor, parts.ports.audit);
-  registerDashboard(app, { store: parts.store, auditLog: options.auditLog, auth: options.dashboardAuth, approvals: parts.ports }, { signInRequired: dashboardSignInRequired(config) });
+  const services = createServiceReader(parts.ports.catalog, parts.monitor, parts.store);
+  registerServiceRoutes(app, parts.ports.catalog, services);
+  registerDashboard(
+    app,
+    { store: parts.store, auditLog: options.auditLog, auth: options.dashboardAuth, approvals: parts.ports, services },
+    { signInRequired: dashboardSignInRequired(config) },
+  );
   registerLlmRoutes(app, {
     usage: parts.llm.usage,
     ...(parts.llm.router ? { router: parts.llm.router } : {}),

@@ -35,7 +35,13 @@ export async function agentStatus(config: Config, storage: AgentStorage, parts: 
   return {
     safety_mode: config.SAFETY_MODE,
     analyzer: parts?.ports.analyzer.name,
-    monitoring: { active: parts?.monitor.running ?? false, leading: parts?.monitor.status().leading ?? false, target_url: config.MARKET_PREDICTOR_URL, interval_seconds: config.MONITORING_INTERVAL },
+    monitoring: {
+      active: parts?.monitor.running ?? false,
+      leading: parts?.monitor.status().leading ?? false,
+      target_url: config.MARKET_PREDICTOR_URL,
+      interval_seconds: config.MONITORING_INTERVAL,
+      services: parts?.monitor.names() ?? [],
+    },
     catalog: parts?.ports.catalog.state() ?? null,
     incidents,
     actions,

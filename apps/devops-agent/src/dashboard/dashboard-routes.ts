@@ -3,6 +3,7 @@ import type { AuditLog, AuditVerification } from '@atb/storage';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { DashboardAuth, DashboardViewer, SignedIn } from '../auth/dashboard-auth.js';
+import type { ServiceReader } from '../catalog/service-views.js';
 import type { ApprovalPorts } from '../policy/approvals.js';
 import type { AgentStore } from '../store/agent-store.js';
 import { registerDecisionForms } from './decision-routes.js';
@@ -16,6 +17,7 @@ export { DASHBOARD_CONTENT_SECURITY_POLICY } from './respond.js';
 import { DASHBOARD_ICON, DASHBOARD_STYLE } from './dashboard-style.js';
 import { html, type SafeHtml } from './html.js';
 import { renderIncidentDetail, renderIncidentList } from './incident-views.js';
+import { renderServiceDetail, renderServiceList } from './service-views.js';
 import { renderAudit, renderLearning } from './learning-audit-views.js';
 import { renderOverview, type StatusDocument } from './overview-view.js';
 import { type Panel, renderPage } from './page.js';
@@ -28,6 +30,8 @@ export interface DashboardSources {
   auth: DashboardAuth;
   /** The same approval stage as `POST /actions/:id/approve|reject`. */
   approvals: ApprovalPorts;
+  /** The service catalog at a glance, and one service. */
+  services?: ServiceReader;
 }
 
 export interface DashboardOptions {
@@ -66,6 +70,7 @@ function dashboardViews(app: App, sources: DashboardSources, options: DashboardO
   const panels: Record<string, (viewer: DashboardViewer) => Promise<SafeHtml>> = {
     overview: async () => renderOverview(await status()),
     'pending-actions': async (viewer) => renderPendingActions(await store.actions.list({ status: 'pending', limit: 100 }), viewer),
+    ...(sources.services ? { services: async () => renderServiceList(await sources.services!.list()) } : {}),
     incidents: async () => renderIncidentList(await store.incidents.list({ limit: 50 })),
     learning: async () => renderLearning(await learningStats(store.learning)),
     audit: async () => {
@@ -170,6 +175,7 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
     },
   );
 
+  registerServicePages(app, sources, refreshMs);
   registerAssets(app);
   app.register(async (forms) => {
     forms.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
@@ -177,6 +183,27 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
     });
     registerSignIn(forms as unknown as App, sources.auth);
     registerDecisionForms(forms as unknown as App, sources.auth, sources.approvals);
+  });
+}
+
+/** `GET /dashboard/services/:name`: one service's health, open incidents and last actions. */
+function registerServicePages(app: App, sources: DashboardSources, refreshMs: number): void {
+  const services = sources.services;
+  if (!services) return;
+  const params = z.object({ name: z.string().min(1).max(128) });
+  const render = async (name: string) => {
+    const detail = await services.get(name);
+    return detail ? renderServiceDetail(detail) : undefined;
+  };
+  app.get('/dashboard/services/:name', { schema: { ...hidden, summary: 'One service (HTML)', params } }, async (request, reply) => {
+    const { name } = request.params;
+    const content = (await render(name)) ?? html`<h2>No service ${name} in the catalog</h2><p><a href="/dashboard">Back to the dashboard</a></p>`;
+    const fragment = `/dashboard/fragments/services/${encodeURIComponent(name)}`;
+    return sendHtml(reply, renderPage({ title: `service ${name}`, panels: [{ id: 'service', fragment, content }], refreshMs, back: true }));
+  });
+  app.get('/dashboard/fragments/services/:name', { schema: { ...hidden, summary: 'One service (HTML fragment)', params } }, async (request, reply) => {
+    const content = await render(request.params.name);
+    return sendHtml(reply, content ?? html`<h2>No service ${request.params.name}</h2>`, content ? 200 : 404);
   });
 }
 

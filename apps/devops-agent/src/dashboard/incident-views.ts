@@ -17,7 +17,7 @@ export function renderIncidentList(incidents: Incident[], now: number = Date.now
   <tbody>${incidents.map(
     (incident) => html`<tr data-incident-id="${incident.id}">
     <td>${stateBadge(incident.state)}</td>
-    <td>${incident.service}</td>
+    <td><a href="/dashboard/services/${encodeURIComponent(incident.service)}">${incident.service}</a></td>
     <td><a href="${incidentHref(incident.id)}">${incident.alertname}</a></td>
     <td>${incident.severity}</td>
     <td>${incident.title}</td>

@@ -1,12 +1,14 @@
 import type { AgentPorts } from '../composition/agent-ports.js';
 
 /** The ports this stage uses. */
-export type NotifyPorts = Pick<AgentPorts, 'audit' | 'changes' | 'config' | 'incidents'>;
+export type NotifyPorts = Pick<AgentPorts, 'audit' | 'catalog' | 'changes' | 'config' | 'incidents'>;
 
 /** A Slack-compatible incoming-webhook message: `text` for every client, `blocks` for rich ones. */
 export interface EscalationMessage {
   text: string;
   blocks: Record<string, unknown>[];
+  /** The service's escalation channel (its catalog entry's `escalation_channel`), when it names one. */
+  channel?: string;
 }
 
 /** The message sent when an incident is escalated: summary, analysis, and links. */
@@ -46,7 +48,8 @@ export function escalationMessage(
 }
 
 /**
- * Job `notify-escalation`: posts the escalation to ESCALATION_WEBHOOK_URL; a failed post throws
+ * Job `notify-escalation`: posts the escalation to ESCALATION_WEBHOOK_URL, addressed to the
+ * service's escalation channel and naming its owners (catalog entry); a failed post throws
  * and is retried with backoff. Without a webhook the escalation is only recorded.
  */
 export async function notifyEscalation(dependencies: NotifyPorts, payload: { incident_id: string; reason: string }, publicUrl: string): Promise<void> {
@@ -57,7 +60,10 @@ export async function notifyEscalation(dependencies: NotifyPorts, payload: { inc
     await dependencies.changes.commit({ events: [{ incident_id: incident.id, type: 'escalation-recorded', data: { reason: payload.reason, notified: false } }] });
     return;
   }
-  const message = escalationMessage(incident, payload.reason, publicUrl);
+  const entry = dependencies.catalog.get(incident.service);
+  const owners = entry && entry.owners.length > 0 ? ` Owners: ${entry.owners.join(', ')}.` : '';
+  const base = escalationMessage(incident, payload.reason, publicUrl);
+  const message: EscalationMessage = { ...base, text: `${base.text}${owners}`, ...(entry?.escalation_channel ? { channel: entry.escalation_channel } : {}) };
   const response = await fetch(config.ESCALATION_WEBHOOK_URL, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

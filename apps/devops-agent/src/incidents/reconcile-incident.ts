@@ -41,7 +41,7 @@ export async function reconcileIncident(dependencies: ReconcilePorts, incidentId
     ],
     updateActions: [
       ...pending.map((action) => ({ id: action.id, patch: { status: 'cancelled' as const, finished_at: now }, expectStatuses: ['pending' as const] })),
-      ...(unverified ? [{ id: unverified.id, patch: { effective: true, verified_at: now, recovery_seconds: recovery } }] : []),
+      ...(unverified ? [{ id: unverified.id, patch: { effective: true, verified_at: now, recovery_seconds: recovery }, expectUnverified: true }] : []),
     ],
     completeJob: jobId,
     audit: [

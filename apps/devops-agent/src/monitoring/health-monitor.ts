@@ -21,6 +21,10 @@ export interface HealthMonitorOptions {
   intervalSeconds: number;
   timeoutSeconds: number;
   slowThresholdMs: number;
+  /** The one HTTP status that counts as up; unset: any answer below 500 whose body does not say unhealthy. */
+  expectedStatus?: number | undefined;
+  /** Labels added to every synthetic alert (e.g. the catalog entry's name). */
+  labels?: Record<string, string>;
   /** Seconds to wait before re-checking a first failure; 0 raises on the first failure. */
   recheckDelaySeconds?: number;
   /** Timeout of the re-check (at most the probe's own timeout). */
@@ -30,8 +34,9 @@ export interface HealthMonitorOptions {
 }
 
 /** What a health reading says is wrong (nothing, down, slow or degraded). */
-export function conditionOf(reading: HealthReading, slowThresholdMs: number): Condition | undefined {
+export function conditionOf(reading: HealthReading, slowThresholdMs: number, expectedStatus?: number): Condition | undefined {
   if (!reading.reachable || (reading.http_status ?? 500) >= 500 || reading.status === 'unhealthy') return 'down';
+  if (expectedStatus !== undefined && reading.http_status !== expectedStatus) return 'down';
   if (reading.status === 'degraded') return 'degraded';
   if (reading.response_time_ms > slowThresholdMs) return 'slow';
   return undefined;
@@ -84,7 +89,7 @@ export class HealthMonitor {
     if (this.timer) return false;
     this.startedAt = new Date().toISOString();
     const tick = () => {
-      this.gatedCycle().catch((error: unknown) => this.logger.error({ err: error }, 'monitoring cycle failed'));
+      this.scheduledCycle().catch((error: unknown) => this.logger.error({ err: error }, 'monitoring cycle failed'));
     };
     this.timer = setInterval(tick, this.options.intervalSeconds * 1000);
     this.timer.unref?.();
@@ -104,7 +109,7 @@ export class HealthMonitor {
    * A scheduled check, run only while this replica leads the service. A follower forgets what it
    * knew of the service's alerts, and reloads them from the store when it leads again.
    */
-  private async gatedCycle(): Promise<void> {
+  async scheduledCycle(): Promise<void> {
     const leads = this.options.shouldProbe ? await this.options.shouldProbe(this.options.service) : true;
     this.leading = leads;
     if (!leads) {
@@ -143,7 +148,7 @@ export class HealthMonitor {
       status,
       starts_at: startsAt,
       ends_at: status === 'resolved' ? reading.checked_at : ZERO_TIME,
-      labels: { alertname: definition.alertname, service: this.options.service, severity: definition.severity, category: definition.category, source: 'health-check' },
+      labels: { alertname: definition.alertname, service: this.options.service, severity: definition.severity, category: definition.category, source: 'health-check', ...this.options.labels },
       annotations: {
         summary: `${this.options.service} ${definition.summary}`,
         description: reading.reachable
@@ -160,13 +165,13 @@ export class HealthMonitor {
    * timeout, and only the re-check's verdict counts — one lost packet is not an incident.
    */
   private async probe(): Promise<{ reading: HealthReading; condition: Condition | undefined; rechecked: boolean }> {
-    const { targetUrl, timeoutSeconds, slowThresholdMs, recheckDelaySeconds = 0, recheckTimeoutSeconds = timeoutSeconds } = this.options;
+    const { targetUrl, timeoutSeconds, slowThresholdMs, expectedStatus, recheckDelaySeconds = 0, recheckTimeoutSeconds = timeoutSeconds } = this.options;
     const first = await probeHealth(targetUrl, timeoutSeconds * 1000);
-    const condition = conditionOf(first, slowThresholdMs);
+    const condition = conditionOf(first, slowThresholdMs, expectedStatus);
     if (!condition || this.active.has(condition) || recheckDelaySeconds <= 0) return { reading: first, condition, rechecked: false };
     await new Promise((resolve) => setTimeout(resolve, recheckDelaySeconds * 1000));
     const reading = await probeHealth(targetUrl, Math.min(timeoutSeconds, recheckTimeoutSeconds) * 1000);
-    return { reading, condition: conditionOf(reading, slowThresholdMs), rechecked: true };
+    return { reading, condition: conditionOf(reading, slowThresholdMs, expectedStatus), rechecked: true };
   }
 
   private async runCycle() {

@@ -2,14 +2,17 @@ import type { GatewayPolicyResponse } from '@atb/contracts';
 import type { GatewayClient } from './gateway-client.js';
 
 /** The gateway's effective policy for this agent's source, or why it could not be had. */
+const FAILURE_TTL_SECONDS = 5;
+
 export type KnownPolicy = { ok: true; policy: GatewayPolicyResponse } | { ok: false; error: string };
 
 /**
  * The gateway's `GET /policy` for the agent's source, reused for `ttlSeconds`; a failed read is
- * not kept, so the next decision asks again.
+ * reused for at most 5 s, so a gateway that is down or has no such route does not add a request
+ * (and its timeout) to every decision, and is asked again soon.
  */
 export class GatewayPolicySource {
-  private cached: { policy: GatewayPolicyResponse; until: number } | undefined;
+  private cached: { known: KnownPolicy; until: number } | undefined;
   private inFlight: Promise<KnownPolicy> | undefined;
 
   constructor(
@@ -18,7 +21,7 @@ export class GatewayPolicySource {
   ) {}
 
   current(): Promise<KnownPolicy> {
-    if (this.cached && Date.now() < this.cached.until) return Promise.resolve({ ok: true, policy: this.cached.policy });
+    if (this.cached && Date.now() < this.cached.until) return Promise.resolve(this.cached.known);
     this.inFlight ??= this.read().finally(() => {
       this.inFlight = undefined;
     });
@@ -26,12 +29,15 @@ export class GatewayPolicySource {
   }
 
   private async read(): Promise<KnownPolicy> {
+    let known: KnownPolicy;
+    let ttlSeconds = this.options.ttlSeconds;
     try {
-      const policy = await this.gateway.policy(this.options.timeoutMs);
-      this.cached = { policy, until: Date.now() + this.options.ttlSeconds * 1000 };
-      return { ok: true, policy };
+      known = { ok: true, policy: await this.gateway.policy(this.options.timeoutMs) };
     } catch (error) {
-      return { ok: false, error: error instanceof Error ? error.message : String(error) };
+      known = { ok: false, error: error instanceof Error ? error.message : String(error) };
+      ttlSeconds = Math.min(ttlSeconds, FAILURE_TTL_SECONDS);
     }
+    this.cached = { known, until: Date.now() + ttlSeconds * 1000 };
+    return known;
   }
 }

@@ -171,6 +171,8 @@ export interface ActionFilter {
   status?: ActionStatus;
   incident_id?: string;
   target?: string;
+  /** The incident's service (a catalog entry's name). */
+  service?: string;
   limit?: number;
 }
 

@@ -5,6 +5,8 @@ export interface ActionUpdate {
   id: string;
   patch: Partial<Omit<Action, 'id'>>;
   expectStatuses?: readonly ActionStatus[];
+  /** Only while the action is not verified yet (`effective` is null): a verification commits at most once. */
+  expectUnverified?: boolean;
 }
 
 /** One atomic unit of work: every part commits together or not at all. */

@@ -38,10 +38,10 @@ export async function verifyAction(dependencies: VerifyActionPorts, payload: { a
     const recovery = secondsBetween(incident.cycle_started_at, now);
     const resolve = firing.length === 0;
     // A rollback removes the symptom, not the bug in the newer image: the code fix is still asked for.
-    const codingTask = action.operation === 'rollback' && incident.coding_task === null ? pendingCodingTask(incident, config.CODING_TASK_REPOSITORY, now) : undefined;
+    const codingTask = action.operation === 'rollback' && incident.coding_task === null ? pendingCodingTask(incident, entry?.repository ?? config.CODING_TASK_REPOSITORY, now) : undefined;
     const patch = { ...(resolve ? { state: 'resolved' as const, resolved_at: now } : {}), ...(codingTask ? { coding_task: codingTask } : {}) };
     const committed = await dependencies.changes.commit({
-      updateAction: { id: action.id, patch: { effective: true, verified_at: now, recovery_seconds: recovery }, expectStatuses: ['succeeded'] },
+      updateAction: { id: action.id, patch: { effective: true, verified_at: now, recovery_seconds: recovery }, expectStatuses: ['succeeded'], expectUnverified: true },
       ...(Object.keys(patch).length > 0 ? { incident: { id: incident.id, patch, expectStates: ACTIVE_STATES } } : {}),
       ...(codingTask ? { jobs: [{ type: 'submit-coding-task', payload: { incident_id: incident.id }, dedupe_key: `coding:${incident.id}` }] } : {}),
       events: [
@@ -68,7 +68,7 @@ export async function verifyAction(dependencies: VerifyActionPorts, payload: { a
     return;
   }
   await dependencies.changes.commit({
-    updateAction: { id: action.id, patch: { effective: false, verified_at: now } },
+    updateAction: { id: action.id, patch: { effective: false, verified_at: now }, expectUnverified: true },
     events: [{ incident_id: incident.id, type: 'action-verified', data: { action_id: action.id, effective: false, evidence: `still firing ${config.VERIFICATION_WINDOW}s after ${action.operation}` } }],
     jobs: [{ type: 'decide', payload: { incident_id: incident.id }, dedupe_key: `decide:${action.id}` }],
     completeJob: jobId,

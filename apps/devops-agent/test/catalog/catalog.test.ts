@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -6,7 +8,7 @@ import { parseCatalog } from '../../src/catalog/load-catalog.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AgentAudit } from '../../src/audit/agent-audit.js';
 import { matchService, ServiceCatalog, targetOfService } from '../../src/catalog/service-catalog.js';
-import { AUTHORIZED, eventually, startAgent } from '../support/agent-harness.js';
+import { AUTHORIZED, alert, eventually, notification, startAgent } from '../support/agent-harness.js';
 
 const GOOD = `services:
   - name: orders
@@ -107,5 +109,86 @@ describe('the catalog in a running agent', () => {
     }, 5000, 'the corrected file in force');
     expect(reloaded.last_error).toBeNull();
     expect(running.agent.agent.ports.catalog.get('payments')?.autonomous).toBe(true);
+  });
+});
+
+describe('alerts mapped to catalog services', () => {
+  let running: Awaited<ReturnType<typeof startAgent>> | undefined;
+  const directory = mkdtempSync(join(tmpdir(), 'agent-catalog-map-'));
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('names the service of an alert matched by another label, and never groups two services into one incident', async () => {
+    const file = join(directory, 'services.yaml');
+    writeFileSync(file, 'services:\n  - name: orders\n    alerts: [{ job: orders-api }]\n  - name: billing\n    alerts: [{ job: billing-api }]\n');
+    running = await startAgent({ SERVICES_FILE: file });
+    const app = running.agent.app;
+    const delivered = await app.inject({
+      method: 'POST',
+      url: '/webhook/alerts',
+      payload: notification([alert({ alertname: 'HighLatency', job: 'orders-api' }), alert({ alertname: 'HighLatency', job: 'billing-api' })]),
+    });
+    expect(delivered.statusCode).toBe(200);
+    const incidents = (await app.inject({ url: '/incidents' })).json().incidents as { service: string }[];
+    expect(incidents.map((incident) => incident.service).sort()).toEqual(['billing', 'orders']);
+    const [orders] = (await app.inject({ url: '/incidents?service=orders' })).json().incidents as { id: string }[];
+    const detail = (await app.inject({ url: `/incidents/${orders!.id}` })).json();
+    expect(detail.alerts[0].labels).toEqual({ alertname: 'HighLatency', job: 'orders-api', catalog_service: 'orders' });
+  });
+});
+
+describe('coding tasks per service', () => {
+  let running: Awaited<ReturnType<typeof startAgent>> | undefined;
+  const directory = mkdtempSync(join(tmpdir(), 'agent-catalog-coding-'));
+  afterEach(async () => {
+    await running?.close();
+    running = undefined;
+  });
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it("a code-level incident's coding task goes to its catalog entry's repository; a service without one uses CODING_TASK_REPOSITORY", async () => {
+    const file = join(directory, 'services.yaml');
+    const codeFix = `    runbooks:
+      - name: needs-a-fix
+        match: { alertname: BadMath }
+        issue_type: code_bug
+        root_cause: A bug in the code.
+        code_level: true
+        candidates: [{ action: escalate }]
+`;
+    writeFileSync(file, `services:\n  - name: orders\n    repository: acme/orders\n    owners: [team-orders]\n    escalation_channel: "#orders"\n${codeFix}  - name: billing\n${codeFix}`);
+    const received: { channel?: string; text: string }[] = [];
+    const webhook = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        response.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    const webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`;
+    running = await startAgent({ SERVICES_FILE: file, CODING_TASK_REPOSITORY: 'acme/monorepo', ESCALATION_WEBHOOK_URL: webhookUrl });
+    const app = running.agent.app;
+    for (const service of ['orders', 'billing']) {
+      expect((await app.inject({ method: 'POST', url: '/webhook/alerts', payload: notification([alert({ alertname: 'BadMath', service })]) })).statusCode).toBe(200);
+    }
+    const repositoryOf = (service: string) =>
+      eventually(async () => {
+        const [incident] = (await app.inject({ url: `/incidents?service=${service}` })).json().incidents as { coding_task: { repository: string } | null }[];
+        return incident?.coding_task?.repository;
+      }, 10_000, `the coding task of ${service}`);
+    expect(await repositoryOf('orders')).toBe('acme/orders');
+    expect(await repositoryOf('billing')).toBe('acme/monorepo');
+    // The escalation goes to the service's channel and names its owners; billing names neither.
+    await eventually(() => received.length === 2 || undefined, 10_000, 'both escalations posted');
+    const orders = received.find((message) => message.text.includes('on orders'));
+    const billing = received.find((message) => message.text.includes('on billing'));
+    expect(orders).toMatchObject({ channel: '#orders', text: expect.stringContaining('Owners: team-orders.') });
+    expect(billing?.channel).toBeUndefined();
+    webhook.close();
   });
 });

@@ -28,6 +28,8 @@ await onEveryDatabase('ActionStore and LearningStore', (subject) => {
     expect(await store.actions.startedSince(since, 'elsewhere')).toHaveLength(0);
     expect(await store.actions.countByStatus()).toEqual({ succeeded: 2, failed: 1 });
     expect(await store.actions.list({ incident_id: id })).toHaveLength(3);
+    expect(await store.actions.list({ service: 'svc' })).toHaveLength(3);
+    expect(await store.actions.list({ service: 'elsewhere' })).toHaveLength(0);
     expect(await store.learning.similarIncidents('Down', 'svc', 'other', 5)).toEqual([expect.objectContaining({ incident_id: id, action: 'restart' })]);
     expect(await store.learning.similarIncidents('Down', 'svc', id, 5)).toEqual([]);
   });

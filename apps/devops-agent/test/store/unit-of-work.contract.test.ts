@@ -23,6 +23,10 @@ await onEveryDatabase('UnitOfWork', (subject) => {
     expect(jobs.some((job) => job.type === 'x')).toBe(false);
     expect(await store.actions.get(action.id)).toMatchObject({ status: 'approved', confidence: 0.8, effective: null });
     expect(await store.incidents.get(id)).toMatchObject({ state: 'awaiting_approval', action_attempts: 1 });
+    // A verification commits at most once: the second, racing one changes nothing.
+    expect(await store.changes.commit({ updateAction: { id: action.id, patch: { effective: true }, expectUnverified: true } })).toBe(true);
+    expect(await store.changes.commit({ updateAction: { id: action.id, patch: { effective: false }, expectUnverified: true }, jobs: [{ type: 'y', payload: {} }] })).toBe(false);
+    expect((await store.actions.get(action.id))?.effective).toBe(true);
   });
 
   it('appends a change set’s audit records in its transaction: both or neither', async () => {

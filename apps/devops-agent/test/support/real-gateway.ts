@@ -58,6 +58,10 @@ export interface RealGatewayOptions {
   targets?: string[];
   /** Allowlisted targets with no process behind them: operations on them fail at the runtime. */
   missingTargets?: string[];
+  /** Targets that run (one supervised process each) but are not allowlisted. */
+  unlistedTargets?: string[];
+  /** What a target's process runs, by name; default an idle process. */
+  processes?: Record<string, { script: string; env: Record<string, string> }>;
   /** The bearer token; default {@link GATEWAY_TOKEN}. */
   token?: string;
   /** More gateway settings (e.g. GATEWAY_RESTART_LIMIT). */
@@ -118,8 +122,9 @@ export class RealGateway {
   async start(): Promise<string> {
     this.directory = mkdtempSync(join(tmpdir(), 'agent-real-gateway-'));
     const targets = this.options.targets ?? ['market-predictor'];
-    for (const name of targets) {
-      this.supervisor.start({ name, script: IDLE_TARGET, cwd: this.directory, env: { PATH: process.env.PATH ?? '', TARGET_NAME: name } });
+    for (const name of [...targets, ...(this.options.unlistedTargets ?? [])]) {
+      const custom = this.options.processes?.[name];
+      this.supervisor.start({ name, script: custom?.script ?? IDLE_TARGET, cwd: this.directory, env: { PATH: process.env.PATH ?? '', TARGET_NAME: name, ...custom?.env } });
     }
     this.control = await startControlServer(this.supervisor, { controlFile: join(this.directory, 'atb', 'control.json') });
     const config = readGatewayConfig({

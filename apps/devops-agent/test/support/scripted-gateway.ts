@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ExecuteCommandResponse, executeCommandRequestSchema, type ParsedExecuteCommandRequest } from '@atb/contracts';
+import { type ExecuteCommandResponse, executeCommandRequestSchema, gatewayPolicyResponseSchema, OPERATIONS, type ParsedExecuteCommandRequest } from '@atb/contracts';
 import { AuthenticationError, createBearerCheck, InputError, isOpenRoute, NotFoundError, toErrorResponse, ValidationError } from '@atb/service-kit';
 import { GATEWAY_TOKEN } from './real-gateway.js';
 
@@ -41,13 +41,18 @@ export interface Execution {
  * Like the real gateway it requires the bearer token on every path but probes and docs (401 naming
  * `headers.authorization`, before the body is looked at; this fake has no probes: 404), validates each body with the contract schema (422 naming the field;
  * 400 for bad JSON; 404 for other routes), answers a repeated `idempotency_key` with the first
- * answer without executing again. It records EVERY request received in {@link requests} and,
+ * answer without executing again. It records every command request received in {@link requests} and,
  * separately, every operation it performs in {@link executions}, so a test can tell "sent three
- * times, executed once" from "executed three times under three keys".
+ * times, executed once" from "executed three times under three keys". `GET /policy` is counted in
+ * {@link policyReads} instead: answered (contract-valid, every operation, `allowlist` as the
+ * targets) when the test gave an allowlist, else 404 like a gateway that has no such route.
  */
 export class ScriptedGateway {
   readonly requests: RecordedRequest[] = [];
   readonly executions: Execution[] = [];
+  /** Authenticated `GET /policy` requests and the source each asked for. */
+  readonly policyReads: string[] = [];
+  private readonly allowlist: string[] | undefined;
   private readonly answers = new Map<string, ExecuteCommandResponse>();
   private readonly script: GatewayBehaviour[] = [];
   private readonly hanging = new Set<ServerResponse>();
@@ -58,8 +63,9 @@ export class ScriptedGateway {
   private server: Server | undefined;
   url = '';
 
-  constructor(options: { token?: string } = {}) {
+  constructor(options: { token?: string; allowlist?: string[] } = {}) {
     this.check = createBearerCheck(options.token ?? GATEWAY_TOKEN);
+    this.allowlist = options.allowlist;
   }
 
   /** Queues behaviours for the next requests that would execute. */
@@ -107,6 +113,10 @@ export class ScriptedGateway {
       response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found', message: 'no event stream' }));
       return;
     }
+    if (request.method === 'GET' && (request.url ?? '').split('?')[0] === '/policy') {
+      this.answerPolicy(request, response);
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
@@ -151,6 +161,32 @@ export class ScriptedGateway {
       return;
     }
     send(200, answer);
+  }
+
+  /** `GET /policy`: the effective policy of the asked source, validated against the contract before it is sent. */
+  private answerPolicy(request: IncomingMessage, response: ServerResponse): void {
+    const send = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (!this.check(request.headers.authorization)) {
+      send(401, { error: 'unauthorized', field: 'headers.authorization', message: 'missing or invalid bearer token' });
+      return;
+    }
+    const sourceId = new URL(request.url ?? '/', 'http://gateway').searchParams.get('source_id') ?? 'devops-agent';
+    this.policyReads.push(sourceId);
+    if (!this.allowlist) {
+      send(404, { error: 'not_found', field: 'url', message: 'no route GET /policy' });
+      return;
+    }
+    send(
+      200,
+      gatewayPolicyResponseSchema.parse({
+        source_id: sourceId,
+        principal: { name: 'admin', kind: 'person', role: 'admin' },
+        operations: [...OPERATIONS],
+        targets: { names: this.allowlist, labels: {} },
+        rate_limits: [],
+        checked_at: new Date().toISOString(),
+      }),
+    );
   }
 
   /** Why the real gateway would refuse this request (in its order: token, route, JSON, schema), if it would. */

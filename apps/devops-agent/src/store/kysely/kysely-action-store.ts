@@ -18,6 +18,7 @@ export class KyselyActionStore implements ActionStore {
     if (filter.status) query = query.where('status', '=', filter.status);
     if (filter.incident_id) query = query.where('incident_id', '=', filter.incident_id);
     if (filter.target) query = query.where('target', '=', filter.target);
+    if (filter.service) query = query.where('service', '=', filter.service);
     const rows = await query
       .orderBy('created_at', filter.incident_id ? 'asc' : 'desc')
       .orderBy('attempt', filter.incident_id ? 'asc' : 'desc')

@@ -66,9 +66,10 @@ export class KyselyUnitOfWork implements UnitOfWork {
       if (Number(updated.numUpdatedRows) === 0) throw new ExpectationFailed();
     }
     for (const update of [...(changes.updateAction ? [changes.updateAction] : []), ...(changes.updateActions ?? [])]) {
-      const { id, patch, expectStatuses } = update;
+      const { id, patch, expectStatuses, expectUnverified } = update;
       let query = trx.updateTable('actions').set(fromActionPatch(patch)).where('id', '=', id);
       if (expectStatuses) query = query.where('status', 'in', [...expectStatuses]);
+      if (expectUnverified) query = query.where('effective', 'is', null);
       const updated = await query.executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) throw new ExpectationFailed();
     }
