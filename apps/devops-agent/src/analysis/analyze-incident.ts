@@ -2,6 +2,7 @@ import { capAnnotations } from '../intake/annotation-cap.js';
 import type { AnalysisContext, AnalysisOutcome } from '@atb/contracts';
 import type { AgentPorts } from '../composition/agent-ports.js';
 import { TERMINAL_STATES } from '../incidents/incident-target.js';
+import { runbooksOf } from '../catalog/service-catalog.js';
 import { healthEvidence } from './detector-evidence.js';
 import { learningStats } from '../learning/learning-stats.js';
 import { ACTIVE_STATES, type Incident, type StoredAlert } from '../store/agent-store.js';
@@ -13,7 +14,7 @@ import { historyView } from './evidence/history-view.js';
 /** The ports this stage uses. */
 export type AnalyzePorts = Pick<
   AgentPorts,
-  'analyzer' | 'audit' | 'changes' | 'config' | 'fallbackAnalyzer' | 'gateway' | 'incidents' | 'learning' | 'prometheus' | 'runbooks'
+  'analyzer' | 'audit' | 'catalog' | 'changes' | 'config' | 'fallbackAnalyzer' | 'gateway' | 'incidents' | 'learning' | 'prometheus' | 'runbooks'
 >;
 
 /** Longest an analyzer may take before the rule analyzer answers instead. */
@@ -64,7 +65,8 @@ export async function buildAnalysisContext(dependencies: AnalyzePorts, incident:
     historyView({ flap_count: incident.flap_count, history, learning }),
     config.EVIDENCE_BUDGET_SECONDS * 1000,
   );
-  const { match, candidates } = chooseRunbook(runbooks, runbookSubject(alerts, labels, evidence), learning);
+  // A catalog entry's own runbooks come first: they win a tie with the shared ones.
+  const { match, candidates } = chooseRunbook(runbooksOf(dependencies.catalog.match(labels), runbooks), runbookSubject(alerts, labels, evidence), learning);
   const runbook = match?.runbook;
   let metrics: Record<string, number | null> | undefined;
   if (prometheus && runbook && runbook.promql.length > 0) {
