@@ -55,6 +55,8 @@ export class ScriptedGateway {
   defaultBehaviour: GatewayBehaviour = { kind: 'success' };
   /** How the analysis' evidence reads are answered (`success` with a running container, or `hang`). */
   evidenceBehaviour: { kind: 'success' } | { kind: 'hang' } = { kind: 'success' };
+  /** What an evidence `inspect` answers. */
+  evidenceInspect: Record<string, unknown> = { state: 'running', image: 'scripted' };
   /** Runs when an operation executes (e.g. restart the fake target). */
   onExecute: ((body: ParsedExecuteCommandRequest) => void | Promise<void>) | undefined;
   private server: Server | undefined;
@@ -143,7 +145,12 @@ export class ScriptedGateway {
         this.hanging.add(response);
         return;
       }
-      send(200, { request_id: `evidence-${this.requests.length}`, timestamp_processed_utc: new Date().toISOString(), overall_status: 'success', execution_details: { command: 'docker inspect', execution_result: { state: 'running', image: 'scripted' }, execution_time_ms: 1 } });
+      send(200, { request_id: `evidence-${this.requests.length}`, timestamp_processed_utc: new Date().toISOString(), overall_status: 'success', execution_details: { command: 'docker inspect', execution_result: this.evidenceInspect, execution_time_ms: 1 } });
+      return;
+    }
+    // A dry run is validated, never executed (the agent asks whether a rollback would be granted).
+    if (parsed.dry_run) {
+      send(200, { request_id: `dry-run-${this.requests.length}`, timestamp_processed_utc: new Date().toISOString(), overall_status: 'success', execution_details: { command: 'dry run', execution_result: 'dry run: validated, not executed', execution_time_ms: 0 }, dry_run: true });
       return;
     }
     const behaviour = this.script.shift() ?? this.defaultBehaviour;
