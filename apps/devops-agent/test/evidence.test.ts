@@ -111,7 +111,7 @@ describe('evidence has a deadline', () => {
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
     hangingUrl = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
     gateway = new ScriptedGateway({ token: 'tok-0123456789abcdef' });
-    gateway.defaultBehaviour = { kind: 'hang' };
+    gateway.evidenceBehaviour = { kind: 'hang' };
     await gateway.start();
   });
   afterAll(async () => {
@@ -134,7 +134,7 @@ describe('evidence has a deadline', () => {
     expect(status.health).toMatchObject({ status: 'ok' });
     expect(evidence.health?.outcome).toBe('refused');
     expect(evidence.duration_ms).toBeLessThan(5000);
-    expect(gateway.requests.length).toBeGreaterThanOrEqual(2);
+    expect(gateway.evidenceRequests.length).toBeGreaterThanOrEqual(2);
 
     const context: AnalysisContext = {
       incident_id: 'inc_deadline', alertname: 'MarketPredictorDown', service: 'market-predictor', severity: 'critical',

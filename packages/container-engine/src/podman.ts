@@ -219,6 +219,26 @@ async function buildNodeBaseImage(engine: EngineConnection, tag: string): Promis
   }
 }
 
+/**
+ * Builds `tag` from a Dockerfile (no other context) through the Engine API's build; returns
+ * the image id. Used by tests that need several versions of an image, e.g. `FROM` the node base
+ * image with a different `ENV`.
+ */
+export async function buildImage(engine: EngineConnection, tag: string, dockerfile: string): Promise<string> {
+  const work = mkdtempSync(join(tmpdir(), 'atb-build-'));
+  try {
+    writeFileSync(join(work, 'Dockerfile'), dockerfile);
+    await run('tar', ['-C', work, '-cf', join(work, 'context.tar'), 'Dockerfile'], { timeout: 30_000 });
+    const progress = await engine.docker.buildImage(createReadStream(join(work, 'context.tar')) as never, { t: tag });
+    let output = '';
+    for await (const chunk of progress as unknown as AsyncIterable<Buffer>) output += chunk.toString();
+    if (/"error"/.test(output)) throw new Error(`building ${tag} failed: ${output.slice(-500)}`);
+    return (await engine.docker.getImage(tag).inspect()).Id;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 export interface NodeContainerOptions {
   name: string;
   /** Host directory mounted read-only at /app. */

@@ -18,7 +18,7 @@ export function describeEvidence(evidence: Evidence): string[] {
     if (runtime.oom_killed) parts.push('OOM-killed');
     if (runtime.restart_count) parts.push(`${runtime.restart_count} restarts`);
     if (runtime.image) parts.push(`image ${runtime.image}`);
-    if (runtime.previous_image) parts.push(`previously ${runtime.previous_image}${runtime.image_changed_at ? ` until ${runtime.image_changed_at}` : ''}`);
+    if (runtime.previous_image) parts.push(`previously ${runtime.previous_image}${runtime.image_changed_at ? `, changed at ${runtime.image_changed_at}` : ''}`);
     lines.push(`container ${parts.join(', ')}`);
   }
   if (metrics) {

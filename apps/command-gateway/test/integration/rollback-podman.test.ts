@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describeWithComponent, ensureNodeBaseImage, freePort, type PodmanEngine, probePodman, startPodman, waitFor } from '@atb/testing';
+import { buildImage, describeWithComponent, ensureNodeBaseImage, freePort, type PodmanEngine, probePodman, startPodman, waitFor } from '@atb/testing';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DockerRuntime } from '../../src/runtime/docker-runtime.js';
@@ -11,17 +10,9 @@ import { commandRequest, type GatewayFixture, startGateway } from '../support/ga
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 
-/** Builds `FROM base` with APP_VERSION in the image's environment and a version label. */
-async function buildVersion(engine: PodmanEngine, base: string, tag: string, version: string, work: string): Promise<string> {
-  const context = mkdtempSync(join(work, `context-${version}-`));
-  writeFileSync(join(context, 'Dockerfile'), `FROM ${base}\nENV APP_VERSION=${version}\nLABEL atb.image-version=${version}\n`);
-  execFileSync('tar', ['-C', context, '-cf', join(context, 'context.tar'), 'Dockerfile']);
-  const progress = await engine.docker.buildImage(createReadStream(join(context, 'context.tar')) as never, { t: tag });
-  let output = '';
-  for await (const chunk of progress as unknown as AsyncIterable<Buffer>) output += chunk.toString();
-  if (/"error"/.test(output)) throw new Error(`building ${tag} failed: ${output.slice(-500)}`);
-  return (await engine.docker.getImage(tag).inspect()).Id;
-}
+/** An image `FROM base` with APP_VERSION in the image's environment and a version label. */
+const buildVersion = (engine: PodmanEngine, base: string, tag: string, version: string) =>
+  buildImage(engine, tag, `FROM ${base}\nENV APP_VERSION=${version}\nLABEL atb.image-version=${version}\n`);
 
 describeWithComponent('Podman: rollback recreates a container from its previous image', await probePodman(), 'install it: scripts/install-system-deps.sh', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -69,8 +60,8 @@ describeWithComponent('Podman: rollback recreates a container from its previous 
     dataDirectory = mkdtempSync(join(work, 'data-'));
     writeFileSync(join(dataDirectory, 'marker'), 'mounted data\n');
     const base = await ensureNodeBaseImage(engine);
-    ids.v1 = await buildVersion(engine, base, tags.v1, '1', work);
-    ids.v2 = await buildVersion(engine, base, tags.v2, '2', work);
+    ids.v1 = await buildVersion(engine, base, tags.v1, '1');
+    ids.v2 = await buildVersion(engine, base, tags.v2, '2');
     port = await freePort();
     const policy = join(work, 'policy.yaml');
     writeFileSync(

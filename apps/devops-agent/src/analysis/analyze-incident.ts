@@ -70,6 +70,7 @@ export async function buildAnalysisContext(dependencies: AnalyzePorts, incident:
     historyView({ flap_count: incident.flap_count, history, learning }),
     config.EVIDENCE_BUDGET_SECONDS * 1000,
   );
+  // A catalog entry's own runbooks come first: they win a tie with the shared ones.
   const { match, candidates } = chooseRunbook(runbooksOf(entry, runbooks), runbookSubject(alerts, labels, evidence), learning);
   const runbook = match?.runbook;
   let metrics: Record<string, number | null> | undefined;

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildCommandGateway, readConfig as readGatewayConfig } from '@atb/command-gateway';
 import type { Evidence } from '@atb/contracts';
-import { ensureNodeBaseImage, freePort, type PodmanEngine } from '@atb/testing';
+import { buildImage, ensureNodeBaseImage, freePort, type PodmanEngine } from '@atb/testing';
 import { evidencePorts } from '../../src/analysis/evidence/evidence-sources.js';
 import { gatherEvidence } from '../../src/analysis/evidence/gather-evidence.js';
 import { readConfig } from '../../src/config.js';
@@ -24,15 +23,8 @@ export interface DrillBench {
   close(): Promise<void>;
 }
 
-async function buildVersion(engine: PodmanEngine, base: string, tag: string, version: string, work: string): Promise<void> {
-  const context = mkdtempSync(join(work, `context-${version}-`));
-  writeFileSync(join(context, 'Dockerfile'), `FROM ${base}\nENV APP_VERSION=${version}\nLABEL atb.image-version=${version}\n`);
-  execFileSync('tar', ['-C', context, '-cf', join(context, 'context.tar'), 'Dockerfile']);
-  const progress = await engine.docker.buildImage(createReadStream(join(context, 'context.tar')) as never, { t: tag });
-  for await (const _chunk of progress as unknown as AsyncIterable<Buffer>) {
-    // drain: the build finishes with the stream
-  }
-}
+const buildVersion = (engine: PodmanEngine, base: string, tag: string, version: string) =>
+  buildImage(engine, tag, `FROM ${base}\nENV APP_VERSION=${version}\nLABEL atb.image-version=${version}\n`);
 
 /** Starts the bench: images v1/v2 built from the node base image, the gateway allowlisting `targets` (and granting the agent rollback on `rollbackTargets`). */
 export async function startDrillBench(engine: PodmanEngine, targets: string[], rollbackTargets: string[] = []): Promise<DrillBench> {
@@ -40,8 +32,8 @@ export async function startDrillBench(engine: PodmanEngine, targets: string[], r
   const suffix = randomBytes(3).toString('hex');
   const base = await ensureNodeBaseImage(engine);
   const images = { v1: `localhost/atb-drill-${suffix}:1`, v2: `localhost/atb-drill-${suffix}:2` };
-  await buildVersion(engine, base, images.v1, '1', work);
-  await buildVersion(engine, base, images.v2, '2', work);
+  await buildVersion(engine, base, images.v1, '1');
+  await buildVersion(engine, base, images.v2, '2');
   const policy = join(work, 'policy.yaml');
   const operations = ['restart', 'start', 'logs', 'inspect', 'stats', 'list', ...(rollbackTargets.length ? ['rollback'] : [])];
   writeFileSync(

@@ -58,6 +58,10 @@ export class ScriptedGateway {
   private readonly hanging = new Set<ServerResponse>();
   private readonly check: (authorization: string | undefined) => boolean;
   defaultBehaviour: GatewayBehaviour = { kind: 'success' };
+  /** How the analysis' evidence reads are answered (`success` with a running container, or `hang`). */
+  evidenceBehaviour: { kind: 'success' } | { kind: 'hang' } = { kind: 'success' };
+  /** What an evidence `inspect` answers. */
+  evidenceInspect: Record<string, unknown> = { state: 'running', image: 'scripted' };
   /** Runs when an operation executes (e.g. restart the fake target). */
   onExecute: ((body: ParsedExecuteCommandRequest) => void | Promise<void>) | undefined;
   private server: Server | undefined;
@@ -102,9 +106,14 @@ export class ScriptedGateway {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  /** The `POST /execute-docker-command` requests among `requests` (the agent also reads the policy and the event stream). */
+  /** The `POST /execute-docker-command` requests among `requests`, but the analysis' evidence reads (the agent also reads the policy and the event stream). */
   get executeRequests(): RecordedRequest[] {
-    return this.requests.filter((request) => request.method === 'POST' && request.path === '/execute-docker-command');
+    return this.requests.filter((request) => request.method === 'POST' && request.path === '/execute-docker-command' && !isEvidenceRead(request.body));
+  }
+
+  /** The analysis' read-only evidence requests (inspect, logs). */
+  get evidenceRequests(): RecordedRequest[] {
+    return this.requests.filter((request) => request.method === 'POST' && request.path === '/execute-docker-command' && isEvidenceRead(request.body));
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -143,6 +152,20 @@ export class ScriptedGateway {
     const known = key ? this.answers.get(key) : undefined;
     if (known) {
       send(200, known);
+      return;
+    }
+    // Evidence reads answer with their own behaviour: the script is for the actions.
+    if (isEvidenceRead(recorded.body)) {
+      if (this.evidenceBehaviour.kind === 'hang') {
+        this.hanging.add(response);
+        return;
+      }
+      send(200, { request_id: `evidence-${this.requests.length}`, timestamp_processed_utc: new Date().toISOString(), overall_status: 'success', execution_details: { command: 'docker inspect', execution_result: this.evidenceInspect, execution_time_ms: 1 } });
+      return;
+    }
+    // A dry run is validated, never executed (the agent asks whether a rollback would be granted).
+    if (parsed.dry_run) {
+      send(200, { request_id: `dry-run-${this.requests.length}`, timestamp_processed_utc: new Date().toISOString(), overall_status: 'success', execution_details: { command: 'dry run', execution_result: 'dry run: validated, not executed', execution_time_ms: 0 }, dry_run: true });
       return;
     }
     const behaviour = this.script.shift() ?? this.defaultBehaviour;
@@ -239,4 +262,10 @@ function isJsonObjectText(text: string): boolean {
 
 function parseObject(text: string): Record<string, unknown> {
   return isJsonObjectText(text) ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+/** Evidence reads say so in their context (`evidence-sources.ts`). */
+function isEvidenceRead(body: Record<string, unknown>): boolean {
+  const context = (body.action_request as { context?: { reason?: unknown } } | undefined)?.context;
+  return typeof context === 'object' && context !== null && context.reason === 'evidence (read-only)';
 }

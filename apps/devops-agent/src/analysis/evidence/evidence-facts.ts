@@ -62,7 +62,7 @@ export function evidenceFacts(evidence: Omit<Evidence, 'facts'>, now = new Date(
       facts.add('restarts-ineffective');
     }
   }
-  const failing = facts.has('error-ratio-high') || facts.has('logs-exception') || facts.has('health-http-error') || facts.has('logs-http-5xx');
+  const failing = ['error-ratio-high', 'logs-exception', 'logs-http-5xx', 'health-http-error', 'health-unhealthy'].some((fact) => facts.has(fact));
   if (facts.has('image-changed-recently') && failing) facts.add('deploy-regression');
   const dependencyLogs = (logs?.signatures ?? []).some((signature) => DEPENDENCY_SIGNATURES.has(signature.kind));
   if ((dependencyLogs || facts.has('health-dependency-down')) && !facts.has('process-exited') && !facts.has('health-refused')) {
