@@ -10,3 +10,4 @@ export * from './monitoring-api.js';
 export * from './predictor-api.js';
 export * from './services.js';
 export * from './gateway-policy.js';
+export * from './agent-events.js';

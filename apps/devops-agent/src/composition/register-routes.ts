@@ -24,7 +24,10 @@ export function registerAgentRoutes(app: App, config: Config, parts: DevopsAgent
   registerLearningRoutes(app, parts.store);
   registerAuditRoutes(app, options.auditLog);
   registerMonitoringRoutes(app, parts.monitor, parts.ports.audit);
-  registerDashboard(app, { store: parts.store, auditLog: options.auditLog, auth: options.dashboardAuth, approvals: parts.ports }, { signInRequired: dashboardSignInRequired(config) });
+  registerDashboard(app, { store: parts.store, auditLog: options.auditLog, auth: options.dashboardAuth, approvals: parts.ports }, {
+    signInRequired: dashboardSignInRequired(config),
+    refreshMs: config.DASHBOARD_REFRESH_SECONDS * 1000,
+  });
   registerLlmRoutes(app, {
     usage: parts.llm.usage,
     ...(parts.llm.router ? { router: parts.llm.router } : {}),

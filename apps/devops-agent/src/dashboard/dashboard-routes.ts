@@ -11,6 +11,7 @@ import { registerSignIn } from './sign-in-routes.js';
 import { renderPendingActions } from './action-views.js';
 import { DASHBOARD_SCRIPT } from './dashboard-script.js';
 import { secure, sendHtml } from './respond.js';
+import { startingCursor, streamTimeline, type TimelineStreamOptions } from './timeline-stream.js';
 
 export { DASHBOARD_CONTENT_SECURITY_POLICY } from './respond.js';
 import { DASHBOARD_ICON, DASHBOARD_STYLE } from './dashboard-style.js';
@@ -37,6 +38,8 @@ export interface DashboardOptions {
   auditVerifyCacheSeconds?: number;
   /** Whether reading needs a signed-in session (or a bearer token); deciding always needs a session. Default true. */
   signInRequired?: boolean;
+  /** How `GET /dashboard/events` reads the timeline. */
+  stream?: TimelineStreamOptions;
 }
 
 const AUDIT_ROWS = 15;
@@ -123,10 +126,12 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
   app.get('/dashboard', { schema: { ...hidden, summary: 'The web dashboard (HTML)', querystring: query } }, async (request, reply) => {
     const reader = await read(request, reply, true);
     if (!reader) return reply;
+    // The stream starts at the newest entry read before the panels, so nothing falls in between.
+    const events = `/dashboard/events?after=${await sources.store.incidents.latestEventId()}`;
     const contents = await Promise.all(Object.entries(panels).map(async ([name, render]) => [name, await render(reader.viewer)] as const));
     const page: Panel[] = contents.map(([name, content]) => ({ id: name, fragment: `/dashboard/fragments/${name}`, content }));
     const notice = await decisionNotice(sources.store.actions, request.query.decided);
-    return sendHtml(reply, renderPage({ title: 'dashboard', panels: page, refreshMs, viewer: reader.viewer, ...(notice ? { notice } : {}) }));
+    return sendHtml(reply, renderPage({ title: 'dashboard', panels: page, refreshMs, events, viewer: reader.viewer, ...(notice ? { notice } : {}) }));
   });
 
   app.get(
@@ -136,6 +141,7 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
       const reader = await read(request, reply, true);
       if (!reader) return reply;
       const { id } = request.params;
+      const events = `/dashboard/events?after=${await sources.store.incidents.latestEventId()}`;
       const content = await incidentDetail(id, reader.viewer);
       if (!content) {
         const missing = html`<h2>No incident ${id}</h2><p><a href="/dashboard">Back to the dashboard</a></p>`;
@@ -143,7 +149,7 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
       }
       const fragment = `/dashboard/fragments/incidents/${encodeURIComponent(id)}`;
       const notice = await decisionNotice(sources.store.actions, request.query.decided);
-      return sendHtml(reply, renderPage({ title: `incident ${id}`, panels: [{ id: 'incident', fragment, content }], refreshMs, back: true, viewer: reader.viewer, ...(notice ? { notice } : {}) }));
+      return sendHtml(reply, renderPage({ title: `incident ${id}`, panels: [{ id: 'incident', fragment, content }], refreshMs, events, incident: id, back: true, viewer: reader.viewer, ...(notice ? { notice } : {}) }));
     },
   );
 
@@ -170,6 +176,7 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
     },
   );
 
+  registerTimelineStream(app, sources, options, read);
   registerAssets(app);
   app.register(async (forms) => {
     forms.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
@@ -177,6 +184,31 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
     });
     registerSignIn(forms as unknown as App, sources.auth);
     registerDecisionForms(forms as unknown as App, sources.auth, sources.approvals);
+  });
+}
+
+/**
+ * `GET /dashboard/events`: the incidents' timelines as server-sent events (`agentTimelineEventSchema`),
+ * resumable with `Last-Event-ID`; `?after=` says where a first connection starts (default: now).
+ */
+function registerTimelineStream(app: App, sources: DashboardSources, options: DashboardOptions, read: ReturnType<typeof readers>): void {
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of open) end();
+  });
+  const query = z.object({ after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() });
+  app.get('/dashboard/events', { schema: { ...hidden, summary: 'Timeline events (server-sent events)', querystring: query } }, async (request, reply) => {
+    const reader = await read(request, reply, false);
+    if (!reader) return reply;
+    const cursor = await startingCursor(request, sources.store.incidents);
+    streamTimeline(request, reply, sources.store.incidents, cursor, {
+      ...options.stream,
+      onEnd: (end) => {
+        open.add(end);
+        return () => open.delete(end);
+      },
+    });
+    return reply;
   });
 }
 

@@ -9,6 +9,10 @@ export interface IncidentStore {
   alerts(incidentId: string): Promise<StoredAlert[]>;
   /** The incident's timeline, oldest first (at most 1,000). */
   events(incidentId: string): Promise<IncidentEvent[]>;
+  /** Every incident's timeline entries with an id above `afterId`, oldest first (at most `limit`, ≤ 1,000). */
+  eventsAfter(afterId: number, limit?: number): Promise<IncidentEvent[]>;
+  /** The id of the newest timeline entry (0 when there is none). */
+  latestEventId(): Promise<number>;
   /** Firing alerts with these fingerprints (polling mode restores its state from them). */
   firingAlerts(fingerprints: string[]): Promise<StoredAlert[]>;
 }

@@ -103,4 +103,24 @@ await onEveryDatabase('IncidentStore and intake', (subject) => {
     expect(await store.incidents.list({ active: true, limit: 1 })).toHaveLength(1);
     expect(await store.incidents.get('inc_missing')).toBeUndefined();
   });
+
+  it('reads every timeline after an id, oldest first, and names the newest id', async () => {
+    const { store } = subject();
+    expect(await store.incidents.latestEventId()).toBe(0);
+    expect(await store.incidents.eventsAfter(0)).toEqual([]);
+    const [a, b] = [incoming({ alertname: 'Down', service: 'a' }), incoming({ alertname: 'Slow', service: 'b' })];
+    const opened = (await ingestAlerts(store.changes, [a, b], ingestOptions)).opened;
+    await store.changes.commit({ events: [{ incident_id: opened[0]!, type: 'action-proposed', data: { operation: 'restart' } }] });
+    const all = await store.incidents.eventsAfter(0);
+    expect(all.map((event) => [event.incident_id, event.type])).toEqual([
+      [opened[0], 'incident-opened'],
+      [opened[1], 'incident-opened'],
+      [opened[0], 'action-proposed'],
+    ]);
+    expect(all.map((event) => event.id)).toEqual([...all.map((event) => event.id)].sort((x, y) => x - y));
+    expect(all[2]!.data).toEqual({ operation: 'restart' });
+    expect(await store.incidents.latestEventId()).toBe(all[2]!.id);
+    expect((await store.incidents.eventsAfter(all[0]!.id, 1)).map((event) => event.id)).toEqual([all[1]!.id]);
+    expect(await store.incidents.eventsAfter(all[2]!.id)).toEqual([]);
+  });
 });

@@ -59,6 +59,25 @@ export class KyselyIncidentStore implements IncidentStore {
     return rows.map((row) => ({ ...row, id: Number(row.id), data: JSON.parse(row.data) as Record<string, unknown> }));
   }
 
+  async eventsAfter(afterId: number, limit = 200): Promise<IncidentEvent[]> {
+    const rows = await this.db
+      .selectFrom('incident_events')
+      .selectAll()
+      .where('id', '>', afterId)
+      .orderBy('id', 'asc')
+      .limit(Math.max(1, Math.min(limit, 1000)))
+      .execute();
+    return rows.map((row) => ({ ...row, id: Number(row.id), data: JSON.parse(row.data) as Record<string, unknown> }));
+  }
+
+  async latestEventId(): Promise<number> {
+    const row = await this.db
+      .selectFrom('incident_events')
+      .select((builder) => builder.fn.max('id').as('latest'))
+      .executeTakeFirst();
+    return Number(row?.latest ?? 0);
+  }
+
   async firingAlerts(fingerprints: string[]): Promise<StoredAlert[]> {
     if (fingerprints.length === 0) return [];
     const rows = await this.db
