@@ -11,6 +11,10 @@ import { registerSignIn } from './sign-in-routes.js';
 import { renderPendingActions } from './action-views.js';
 import { DASHBOARD_SCRIPT } from './dashboard-script.js';
 import { secure, sendHtml } from './respond.js';
+import { renderCharts } from './charts/charts-view.js';
+import { decodeCursor, readPage } from '../api/page-cursor.js';
+import { INCIDENT_STATES } from '../store/agent-store.js';
+import { type IncidentListQuery, renderIncidentListPage } from './list-view.js';
 import { startingCursor, streamTimeline, type TimelineStreamOptions } from './timeline-stream.js';
 
 export { DASHBOARD_CONTENT_SECURITY_POLICY } from './respond.js';
@@ -43,6 +47,7 @@ export interface DashboardOptions {
 }
 
 const AUDIT_ROWS = 15;
+const PAGE_ROWS = 50;
 const incidentId = z.object({ id: z.string().min(1).max(100) });
 
 /** The dashboard's panels and incident page, rendered from the store and the audit log. */
@@ -177,6 +182,8 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
   );
 
   registerTimelineStream(app, sources, options, read);
+  registerIncidentListPage(app, sources, refreshMs, read);
+  registerCharts(app, sources, refreshMs, read);
   registerAssets(app);
   app.register(async (forms) => {
     forms.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
@@ -209,6 +216,58 @@ function registerTimelineStream(app: App, sources: DashboardSources, options: Da
       },
     });
     return reply;
+  });
+}
+
+/** `GET /dashboard/charts` and its fragment: server-rendered SVG charts with their tables. */
+function registerCharts(app: App, sources: DashboardSources, refreshMs: number, read: ReturnType<typeof readers>): void {
+  app.get('/dashboard/charts', { schema: { ...hidden, summary: 'Charts (HTML, server-rendered SVG)' } }, async (request, reply) => {
+    const reader = await read(request, reply, true);
+    if (!reader) return reply;
+    const events = `/dashboard/events?after=${await sources.store.incidents.latestEventId()}`;
+    const content = await renderCharts(sources.store);
+    return sendHtml(reply, renderPage({ title: 'charts', panels: [{ id: 'charts', fragment: '/dashboard/fragments/charts', content }], refreshMs, events, back: true, viewer: reader.viewer }));
+  });
+  app.get('/dashboard/fragments/charts', { schema: { ...hidden, summary: 'Charts (HTML fragment)' } }, async (request, reply) => {
+    const reader = await read(request, reply, false);
+    if (!reader) return reply;
+    return sendHtml(reply, await renderCharts(sources.store));
+  });
+}
+
+const listTime = z.union([z.literal(''), z.string().datetime({ offset: true })]).optional();
+const listQuery = z.object({
+  service: z.string().max(200).optional(),
+  state: z.union([z.literal(''), z.enum(INCIDENT_STATES)]).optional(),
+  type: z.string().max(200).optional(),
+  since: listTime,
+  until: listTime,
+  cursor: z.string().max(400).optional(),
+});
+
+/** `GET /dashboard/incidents`: filtered, cursor-paged incidents (the store does the filtering and paging). */
+function registerIncidentListPage(app: App, sources: DashboardSources, refreshMs: number, read: ReturnType<typeof readers>): void {
+  app.get('/dashboard/incidents', { schema: { ...hidden, summary: 'Incidents with filters and paging (HTML)', querystring: listQuery } }, async (request, reply) => {
+    const reader = await read(request, reply, true);
+    if (!reader) return reply;
+    const query = Object.fromEntries(Object.entries(request.query).filter(([, value]) => value !== '' && value !== undefined)) as IncidentListQuery;
+    const before = decodeCursor(query.cursor);
+    const page = await readPage(
+      PAGE_ROWS,
+      (limit) =>
+        sources.store.incidents.list({
+          limit,
+          ...(query.service ? { service: query.service } : {}),
+          ...(query.state ? { state: query.state } : {}),
+          ...(query.type ? { alertname: query.type } : {}),
+          ...(query.since ? { since: new Date(query.since).toISOString() } : {}),
+          ...(query.until ? { until: new Date(query.until).toISOString() } : {}),
+          ...(before ? { before } : {}),
+        }),
+      (incident) => ({ at: incident.opened_at, id: incident.id }),
+    );
+    const content = renderIncidentListPage(query, page.rows, page.next_cursor);
+    return sendHtml(reply, renderPage({ title: 'incidents', panels: [{ id: 'incident-list', fragment: '', content }], refreshMs, back: true, viewer: reader.viewer }));
   });
 }
 

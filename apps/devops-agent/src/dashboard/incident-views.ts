@@ -2,6 +2,7 @@ import type { AuditRecord } from '@atb/storage';
 import type { Action, Incident, IncidentEvent, StoredAlert } from '../store/agent-store.js';
 import type { DashboardViewer } from '../auth/dashboard-auth.js';
 import { renderActionTable } from './action-views.js';
+import { renderEvidence } from './evidence-view.js';
 import { badge, jsonPreview, percent, stateBadge, timeAgo } from './format.js';
 import { html, link, type SafeHtml } from './html.js';
 
@@ -121,6 +122,7 @@ export function renderIncidentDetail(detail: IncidentDetail, viewer?: DashboardV
   ${incident.escalation_reason ? html`<dt>Escalated</dt><dd>${incident.escalation_reason}</dd>` : ''}
   <dt>Id</dt><dd><code>${incident.id}</code> (<a href="/incidents/${encodeURIComponent(incident.id)}">JSON</a>)</dd>
 </dl>
+<h3>Evidence</h3>${renderEvidence(incident, detail.timeline)}
 <h3>Analysis</h3>${renderAnalysis(incident)}
 <h3>Actions</h3>${renderActionTable(detail.actions, viewer, now)}
 ${renderCodingTask(incident)}

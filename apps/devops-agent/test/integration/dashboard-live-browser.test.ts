@@ -70,6 +70,8 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     await page.locator(`#incidents a[href="/dashboard/incidents/${incidentId}"]`).click();
     await page.waitForURL(`${baseUrl}/dashboard/incidents/${incidentId}`);
     const row = page.locator('#incident table.actions tr[data-action-id]');
+    expect(await row.locator('code.docker').textContent()).toBe('docker restart predictor-1');
+    expect(await page.locator('#incident dl.evidence').textContent()).toContain('reachable');
     await row.locator('input[name="reason"]').fill('looks right');
     await row.getByRole('button', { name: 'Approve' }).click();
     await page.waitForURL(new RegExp(`/dashboard/incidents/${incidentId}\\?decided=`));
