@@ -24,7 +24,10 @@ export function registerAgentRoutes(app: App, config: Config, parts: DevopsAgent
   registerLearningRoutes(app, parts.store);
   registerAuditRoutes(app, options.auditLog);
   registerMonitoringRoutes(app, parts.monitor, parts.ports.audit);
-  registerDashboard(app, { store: parts.store, auditLog: options.auditLog, auth: options.dashboardAuth, approvals: parts.ports }, {
+  registerDashboard(app, { store: parts.store, auditLog: options.auditLog, auth: options.dashboardAuth, approvals: parts.ports,
+    fleet: () => parts.ports.catalog.list().map((entry) => ({ name: entry.name, container: entry.target.container })),
+    monitor: () => parts.monitor.status(),
+  }, {
     signInRequired: dashboardSignInRequired(config),
     refreshMs: config.DASHBOARD_REFRESH_SECONDS * 1000,
   });

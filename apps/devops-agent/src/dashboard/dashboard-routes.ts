@@ -14,6 +14,7 @@ import { secure, sendHtml } from './respond.js';
 import { renderCharts } from './charts/charts-view.js';
 import { decodeCursor, readPage } from '../api/page-cursor.js';
 import { INCIDENT_STATES } from '../store/agent-store.js';
+import { type FleetService, fleetTiles, type MonitorReading, renderFleet } from './fleet-view.js';
 import { type IncidentListQuery, renderIncidentListPage } from './list-view.js';
 import { startingCursor, streamTimeline, type TimelineStreamOptions } from './timeline-stream.js';
 
@@ -33,6 +34,10 @@ export interface DashboardSources {
   auth: DashboardAuth;
   /** The same approval stage as `POST /actions/:id/approve|reject`. */
   approvals: ApprovalPorts;
+  /** The catalog's services, for the fleet tiles (none: no fleet panel). */
+  fleet?: () => readonly FleetService[];
+  /** The health monitor's state (its service's health and monitoring lag). */
+  monitor?: () => MonitorReading;
 }
 
 export interface DashboardOptions {
@@ -72,6 +77,10 @@ function dashboardViews(app: App, sources: DashboardSources, options: DashboardO
   const status = async (): Promise<StatusDocument> => (await app.inject({ method: 'GET', url: '/status' })).json<StatusDocument>();
 
   const panels: Record<string, (viewer: DashboardViewer) => Promise<SafeHtml>> = {
+    fleet: async () => {
+      const circuits = ((await status()) as { open_circuits?: string[] }).open_circuits ?? [];
+      return renderFleet(await fleetTiles(store, sources.fleet?.() ?? [], circuits, sources.monitor?.()));
+    },
     overview: async () => renderOverview(await status()),
     'pending-actions': async (viewer) => renderPendingActions(await store.actions.list({ status: 'pending', limit: 100 }), viewer),
     incidents: async () => renderIncidentList(await store.incidents.list({ limit: 50 })),

@@ -40,6 +40,10 @@ ol.timeline { padding-left: 1.2rem; margin: 0; }
 ol.timeline li { margin: .15rem 0; }
 #flash { margin: 0; flex-basis: 100%; }
 footer { margin-top: 1rem; font-size: .85rem; }
+ul.fleet { list-style: none; padding: 0; margin: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 240px), 1fr)); gap: .75rem; }
+li.tile { border: 1px solid #8886; border-left: 6px solid var(--muted); border-radius: 6px; padding: .5rem .75rem; }
+li.tile.bad { border-left-color: var(--bad); } li.tile.warn { border-left-color: var(--warn); } li.tile.good { border-left-color: var(--good); } li.tile.info { border-left-color: var(--info); }
+li.tile h3 { margin: 0 0 .3rem; }
 nav.pages { display: flex; gap: 1rem; }
 form.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; margin-bottom: .75rem; }
 form.filters label { display: flex; flex-direction: column; font-size: .85rem; }
