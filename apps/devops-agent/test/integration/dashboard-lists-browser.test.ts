@@ -40,7 +40,7 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
   it('filters and pages 1,000 incidents with the keyboard at phone width: every matching row once, in order', async () => {
     const page = await context.newPage();
     await page.goto(`${baseUrl}/dashboard/incidents`);
-    const since = new Date(Date.now() - 9 * 86_400_000).toISOString();
+    const since = new Date(Date.now() - 12 * 86_400_000).toISOString();
     await page.locator('#filter-service').fill('price-feed');
     await page.locator('#filter-state').selectOption('resolved');
     await page.locator('#filter-since').fill(since);

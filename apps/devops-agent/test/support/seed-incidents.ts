@@ -9,7 +9,6 @@ export interface Seeded {
 const SERVICES = ['market-predictor', 'order-router', 'risk-engine', 'price-feed'];
 const TYPES = ['service_down', 'high_latency', 'error_rate', 'memory_pressure'];
 const STATES: IncidentState[] = ['resolved', 'resolved', 'resolved', 'open', 'escalated', 'awaiting_approval', 'failed'];
-const DAY_MS = 86_400_000;
 
 /**
  * Writes `count` incidents through the store's own intake transaction, spread over the last
@@ -23,7 +22,7 @@ export async function seedIncidents(store: Pick<AgentStore, 'changes'>, count: n
   const incidents: Incident[] = [];
   const alerts: StoredAlert[] = [];
   for (let index = 0; index < count; index += 1) {
-    const opened = new Date(now - ((index * 7919) % (days * DAY_MS - 60_000)) - 60_000).toISOString();
+    const opened = new Date(now - 60_000 - ((index * 7919) % (days * 1440 - 1)) * 60_000 - (index % 60) * 1000).toISOString();
     const service = SERVICES[index % SERVICES.length]!;
     const type = TYPES[(index >> 2) % TYPES.length]!;
     const state = STATES[index % STATES.length]!;
