@@ -62,6 +62,8 @@ export const configSchema = z
       .enum(['true', 'false'], { error: 'expected true or false' })
       .transform((value) => value === 'true')
       .optional(),
+    /** Seconds between the dashboard's panel refreshes besides the live timeline stream (status, monitoring); default 3. */
+    DASHBOARD_REFRESH_SECONDS: integer(3, 1, 3600),
     /** Seconds a dashboard session lasts from sign-in; default 28800 (8 hours). */
     DASHBOARD_SESSION_TTL: integer(28_800, 1, 30 * 86_400),
     /** Header a trusted reverse proxy (oauth2-proxy) puts the signed-in user in, e.g. X-Forwarded-User; unset = no proxy sign-in. */

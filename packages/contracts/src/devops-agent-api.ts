@@ -135,11 +135,22 @@ const id = z.string().min(1).max(100);
 export const idParamsSchema = z.object({ id });
 
 /** `GET /incidents` query. */
+/** A time-range bound of a list filter (ISO 8601 with offset). */
+const listTime = z.string().datetime({ offset: true });
+/** An opaque page cursor: the `next_cursor` of the previous page. */
+const pageCursor = z.string().min(1).max(400).regex(/^[A-Za-z0-9_-]+$/, 'expected a next_cursor value');
+
 export const listIncidentsQuerySchema = z.object({
   state: incidentStateSchema.optional(),
   service: z.string().min(1).max(200).optional(),
   alertname: z.string().min(1).max(200).optional(),
   active: z.enum(['true', 'false']).optional(),
+  /** Opened at or after. */
+  since: listTime.optional(),
+  /** Opened before. */
+  until: listTime.optional(),
+  /** Continue after the previous page (keyset paging: stable while incidents are added). */
+  cursor: pageCursor.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -150,6 +161,8 @@ export const incidentListResponseSchema = z.object({
   count: z.number().int(),
   limit: z.number().int(),
   offset: z.number().int(),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor: z.string().nullable().optional(),
 });
 export type IncidentListResponse = z.infer<typeof incidentListResponseSchema>;
 
@@ -165,13 +178,19 @@ export type IncidentDetail = z.infer<typeof incidentDetailSchema>;
 export const listActionsQuerySchema = z.object({
   status: actionStatusSchema.optional(),
   incident_id: id.optional(),
-  /** Actions of one service's incidents (a catalog entry's name). */
   service: z.string().min(1).max(200).optional(),
+  /** The gateway operation (`restart`, `stats`, …). */
+  operation: z.string().min(1).max(50).optional(),
+  /** Proposed at or after. */
+  since: listTime.optional(),
+  /** Proposed before. */
+  until: listTime.optional(),
+  cursor: pageCursor.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 export type ListActionsQuery = QueryInput<typeof listActionsQuerySchema>;
 
-export const actionListResponseSchema = z.object({ actions: z.array(actionSchema), count: z.number().int() });
+export const actionListResponseSchema = z.object({ actions: z.array(actionSchema), count: z.number().int(), next_cursor: z.string().nullable().optional() });
 export type ActionListResponse = z.infer<typeof actionListResponseSchema>;
 
 /**

@@ -13,3 +13,4 @@ export * from './predictor-api.js';
 export * from './services.js';
 export * from './gateway-policy.js';
 export * from './service-catalog-api.js';
+export * from './agent-events.js';

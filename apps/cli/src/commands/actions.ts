@@ -14,11 +14,17 @@ export function registerActions(program: Command, config: () => CliConfig): void
     .command('actions')
     .description("list the devops agent's actions; --status pending shows those waiting for approval")
     .option('--status <status>', 'only this status (pending, approved, running, succeeded, failed, rejected, expired, cancelled)')
-    .option('--service <service>', 'only actions of this catalog service')
+    .option('--service <service>', 'only this service')
+    .option('--type <operation>', 'only this operation (restart, stats, …)')
+    .option('--since <time>', 'proposed at or after (ISO 8601)')
+    .option('--until <time>', 'proposed before (ISO 8601)')
+    .option('--cursor <cursor>', 'the next page (the cursor the previous page printed)')
+    .option('--limit <n>', 'how many', '100')
     .option('--json', 'machine-readable output')
-    .action((options: { status?: string; service?: string; json?: boolean }) =>
+    .action((options: { status?: string; service?: string; type?: string; since?: string; until?: string; cursor?: string; limit: string; json?: boolean }) =>
       withAgent(async () => {
-        const { actions } = await agentClient(config()).listActions({ status: options.status, service: options.service } as ListActionsQuery);
+        const query = { status: options.status, service: options.service, operation: options.type, since: options.since, until: options.until, cursor: options.cursor, limit: Number(options.limit) };
+        const { actions, next_cursor } = await agentClient(config()).listActions(query as ListActionsQuery);
         if (options.json) {
           process.stdout.write(`${JSON.stringify(actions, null, 2)}\n`);
           return;
@@ -33,6 +39,7 @@ export function registerActions(program: Command, config: () => CliConfig): void
             process.stdout.write(pc.dim(`    ${action.decision_reason}${action.expires_at ? `; expires ${action.expires_at}` : ''}\n`));
           }
         }
+        if (next_cursor) process.stdout.write(pc.dim(`more: --cursor ${next_cursor}\n`));
       }),
     );
 

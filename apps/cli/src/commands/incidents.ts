@@ -35,19 +35,31 @@ function printIncident(incident: IncidentDetail): void {
   for (const event of incident.timeline) process.stdout.write(`${pc.dim(event.at)} ${event.type}\n`);
 }
 
-/** `atb incidents [--state] [--service] [--limit] [--json]` and `atb incident <id>`. */
+/** `atb incidents [--state] [--service] [--type] [--since] [--until] [--cursor] [--limit] [--json]` and `atb incident <id>`. */
 export function registerIncidents(program: Command, config: () => CliConfig): void {
   program
     .command('incidents')
     .description("list the devops agent's incidents, newest first")
     .option('--state <state>', 'only this state (open, investigating, awaiting_approval, remediating, verifying, resolved, escalated, failed)')
     .option('--service <service>', 'only this service')
+    .option('--type <alertname>', 'only this alert type (alertname)')
+    .option('--since <time>', 'opened at or after (ISO 8601)')
+    .option('--until <time>', 'opened before (ISO 8601)')
+    .option('--cursor <cursor>', 'the next page (the cursor the previous page printed)')
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'machine-readable output')
-    .action((options: { state?: string; service?: string; limit: string; json?: boolean }) =>
+    .action((options: { state?: string; service?: string; type?: string; since?: string; until?: string; cursor?: string; limit: string; json?: boolean }) =>
       withAgent(async () => {
-        const query = { limit: Number(options.limit), state: options.state, service: options.service } as ListIncidentsQuery;
-        const { incidents } = await agentClient(config()).listIncidents(query);
+        const query = {
+          limit: Number(options.limit),
+          state: options.state,
+          service: options.service,
+          alertname: options.type,
+          since: options.since,
+          until: options.until,
+          cursor: options.cursor,
+        } as ListIncidentsQuery;
+        const { incidents, next_cursor } = await agentClient(config()).listIncidents(query);
         if (options.json) {
           process.stdout.write(`${JSON.stringify(incidents, null, 2)}\n`);
           return;
@@ -59,6 +71,7 @@ export function registerIncidents(program: Command, config: () => CliConfig): vo
             `${incident.id}  ${paint(incident.state.padEnd(17))} ${incident.alertname.padEnd(28)} ${incident.service.padEnd(18)} ${incident.severity.padEnd(8)} ${pc.dim(incident.opened_at)}${incident.flap_count > 0 ? pc.yellow(` flapped ${incident.flap_count}×`) : ''}\n`,
           );
         }
+        if (next_cursor) process.stdout.write(pc.dim(`more: --cursor ${next_cursor}\n`));
       }),
     );
 

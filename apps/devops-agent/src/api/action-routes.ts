@@ -1,3 +1,4 @@
+import { decodeCursor, readPage } from './page-cursor.js';
 import {
   actionListResponseSchema,
   actionSchema,
@@ -30,8 +31,10 @@ export function registerActionRoutes(app: App, dependencies: ApprovalPorts): voi
       },
     },
     async (request) => {
-      const actions = await dependencies.actions.list(request.query);
-      return { actions, count: actions.length };
+      const { cursor, ...filter } = request.query;
+      const before = decodeCursor(cursor);
+      const page = await readPage(filter.limit, (limit) => dependencies.actions.list({ ...filter, limit, ...(before ? { before } : {}) }), (action) => ({ at: action.created_at, id: action.id }));
+      return { actions: page.rows, count: page.rows.length, next_cursor: page.next_cursor };
     },
   );
 

@@ -1,6 +1,7 @@
 import { idParamsSchema, incidentDetailSchema, incidentListResponseSchema, listIncidentsQuerySchema } from '@atb/contracts';
 import { type App, NotFoundError } from '@atb/service-kit';
 import type { AgentStore } from '../store/agent-store.js';
+import { decodeCursor, readPage } from './page-cursor.js';
 
 /** `GET /incidents` (filters) and `GET /incidents/:id` (timeline, alerts, analysis, actions). */
 export function registerIncidentRoutes(app: App, store: Pick<AgentStore, 'incidents' | 'actions'>): void {
@@ -8,9 +9,14 @@ export function registerIncidentRoutes(app: App, store: Pick<AgentStore, 'incide
     '/incidents',
     { schema: { tags: ['incidents'], summary: 'Incidents, newest first', querystring: listIncidentsQuerySchema, response: { 200: incidentListResponseSchema } } },
     async (request) => {
-      const { active, ...filter } = request.query;
-      const incidents = await store.incidents.list({ ...filter, ...(active ? { active: active === 'true' } : {}) });
-      return { incidents, count: incidents.length, limit: filter.limit, offset: filter.offset };
+      const { active, cursor, ...filter } = request.query;
+      const before = decodeCursor(cursor);
+      const page = await readPage(
+        filter.limit,
+        (limit) => store.incidents.list({ ...filter, limit, ...(before ? { before } : {}), ...(active ? { active: active === 'true' } : {}) }),
+        (incident) => ({ at: incident.opened_at, id: incident.id }),
+      );
+      return { incidents: page.rows, count: page.rows.length, limit: filter.limit, offset: filter.offset, next_cursor: page.next_cursor };
     },
   );
 

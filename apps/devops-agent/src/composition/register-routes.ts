@@ -30,8 +30,16 @@ export function registerAgentRoutes(app: App, config: Config, parts: DevopsAgent
   registerServiceRoutes(app, parts.ports.catalog, services);
   registerDashboard(
     app,
-    { store: parts.store, auditLog: options.auditLog, auth: options.dashboardAuth, approvals: parts.ports, services },
-    { signInRequired: dashboardSignInRequired(config) },
+    {
+      store: parts.store,
+      auditLog: options.auditLog,
+      auth: options.dashboardAuth,
+      approvals: parts.ports,
+      services,
+      fleet: () => parts.ports.catalog.list().map((entry) => ({ name: entry.name, container: entry.target.container })),
+      monitor: () => parts.monitor.status(),
+    },
+    { signInRequired: dashboardSignInRequired(config), refreshMs: config.DASHBOARD_REFRESH_SECONDS * 1000 },
   );
   registerLlmRoutes(app, {
     usage: parts.llm.usage,

@@ -1,6 +1,7 @@
 import type { DashboardViewer } from '../auth/dashboard-auth.js';
 import type { Action } from '../store/agent-store.js';
 import { badge, jsonPreview, percent, stateBadge, timeAgo, timeUntil } from './format.js';
+import { dockerCommand } from './evidence-view.js';
 import { html, type SafeHtml } from './html.js';
 
 /**
@@ -33,10 +34,11 @@ function outcome(action: Action): SafeHtml {
   const verified =
     action.effective === true ? badge('effective', 'good') : action.effective === false ? badge('ineffective', 'bad') : '';
   const recovery = action.recovery_seconds === null ? '' : html` recovered in ${action.recovery_seconds}s`;
+  const when = action.verified_at ? html` <span class="muted verified-at">verified ${action.verified_at.replace('T', ' ').slice(0, 19)}</span>` : '';
   const gateway = action.gateway_response
     ? html`<details><summary>gateway answer</summary><code>${jsonPreview(action.gateway_response, 2000)}</code></details>`
     : '';
-  return html`${stateBadge(action.status)} ${verified}${recovery}${gateway}`;
+  return html`${stateBadge(action.status)} ${verified}${recovery}${when}${gateway}`;
 }
 
 /** Pending actions, each with Approve / Reject controls. */
@@ -68,7 +70,7 @@ export function renderActionTable(actions: Action[], viewer?: DashboardViewer, n
   <tbody>${actions.map(
     (action) => html`<tr data-action-id="${action.id}">
     <td class="number">${action.attempt}</td>
-    <td><strong>${action.operation}</strong> ${action.target}<div class="muted">${action.decision_reason}</div></td>
+    <td><strong>${action.operation}</strong> ${action.target}<div><code class="docker">${dockerCommand(action.operation, action.target)}</code></div><div class="muted">${action.decision_reason}</div></td>
     <td>${action.risk}</td>
     <td class="number">${percent(action.confidence)}</td>
     <td>${action.decided_by}</td>

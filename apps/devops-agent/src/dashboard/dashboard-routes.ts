@@ -12,6 +12,12 @@ import { registerSignIn } from './sign-in-routes.js';
 import { renderPendingActions } from './action-views.js';
 import { DASHBOARD_SCRIPT } from './dashboard-script.js';
 import { secure, sendHtml } from './respond.js';
+import { renderCharts } from './charts/charts-view.js';
+import { decodeCursor, readPage } from '../api/page-cursor.js';
+import { INCIDENT_STATES } from '../store/agent-store.js';
+import { type FleetService, fleetTiles, type MonitorReading, renderFleet } from './fleet-view.js';
+import { type IncidentListQuery, renderIncidentListPage } from './list-view.js';
+import { startingCursor, streamTimeline, type TimelineStreamOptions } from './timeline-stream.js';
 
 export { DASHBOARD_CONTENT_SECURITY_POLICY } from './respond.js';
 import { DASHBOARD_ICON, DASHBOARD_STYLE } from './dashboard-style.js';
@@ -32,6 +38,10 @@ export interface DashboardSources {
   approvals: ApprovalPorts;
   /** The service catalog at a glance, and one service. */
   services?: ServiceReader;
+  /** The catalog's services, for the fleet tiles (none: no fleet panel). */
+  fleet?: () => readonly FleetService[];
+  /** The health monitor's state (its service's health and monitoring lag). */
+  monitor?: () => MonitorReading;
 }
 
 export interface DashboardOptions {
@@ -41,9 +51,12 @@ export interface DashboardOptions {
   auditVerifyCacheSeconds?: number;
   /** Whether reading needs a signed-in session (or a bearer token); deciding always needs a session. Default true. */
   signInRequired?: boolean;
+  /** How `GET /dashboard/events` reads the timeline. */
+  stream?: TimelineStreamOptions;
 }
 
 const AUDIT_ROWS = 15;
+const PAGE_ROWS = 50;
 const incidentId = z.object({ id: z.string().min(1).max(100) });
 
 /** The dashboard's panels and incident page, rendered from the store and the audit log. */
@@ -68,6 +81,10 @@ function dashboardViews(app: App, sources: DashboardSources, options: DashboardO
   const status = async (): Promise<StatusDocument> => (await app.inject({ method: 'GET', url: '/status' })).json<StatusDocument>();
 
   const panels: Record<string, (viewer: DashboardViewer) => Promise<SafeHtml>> = {
+    fleet: async () => {
+      const circuits = ((await status()) as { open_circuits?: string[] }).open_circuits ?? [];
+      return renderFleet(await fleetTiles(store, sources.fleet?.() ?? [], circuits, sources.monitor?.()));
+    },
     overview: async () => renderOverview(await status()),
     'pending-actions': async (viewer) => renderPendingActions(await store.actions.list({ status: 'pending', limit: 100 }), viewer),
     ...(sources.services ? { services: async () => renderServiceList(await sources.services!.list()) } : {}),
@@ -128,10 +145,12 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
   app.get('/dashboard', { schema: { ...hidden, summary: 'The web dashboard (HTML)', querystring: query } }, async (request, reply) => {
     const reader = await read(request, reply, true);
     if (!reader) return reply;
+    // The stream starts at the newest entry read before the panels, so nothing falls in between.
+    const events = `/dashboard/events?after=${await sources.store.incidents.latestEventId()}`;
     const contents = await Promise.all(Object.entries(panels).map(async ([name, render]) => [name, await render(reader.viewer)] as const));
     const page: Panel[] = contents.map(([name, content]) => ({ id: name, fragment: `/dashboard/fragments/${name}`, content }));
     const notice = await decisionNotice(sources.store.actions, request.query.decided);
-    return sendHtml(reply, renderPage({ title: 'dashboard', panels: page, refreshMs, viewer: reader.viewer, ...(notice ? { notice } : {}) }));
+    return sendHtml(reply, renderPage({ title: 'dashboard', panels: page, refreshMs, events, viewer: reader.viewer, ...(notice ? { notice } : {}) }));
   });
 
   app.get(
@@ -141,6 +160,7 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
       const reader = await read(request, reply, true);
       if (!reader) return reply;
       const { id } = request.params;
+      const events = `/dashboard/events?after=${await sources.store.incidents.latestEventId()}`;
       const content = await incidentDetail(id, reader.viewer);
       if (!content) {
         const missing = html`<h2>No incident ${id}</h2><p><a href="/dashboard">Back to the dashboard</a></p>`;
@@ -148,7 +168,7 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
       }
       const fragment = `/dashboard/fragments/incidents/${encodeURIComponent(id)}`;
       const notice = await decisionNotice(sources.store.actions, request.query.decided);
-      return sendHtml(reply, renderPage({ title: `incident ${id}`, panels: [{ id: 'incident', fragment, content }], refreshMs, back: true, viewer: reader.viewer, ...(notice ? { notice } : {}) }));
+      return sendHtml(reply, renderPage({ title: `incident ${id}`, panels: [{ id: 'incident', fragment, content }], refreshMs, events, incident: id, back: true, viewer: reader.viewer, ...(notice ? { notice } : {}) }));
     },
   );
 
@@ -175,7 +195,10 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
     },
   );
 
-  registerServicePages(app, sources, refreshMs);
+  registerServicePages(app, sources, refreshMs, read);
+  registerTimelineStream(app, sources, options, read);
+  registerIncidentListPage(app, sources, refreshMs, read);
+  registerCharts(app, sources, refreshMs, read);
   registerAssets(app);
   app.register(async (forms) => {
     forms.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
@@ -187,7 +210,7 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
 }
 
 /** `GET /dashboard/services/:name`: one service's health, open incidents and last actions. */
-function registerServicePages(app: App, sources: DashboardSources, refreshMs: number): void {
+function registerServicePages(app: App, sources: DashboardSources, refreshMs: number, read: ReturnType<typeof readers>): void {
   const services = sources.services;
   if (!services) return;
   const params = z.object({ name: z.string().min(1).max(128) });
@@ -196,14 +219,95 @@ function registerServicePages(app: App, sources: DashboardSources, refreshMs: nu
     return detail ? renderServiceDetail(detail) : undefined;
   };
   app.get('/dashboard/services/:name', { schema: { ...hidden, summary: 'One service (HTML)', params } }, async (request, reply) => {
+    const reader = await read(request, reply, true);
+    if (!reader) return reply;
     const { name } = request.params;
     const content = (await render(name)) ?? html`<h2>No service ${name} in the catalog</h2><p><a href="/dashboard">Back to the dashboard</a></p>`;
     const fragment = `/dashboard/fragments/services/${encodeURIComponent(name)}`;
-    return sendHtml(reply, renderPage({ title: `service ${name}`, panels: [{ id: 'service', fragment, content }], refreshMs, back: true }));
+    return sendHtml(reply, renderPage({ title: `service ${name}`, panels: [{ id: 'service', fragment, content }], refreshMs, back: true, viewer: reader.viewer }));
   });
   app.get('/dashboard/fragments/services/:name', { schema: { ...hidden, summary: 'One service (HTML fragment)', params } }, async (request, reply) => {
+    const reader = await read(request, reply, false);
+    if (!reader) return reply;
     const content = await render(request.params.name);
     return sendHtml(reply, content ?? html`<h2>No service ${request.params.name}</h2>`, content ? 200 : 404);
+  });
+}
+
+/**
+ * `GET /dashboard/events`: the incidents' timelines as server-sent events (`agentTimelineEventSchema`),
+ * resumable with `Last-Event-ID`; `?after=` says where a first connection starts (default: now).
+ */
+function registerTimelineStream(app: App, sources: DashboardSources, options: DashboardOptions, read: ReturnType<typeof readers>): void {
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of open) end();
+  });
+  const query = z.object({ after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() });
+  app.get('/dashboard/events', { schema: { ...hidden, summary: 'Timeline events (server-sent events)', querystring: query } }, async (request, reply) => {
+    const reader = await read(request, reply, false);
+    if (!reader) return reply;
+    const cursor = await startingCursor(request, sources.store.incidents);
+    streamTimeline(request, reply, sources.store.incidents, cursor, {
+      ...options.stream,
+      onEnd: (end) => {
+        open.add(end);
+        return () => open.delete(end);
+      },
+    });
+    return reply;
+  });
+}
+
+/** `GET /dashboard/charts` and its fragment: server-rendered SVG charts with their tables. */
+function registerCharts(app: App, sources: DashboardSources, refreshMs: number, read: ReturnType<typeof readers>): void {
+  app.get('/dashboard/charts', { schema: { ...hidden, summary: 'Charts (HTML, server-rendered SVG)' } }, async (request, reply) => {
+    const reader = await read(request, reply, true);
+    if (!reader) return reply;
+    const events = `/dashboard/events?after=${await sources.store.incidents.latestEventId()}`;
+    const content = await renderCharts(sources.store);
+    return sendHtml(reply, renderPage({ title: 'charts', panels: [{ id: 'charts', fragment: '/dashboard/fragments/charts', content }], refreshMs, events, back: true, viewer: reader.viewer }));
+  });
+  app.get('/dashboard/fragments/charts', { schema: { ...hidden, summary: 'Charts (HTML fragment)' } }, async (request, reply) => {
+    const reader = await read(request, reply, false);
+    if (!reader) return reply;
+    return sendHtml(reply, await renderCharts(sources.store));
+  });
+}
+
+const listTime = z.union([z.literal(''), z.string().datetime({ offset: true })]).optional();
+const listQuery = z.object({
+  service: z.string().max(200).optional(),
+  state: z.union([z.literal(''), z.enum(INCIDENT_STATES)]).optional(),
+  type: z.string().max(200).optional(),
+  since: listTime,
+  until: listTime,
+  cursor: z.string().max(400).optional(),
+});
+
+/** `GET /dashboard/incidents`: filtered, cursor-paged incidents (the store does the filtering and paging). */
+function registerIncidentListPage(app: App, sources: DashboardSources, refreshMs: number, read: ReturnType<typeof readers>): void {
+  app.get('/dashboard/incidents', { schema: { ...hidden, summary: 'Incidents with filters and paging (HTML)', querystring: listQuery } }, async (request, reply) => {
+    const reader = await read(request, reply, true);
+    if (!reader) return reply;
+    const query = Object.fromEntries(Object.entries(request.query).filter(([, value]) => value !== '' && value !== undefined)) as IncidentListQuery;
+    const before = decodeCursor(query.cursor);
+    const page = await readPage(
+      PAGE_ROWS,
+      (limit) =>
+        sources.store.incidents.list({
+          limit,
+          ...(query.service ? { service: query.service } : {}),
+          ...(query.state ? { state: query.state } : {}),
+          ...(query.type ? { alertname: query.type } : {}),
+          ...(query.since ? { since: new Date(query.since).toISOString() } : {}),
+          ...(query.until ? { until: new Date(query.until).toISOString() } : {}),
+          ...(before ? { before } : {}),
+        }),
+      (incident) => ({ at: incident.opened_at, id: incident.id }),
+    );
+    const content = renderIncidentListPage(query, page.rows, page.next_cursor);
+    return sendHtml(reply, renderPage({ title: 'incidents', panels: [{ id: 'incident-list', fragment: '', content }], refreshMs, back: true, viewer: reader.viewer }));
   });
 }
 

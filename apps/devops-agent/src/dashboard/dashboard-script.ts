@@ -3,7 +3,10 @@
  * page can run under `script-src 'self'` with no inline code). It is kept as a string in a module
  * so that it ships with the agent both from source and from `dist/`, with no bundler.
  *
- * What it does: every `data-refresh-ms` it re-fetches each `[data-fragment]` panel
+ * What it does: it follows the agent's timeline at `data-events` (server-sent events; the browser
+ * resumes after the last id with `Last-Event-ID`), lists each entry under "Live" and re-fetches
+ * the panels at once, so a new incident, a proposed action, an approval or a verification shows
+ * without a reload (on an incident page, only that incident's entries). Also every `data-refresh-ms` it re-fetches each `[data-fragment]` panel
  * (server-rendered, escaped HTML, with the session cookie) and swaps it in, keeping typed reasons
  * and skipping a panel while you type in it or while a decision form is being sent. A 401 means
  * the session ended (signed out elsewhere, or expired): it goes to the sign-in page. Decisions
@@ -16,6 +19,9 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
   var refreshMs = Number(body.dataset.refreshMs) || 3000;
   var connection = document.getElementById('connection');
   var refreshing = false;
+  var again = false;
+  var liveFeed = document.getElementById('live-feed');
+  var incident = body.dataset.incident;
 
   function say(element, text, tone) {
     if (!element) return;
@@ -46,7 +52,10 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
   }
 
   async function refresh() {
-    if (refreshing) return;
+    if (refreshing) {
+      again = true;
+      return;
+    }
     refreshing = true;
     try {
       var panels = Array.prototype.slice.call(document.querySelectorAll('[data-fragment]'));
@@ -74,8 +83,47 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
       say(connection, 'agent unreachable: ' + error.message, 'error');
     } finally {
       refreshing = false;
+      if (again) {
+        again = false;
+        refresh();
+      }
     }
   }
+
+  function show(entry) {
+    if (!liveFeed) return;
+    var item = document.createElement('li');
+    item.dataset.eventId = String(entry.id);
+    item.dataset.type = entry.type;
+    var time = document.createElement('time');
+    time.textContent = new Date(entry.at).toLocaleTimeString() + ' ';
+    var link = document.createElement('a');
+    link.href = '/dashboard/incidents/' + encodeURIComponent(entry.incident_id);
+    link.textContent = entry.incident_id;
+    item.appendChild(time);
+    item.appendChild(document.createTextNode(entry.type + ' · '));
+    item.appendChild(link);
+    liveFeed.insertBefore(item, liveFeed.firstChild);
+    while (liveFeed.children.length > 50) liveFeed.removeChild(liveFeed.lastChild);
+  }
+
+  function follow(url) {
+    var source = new EventSource(url);
+    source.addEventListener('timeline', function (message) {
+      var entry = JSON.parse(message.data);
+      if (incident && entry.incident_id !== incident) return;
+      show(entry);
+      refresh();
+    });
+    source.addEventListener('open', function () {
+      say(connection, 'live', 'ok');
+    });
+    source.addEventListener('error', function () {
+      say(connection, 'live stream interrupted; reconnecting', 'error');
+    });
+  }
+
+  if (body.dataset.events && window.EventSource) follow(body.dataset.events);
 
   // A form being sent is never swapped out from under the browser.
   document.addEventListener('submit', function (event) {

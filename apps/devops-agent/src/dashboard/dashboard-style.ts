@@ -40,6 +40,32 @@ ol.timeline { padding-left: 1.2rem; margin: 0; }
 ol.timeline li { margin: .15rem 0; }
 #flash { margin: 0; flex-basis: 100%; }
 footer { margin-top: 1rem; font-size: .85rem; }
+ul.fleet { list-style: none; padding: 0; margin: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 240px), 1fr)); gap: .75rem; }
+li.tile { border: 1px solid #8886; border-left: 6px solid var(--muted); border-radius: 6px; padding: .5rem .75rem; }
+li.tile.bad { border-left-color: var(--bad); } li.tile.warn { border-left-color: var(--warn); } li.tile.good { border-left-color: var(--good); } li.tile.info { border-left-color: var(--info); }
+li.tile h3 { margin: 0 0 .3rem; }
+nav.pages { display: flex; gap: 1rem; }
+form.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; margin-bottom: .75rem; }
+form.filters label { display: flex; flex-direction: column; font-size: .85rem; }
+nav.paging { margin-top: .5rem; display: flex; gap: 1rem; }
+a:focus-visible, button:focus-visible, input:focus-visible, summary:focus-visible { outline: 3px solid var(--info); outline-offset: 2px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 560px), 1fr)); gap: 1rem; }
+figure.chart { margin: 0; }
+figure.chart figcaption { font-weight: 600; margin-bottom: .3rem; }
+figure.chart svg { width: 100%; height: auto; display: block; }
+svg .axis { stroke: currentColor; stroke-opacity: .5; }
+svg .tick { font-size: 11px; fill: currentColor; }
+svg polyline { fill: none; stroke-width: 2; }
+svg rect { fill: var(--info); }
+ul.legend { display: flex; flex-wrap: wrap; gap: .2rem 1rem; list-style: none; padding: 0; margin: .3rem 0; font-size: .85rem; }
+ul.legend li::before { content: "■ "; }
+.series-0 { stroke: #1565c0; fill: #1565c0; color: #1565c0; } .series-1 { stroke: #c62828; fill: #c62828; color: #c62828; }
+.series-2 { stroke: #2e7d32; fill: #2e7d32; color: #2e7d32; } .series-3 { stroke: #b26a00; fill: #b26a00; color: #b26a00; }
+.series-4 { stroke: #6a1b9a; fill: #6a1b9a; color: #6a1b9a; } .series-5 { stroke: #00838f; fill: #00838f; color: #00838f; }
+.series-6 { stroke: #ad1457; fill: #ad1457; color: #ad1457; } .series-7 { stroke: #455a64; fill: #455a64; color: #455a64; }
+g.series polyline { fill: none; }
+ol#live-feed { padding-left: 1.2rem; margin: 0; max-height: 16rem; overflow-y: auto; }
+@media (max-width: 600px) { body { padding: 0 .5rem 1rem; } dl.facts { grid-template-columns: 1fr; } form.decision input { min-width: 0; width: 100%; } }
 `;
 
 /** A small icon, so browsers do not ask for `/favicon.ico`. */

@@ -3,6 +3,7 @@ import type { AuditRecord } from '@atb/storage';
 import type { Action, Incident, IncidentEvent, StoredAlert } from '../store/agent-store.js';
 import type { DashboardViewer } from '../auth/dashboard-auth.js';
 import { renderActionTable } from './action-views.js';
+import { renderEvidence as renderRecordedHealth } from './evidence-view.js';
 import { badge, jsonPreview, percent, stateBadge, timeAgo } from './format.js';
 import { html, link, type SafeHtml } from './html.js';
 
@@ -130,6 +131,7 @@ export function renderIncidentDetail(detail: IncidentDetail, viewer?: DashboardV
   ${incident.escalation_reason ? html`<dt>Escalated</dt><dd>${incident.escalation_reason}</dd>` : ''}
   <dt>Id</dt><dd><code>${incident.id}</code> (<a href="/incidents/${encodeURIComponent(incident.id)}">JSON</a>)</dd>
 </dl>
+${(incident.analysis as { evidence?: unknown } | null)?.evidence ? '' : html`<h3>Evidence</h3>${renderRecordedHealth(incident, detail.timeline)}`}
 <h3>Analysis</h3>${renderAnalysis(incident)}
 <h3>Actions</h3>${renderActionTable(detail.actions, viewer, now)}
 ${renderCodingTask(incident)}

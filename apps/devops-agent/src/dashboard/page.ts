@@ -35,22 +35,35 @@ export function renderIdentity(viewer: DashboardViewer | undefined): SafeHtml {
  * same-origin script. No inline script or style, so the page works under
  * `script-src 'self'; style-src 'self'`.
  */
-export function renderPage(options: { title: string; panels: Panel[]; refreshMs: number; back?: boolean; viewer?: DashboardViewer; notice?: SafeHtml }): SafeHtml {
+export function renderPage(options: {
+  title: string;
+  panels: Panel[];
+  refreshMs: number;
+  /** The timeline stream the script follows (refreshing the panels on each entry). */
+  events?: string;
+  /** On an incident page: only this incident's entries refresh it. */
+  incident?: string;
+  back?: boolean;
+  viewer?: DashboardViewer;
+  notice?: SafeHtml;
+}): SafeHtml {
   return html`<!doctype html>
 ${documentHead(options.title)}
 <script src="/dashboard/assets/dashboard.js" defer></script>
 </head>
-<body data-refresh-ms="${options.refreshMs}">
+<body data-refresh-ms="${options.refreshMs}"${options.events ? html` data-events="${options.events}"` : ''}${options.incident ? html` data-incident="${options.incident}"` : ''}>
 <header>
   <h1>${options.back ? html`<a href="/dashboard">devops agent</a> › ` : 'devops agent — '}${options.title}</h1>
+  <nav class="pages" aria-label="pages"><a href="/dashboard">Overview</a><a href="/dashboard/incidents">Incidents</a><a href="/dashboard/charts">Charts</a></nav>
   ${renderIdentity(options.viewer)}
   <span id="connection" class="muted" aria-live="polite"></span>
   <p id="flash" aria-live="polite">${options.notice ?? ''}</p>
 </header>
 <main>
 ${options.panels.map((panel) => html`<section id="${panel.id}" class="panel"${panel.fragment ? html` data-fragment="${panel.fragment}"` : ''}>${panel.content}</section>`)}
+${options.events ? html`<section id="live" class="panel" aria-labelledby="live-heading"><h2 id="live-heading">Live</h2><ol id="live-feed" aria-live="polite"></ol></section>` : ''}
 </main>
-<footer class="muted">Refreshes every ${Math.round(options.refreshMs / 1000)}s · decisions go through the same policy and audit as <code>POST /actions/:id/approve|reject</code>, recorded under your principal · <a href="/docs">API</a></footer>
+<footer class="muted">Live from the agent's timeline; also refreshes every ${Math.round(options.refreshMs / 1000)}s · decisions go through the same policy and audit as <code>POST /actions/:id/approve|reject</code>, recorded under your principal · <a href="/docs">API</a></footer>
 </body>
 </html>`;
 }

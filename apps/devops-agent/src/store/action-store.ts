@@ -9,6 +9,8 @@ export interface ActionStore {
   startedSince(since: string, target?: string): Promise<Action[]>;
   /** Failed or ineffective actions on `target` finished since `since`: the circuit breaker. */
   failuresSince(target: string, since: string): Promise<number>;
+  /** Verified recoveries since `since` (ISO), oldest first (at most 50,000): the time-to-recovery chart. */
+  recoveries(since: string): Promise<{ service: string; verified_at: string; recovery_seconds: number }[]>;
   /** Targets with at least `threshold` failed or ineffective actions finished since `since`. */
   targetsWithFailures(since: string, threshold: number): Promise<string[]>;
 }

@@ -158,11 +158,23 @@ export interface NewEvent {
   data?: Record<string, unknown>;
 }
 
+/** Where a page of a newest-first list ends: the last row's time and id (the next page starts below it). */
+export interface PageKey {
+  at: string;
+  id: string;
+}
+
 export interface IncidentFilter {
   state?: IncidentState;
   service?: string;
   alertname?: string;
   active?: boolean;
+  /** Opened at or after (ISO). */
+  since?: string;
+  /** Opened before (ISO). */
+  until?: string;
+  /** Only rows after this key in the newest-first order (keyset paging). */
+  before?: PageKey;
   limit?: number;
   offset?: number;
 }
@@ -171,8 +183,14 @@ export interface ActionFilter {
   status?: ActionStatus;
   incident_id?: string;
   target?: string;
-  /** The incident's service (a catalog entry's name). */
   service?: string;
+  operation?: string;
+  /** Proposed at or after (ISO). */
+  since?: string;
+  /** Proposed before (ISO). */
+  until?: string;
+  /** Only rows after this key in the newest-first order (keyset paging; not with `incident_id`). */
+  before?: PageKey;
   limit?: number;
 }
 

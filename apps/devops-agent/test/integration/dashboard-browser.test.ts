@@ -1,30 +1,12 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeWithComponent } from '@atb/testing';
 import Database from 'better-sqlite3';
-import { type BrowserContext, chromium, type LaunchOptions, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { alert, eventually, issueToken, notification, RealGateway, startAgent } from '../support/agent-harness.js';
-
-/** Debian's Chromium, never a downloaded browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const LAUNCH: LaunchOptions = {
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  timeout: 30_000,
-};
-
-async function probeChromium(): Promise<string | undefined> {
-  if (!existsSync(CHROMIUM)) return `${CHROMIUM} not found`;
-  try {
-    const browser = await chromium.launch(LAUNCH);
-    await browser.close();
-    return undefined;
-  } catch (error) {
-    return `${CHROMIUM} did not launch: ${String(error).split('\n')[0]}`;
-  }
-}
+import { LAUNCH, probeChromium } from '../support/chromium.js';
 
 const HOSTILE_SCRIPT = '<script>window.__xss = "script"</script>';
 const HOSTILE_IMG = '"><img src=x onerror="window.__xss = \'img\'">';

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { ATTACH_EVENT_INTERVAL_MS } from '../../src/incidents/episode-policy.js';
 import { ingestAlerts, ingestBatches } from '../../src/intake/ingest-alerts.js';
+import { seedIncidents } from '../support/seed-incidents.js';
 import { incoming, ingestOptions, onEveryDatabase } from './store-fixtures.js';
 
 /**
@@ -102,5 +103,56 @@ await onEveryDatabase('IncidentStore and intake', (subject) => {
     expect((await store.incidents.list({ service: 'b' })).map((incident) => incident.alertname)).toEqual(['Slow']);
     expect(await store.incidents.list({ active: true, limit: 1 })).toHaveLength(1);
     expect(await store.incidents.get('inc_missing')).toBeUndefined();
+  });
+
+  it('reads every timeline after an id, oldest first, and names the newest id', async () => {
+    const { store } = subject();
+    expect(await store.incidents.latestEventId()).toBe(0);
+    expect(await store.incidents.eventsAfter(0)).toEqual([]);
+    const [a, b] = [incoming({ alertname: 'Down', service: 'a' }), incoming({ alertname: 'Slow', service: 'b' })];
+    const opened = (await ingestAlerts(store.changes, [a, b], ingestOptions)).opened;
+    await store.changes.commit({ events: [{ incident_id: opened[0]!, type: 'action-proposed', data: { operation: 'restart' } }] });
+    const all = await store.incidents.eventsAfter(0);
+    expect(all.map((event) => [event.incident_id, event.type])).toEqual([
+      [opened[0], 'incident-opened'],
+      [opened[1], 'incident-opened'],
+      [opened[0], 'action-proposed'],
+    ]);
+    expect(all.map((event) => event.id)).toEqual([...all.map((event) => event.id)].sort((x, y) => x - y));
+    expect(all[2]!.data).toEqual({ operation: 'restart' });
+    expect(await store.incidents.latestEventId()).toBe(all[2]!.id);
+    expect((await store.incidents.eventsAfter(all[0]!.id, 1)).map((event) => event.id)).toEqual([all[1]!.id]);
+    expect(await store.incidents.eventsAfter(all[2]!.id)).toEqual([]);
+  });
+
+  it('filters incidents and actions by service, state, type and time range, and pages by key without repeats or gaps', async () => {
+    const { store } = subject();
+    const seeded = await seedIncidents(store, 300, { days: 10 });
+    const from = new Date(Date.now() - 5 * 86_400_000).toISOString();
+    const expected = seeded.incidents
+      .filter((incident) => incident.service === 'order-router' && incident.state === 'resolved' && incident.opened_at >= from)
+      .sort((a, b) => b.opened_at.localeCompare(a.opened_at) || b.id.localeCompare(a.id));
+    expect(expected.length).toBeGreaterThan(10);
+    const paged: string[] = [];
+    let before: { at: string; id: string } | undefined;
+    for (;;) {
+      const page = await store.incidents.list({ service: 'order-router', state: 'resolved', since: from, limit: 7, ...(before ? { before } : {}) });
+      paged.push(...page.map((incident) => incident.id));
+      if (page.length < 7) break;
+      const last = page[page.length - 1]!;
+      before = { at: last.opened_at, id: last.id };
+    }
+    expect(paged).toEqual(expected.map((incident) => incident.id));
+    const until = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    expect((await store.incidents.list({ alertname: 'ServiceDown', until, limit: 5000 })).map((incident) => incident.id).sort()).toEqual(
+      seeded.incidents.filter((incident) => incident.alertname === 'ServiceDown' && incident.opened_at < until).map((incident) => incident.id).sort(),
+    );
+    const restarts = seeded.actions.filter((action) => action.service === 'risk-engine' && action.operation === 'restart' && action.created_at >= from);
+    const first = await store.actions.list({ service: 'risk-engine', operation: 'restart', since: from, limit: 3 });
+    const last = first[first.length - 1]!;
+    const rest = await store.actions.list({ service: 'risk-engine', operation: 'restart', since: from, limit: 5000, before: { at: last.created_at, id: last.id } });
+    expect([...first, ...rest].map((action) => action.id)).toEqual(
+      restarts.sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id)).map((action) => action.id),
+    );
   });
 });

@@ -19,12 +19,30 @@ export class KyselyActionStore implements ActionStore {
     if (filter.incident_id) query = query.where('incident_id', '=', filter.incident_id);
     if (filter.target) query = query.where('target', '=', filter.target);
     if (filter.service) query = query.where('service', '=', filter.service);
+    if (filter.operation) query = query.where('operation', '=', filter.operation);
+    if (filter.since) query = query.where('created_at', '>=', filter.since);
+    if (filter.until) query = query.where('created_at', '<', filter.until);
+    const before = filter.before;
+    if (before) query = query.where((eb) => eb.or([eb('created_at', '<', before.at), eb.and([eb('created_at', '=', before.at), eb('id', '<', before.id)])]));
+    const order = filter.incident_id ? 'asc' : 'desc';
     const rows = await query
-      .orderBy('created_at', filter.incident_id ? 'asc' : 'desc')
-      .orderBy('attempt', filter.incident_id ? 'asc' : 'desc')
-      .limit(Math.min(filter.limit ?? 100, 1000))
+      .orderBy('created_at', order)
+      .orderBy(filter.incident_id ? 'attempt' : 'id', order)
+      .limit(Math.min(filter.limit ?? 100, 5000))
       .execute();
     return rows.map(toAction);
+  }
+
+  async recoveries(since: string): Promise<{ service: string; verified_at: string; recovery_seconds: number }[]> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .select(['service', 'verified_at', 'recovery_seconds'])
+      .where('verified_at', '>=', since)
+      .where('recovery_seconds', 'is not', null)
+      .orderBy('verified_at', 'asc')
+      .limit(50_000)
+      .execute();
+    return rows.map((row) => ({ service: row.service, verified_at: row.verified_at ?? '', recovery_seconds: Number(row.recovery_seconds) }));
   }
 
   async countByStatus(): Promise<Record<string, number>> {

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { ACTIVE_STATES, type Incident, type IncidentEvent, type IncidentFilter, type StoredAlert } from '../agent-store.js';
-import type { IncidentStore } from '../incident-store.js';
+import type { IncidentOpening, IncidentStore } from '../incident-store.js';
 import type { AgentTables } from '../schema.js';
 import { toAlert, toIncident } from './rows.js';
 
@@ -19,10 +19,14 @@ export class KyselyIncidentStore implements IncidentStore {
     if (filter.service) query = query.where('service', '=', filter.service);
     if (filter.alertname) query = query.where('alertname', '=', filter.alertname);
     if (filter.active) query = query.where('state', 'in', [...ACTIVE_STATES]);
+    if (filter.since) query = query.where('opened_at', '>=', filter.since);
+    if (filter.until) query = query.where('opened_at', '<', filter.until);
+    const before = filter.before;
+    if (before) query = query.where((eb) => eb.or([eb('opened_at', '<', before.at), eb.and([eb('opened_at', '=', before.at), eb('id', '<', before.id)])]));
     const rows = await query
       .orderBy('opened_at', 'desc')
       .orderBy('id', 'desc')
-      .limit(Math.min(filter.limit ?? 50, 500))
+      .limit(Math.min(filter.limit ?? 50, 5000))
       .offset(filter.offset ?? 0)
       .execute();
     return rows.map(toIncident);
@@ -57,6 +61,51 @@ export class KyselyIncidentStore implements IncidentStore {
       .limit(1000)
       .execute();
     return rows.map((row) => ({ ...row, id: Number(row.id), data: JSON.parse(row.data) as Record<string, unknown> }));
+  }
+
+  async eventsAfter(afterId: number, limit = 200): Promise<IncidentEvent[]> {
+    const rows = await this.db
+      .selectFrom('incident_events')
+      .selectAll()
+      .where('id', '>', afterId)
+      .orderBy('id', 'asc')
+      .limit(Math.max(1, Math.min(limit, 1000)))
+      .execute();
+    return rows.map((row) => ({ ...row, id: Number(row.id), data: JSON.parse(row.data) as Record<string, unknown> }));
+  }
+
+  async openedSince(since: string, limit = 50_000): Promise<IncidentOpening[]> {
+    const rows = await this.db
+      .selectFrom('incidents')
+      .select(['opened_at', 'service', 'analysis'])
+      .where('opened_at', '>=', since)
+      .orderBy('opened_at', 'asc')
+      .limit(Math.max(1, Math.min(limit, 50_000)))
+      .execute();
+    return rows.map((row) => ({
+      opened_at: row.opened_at,
+      service: row.service,
+      issue_type: row.analysis ? ((JSON.parse(row.analysis) as { analysis?: { issue_type?: string } }).analysis?.issue_type ?? null) : null,
+    }));
+  }
+
+  async alertsPerDay(since: string): Promise<{ day: string; count: number }[]> {
+    const rows = await this.db
+      .selectFrom('alerts')
+      .select([sql<string>`substr(received_at, 1, 10)`.as('day'), (builder) => builder.fn.countAll<number>().as('count')])
+      .where('received_at', '>=', since)
+      .groupBy(sql`substr(received_at, 1, 10)`)
+      .orderBy(sql`substr(received_at, 1, 10)`)
+      .execute();
+    return rows.map((row) => ({ day: row.day, count: Number(row.count) }));
+  }
+
+  async latestEventId(): Promise<number> {
+    const row = await this.db
+      .selectFrom('incident_events')
+      .select((builder) => builder.fn.max('id').as('latest'))
+      .executeTakeFirst();
+    return Number(row?.latest ?? 0);
   }
 
   async firingAlerts(fingerprints: string[]): Promise<StoredAlert[]> {

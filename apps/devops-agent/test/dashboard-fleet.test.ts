@@ -1,0 +1,41 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fleetTiles, renderFleet } from '../src/dashboard/fleet-view.js';
+import { RealGateway, startAgent } from './support/agent-harness.js';
+import { seedIncidents } from './support/seed-incidents.js';
+
+describe('fleet tiles', () => {
+  let started: Awaited<ReturnType<typeof startAgent>>;
+  let gateway: RealGateway;
+  beforeEach(async () => {
+    gateway = new RealGateway({ targets: ['predictor-1'] });
+    await gateway.start();
+    started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url, MARKET_PREDICTOR_URL: gateway.url, SAFETY_MODE: 'true' });
+  });
+  afterEach(async () => {
+    await started?.close();
+    await gateway?.stop();
+  });
+
+  it('one tile per service with open incidents, last action, circuit and lag, most urgent first', async () => {
+    const store = started.agent.agent.store;
+    const seeded = await seedIncidents(store, 40);
+    const services = [{ name: 'quiet-service' }, { name: 'order-router' }, { name: 'risk-engine', container: 'risk-1' }, { name: 'market-predictor' }];
+    const now = Date.now();
+    const monitor = { service: 'market-predictor', interval_seconds: 5, last_check: { checked_at: new Date(now - 65_000).toISOString(), reachable: false, status: null } };
+    const tiles = await fleetTiles(store, services, ['risk-1'], monitor, now);
+    // risk-engine: circuit open; market-predictor: down; order-router: open incidents; quiet-service: nothing.
+    expect(tiles.map((tile) => tile.service)).toEqual(['risk-engine', 'market-predictor', 'order-router', 'quiet-service']);
+    const active = (service: string) => seeded.incidents.filter((incident) => incident.service === service && ['open', 'investigating', 'awaiting_approval', 'remediating', 'verifying'].includes(incident.state)).length;
+    expect(tiles.find((tile) => tile.service === 'order-router')!.open).toHaveLength(active('order-router'));
+    const newest = seeded.actions.filter((action) => action.service === 'risk-engine').sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id))[0];
+    expect(tiles[0]!.last_action?.id).toBe(newest!.id);
+    expect(tiles[1]).toMatchObject({ health: 'down', monitoring_lag_s: 60 });
+    expect(tiles[3]).toMatchObject({ health: 'unknown', open: [], monitoring_lag_s: null, circuit_open: false });
+    const rendered = renderFleet(tiles, now).value;
+    expect(rendered.indexOf('data-service="risk-engine"')).toBeLessThan(rendered.indexOf('data-service="quiet-service"'));
+    // The default one-entry catalog gives the page its fleet panel.
+    const page = await started.agent.app.inject({ url: '/dashboard' });
+    expect(page.body).toContain('<section id="fleet"');
+    expect(page.body).toContain('data-service="market-predictor"');
+  });
+});
