@@ -7,6 +7,7 @@ import { buildCodingAgent, type CodingAgent, readConfig as readCodingConfig } fr
 import { freePort, type ScriptedOpenAIServer, startScriptedOpenAIServer } from '@atb/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alert, eventually, notification, startAgent } from '../support/agent-harness.js';
+import { FakeTarget } from '../support/fake-target.js';
 
 const PLAN = JSON.stringify({
   complexity: 1,
@@ -44,6 +45,7 @@ describe('a coding task that ends "no change needed"', () => {
   let codingUrl: string;
   let agent: Awaited<ReturnType<typeof startAgent>>;
   let agentUrl: string;
+  let target: FakeTarget;
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'atb-coding-outcome-'));
@@ -69,6 +71,8 @@ describe('a coding task that ends "no change needed"', () => {
     );
     codingUrl = await coding.listen();
     const nobody = `http://127.0.0.1:${await freePort()}`;
+    target = new FakeTarget();
+    await target.start();
     agent = await startAgent({
       API_HOST: '127.0.0.1',
       SAFETY_MODE: 'false',
@@ -79,7 +83,8 @@ describe('a coding task that ends "no change needed"', () => {
       CODING_TASK_REPOSITORY: 'atb/fixture',
       CODING_TASK_POLL_INTERVAL: '0.1',
       AI_COMMAND_GATEWAY_URL: nobody,
-      MARKET_PREDICTOR_URL: nobody,
+      // Up and answering: the errors are in the code, not an outage the health check would show.
+      MARKET_PREDICTOR_URL: target.url,
     });
     agentUrl = await agent.agent.listen();
   }, 120_000);
@@ -88,10 +93,11 @@ describe('a coding task that ends "no change needed"', () => {
     await agent?.close();
     await coding?.close();
     await model?.close();
+    await target?.stop();
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  it('is recorded on the incident as no_change_needed with the reason, and the dashboard shows it', async () => {
+  it('is recorded on the incident as no_change_needed with the reason, and the dashboard shows it', { timeout: 90_000 }, async () => {
     const accepted = await agent.agent.app.inject({
       method: 'POST',
       url: '/webhook/alerts',

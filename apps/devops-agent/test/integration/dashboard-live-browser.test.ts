@@ -71,7 +71,8 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     await page.waitForURL(`${baseUrl}/dashboard/incidents/${incidentId}`);
     const row = page.locator('#incident table.actions tr[data-action-id]');
     expect(await row.locator('code.docker').textContent()).toBe('docker restart predictor-1');
-    expect(await page.locator('#incident dl.evidence').textContent()).toContain('reachable');
+    // The evidence the analysis was made on: the health check and the container read through the gateway.
+    expect(await page.locator('#incident ul.evidence').textContent()).toMatch(/health \w+/);
     await row.locator('input[name="reason"]').fill('looks right');
     await row.getByRole('button', { name: 'Approve' }).click();
     await page.waitForURL(new RegExp(`/dashboard/incidents/${incidentId}\\?decided=`));

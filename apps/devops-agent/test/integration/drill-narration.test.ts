@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -103,7 +104,7 @@ describe('atb drill narration against the real agent and predictor', () => {
     expect(names).not.toContain('action-approved');
     // Still hung: the service never answers again, and the recovery summary says so.
     expect(names).not.toContain('service-answering');
-    expect(output).toMatch(/recovery time \(since the fault\):\n\s+detected\s+\d+\.\d s\n\s+analysed\s+\d+\.\d s\n\s+action executed\s+—/);
+    expect(stripVTControlCharacters(output)).toMatch(/recovery time \(since the fault\):\n\s+detected\s+\d+\.\d s\n\s+analysed\s+\d+\.\d s\n\s+action executed\s+—/);
     // Every stage once, in time order, all after the fault.
     expect(new Set(names).size).toBe(names.length);
     const elapsed = result.stages.map((stage) => stage.elapsed_ms);

@@ -45,7 +45,7 @@ interface IncidentDetail {
   }>;
 }
 
-const MUTATING = new Set(['restart', 'start', 'stop']);
+const MUTATING = new Set(['restart', 'start', 'stop', 'rollback']);
 
 export async function runRecovery(options: RecoveryOptions): Promise<DrillResult> {
   const { predictor, agentUrl } = options;
@@ -77,13 +77,18 @@ export async function runRecovery(options: RecoveryOptions): Promise<DrillResult
     if (options.fault === 'crash') expect(waiting.Running).toBe(false);
     const pending = await http<{ actions: Array<{ id: string }> }>(`${agentUrl}/actions?status=pending`);
     expect(pending.body.actions.map((candidate) => candidate.id)).toContain(actionId);
-    // …and the gateway has received nothing about the container since the fault.
+    // …and the gateway has been asked nothing but read-only evidence (inspect, logs) about the
+    // container since the fault.
     const since = new Date(stage.at - stage.elapsed_ms).toISOString();
-    const gatewayRecords = await http<{ records: unknown[] }>(
+    const gatewayRecords = await http<{ records: Array<{ data?: { intent?: unknown; plan?: { operation?: unknown } } }> }>(
       `${options.gateway.url}/audit?since=${encodeURIComponent(since)}&limit=1000`,
       { token: options.gateway.token },
     );
-    expect(JSON.stringify(gatewayRecords.body.records)).not.toContain(predictor.name);
+    const mutating = gatewayRecords.body.records.filter((record) => {
+      const words = `${String(record.data?.plan?.operation ?? '')} ${String(record.data?.intent ?? '')}`.toLowerCase().split(/\W+/);
+      return JSON.stringify(record).includes(predictor.name) && words.some((word) => MUTATING.has(word));
+    });
+    expect(mutating).toEqual([]);
 
     const approved = await http(`${agentUrl}/actions/${actionId}/approve`, {
       method: 'POST',

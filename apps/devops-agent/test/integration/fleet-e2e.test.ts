@@ -61,6 +61,8 @@ describe('many services, one catalog, end to end', () => {
       SERVICES_FILE: file,
       AI_COMMAND_GATEWAY_URL: gatewayUrl,
       SAFETY_MODE: 'false',
+      // Polling alone: the gateway's event path has its own tests (container-events*.test.ts).
+      GATEWAY_EVENTS: 'false',
       AUTO_ACTION_MIN_CONFIDENCE: '0.1',
       ACTION_COOLDOWN: '0',
       VERIFICATION_WINDOW: '10',
