@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -59,7 +60,7 @@ function serviceEnvironment(service: string, dataDirectory: string, port: number
       WEBHOOK_USERNAME: 'alertmanager',
       WEBHOOK_PASSWORD: secrets.webhookPassword,
     },
-    'coding-agent': { CODING_AGENT_API_TOKEN: secrets.codingToken, ENABLE_SANDBOXING: 'false' },
+    'coding-agent': { CODING_AGENT_API_TOKEN: secrets.codingToken, AUDIT_HMAC_KEY: randomBytes(32).toString('base64url'), ENABLE_SANDBOXING: 'false' },
     'command-gateway': { AI_COMMAND_GATEWAY_TOKEN: secrets.gatewayToken, AUDIT_HMAC_KEY: secrets.gatewayAuditKey, GATEWAY_RUNTIME: 'process' },
   };
   return { ...common, ...own[service] };
