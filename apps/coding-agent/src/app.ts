@@ -3,9 +3,10 @@ import { PRODUCT_VERSION } from '@atb/contracts';
 import { createLlmMetrics, KyselyUsageStore, type ProviderModel, registerLlmRoutes } from '@atb/llm';
 import { openWorkQueue } from '@atb/queue';
 import { ApiTokens, assertRole, createService, provisionServiceToken, registerTokenRoutes, requireBearerToken, resolveApiToken, type Service } from '@atb/service-kit';
-import { type Database, KyselyAuditLog, KyselyTokenStore, openDatabase } from '@atb/storage';
+import { AUDIT_ANCHOR_FILE_NAME, type Database, KyselyAuditLog, KyselyTokenStore, openDatabase, resolveAuditKey } from '@atb/storage';
 import type { LanguageModel } from 'ai';
 import type { LoggerOptions } from 'pino';
+import { registerAuditVerifyRoute } from './api/audit-routes.js';
 import { registerTaskRoutes } from './api/task-routes.js';
 import type { Config } from './config.js';
 import type { Forge } from './forge/forge.js';
@@ -37,7 +38,7 @@ export interface CodingAgent extends Service {
   tasks: TaskManager;
   /** The bootstrap (admin) bearer token of the task API. */
   token: string;
-  /** The hash-chained audit log of every task event. */
+  /** The HMAC-keyed, anchored audit log of every task event. */
   audit: KyselyAuditLog;
 }
 
@@ -45,6 +46,7 @@ export interface CodingAgent extends Service {
 export function workflowSettings(config: Config): WorkflowSettings {
   return {
     allowedFileTypes: config.ALLOWED_FILE_TYPES,
+    allowCiPaths: config.ALLOW_CI_PATHS,
     maxIterations: config.TASK_MAX_ITERATIONS,
     tokenBudget: config.TASK_TOKEN_BUDGET,
     testTimeoutMs: config.TESTING_TIMEOUT * 1000,
@@ -124,6 +126,8 @@ async function openForge(config: Config, options: BuildOptions): Promise<Forge> 
 export async function buildCodingAgent(config: Config, options: BuildOptions = {}): Promise<CodingAgent> {
   // Before anything opens: in production a missing CODING_AGENT_API_TOKEN stops the start here.
   const apiToken = resolveApiToken({ configured: config.CODING_AGENT_API_TOKEN, environment: config.ENVIRONMENT, dataDirectory: config.DATA_DIR, variable: 'CODING_AGENT_API_TOKEN', what: 'the coding agent has' });
+  // The same: in production the audit chain is keyed or the agent does not start.
+  const auditKey = resolveAuditKey({ configured: config.AUDIT_HMAC_KEY, file: config.AUDIT_HMAC_KEY_FILE, environment: config.ENVIRONMENT, dataDirectory: config.DATA_DIR });
   const service = await createService({
     name: 'coding-agent',
     version: PRODUCT_VERSION,
@@ -157,7 +161,7 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
   });
   const store = await KyselyTaskStore.open(database);
   await protectRoutes(service, database, config, apiToken.token);
-  const audit = await KyselyAuditLog.open(database);
+  const audit = await KyselyAuditLog.open(database, { key: auditKey, anchorFile: config.AUDIT_ANCHOR_FILE ?? join(config.DATA_DIR, AUDIT_ANCHOR_FILE_NAME) });
   const events = new TaskEvents(store, () => new Date(), audit);
   const stopMetrics = registerTaskMetrics(service.metrics.registry, events);
   if (typeof options.model === 'string' || (options.model && options.model.specificationVersion !== 'v3')) {
@@ -186,18 +190,23 @@ export async function buildCodingAgent(config: Config, options: BuildOptions = {
     maxConcurrent: config.MAX_CONCURRENT_TASKS,
     maxResumes: config.TASK_MAX_RESUMES,
   });
-  registerTaskRoutes(service, { manager, store, events, allowedRepositories: config.ALLOWED_REPOSITORIES });
+  registerTaskRoutes(service, { manager, store, events, allowedRepositories: config.ALLOWED_REPOSITORIES, allowCiPaths: config.ALLOW_CI_PATHS });
+  registerAuditVerifyRoute(service.app, audit);
   service.onClose(async () => {
     stopMetrics();
     await manager.close();
     await queue.close();
+    await audit.close();
     await store.close();
   });
-  if (!options.skipRecovery) {
-    const recovered = await manager.recover();
-    if (recovered.interrupted.length + recovered.queued.length > 0) {
-      service.app.log.info(recovered, 'tasks taken up from the store (interrupted ones resume or fail with the reason)');
-    }
-  }
+  if (!options.skipRecovery) await recoverTasks(service, manager);
   return Object.assign(service, { tasks: manager, audit, token: apiToken.token });
+}
+
+/** Takes up the tasks a previous run left in the store (interrupted ones resume or fail with the reason). */
+async function recoverTasks(service: Service, manager: TaskManager): Promise<void> {
+  const recovered = await manager.recover();
+  if (recovered.interrupted.length + recovered.queued.length > 0) {
+    service.app.log.info(recovered, 'tasks taken up from the store (interrupted ones resume or fail with the reason)');
+  }
 }

@@ -33,6 +33,16 @@ export const configSchema = z.object({
    * into `<DATA_DIR>/api-token` (0600); required in production.
    */
   CODING_AGENT_API_TOKEN: z.string().min(16).optional(),
+  /**
+   * HMAC key of the task audit chain (at least 32 characters). Required in production (or
+   * AUDIT_HMAC_KEY_FILE); in development, when unset, one is generated at first start into
+   * `<DATA_DIR>/audit-hmac-key` (0600) and read back afterwards.
+   */
+  AUDIT_HMAC_KEY: z.string().min(32, 'expected at least 32 characters').optional(),
+  /** File holding the audit HMAC key (e.g. a mounted secret); default unset. */
+  AUDIT_HMAC_KEY_FILE: z.string().min(1).optional(),
+  /** File the audit chain head is appended to (0600), checked by verify; default `<DATA_DIR>/audit-anchor`. */
+  AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
   /** Task store: a SQLite path (default `<DATA_DIR>/coding-agent.sqlite`) or `postgres://…`. */
   DATABASE_URL: z.string().min(1).optional(),
   /**
@@ -84,6 +94,11 @@ export const configSchema = z.object({
   SANDBOX_MEMORY_LIMIT: byteSize('1GB'),
   /** Largest workspace (checked after cloning and after every edit); default 1GB. */
   MAX_WORKSPACE_SIZE: byteSize('1GB'),
+  /**
+   * Whether a task's allowed_paths (from an operator or admin person) may lift CI definitions
+   * (`.github/workflows/**`, `.gitlab-ci.yml`, …) at all; default false: no task changes CI.
+   */
+  ALLOW_CI_PATHS: boolean(false),
   /** File extensions the agent may create or edit; default source, docs and config types. */
   ALLOWED_FILE_TYPES: list(DEFAULT_FILE_TYPES),
   /** Tokens (input + output) one task may spend on the model; default 200000. */

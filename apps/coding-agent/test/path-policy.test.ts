@@ -134,15 +134,37 @@ describe('checkWritablePath: protected paths', () => {
   it.each([
     ['src/.env', ['src', 'src/.env']],
     ['src/.env', ['**/.env*']],
+  ])('an entry naming the path or its pattern unlocks %s (allowed_paths %j)', async (path, allowedPaths) => {
+    expect(await checkWritablePath(workspace, path, { ...anyType, allowedPaths })).toMatchObject({ ok: true, relative: path });
+    expect(protectedBy(path, allowedPaths)).toBeUndefined();
+  });
+
+  it.each(CI_PATHS)('without ALLOW_CI_PATHS even an entry naming the CI file %s does not unlock it', async (path) => {
+    for (const allowedPaths of [[path], [`./${path}`], ['**'], [path.split('/')[0] as string]]) {
+      const decision = await checkWritablePath(workspace, path, { ...anyType, allowedPaths });
+      expect(codeOf(decision), JSON.stringify(allowedPaths)).toBe('protected');
+      expect(!decision.ok && decision.message).toContain('ALLOW_CI_PATHS=false');
+      expect(protectedBy(path, allowedPaths)?.code).toBe('protected');
+    }
+  });
+
+  it.each(CI_PATHS)('with ALLOW_CI_PATHS an entry naming the CI file %s unlocks it (a broad one still does not)', async (path) => {
+    const allowCi = { ...anyType, allowCiPaths: true };
+    expect(await checkWritablePath(workspace, path, { ...allowCi, allowedPaths: [path] })).toMatchObject({ ok: true, relative: path });
+    expect(protectedBy(path, [path], { allowCiPaths: true })).toBeUndefined();
+    expect(codeOf(await checkWritablePath(workspace, path, { ...allowCi, allowedPaths: ['**'] }))).toBe('protected');
+    expect(codeOf(await checkWritablePath(workspace, path, allowCi))).toBe('protected');
+  });
+
+  it.each([
     ['.github/workflows/ci.yml', ['.github/workflows/**']],
     ['.github/workflows/ci.yml', ['.github/workflows']],
     ['.github/workflows/ci.yml', ['./.github/workflows/ci.yml']],
     ['.github/actions/setup/action.yml', ['.github/actions/**']],
     ['.gitlab-ci.yml', ['.gitlab-ci.yml']],
     ['Jenkinsfile', ['Jenkinsfile']],
-  ])('an entry naming the path or its pattern unlocks %s (allowed_paths %j)', async (path, allowedPaths) => {
-    expect(await checkWritablePath(workspace, path, { ...anyType, allowedPaths })).toMatchObject({ ok: true, relative: path });
-    expect(protectedBy(path, allowedPaths)).toBeUndefined();
+  ])('with ALLOW_CI_PATHS the CI pattern itself unlocks %s (allowed_paths %j)', async (path, allowedPaths) => {
+    expect(await checkWritablePath(workspace, path, { ...anyType, allowCiPaths: true, allowedPaths })).toMatchObject({ ok: true, relative: path });
   });
 
   it('never unlocks .git', async () => {

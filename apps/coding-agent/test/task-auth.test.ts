@@ -58,14 +58,61 @@ describe("the coding agent's task API is authenticated, and only people lift pro
     expect(viewerTask.statusCode).toBe(403);
     expect(viewerTask.json().message).toContain('operator role');
     expect((await agent.app.inject({ url: '/tasks', headers: bearer(viewer) })).statusCode).toBe(200);
-    const lifted = await agent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(alice), payload: task(['.github/workflows/**']) });
+    const lifted = await agent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(alice), payload: task(['src', 'src/.env']) });
     expect(lifted.statusCode).toBe(202);
     const shown = await agent.app.inject({ url: `/tasks/${lifted.json().task_id}`, headers: bearer(alice) });
-    expect(shown.json()).toMatchObject({ allowed_paths: ['.github/workflows/**'] });
+    expect(shown.json()).toMatchObject({ allowed_paths: ['src', 'src/.env'] });
+    // CI paths stay closed to everyone, the bootstrap admin included, while ALLOW_CI_PATHS is off.
+    for (const [who, token] of [['alice', alice], ['the admin', agent.token]] as const) {
+      for (const entries of [['.github/workflows/**'], ['src', '.gitlab-ci.yml'], ['.circleci']]) {
+        const refused = await agent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(token), payload: task(entries) });
+        expect(refused.statusCode, `${who} ${JSON.stringify(entries)}`).toBe(403);
+        expect(refused.json()).toMatchObject({ error: 'forbidden', field: `body.allowed_paths.${entries.length - 1}`, message: expect.stringContaining('ALLOW_CI_PATHS=false') });
+      }
+    }
   });
 
-  it('refuses to start in production without CODING_AGENT_API_TOKEN, naming it', async () => {
+  it('refuses a revoked and an expired token with 401 on POST /tasks, creating nothing', async () => {
+    const before = (await listed()).length;
+    const issue = async (payload: Record<string, unknown>) =>
+      (await agent.app.inject({ method: 'POST', url: '/tokens', headers: bearer(agent.token), payload })).json() as { id: string; token: string };
+    const revoked = await issue({ name: 'rita', role: 'operator' });
+    expect((await agent.app.inject({ method: 'DELETE', url: `/tokens/${revoked.id}`, headers: bearer(agent.token) })).statusCode).toBe(200);
+    const refusedRevoked = await agent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(revoked.token), payload: task() });
+    expect(refusedRevoked.statusCode).toBe(401);
+    expect(refusedRevoked.json()).toMatchObject({ error: 'unauthenticated', message: 'the bearer token was revoked' });
+    const brief = await issue({ name: 'eddie', role: 'operator', expires_in_seconds: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const refusedExpired = await agent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(brief.token), payload: task() });
+    expect(refusedExpired.statusCode).toBe(401);
+    expect(refusedExpired.json()).toMatchObject({ error: 'unauthenticated', message: 'the bearer token has expired' });
+    expect((await listed()).length).toBe(before);
+  });
+
+  it("with the agent's own ALLOW_CI_PATHS=true an operator person may lift a CI path (the devops agent still may not)", async () => {
+    const ciDirectory = await mkdtemp(join(tmpdir(), 'atb-coding-ci-'));
+    const ciAgent = await buildCodingAgent(
+      readConfig({ DATA_DIR: ciDirectory, WORKSPACE_BASE_PATH: join(ciDirectory, 'workspaces'), ENABLE_SANDBOXING: 'false', LOG_LEVEL: 'silent', ALLOW_CI_PATHS: 'true' }),
+      { logger: false, skipRecovery: true },
+    );
+    try {
+      const alice = (await ciAgent.app.inject({ method: 'POST', url: '/tokens', headers: bearer(ciAgent.token), payload: { name: 'alice', role: 'operator' } })).json().token as string;
+      const lifted = await ciAgent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(alice), payload: task(['.github/workflows/**']) });
+      expect(lifted.statusCode).toBe(202);
+      const machine = readFileSync(join(ciDirectory, 'devops-agent-token'), 'utf8').trim();
+      expect((await ciAgent.app.inject({ method: 'POST', url: '/tasks', headers: bearer(machine), payload: task(['.github/workflows/**']) })).statusCode).toBe(403);
+    } finally {
+      await ciAgent.close();
+      await rm(ciDirectory, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start in production without CODING_AGENT_API_TOKEN or the audit key, naming them', async () => {
     const config = readConfig({ ENVIRONMENT: 'production', DATA_DIR: join(directory, 'production'), ENABLE_SANDBOXING: 'false', LOG_LEVEL: 'silent' });
     await expect(buildCodingAgent(config, { logger: false, skipRecovery: true })).rejects.toThrow(/CODING_AGENT_API_TOKEN: required when ENVIRONMENT=production/);
+    // With the token but no audit key it does not start either: the task audit chain is keyed.
+    const keyless = { ...config, CODING_AGENT_API_TOKEN: 'production-token-0123456789' };
+    await expect(buildCodingAgent(keyless, { logger: false, skipRecovery: true })).rejects.toThrow(/AUDIT_HMAC_KEY or AUDIT_HMAC_KEY_FILE: required when ENVIRONMENT=production/);
+    expect(() => statSync(join(directory, 'production', 'coding-agent.sqlite'))).toThrow();
   });
 });

@@ -21,6 +21,7 @@ import { loadPolicy, type Policy, PolicyError } from './policy/policy.js';
 import { TargetGuard } from './policy/target-guard.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerExecuteRoute } from './routes/execute-route.js';
+import { registerPolicyRoute } from './routes/policy-route.js';
 import type { ContainerRuntime } from './runtime/container-runtime.js';
 import { createRuntime } from './runtime/create-runtime.js';
 import { IdempotencyStore } from './store/idempotency-store.js';
@@ -155,6 +156,7 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
       }),
     );
     registerAuditRoutes(service.app, audit);
+    registerPolicyRoute(service.app, policy, guard);
     registerEventsRoute(service.app, events, options.events?.heartbeatMs ? { heartbeatMs: options.events.heartbeatMs } : {});
     events.start();
   } catch (error) {

@@ -4,7 +4,9 @@ import type { LoggerOptions } from 'pino';
 import { registerAgentAuthentication } from './api/token-routes.js';
 import { resolveApiToken } from './auth/api-token.js';
 import { composeAgent, type DevopsAgentParts } from './composition/compose-agent.js';
+import { openDashboardAuth } from './composition/open-dashboard-auth.js';
 import { openAgentStorage } from './composition/open-storage.js';
+import { startupCatalog } from './catalog/load-catalog.js';
 import { registerAgentRoutes } from './composition/register-routes.js';
 import { agentHealth, agentStatus } from './composition/service-reports.js';
 import type { Config } from './config.js';
@@ -23,6 +25,8 @@ export type DevopsAgentService = Service & { agent: DevopsAgentParts };
 export async function buildDevopsAgent(config: Config, options: BuildOptions = {}): Promise<DevopsAgentService> {
   // First: with ENVIRONMENT=production and no AGENT_API_TOKEN this throws before anything opens.
   const apiToken = resolveApiToken({ configured: config.AGENT_API_TOKEN, environment: config.ENVIRONMENT, dataDirectory: config.DATA_DIR });
+  // Then: a services file that does not validate stops the agent, naming the entry and the field.
+  const catalog = startupCatalog(config);
   const storage = await openAgentStorage(config);
   let parts: DevopsAgentParts | undefined;
   const service = await createService({
@@ -37,17 +41,23 @@ export async function buildDevopsAgent(config: Config, options: BuildOptions = {
     status: () => agentStatus(config, storage, parts),
   });
   if (apiToken.origin === 'generated') service.app.log.info({ file: apiToken.file }, 'generated an API token');
-  await registerAgentAuthentication(service.app, storage.database, apiToken.token, { reads: config.AGENT_API_READ_AUTH });
-  const composed = await composeAgent(config, service, storage, options.analyzer ? { analyzer: options.analyzer } : {});
+  const tokens = await registerAgentAuthentication(service.app, storage.database, apiToken.token, { reads: config.AGENT_API_READ_AUTH });
+  const dashboardAuth = await openDashboardAuth(config, storage.database, tokens);
+  const composed = await composeAgent(config, service, storage, { catalog, ...(options.analyzer ? { analyzer: options.analyzer } : {}) });
   parts = composed;
-  registerAgentRoutes(service.app, config, composed, { auditLog: storage.auditLog, principal: apiToken.principal });
+  registerAgentRoutes(service.app, config, composed, { auditLog: storage.auditLog, dashboardAuth });
   service.onClose(async () => {
+    composed.ports.catalog.close();
     await composed.monitor.stop();
+    await composed.events.stop();
+    await composed.probes.stop();
     await composed.worker.stop();
     await storage.auditLog.close();
     await storage.database.close();
   });
   await composed.worker.start();
+  if (config.SERVICES_FILE) composed.ports.catalog.watch(config.SERVICES_FILE, config.SERVICES_RELOAD_INTERVAL * 1000);
   if (config.MONITORING_AUTOSTART) composed.monitor.start();
+  if (config.GATEWAY_EVENTS) composed.events.start();
   return Object.assign(service, { agent: composed });
 }

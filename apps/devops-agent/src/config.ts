@@ -20,6 +20,21 @@ export const configSchema = z
     ...baseConfigShape({ port: 8001, dataDirectory: '.data/devops-agent' }),
     /** SQLite file path or `postgres://…`; default `<DATA_DIR>/devops-agent.sqlite`. */
     DATABASE_URL: z.string().min(1).optional(),
+    /**
+     * `redis://…`: replicas elect their pollers (and share their event streams) through Redis.
+     * Default: none — the agent's database does it (a lease table; PostgreSQL shared by replicas).
+     */
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+      .optional(),
+    /** Prefix of the agent's Redis keys, so several deployments can share one Redis; default `atb`. */
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -')
+      .default('atb'),
+    /** Seconds a replica's leadership of a polled service lasts without renewal; a dead leader's polling moves on after it. Default 15. */
+    LEADER_LEASE_SECONDS: decimal(15, 0.3, 3600),
     /** PostgreSQL only: the schema holding the agent's tables; default devops_agent. */
     DATABASE_SCHEMA: z
       .string()
@@ -49,8 +64,45 @@ export const configSchema = z
     AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
     /** Also require AGENT_API_TOKEN on read routes and the dashboard (not /health, /status, /metrics, /docs); default false. */
     AGENT_API_READ_AUTH: boolean(false),
+    /**
+     * Whether reading the dashboard needs a signed-in session (deciding always does): `true` or
+     * `false`; default true when ENVIRONMENT=production or AGENT_API_READ_AUTH=true, else false.
+     */
+    DASHBOARD_SIGN_IN_REQUIRED: z
+      .enum(['true', 'false'], { error: 'expected true or false' })
+      .transform((value) => value === 'true')
+      .optional(),
+    /** Seconds a dashboard session lasts from sign-in; default 28800 (8 hours). */
+    DASHBOARD_SESSION_TTL: integer(28_800, 1, 30 * 86_400),
+    /** Header a trusted reverse proxy (oauth2-proxy) puts the signed-in user in, e.g. X-Forwarded-User; unset = no proxy sign-in. */
+    DASHBOARD_PROXY_USER_HEADER: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/, 'expected a header name')
+      .transform((value) => value.toLowerCase())
+      .optional(),
+    /** Addresses of the reverse proxies whose user header is believed (the socket's peer address); default none. */
+    DASHBOARD_TRUSTED_PROXIES: list([]),
+    /** Roles of proxy-signed-in users, as `name=role` pairs (viewer, operator, admin); default none. */
+    DASHBOARD_PROXY_ROLES: list([]),
+    /** Role of a proxy-signed-in user not in DASHBOARD_PROXY_ROLES; default viewer. */
+    DASHBOARD_PROXY_DEFAULT_ROLE: z.enum(['viewer', 'operator', 'admin']).default('viewer'),
+    /** Characters of each alert annotation that analysis (rules and LLM) sees; the stored alert keeps the full text; default 4096. */
+    ANALYSIS_ANNOTATION_LIMIT: integer(4096, 64, 1_000_000),
     /** Largest webhook body in bytes (larger → 413); default 5 MiB. */
     WEBHOOK_BODY_LIMIT: integer(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    /**
+     * The service catalog (YAML): every service watched and healed, how alerts map to it, its
+     * health check, target, owners, repository and runbook overrides (docs/service-catalog.md).
+     * Reloaded on change. Unset: a one-entry catalog from MONITORED_SERVICE, MARKET_PREDICTOR_URL,
+     * MONITORING_INTERVAL, HEALTH_CHECK_TIMEOUT, SLOW_RESPONSE_THRESHOLD_MS and CODING_TASK_REPOSITORY.
+     */
+    SERVICES_FILE: z.string().min(1).optional(),
+    /** Seconds between checks of SERVICES_FILE for changes; default 2. */
+    SERVICES_RELOAD_INTERVAL: decimal(2, 0.05, 3600),
+    /** Most health probes in flight at once across all services; default 32. */
+    MONITORING_CONCURRENCY: integer(32, 1, 1024),
+    /** Seconds the agent reuses the gateway's effective policy (GET /policy) before asking again; default 30. */
+    GATEWAY_POLICY_TTL: decimal(30, 0, 3600),
     /** The service kept healthy; default http://127.0.0.1:8000. */
     MARKET_PREDICTOR_URL: url('http://127.0.0.1:8000'),
     /** Container/service name of the target (the gateway's target_resource.name); default market-predictor. */
@@ -59,6 +111,10 @@ export const configSchema = z
     MONITORING_INTERVAL: decimal(30, 0.05, 86_400),
     /** Seconds before a health check counts as failed; default 10. */
     HEALTH_CHECK_TIMEOUT: decimal(10, 0.05, 600),
+    /** Seconds after a first failed health check before it is re-checked (one lost packet is not an incident); 0 = raise at once; default 0.5. */
+    HEALTH_RECHECK_DELAY: decimal(0.5, 0, 60),
+    /** Seconds the re-check waits for an answer (at most HEALTH_CHECK_TIMEOUT); default 2. */
+    HEALTH_RECHECK_TIMEOUT: decimal(2, 0.05, 600),
     /** Health answers slower than this (ms) raise a "slow" alert; default 2000. */
     SLOW_RESPONSE_THRESHOLD_MS: integer(2000, 1),
     /** Start polling mode at start-up; default false (start with POST /control/start-monitoring). */
@@ -81,10 +137,17 @@ export const configSchema = z
     AI_COMMAND_GATEWAY_TOKEN: optionalSecret(),
     /** File holding the gateway token in development (this agent's machine token, which the gateway provisions); default .data/command-gateway/devops-agent-token. */
     AI_COMMAND_GATEWAY_TOKEN_FILE: z.string().min(1).default('.data/command-gateway/devops-agent-token'),
+    /**
+     * Follow the gateway's container events (`GET /events`): a death, OOM kill or unhealthy report
+     * of an allowlisted container opens an incident at once; default true.
+     */
+    GATEWAY_EVENTS: boolean(true),
     /** Attempts per gateway request on 5xx/timeouts (exponential backoff); default 3. */
     AI_COMMAND_GATEWAY_RETRIES: integer(3, 1, 10),
     /** Every action waits for a human; default true. */
     SAFETY_MODE: boolean(true),
+    /** Four eyes: a `high`-risk action (rollback, stop) runs only after two different principals approve it; default false. */
+    REQUIRE_SECOND_APPROVER: boolean(false),
     /** Seconds a pending action waits for approval before it expires; default 3600. */
     APPROVAL_TTL: integer(3600, 1),
     /** Least confidence for an action to run on its own (SAFETY_MODE=false); default 0.7. */
@@ -125,6 +188,12 @@ export const configSchema = z
     PUBLIC_URL: optionalUrl(),
     /** Jobs processed at once by the in-process worker; default 4. */
     WORKER_CONCURRENCY: integer(4, 1, 64),
+    /** Seconds a replica's claim on a job lasts without renewal (renewed every third); a dead replica's jobs move on after it. Default 30. */
+    JOB_LEASE_SECONDS: decimal(30, 0.3),
+    /** Deliveries of a job before it becomes a dead letter (shown on /status); default 8. */
+    JOB_MAX_ATTEMPTS: integer(8, 1, 100),
+    /** This replica's name on its job claims and leadership leases; default host, process id and a random suffix. */
+    REPLICA_ID: z.string().min(1).max(200).optional(),
   })
   .superRefine((config, context) => {
     if ((config.WEBHOOK_USERNAME === undefined) !== (config.WEBHOOK_PASSWORD === undefined)) {
@@ -133,6 +202,17 @@ export const configSchema = z
         path: [config.WEBHOOK_USERNAME === undefined ? 'WEBHOOK_USERNAME' : 'WEBHOOK_PASSWORD'],
         message: 'WEBHOOK_USERNAME and WEBHOOK_PASSWORD are set together',
       });
+    }
+    if (config.DASHBOARD_PROXY_USER_HEADER !== undefined && config.DASHBOARD_TRUSTED_PROXIES.length === 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['DASHBOARD_TRUSTED_PROXIES'],
+        message: 'required with DASHBOARD_PROXY_USER_HEADER: the header is believed only from these proxy addresses',
+      });
+    }
+    const badRole = config.DASHBOARD_PROXY_ROLES.find((entry) => !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}=(viewer|operator|admin)$/.test(entry));
+    if (badRole !== undefined) {
+      context.addIssue({ code: 'custom', path: ['DASHBOARD_PROXY_ROLES'], message: `expected name=viewer|operator|admin pairs, found ${JSON.stringify(badRole)}` });
     }
     if (config.ENVIRONMENT === 'production' && !config.AUDIT_HMAC_KEY && !config.AUDIT_HMAC_KEY_FILE) {
       context.addIssue({

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildDevopsAgent, type DevopsAgentService } from '../src/app.js';
+import { tokenPrincipal } from '../src/auth/api-token.js';
 import { readConfig } from '../src/config.js';
 import { alert, eventually, GATEWAY_TOKEN, notification, RealGateway } from './support/agent-harness.js';
 import { runAtb } from './support/run-atb.js';
@@ -69,7 +70,7 @@ describe('atb and the agent API token', () => {
     const action = await pendingAction('WrongTokenDown');
     process.env.DEVOPS_AGENT_TOKEN = 'wrong-token-wrong-token';
     try {
-      const refused = await atb('approve', action.id, '--actor', 'erin');
+      const refused = await atb('approve', action.id);
       expect(refused.exitCode).toBe(1);
       expect(refused.stderr).toContain('invalid bearer token');
       expect(refused.stderr).toContain('DEVOPS_AGENT_TOKEN');
@@ -78,7 +79,7 @@ describe('atb and the agent API token', () => {
     }
     process.env.DEVOPS_AGENT_TOKEN_FILE = join(dataDirectory, 'nowhere', 'api-token');
     try {
-      const missing = await atb('reject', action.id, '--reason', 'no', '--actor', 'erin');
+      const missing = await atb('reject', action.id, '--reason', 'no');
       expect(missing.exitCode).toBe(1);
       expect(missing.stderr).toContain('no devops agent token');
       expect(missing.stderr).toContain('DEVOPS_AGENT_TOKEN_FILE');
@@ -93,16 +94,40 @@ describe('atb and the agent API token', () => {
 
   it('by default reads <ATB_DATA_DIR>/devops-agent/api-token (what atb up gives the agent); approve and reject work', async () => {
     const first = await pendingAction('DefaultFileDown');
-    const approved = await atb('approve', first.id, '--actor', 'frank');
+    const approved = await atb('approve', first.id);
     expect(approved, approved.stderr).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('approved') });
     await eventually(() => gateway.commandRequests().length === 1, 5000, 'the approved restart');
     const second = await pendingAction('DefaultFileRejectDown');
-    expect((await atb('reject', second.id, '--reason', 'not now', '--actor', 'frank')).exitCode).toBe(0);
+    expect((await atb('reject', second.id, '--reason', 'not now')).exitCode).toBe(0);
     expect(await statusOf(second.id)).toBe('rejected');
 
     const token = readFileSync(join(dataDirectory, 'devops-agent', 'api-token'), 'utf8').trim();
-    const audit = (await agent.app.inject({ url: '/audit?actor=frank' })).json().records as { data: { principal: string } }[];
-    expect(audit.map((record) => record.data.principal)).toEqual([expect.stringMatching(/^token:[0-9a-f]{8}$/), expect.stringMatching(/^token:[0-9a-f]{8}$/)]);
+    const principal = tokenPrincipal(token);
+    const audit = (await agent.app.inject({ url: `/audit?actor=${encodeURIComponent(principal)}` })).json().records as { action: string; data: { principal: { name: string } } }[];
+    expect(audit.map((record) => [record.action, record.data.principal.name])).toEqual([
+      ['action-approved', principal],
+      ['action-rejected', principal],
+    ]);
     expect(JSON.stringify(audit)).not.toContain(token);
+  });
+
+  it("with a person's token (atb token create) the audit records that person, not a typed name", async () => {
+    const issued = await agent.app.inject({
+      method: 'POST',
+      url: '/tokens',
+      headers: { authorization: `Bearer ${readFileSync(join(dataDirectory, 'devops-agent', 'api-token'), 'utf8').trim()}` },
+      payload: { name: 'alice', role: 'operator' },
+    });
+    process.env.DEVOPS_AGENT_TOKEN = (issued.json() as { token: string }).token;
+    try {
+      const action = await pendingAction('PersonTokenDown');
+      const approved = await atb('approve', action.id, '--reason', 'mine');
+      expect(approved, approved.stderr).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('by alice') });
+    } finally {
+      delete process.env.DEVOPS_AGENT_TOKEN;
+    }
+    const audit = (await agent.app.inject({ url: '/audit?action=action-approved&actor=alice' })).json().records as { data: { principal: { name: string; role: string } } }[];
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.data.principal).toMatchObject({ name: 'alice', role: 'operator' });
   });
 });

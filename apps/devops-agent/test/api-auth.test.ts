@@ -51,8 +51,8 @@ describe('the API token guards approvals and controls', () => {
     const action = await raise(`Refused${REFUSED.findIndex(([what]) => what === _what)}Down`);
     const auditBefore = (await app().inject({ url: '/audit/verify' })).json().count as number;
     const attempts = [
-      { url: `/actions/${action.id}/approve`, payload: { actor: 'mallory' } },
-      { url: `/actions/${action.id}/reject`, payload: { actor: 'mallory', reason: 'because' } },
+      { url: `/actions/${action.id}/approve`, payload: {} },
+      { url: `/actions/${action.id}/reject`, payload: { reason: 'because' } },
       { url: '/control/start-monitoring' },
       { url: '/control/stop-monitoring' },
       { url: '/monitoring/cycle' },
@@ -68,14 +68,12 @@ describe('the API token guards approvals and controls', () => {
     expect(started.agent.agent.monitor.running).toBe(false);
     expect(started.agent.agent.monitor.status().last_check).toBeNull();
     expect((await app().inject({ url: '/audit/verify' })).json().count).toBe(auditBefore);
-    const audit = (await app().inject({ url: '/audit?actor=mallory' })).json();
-    expect(audit.records).toEqual([]);
   });
 
   it('a bad token is refused before the body is read: 401, not 422, for an invalid body', async () => {
     const answer = await app().inject({ method: 'POST', url: '/actions/anything/approve', payload: { nonsense: true } });
     expect(answer.statusCode).toBe(401);
-    const authorized = await app().inject({ method: 'POST', url: '/actions/anything/approve', headers: AUTHORIZED, payload: { nonsense: true } });
+    const authorized = await app().inject({ method: 'POST', url: '/actions/anything/approve', headers: AUTHORIZED, payload: { reason: 42 } });
     expect(authorized.statusCode).toBe(422);
   });
 
@@ -85,28 +83,41 @@ describe('the API token guards approvals and controls', () => {
     }
   });
 
-  it('with the right token: approve runs once, reject escalates, and the audit names the token principal next to the actor', async () => {
+  it('with the right token: approve runs once, reject escalates, and the audit names the token principal (a body actor is refused)', async () => {
+    const principal = tokenPrincipal(AGENT_TOKEN);
     const first = await raise('ApproveMeDown');
-    const approved = await app().inject({ method: 'POST', url: `/actions/${first.id}/approve`, headers: { authorization: `bearer  ${AGENT_TOKEN}` }, payload: { actor: 'alice', reason: 'ok' } });
+    const typed = await app().inject({ method: 'POST', url: `/actions/${first.id}/approve`, headers: AUTHORIZED, payload: { actor: 'alice', reason: 'ok' } });
+    expect(typed.statusCode).toBe(422);
+    expect(typed.json()).toMatchObject({ field: 'body.actor', message: expect.stringContaining('principal') });
+    const approved = await app().inject({ method: 'POST', url: `/actions/${first.id}/approve`, headers: { authorization: `bearer  ${AGENT_TOKEN}` }, payload: { reason: 'ok' } });
     expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json()).toMatchObject({ approved_by: principal });
     await eventually(() => gateway.commandRequests().length === 1, 5000, 'the restart at the gateway');
     await eventually(() => gateway.totalExecutions() === 1, 5000, 'the restart performed');
     const approval = (await app().inject({ url: `/audit?action=action-approved&subject=${first.incident_id}` })).json().records;
     expect(approval).toEqual([
-      expect.objectContaining({ actor: 'alice', data: expect.objectContaining({ action_id: first.id, authenticated: true, principal: tokenPrincipal(AGENT_TOKEN) }) }),
+      expect.objectContaining({
+        actor: principal,
+        data: expect.objectContaining({ action_id: first.id, authenticated_via: 'token', principal: { id: 'bootstrap', name: principal, kind: 'person', role: 'admin' } }),
+      }),
     ]);
-    expect(tokenPrincipal(AGENT_TOKEN)).toMatch(/^token:[0-9a-f]{8}$/);
+    expect(principal).toMatch(/^token:[0-9a-f]{8}$/);
     expect(JSON.stringify(approval)).not.toContain(AGENT_TOKEN);
 
     const second = await raise('RejectMeDown');
-    const rejected = await app().inject({ method: 'POST', url: `/actions/${second.id}/reject`, headers: AUTHORIZED, payload: { actor: 'bob', reason: 'not now' } });
-    expect(rejected.json()).toMatchObject({ status: 'rejected', approved_by: 'bob' });
+    const rejected = await app().inject({ method: 'POST', url: `/actions/${second.id}/reject`, headers: AUTHORIZED, payload: { reason: 'not now' } });
+    expect(rejected.json()).toMatchObject({ status: 'rejected', approved_by: principal });
     const rejection = (await app().inject({ url: `/audit?action=action-rejected&subject=${second.incident_id}` })).json().records;
-    expect(rejection).toEqual([expect.objectContaining({ actor: 'bob', data: expect.objectContaining({ authenticated: true, principal: tokenPrincipal(AGENT_TOKEN) }) })]);
+    expect(rejection).toEqual([expect.objectContaining({ actor: principal, data: expect.objectContaining({ authenticated_via: 'token', principal: expect.objectContaining({ name: principal }) }) })]);
 
     expect((await app().inject({ method: 'POST', url: '/monitoring/cycle', headers: AUTHORIZED })).json()).toMatchObject({ status: 'completed' });
     expect((await app().inject({ method: 'POST', url: '/control/start-monitoring', headers: AUTHORIZED })).json()).toMatchObject({ status: 'started' });
     expect((await app().inject({ method: 'POST', url: '/control/stop-monitoring', headers: AUTHORIZED })).json()).toMatchObject({ status: 'stopped' });
+    const controls = (await app().inject({ url: '/audit?subject=monitoring' })).json().records as { action: string; actor: string; data: Record<string, unknown> }[];
+    expect(controls.map((record) => [record.action, record.actor, record.data.outcome])).toEqual([
+      ['monitoring-started', principal, 'started'],
+      ['monitoring-stopped', principal, 'stopped'],
+    ]);
   });
 });
 
@@ -121,11 +132,18 @@ describe('AGENT_API_READ_AUTH=true', () => {
 
   it('reads need the token too; probes, metrics and docs stay open; the webhook keeps its own credentials', async () => {
     const app = started.agent.app;
-    for (const url of ['/incidents', '/actions', '/audit', '/learning/stats', '/monitoring/status', '/dashboard']) {
+    for (const url of ['/incidents', '/actions', '/audit', '/learning/stats', '/monitoring/status']) {
       expect((await app.inject({ url })).statusCode, url).toBe(401);
       expect((await app.inject({ url, headers: { authorization: 'Bearer wrong-wrong-wrong-wrong' } })).statusCode, url).toBe(401);
       expect((await app.inject({ url, headers: AUTHORIZED })).statusCode, url).toBe(200);
     }
+    // The dashboard signs people in instead: a page goes to the sign-in form, a fragment is 401.
+    for (const headers of [{}, { authorization: 'Bearer wrong-wrong-wrong-wrong' }]) {
+      expect(await app.inject({ url: '/dashboard', headers })).toMatchObject({ statusCode: 303, headers: { location: '/dashboard/sign-in' } });
+      expect((await app.inject({ url: '/dashboard/fragments/incidents', headers })).statusCode).toBe(401);
+    }
+    expect((await app.inject({ url: '/dashboard/sign-in' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/dashboard', headers: AUTHORIZED })).statusCode).toBe(200);
     for (const url of ['/health', '/status', '/metrics']) expect((await app.inject({ url })).statusCode, url).toBe(200);
     const webhook = await app.inject({ method: 'POST', url: '/webhook/alerts', payload: notification([alert({ alertname: 'ReadAuth', service: 'market-predictor' })]) });
     expect(webhook.statusCode).toBe(200);

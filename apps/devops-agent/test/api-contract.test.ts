@@ -1,4 +1,5 @@
 import { DevopsAgentClient, UpstreamRefusedError } from '@atb/clients';
+import { tokenPrincipal } from '@atb/service-kit';
 import {
   actionListResponseSchema,
   actionSchema,
@@ -78,9 +79,9 @@ describe('devops agent API contract (the real agent app on a socket)', () => {
     expect(incidents.map((incident) => incident.id)).toContain(first.incident_id);
     expect(await client.getAction(first.id)).toMatchObject({ id: first.id, status: 'pending' });
 
-    expect(await client.approveAction(first.id, { actor: 'dana', reason: 'go' })).toMatchObject({ id: first.id, approved_by: 'dana' });
-    expect(await client.rejectAction(second.id, { actor: 'dana', reason: 'not now' })).toMatchObject({ id: second.id, status: 'rejected' });
-    const twice = await client.rejectAction(second.id, { actor: 'dana', reason: 'again' }).catch((error: unknown) => error);
+    expect(await client.approveAction(first.id, { reason: 'go' })).toMatchObject({ id: first.id, approved_by: tokenPrincipal(AGENT_TOKEN) });
+    expect(await client.rejectAction(second.id, { reason: 'not now' })).toMatchObject({ id: second.id, status: 'rejected' });
+    const twice = await client.rejectAction(second.id, { reason: 'again' }).catch((error: unknown) => error);
     expect(twice).toBeInstanceOf(UpstreamRefusedError);
     expect(twice).toMatchObject({ code: 'upstream_refused', status: 409 });
 

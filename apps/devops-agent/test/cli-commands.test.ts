@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AGENT_TOKEN, alert, eventually, notification, RealGateway, startAgent } from './support/agent-harness.js';
 import { runAtb } from './support/run-atb.js';
+import { tokenPrincipal } from '../src/auth/api-token.js';
 
 /** `atb incidents`, `atb actions`, `atb approve`, `atb reject`, `atb audit verify` against a live agent over a real socket. */
 describe('atb commands for the devops agent', () => {
@@ -50,7 +51,7 @@ describe('atb commands for the devops agent', () => {
     const [first, second] = pending;
     expect((await atb('actions', '--status', 'pending')).stdout).toContain('safety mode');
 
-    const approved = await atb('approve', first!.id, '--reason', 'go', '--actor', 'dana');
+    const approved = await atb('approve', first!.id, '--reason', 'go');
     expect(approved).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('approved') });
     await eventually(() => gateway.commandRequests().length === 1, 5000, 'the approved action to run');
 
@@ -58,12 +59,12 @@ describe('atb commands for the devops agent', () => {
     expect(twice.exitCode).toBe(1);
     expect(twice.stderr).toMatch(/not pending/);
 
-    expect((await atb('reject', second!.id, '--reason', 'not now', '--actor', 'dana')).stdout).toContain('rejected');
+    expect((await atb('reject', second!.id, '--reason', 'not now')).stdout).toContain('rejected');
     expect((await atb('incident', (pending[1] as unknown as { incident_id: string }).incident_id)).stdout).toContain('incident-escalated');
 
     const verified = await atb('audit', 'verify', '--service', 'devops-agent');
     expect(verified).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('valid') });
-    expect((await atb('audit', 'list', '--action', 'action-approved')).stdout).toContain('dana');
+    expect((await atb('audit', 'list', '--action', 'action-approved')).stdout).toContain(tokenPrincipal(AGENT_TOKEN));
   });
 
   it('says clearly when the agent is unreachable', async () => {

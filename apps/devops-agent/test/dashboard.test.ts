@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DASHBOARD_CONTENT_SECURITY_POLICY } from '../src/dashboard/dashboard-routes.js';
-import { AGENT_TOKEN, alert, AUTHORIZED, eventually, notification, RealGateway, startAgent } from './support/agent-harness.js';
+import { AGENT_TOKEN, alert, AUTHORIZED, eventually, issueToken, notification, RealGateway, startAgent } from './support/agent-harness.js';
+import { csrfFrom, dashboardSignIn } from './support/dashboard-session.js';
 
 type Started = Awaited<ReturnType<typeof startAgent>>;
 
@@ -56,12 +57,12 @@ describe('dashboard (in-process)', () => {
     expect(scriptTags(page.body)).toEqual(['<script src="/dashboard/assets/dashboard.js" defer>']);
     expect(page.body).not.toMatch(/<[a-z][^>]*\son[a-z]+\s*=/i);
     expect(page.body).not.toContain('<style');
-    // The API token field: a password input, kept in sessionStorage, sent only as the bearer header.
-    expect(page.body).toMatch(/<input id="api-token"[^>]*type="password"[^>]*autocomplete="off"/);
+    // No typed name and no token in the page or the script: the session cookie (HttpOnly) is the credential.
+    expect(page.body).not.toMatch(/id="actor"|id="api-token"/);
+    expect(page.body).toContain('<a href="/dashboard/sign-in">Sign in</a>');
     const tokenScript = (await get('/dashboard/assets/dashboard.js')).body;
-    expect(tokenScript).toContain('window.sessionStorage.setItem(TOKEN_KEY');
-    expect(tokenScript).toContain("headers.authorization = 'Bearer ' + token");
-    expect(tokenScript).not.toMatch(/document\.cookie|localStorage\.setItem\(TOKEN_KEY/);
+    expect(tokenScript).not.toMatch(/document\.cookie|localStorage|sessionStorage|authorization/);
+    expect(tokenScript).toContain("window.location.assign('/dashboard/sign-in')");
     expect(page.body).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
     for (const panel of ['overview', 'pending-actions', 'incidents', 'learning', 'audit']) {
       expect(page.body).toContain(`id="${panel}" class="panel" data-fragment="/dashboard/fragments/${panel}"`);
@@ -75,7 +76,7 @@ describe('dashboard (in-process)', () => {
     const script = await get('/dashboard/assets/dashboard.js');
     expect(script.statusCode).toBe(200);
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    expect(script.body).toContain("'/actions/' + encodeURIComponent(form.dataset.actionId) + '/' + decision");
+    expect(script.body).toContain("credentials: 'same-origin'");
     const style = await get('/dashboard/assets/dashboard.css');
     expect(style.headers['content-type']).toBe('text/css; charset=utf-8');
 
@@ -154,7 +155,11 @@ describe('dashboard (in-process)', () => {
       },
     });
     const api = (await get(`/incidents/${action.incident_id}`)).json();
-    const detail = (await get(`/dashboard/incidents/${action.incident_id}`)).body;
+    const signedOut = (await get(`/dashboard/incidents/${action.incident_id}`)).body;
+    expect(signedOut).not.toContain('<form class="decision"');
+    expect(signedOut).toContain('Sign in to decide.');
+    const { cookie } = await dashboardSignIn(started!.agent, AGENT_TOKEN);
+    const detail = (await app().inject({ url: `/dashboard/incidents/${action.incident_id}`, headers: { cookie } })).body;
     expect(detail).toContain('<dd class="confidence">');
     expect(detail).toContain(`${Math.round(api.analysis.analysis.confidence * 100)}%`);
     expect(detail).toContain(api.analysis.analysis.issue_type);
@@ -162,7 +167,7 @@ describe('dashboard (in-process)', () => {
       expect(detail).toContain(`<li>${recommended.action} ${recommended.target} <span class="risk">(risk ${recommended.risk})</span>`);
     }
     for (const event of api.timeline as { type: string }[]) expect(detail).toContain(`<strong>${event.type}</strong>`);
-    expect(detail).toContain(`<form class="decision" data-action-id="${action.id}">`);
+    expect(detail).toContain(`<form class="decision" method="post" action="/dashboard/actions/${action.id}/approve" data-action-id="${action.id}">`);
     expect(detail).toContain('<a href="https://forge.example/o/r/pull/7" rel="noopener noreferrer">');
     expect(detail).toContain('task-7');
     const list = (await get('/dashboard/fragments/incidents')).body;
@@ -170,44 +175,57 @@ describe('dashboard (in-process)', () => {
     expect(list).toContain('awaiting_approval');
   });
 
-  it('approving from the dashboard form goes through POST /actions/:id/approve: policy, audit with the actor, gateway', async () => {
+  it('approving from the dashboard form records the session principal; the JSON API refuses form and text bodies', async () => {
     await app().inject({ method: 'POST', url: '/webhook/alerts', payload: notification([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor', container: 'predictor-1' })]) });
     const action = await pendingAction();
-    const pending = (await get('/dashboard/fragments/pending-actions')).body;
-    const form = pending.match(/<form class="decision" data-action-id="([^"]+)">/);
+    const alice = await issueToken(started!.agent, { name: 'alice', role: 'operator' });
+    const { cookie, csrf } = await dashboardSignIn(started!.agent, alice);
+    const pending = (await app().inject({ url: '/dashboard/fragments/pending-actions', headers: { cookie } })).body;
+    const form = pending.match(/<form class="decision" method="post" action="\/dashboard\/actions\/([^/"]+)\/approve"/);
     expect(form?.[1]).toBe(action.id);
     expect(pending).toContain('data-decision="approve"');
-    expect(pending).toContain('data-decision="reject"');
+    expect(pending).toContain(`formaction="/dashboard/actions/${action.id}/reject"`);
+    expect(csrfFrom(pending)).toBe(csrf);
 
-    // What a cross-site HTML form could send is refused, and changes nothing.
-    const urlencoded = await app().inject({ method: 'POST', url: `/actions/${action.id}/approve`, headers: { ...AUTHORIZED, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'actor=mallory' });
+    // What a cross-site HTML form could send to the JSON API is refused, and changes nothing.
+    const urlencoded = await app().inject({ method: 'POST', url: `/actions/${action.id}/approve`, headers: { ...AUTHORIZED, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'reason=x' });
     expect(urlencoded.statusCode).toBeGreaterThanOrEqual(400);
     expect(urlencoded.statusCode).toBeLessThan(500);
-    const plain = await app().inject({ method: 'POST', url: `/actions/${action.id}/approve`, headers: { ...AUTHORIZED, 'content-type': 'text/plain' }, payload: '{"actor":"mallory"}' });
+    const plain = await app().inject({ method: 'POST', url: `/actions/${action.id}/approve`, headers: { ...AUTHORIZED, 'content-type': 'text/plain' }, payload: '{}' });
     expect(plain.statusCode).toBeGreaterThanOrEqual(400);
     expect(plain.statusCode).toBeLessThan(500);
+    // The dashboard's own form without the session's CSRF token, or with a wrong one: 403, nothing decided.
+    const post = (body: Record<string, string>) =>
+      app().inject({ method: 'POST', url: `/dashboard/actions/${action.id}/approve`, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(body).toString() });
+    expect((await post({ reason: 'no token' })).statusCode).toBe(403);
+    expect((await post({ reason: 'wrong token', _csrf: `${csrf}x` })).statusCode).toBe(403);
     expect((await get(`/actions/${action.id}`)).json().status).toBe('pending');
 
-    // Exactly the request the dashboard script sends for the form's Approve button.
-    const approved = await app().inject({
-      method: 'POST',
-      url: `/actions/${encodeURIComponent(form![1]!)}/approve`,
-      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${AGENT_TOKEN}` },
-      payload: JSON.stringify({ actor: 'dashboard-alice' }),
-    });
-    expect(approved.statusCode).toBe(200);
+    // Exactly what the browser sends for the form's Approve button.
+    const approved = await post({ _csrf: csrf, back: '/dashboard', reason: '' });
+    expect(approved).toMatchObject({ statusCode: 303, headers: { location: `/dashboard?decided=${action.id}` } });
     await eventually(() => gateway.commandRequests().length === 1, 5000, 'the restart request');
     expect(gateway.commandRequests()[0]!.body).toMatchObject({ target_resource: { name: 'predictor-1' }, action_request: { intent: 'restart the predictor-1 container' } });
+    const notice = (await app().inject({ url: `/dashboard?decided=${action.id}`, headers: { cookie } })).body;
+    expect(notice).toMatch(/restart predictor-1: (approved|running|succeeded) by alice/);
 
-    const audit = (await get(`/audit?subject=${action.incident_id}&action=action-approved`)).json().records as { actor: string; data: { action_id: string } }[];
-    expect(audit).toEqual([expect.objectContaining({ actor: 'dashboard-alice', data: expect.objectContaining({ action_id: action.id }) })]);
+    const audit = (await get(`/audit?subject=${action.incident_id}&action=action-approved`)).json().records as { actor: string; data: Record<string, unknown> }[];
+    expect(audit).toEqual([
+      expect.objectContaining({ actor: 'alice', data: expect.objectContaining({ action_id: action.id, authenticated_via: 'session', principal: expect.objectContaining({ name: 'alice', role: 'operator' }) }) }),
+    ]);
     await eventually(async () => (await get('/dashboard/fragments/pending-actions')).body.includes('Nothing waits for approval.'), 5000, 'an empty pending list');
-    const detail = (await get(`/dashboard/incidents/${action.incident_id}`)).body;
-    expect(detail).toContain('dashboard-alice');
+    const detail = (await app().inject({ url: `/dashboard/incidents/${action.incident_id}`, headers: { cookie } })).body;
     expect(detail).toContain('<strong>action-approved</strong>');
-    expect(detail).not.toContain(`<form class="decision" data-action-id="${action.id}">`);
-    // A second decision is refused by the same route (409), as for the API and the CLI.
-    expect((await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/reject`, payload: { actor: 'bob', reason: 'late' } })).statusCode).toBe(409);
+    expect(detail).not.toContain(`data-action-id="${action.id}">\n  <button`);
+    // A second decision is refused by the same stage (409), shown as a page.
+    const late = await app().inject({
+      method: 'POST',
+      url: `/dashboard/actions/${action.id}/reject`,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: csrf, reason: 'late' }).toString(),
+    });
+    expect(late.statusCode).toBe(409);
+    expect(late.body).toContain('not pending');
   });
 
   it('shows a broken audit chain with the first bad record', async () => {

@@ -42,10 +42,10 @@ describe('JobWorker on the durable jobs table', () => {
     expect(await store.jobs.countByStatus()).toEqual({ done: 2, failed: 2 });
   });
 
-  it('a job left running by a dead worker runs again after a restart', async () => {
+  it('a job held by a dead worker runs on another once its lease ran out', async () => {
     await store.jobs.enqueue([{ type: 'slow', payload: {} }]);
-    // A worker claims it and "dies" (its claim is never finished).
-    expect(await store.jobs.claim(new Date().toISOString(), 10)).toHaveLength(1);
+    // A worker claims it and "dies" (its claim is never renewed nor finished).
+    expect(await store.jobs.claim('dead-replica', new Date().toISOString(), 10, 1500)).toHaveLength(1);
     let ran = 0;
     const worker = new JobWorker(
       store.jobs,
@@ -58,8 +58,40 @@ describe('JobWorker on the durable jobs table', () => {
       { concurrency: 1, pollIntervalMs: 10 },
     );
     await worker.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ran).toBe(0);
     await eventually(() => ran === 1, 5000, 'the resumed job');
     await worker.stop();
     expect(await store.jobs.countByStatus()).toEqual({ done: 1 });
+  });
+
+  it('renews its lease while a handler outlasts it, so no other worker takes the job', async () => {
+    await store.jobs.enqueue([{ type: 'long', payload: {} }]);
+    let runs = 0;
+    const worker = new JobWorker(
+      store.jobs,
+      {
+        long: async () => {
+          runs += 1;
+          await new Promise((resolve) => setTimeout(resolve, 2500));
+        },
+      },
+      logger,
+      { concurrency: 1, pollIntervalMs: 10, leaseMs: 900, owner: 'first' },
+    );
+    const rival = new JobWorker(
+      store.jobs,
+      {
+        long: async () => {
+          runs += 1;
+        },
+      },
+      logger, { concurrency: 1, pollIntervalMs: 10, leaseMs: 900, owner: 'rival' });
+    await worker.start();
+    await eventually(() => runs === 1, 5000, 'the first run');
+    await rival.start();
+    await eventually(async () => (await store.jobs.countByStatus()).done === 1, 5000, 'the job to finish');
+    await Promise.all([worker.stop(), rival.stop()]);
+    expect(runs).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 import { createTaskResponseSchema, type TaskView, taskSchema } from '@atb/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AUTHORIZED, alert, eventually, GATEWAY_TOKEN, notification, RealGateway, startAgent } from './support/agent-harness.js';
+import { AUTHORIZED, alert, eventually, GATEWAY_TOKEN, issueToken, notification, RealGateway, startAgent } from './support/agent-harness.js';
 import { FakeTarget } from './support/fake-target.js';
 
 type Started = Awaited<ReturnType<typeof startAgent>>;
@@ -69,7 +69,8 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(gateway.commandRequests()).toHaveLength(0);
 
-    const approved = await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { actor: 'alice', reason: 'looks right' } });
+    const alice = { authorization: `Bearer ${await issueToken(started!.agent, { name: 'alice', role: 'operator' })}` };
+    const approved = await app().inject({ method: 'POST', headers: alice, url: `/actions/${action.id}/approve`, payload: { reason: 'looks right' } });
     expect(approved.statusCode).toBe(200);
     await eventually(() => gateway.commandRequests().length === 1, 5000, 'the gateway request');
     const request = gateway.commandRequests()[0]!;
@@ -95,7 +96,7 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     const stats = (await app().inject({ url: '/learning/stats' })).json().stats;
     expect(stats).toEqual([expect.objectContaining({ alertname: 'MarketPredictorDown', service: 'market-predictor', action: 'restart', attempts: 1, successes: 1, effective_rate: 1 })]);
     expect(stats[0].mean_time_to_recovery_s).toBeGreaterThanOrEqual(0);
-    expect((await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { actor: 'bob' } })).statusCode).toBe(409);
+    expect((await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: {} })).statusCode).toBe(409);
     // The real gateway received one command and its runtime really restarted the process once.
     expect(gateway.commandRequests()).toHaveLength(1);
     expect(gateway.performed).toEqual([{ operation: 'restart', target: 'predictor-1' }]);
@@ -114,15 +115,16 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     expect(metrics).toMatch(/devops_agent_incidents\{[^}]*state="resolved"[^}]*\} 1/);
   });
 
-  it('validates approvals: 404 unknown, 422 without actor, reject escalates with a Slack-compatible message', async () => {
+  it('validates approvals: 404 unknown, 422 without a reject reason, reject escalates with a Slack-compatible message', async () => {
     await boot();
     await send([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor' })]);
     const action = await pending();
-    expect((await app().inject({ method: 'POST', headers: AUTHORIZED, url: '/actions/nope/approve', payload: { actor: 'a' } })).statusCode).toBe(404);
-    const missing = await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/reject`, payload: { actor: 'a' } });
+    expect((await app().inject({ method: 'POST', headers: AUTHORIZED, url: '/actions/nope/approve', payload: {} })).statusCode).toBe(404);
+    const missing = await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/reject`, payload: {} });
     expect(missing.statusCode).toBe(422);
     expect(missing.json().field).toBe('body.reason');
-    const rejected = await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/reject`, payload: { actor: 'carol', reason: 'maintenance window' } });
+    const carol = { authorization: `Bearer ${await issueToken(started!.agent, { name: 'carol', role: 'operator' })}` };
+    const rejected = await app().inject({ method: 'POST', headers: carol, url: `/actions/${action.id}/reject`, payload: { reason: 'maintenance window' } });
     expect(rejected.json()).toMatchObject({ status: 'rejected', approved_by: 'carol' });
     const incident = await eventually(async () => {
       const found = await store().incidents.get(action.incident_id);
@@ -145,7 +147,7 @@ describe('approvals, remediation, verification, learning, escalation', () => {
     }, 6000, 'expiry');
     expect(expired.status).toBe('expired');
     expect((await store().incidents.get(action.incident_id))?.state).toBe('escalated');
-    expect((await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { actor: 'late' } })).statusCode).toBe(409);
+    expect((await app().inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: {} })).statusCode).toBe(409);
   });
 
   it('autonomous mode: runs on its own, verifies by health, and learns', async () => {

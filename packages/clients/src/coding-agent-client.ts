@@ -1,4 +1,6 @@
 import {
+  type AuditVerificationContract,
+  auditVerificationSchema,
   type CreateTaskRequest,
   type CreateTaskResponse,
   createTaskResponseSchema,
@@ -12,6 +14,7 @@ import {
 } from '@atb/contracts';
 import { parseAnswer, UpstreamRefusedError, UpstreamUnreachableError } from './client-errors.js';
 import { fetchFailure, JsonClient, type ServiceClientOptions } from './json-client.js';
+import { readServerSentEvents } from './sse.js';
 
 /** One server-sent event of a task's stream. */
 export interface TaskStreamEvent {
@@ -58,6 +61,11 @@ export class CodingAgentClient {
     return this.http.request(`/tasks/${segment(id)}`, { schema: taskSchema });
   }
 
+  /** `GET /audit/verify`: 200 when the task audit chain is intact, 409 (same shape) when it is broken. */
+  verifyAudit(): Promise<AuditVerificationContract> {
+    return this.http.request('/audit/verify', { schema: auditVerificationSchema, statuses: [200, 409], timeoutMs: 60_000 });
+  }
+
   cancelTask(id: string): Promise<TaskView> {
     return this.http.request(`/tasks/${segment(id)}/cancel`, { method: 'POST', schema: taskSchema });
   }
@@ -81,27 +89,16 @@ export class CodingAgentClient {
       const body = (await response.json().catch(() => ({}))) as { message?: string; field?: string; error?: string };
       throw new UpstreamRefusedError('coding-agent', response.status, body, `coding-agent answered ${route} with ${response.status}: ${body.message ?? 'no message'}`);
     }
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of response.body) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-      let boundary = buffer.indexOf('\n\n');
-      while (boundary >= 0) {
-        const block = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary + 2);
-        boundary = buffer.indexOf('\n\n');
-        const type = /^event: (.+)$/m.exec(block)?.[1];
-        const data = /^data: (.+)$/m.exec(block)?.[1];
-        if (!type || data === undefined) continue; // a comment (keep-alive)
-        const sequence = /^id: (\d+)$/m.exec(block)?.[1];
-        let json: unknown;
-        try {
-          json = JSON.parse(data);
-        } catch {
-          json = data;
-        }
-        yield { type, id: sequence === undefined ? undefined : Number(sequence), data: parseAnswer('coding-agent', `${route} (${type})`, taskEventDataSchema, json) };
+    for await (const message of readServerSentEvents(response.body)) {
+      const type = message.event;
+      const sequence = message.id !== undefined && /^\d+$/.test(message.id) ? message.id : undefined;
+      let json: unknown;
+      try {
+        json = JSON.parse(message.data);
+      } catch {
+        json = message.data;
       }
+      yield { type, id: sequence === undefined ? undefined : Number(sequence), data: parseAnswer('coding-agent', `${route} (${type})`, taskEventDataSchema, json) };
     }
   }
 }

@@ -4,13 +4,23 @@ import {
   type AuditVerificationContract,
   auditListResponseSchema,
   auditVerificationSchema,
+  type ContainerEvent,
+  containerEventSchema,
+  type EventsMissed,
+  eventsMissedSchema,
   type ExecuteCommandRequest,
   type ExecuteCommandResponse,
   executeCommandResponseSchema,
+  type GatewayPolicyResponse,
+  gatewayPolicyResponseSchema,
   type Priority,
 } from '@atb/contracts';
-import { ContractViolationError, parseAnswer } from './client-errors.js';
+import { ContractViolationError, parseAnswer, UpstreamRefusedError, UpstreamUnreachableError } from './client-errors.js';
 import { fetchFailure, JsonClient, resolveToken, type TokenSource } from './json-client.js';
+import { readServerSentEvents } from './sse.js';
+
+/** One message of the gateway's `GET /events`: a container event (resume after its `id`), or a gap notice. */
+export type GatewayStreamMessage = { kind: 'event'; event: ContainerEvent } | { kind: 'missed'; missed: EventsMissed };
 
 export interface GatewayClientOptions {
   baseUrl: string;
@@ -97,6 +107,11 @@ export class GatewayClient {
     return last;
   }
 
+  /** `GET /policy`: the gateway's effective policy for this client's `source_id` (targets, operations, rate-limit state). */
+  policy(timeoutMs = this.options.timeoutMs): Promise<GatewayPolicyResponse> {
+    return this.http.request('/policy', { schema: gatewayPolicyResponseSchema, query: { source_id: this.options.sourceId }, timeoutMs });
+  }
+
   /** `GET /audit` of the gateway. */
   listAudit(query: Record<string, string | number | undefined> = {}): Promise<AuditListResponse> {
     return this.http.request('/audit', { schema: auditListResponseSchema, query });
@@ -105,6 +120,38 @@ export class GatewayClient {
   /** `GET /audit/verify`: walks the gateway's hash chain. */
   verifyAudit(timeoutMs = 60_000): Promise<AuditVerificationContract> {
     return this.http.request('/audit/verify', { schema: auditVerificationSchema, statuses: [200, 409], timeoutMs });
+  }
+
+  /**
+   * Follows `GET /events` until the gateway ends the stream or `signal` aborts; resumes after
+   * `lastEventId`. Every message is parsed with the contract schema. Throws when the gateway
+   * cannot be reached or refuses (401, 5xx); reconnecting is the caller's choice.
+   */
+  async *streamEvents(options: { lastEventId?: string | undefined; signal?: AbortSignal } = {}): AsyncGenerator<GatewayStreamMessage> {
+    const route = 'GET /events';
+    let response: Response;
+    try {
+      response = await fetch(this.http.url('/events'), {
+        headers: this.http.headers({ accept: 'text/event-stream', ...(options.lastEventId ? { 'last-event-id': options.lastEventId } : {}) }),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      throw new UpstreamUnreachableError('command-gateway', `command-gateway at ${this.http.baseUrl} does not answer ${route}: ${fetchFailure(error)}`, { cause: error });
+    }
+    if (!response.ok || !response.body) {
+      const body = (await response.json().catch(() => ({}))) as { message?: string; field?: string; error?: string };
+      throw new UpstreamRefusedError('command-gateway', response.status, body, `command-gateway answered ${route} with ${response.status}: ${body.message ?? 'no message'}`);
+    }
+    for await (const message of readServerSentEvents(response.body)) {
+      let json: unknown;
+      try {
+        json = JSON.parse(message.data);
+      } catch {
+        json = message.data;
+      }
+      if (message.event === 'events-missed') yield { kind: 'missed', missed: parseAnswer('command-gateway', `${route} (events-missed)`, eventsMissedSchema, json) };
+      else yield { kind: 'event', event: parseAnswer('command-gateway', `${route} (${message.event})`, containerEventSchema, json) };
+    }
   }
 
   private async attempt(body: string, attempt: number, signal?: AbortSignal): Promise<GatewayResult> {

@@ -169,14 +169,21 @@ export type ListActionsQuery = QueryInput<typeof listActionsQuerySchema>;
 export const actionListResponseSchema = z.object({ actions: z.array(actionSchema), count: z.number().int() });
 export type ActionListResponse = z.infer<typeof actionListResponseSchema>;
 
-const actor = z.string().trim().min(1).max(200);
+/**
+ * The decider is the authenticated principal (the bearer token's, or the dashboard session's),
+ * never a name in the body: a body that still sends `actor` is refused (422 naming `actor`)
+ * rather than silently recorded under another name.
+ */
+const noActor = z
+  .never({ error: 'no longer accepted: the audit records the principal of your token or dashboard session, not a typed name' })
+  .optional();
 
 /** `POST /actions/:id/approve` body; the answer is the action. */
-export const approveActionRequestSchema = z.object({ actor, reason: z.string().max(2000).optional() });
+export const approveActionRequestSchema = z.object({ actor: noActor, reason: z.string().max(2000).optional() });
 export type ApproveActionRequest = z.input<typeof approveActionRequestSchema>;
 
 /** `POST /actions/:id/reject` body (a reason is required); the answer is the action. */
-export const rejectActionRequestSchema = z.object({ actor, reason: z.string().trim().min(1).max(2000) });
+export const rejectActionRequestSchema = z.object({ actor: noActor, reason: z.string().trim().min(1).max(2000) });
 export type RejectActionRequest = z.input<typeof rejectActionRequestSchema>;
 
 /** `GET /learning/stats` query and answer: per (alertname, service, action) effectiveness. */

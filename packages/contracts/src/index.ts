@@ -9,3 +9,4 @@ export * from './http-api.js';
 export * from './monitoring-api.js';
 export * from './predictor-api.js';
 export * from './services.js';
+export * from './gateway-policy.js';

@@ -9,14 +9,20 @@ const nullableNumber = z.number().nullable();
 
 export const monitoringStatusSchema = z.object({
   monitoring_active: z.boolean(),
+  /** False while another replica polls this service (one poller per service across replicas). */
+  leading: z.boolean().optional(),
   started_at: z.string().nullable(),
   target_url: z.string(),
   service: z.string(),
   interval_seconds: z.number(),
   timeout_seconds: z.number(),
   slow_threshold_ms: z.number(),
+  /** Seconds before a first failure is re-checked (0 = raised at once). */
+  recheck_delay_seconds: z.number(),
   cycles: z.number().int(),
   failures: z.number().int(),
+  /** First failures the re-check found gone (not raised). */
+  transient: z.number().int(),
   alerts_fired: z.number().int(),
   alerts_resolved: z.number().int(),
   last_check: z

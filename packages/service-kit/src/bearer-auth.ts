@@ -63,29 +63,39 @@ export function bootstrapPrincipal(token: string): Principal {
  * service.app.post('/things', { preHandler: requireRole('operator') }, async (request) => ({ created_by: request.principal?.name }));
  */
 export function requireBearerToken(app: App, options: BearerAuthOptions): void {
-  const check = createBearerCheck(options.token);
-  const bootstrap = bootstrapPrincipal(options.token);
+  const authenticate = createTokenAuthenticator(options);
   const requires = options.requires ?? ((request: FastifyRequest) => !isOpenRoute(request.url.split('?')[0] ?? ''));
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (request) => {
     const authorization = request.headers.authorization;
-    if (check(authorization)) {
-      request.principal = bootstrap;
+    const presented = typeof authorization === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
+    const authentication = presented ? await authenticate(presented) : { ok: false as const, refusal: 'unknown' as const };
+    if (authentication.ok) {
+      request.principal = authentication.principal;
       return;
     }
-    let refusal: TokenRefusal = 'unknown';
-    const presented = typeof authorization === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
-    if (presented && options.tokens) {
-      const authentication = await options.tokens.authenticate(presented);
-      if (authentication.ok) {
-        request.principal = authentication.principal;
-        return;
-      }
-      refusal = authentication.refusal;
-    }
     if (!requires(request)) return;
-    throw new AuthenticationError(authorization ? REFUSALS[refusal] : 'missing bearer token: send Authorization: Bearer <token>', {
+    throw new AuthenticationError(authorization ? REFUSALS[authentication.refusal] : 'missing bearer token: send Authorization: Bearer <token>', {
       field: 'headers.authorization',
     });
   });
+}
+
+/** The principal a presented token (the bare token, no `Bearer `) stands for, or why it is refused. */
+export type TokenAuthenticator = (presented: string) => Promise<{ ok: true; principal: Principal } | { ok: false; refusal: TokenRefusal }>;
+
+/**
+ * Checks a presented token the way {@link requireBearerToken} does: the service's configured
+ * token (constant time) is the bootstrap `admin`; else a per-principal token, refused when
+ * unknown, revoked or expired. The dashboard's sign-in form uses the same check.
+ */
+export function createTokenAuthenticator(options: Pick<BearerAuthOptions, 'token' | 'tokens'>): TokenAuthenticator {
+  const check = createBearerCheck(options.token);
+  const bootstrap = bootstrapPrincipal(options.token);
+  return async (presented) => {
+    if (check(`Bearer ${presented}`)) return { ok: true, principal: bootstrap };
+    if (!options.tokens) return { ok: false, refusal: 'unknown' };
+    const authentication = await options.tokens.authenticate(presented);
+    return authentication.ok ? { ok: true, principal: authentication.principal } : { ok: false, refusal: authentication.refusal };
+  };
 }

@@ -12,3 +12,5 @@ export * from './server.js';
 export * from './token-routes.js';
 export * from './token-store.js';
 export type { ZodTypeProvider } from 'fastify-type-provider-zod';
+export * from './session-store.js';
+export * from './sessions.js';

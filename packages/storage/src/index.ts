@@ -5,3 +5,4 @@ export * from './database.js';
 export * from './kysely-audit-log.js';
 export * from './migrations.js';
 export * from './kysely-token-store.js';
+export * from './kysely-session-store.js';

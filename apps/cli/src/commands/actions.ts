@@ -1,19 +1,14 @@
-import { userInfo } from 'node:os';
 import type { ListActionsQuery } from '@atb/contracts';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { CliConfig } from '../config.js';
 import { agentClient, withAgent } from './agent-client.js';
 
-const defaultActor = () => {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'cli';
-  }
-};
-
-/** `atb actions [--status pending]`, `atb approve <id> [--reason]`, `atb reject <id> --reason`. */
+/**
+ * `atb actions [--status pending]`, `atb approve <id> [--reason]`, `atb reject <id> --reason`.
+ * Decisions are recorded under the principal of the CLI's token (AGENT_API_TOKEN, or one from
+ * `atb token create`), never a typed name.
+ */
 export function registerActions(program: Command, config: () => CliConfig): void {
   program
     .command('actions')
@@ -44,12 +39,12 @@ export function registerActions(program: Command, config: () => CliConfig): void
     .command('approve <id>')
     .description('approve a pending action: it runs once through the command gateway')
     .option('--reason <reason>', 'why')
-    .option('--actor <name>', 'who approves (default: your user name)')
-    .action((id: string, options: { reason?: string; actor?: string }) =>
+    .action((id: string, options: { reason?: string }) =>
       withAgent(async () => {
         const client = agentClient(config(), { needsToken: true });
-        const action = await client.approveAction(id, { actor: options.actor ?? defaultActor(), ...(options.reason ? { reason: options.reason } : {}) });
-        process.stdout.write(`${pc.green('approved')} ${id}: ${action.operation} ${action.target}\n`);
+        const action = await client.approveAction(id, options.reason ? { reason: options.reason } : {});
+        const state = action.status === 'pending' ? pc.yellow('first approval recorded (a second approver must approve)') : pc.green('approved');
+        process.stdout.write(`${state} ${id}: ${action.operation} ${action.target} by ${action.approved_by}\n`);
       }),
     );
 
@@ -57,12 +52,11 @@ export function registerActions(program: Command, config: () => CliConfig): void
     .command('reject <id>')
     .description('reject a pending action: nothing runs and the incident is escalated')
     .requiredOption('--reason <reason>', 'why (required)')
-    .option('--actor <name>', 'who rejects (default: your user name)')
-    .action((id: string, options: { reason: string; actor?: string }) =>
+    .action((id: string, options: { reason: string }) =>
       withAgent(async () => {
         const client = agentClient(config(), { needsToken: true });
-        const action = await client.rejectAction(id, { actor: options.actor ?? defaultActor(), reason: options.reason });
-        process.stdout.write(`${pc.yellow('rejected')} ${id}: ${action.operation} ${action.target}\n`);
+        const action = await client.rejectAction(id, { reason: options.reason });
+        process.stdout.write(`${pc.yellow('rejected')} ${id}: ${action.operation} ${action.target} by ${action.approved_by}\n`);
       }),
     );
 }

@@ -4,6 +4,7 @@ import type { CliConfig } from '../config.js';
 import type { AuditVerificationContract } from '@atb/contracts';
 import { AgentCallError, agentClient, withAgent } from './agent-client.js';
 import { gatewayAuditVerify } from './gateway.js';
+import { codingAgentClient } from './task.js';
 
 type VerifyAnswer = Partial<AuditVerificationContract> & { broken_at?: number; reason?: string; message?: string };
 
@@ -24,28 +25,32 @@ export function describeVerification(service: string, answer: VerifyAnswer, stat
   return `${service}: ${pc.red('BROKEN')} at record ${answer.broken_at}: ${answer.reason ?? answer.message ?? `HTTP ${status}`}`;
 }
 
+/** The services that keep an audit chain; `--service all` verifies every one. */
+const AUDITED_SERVICES = ['devops-agent', 'command-gateway', 'coding-agent'] as const;
+
 async function verifyService(service: string, config: CliConfig): Promise<{ status: number; body: VerifyAnswer }> {
   try {
     if (service === 'devops-agent') return { status: 200, body: await agentClient(config).verifyAudit() };
+    if (service === 'coding-agent') return { status: 200, body: await codingAgentClient(config).verifyAudit() };
     return await gatewayAuditVerify(config);
   } catch (error) {
     return { status: 0, body: { valid: false, reason: error instanceof Error ? error.message : String(error) } };
   }
 }
 
-/** `atb audit verify`: checks the hash-chained audit logs of the devops agent and the gateway (exit 1 when one is broken). */
+/** `atb audit verify`: checks the hash-chained audit logs of the devops agent, the gateway and the coding agent (exit 1 when one is broken). */
 export function registerAudit(program: Command, config: () => CliConfig): void {
   const audit = program.command('audit').description("the services' audit logs");
   audit
     .command('verify')
-    .description('verify the keyed hash chain and the anchored head of the devops agent and gateway audit logs')
-    .option('--service <service>', 'devops-agent, command-gateway or all', 'all')
+    .description('verify the keyed hash chain and the anchored head of the devops agent, gateway and coding agent audit logs')
+    .option('--service <service>', 'devops-agent, command-gateway, coding-agent or all', 'all')
     .option('--json', 'machine-readable output')
     .action((options: { service: string; json?: boolean }) =>
       withAgent(async () => {
-        const services = options.service === 'all' ? ['devops-agent', 'command-gateway'] : [options.service];
-        if (!services.every((service) => service === 'devops-agent' || service === 'command-gateway')) {
-          throw new AgentCallError(`--service: expected devops-agent, command-gateway or all, found ${options.service}`);
+        const services: string[] = options.service === 'all' ? [...AUDITED_SERVICES] : [options.service];
+        if (!services.every((service) => (AUDITED_SERVICES as readonly string[]).includes(service))) {
+          throw new AgentCallError(`--service: expected ${AUDITED_SERVICES.join(', ')} or all, found ${options.service}`);
         }
         const results: Record<string, { status: number; body: VerifyAnswer }> = {};
         for (const service of services) results[service] = await verifyService(service, config());

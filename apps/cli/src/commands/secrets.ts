@@ -10,7 +10,7 @@ export const SECRET_FILES = {
   gateway: 'command-gateway.env',
   /** env_file of the devops agent: its API token, its audit key, the gateway's and the coding agent's tokens, the webhook credentials. */
   agent: 'devops-agent.env',
-  /** env_file of the coding agent: its API token. */
+  /** env_file of the coding agent: its API token and its audit key. */
   coding: 'coding-agent.env',
   /** The compose secret Alertmanager reads (`password_file`) to authenticate to the agent's webhook. */
   webhookPassword: 'webhook-password',
@@ -31,6 +31,7 @@ export interface StackSecrets {
   /** HMAC keys of the audit chains, one per service that keeps one. */
   gatewayAuditKey: string;
   agentAuditKey: string;
+  codingAuditKey: string;
 }
 
 /** Fresh random secrets: 32 bytes each, base64url (no characters an env file would need to quote). */
@@ -43,6 +44,7 @@ export function generateStackSecrets(): StackSecrets {
     webhookPassword: secret(),
     gatewayAuditKey: secret(),
     agentAuditKey: secret(),
+    codingAuditKey: secret(),
   };
 }
 
@@ -57,7 +59,7 @@ export function writeStackSecrets(directory: string, secrets: StackSecrets, opti
   const target = resolve(directory);
   const files: [string, string, number][] = [
     [SECRET_FILES.gateway, `ENVIRONMENT=production\nAI_COMMAND_GATEWAY_TOKEN=${secrets.gatewayToken}\nAUDIT_HMAC_KEY=${secrets.gatewayAuditKey}\n`, 0o600],
-    [SECRET_FILES.coding, `ENVIRONMENT=production\nCODING_AGENT_API_TOKEN=${secrets.codingToken}\n`, 0o600],
+    [SECRET_FILES.coding, `ENVIRONMENT=production\nCODING_AGENT_API_TOKEN=${secrets.codingToken}\nAUDIT_HMAC_KEY=${secrets.codingAuditKey}\n`, 0o600],
     [
       SECRET_FILES.agent,
       [

@@ -7,7 +7,8 @@ import { serviceToken } from './token.js';
 
 const FINAL = new Set<string>(FINAL_TASK_STATUSES);
 
-const codingClient = (config: CliConfig) =>
+/** The coding agent's client with the CLI's token for it (CODING_AGENT_TOKEN, else its token file). */
+export const codingAgentClient = (config: CliConfig) =>
   new CodingAgentClient({ baseUrl: config.CODING_AGENT_URL, timeoutMs: 10_000, token: () => serviceToken(config, 'coding-agent') });
 
 function paintStatus(status: string): string {
@@ -59,7 +60,7 @@ function describeEvent(type: string, event: TaskStreamEvent['data']): string {
 /** Follows `GET /tasks/:id/events` (server-sent events) until `task-done`; answers the final status. */
 async function watch(config: CliConfig, taskId: string, json: boolean): Promise<string> {
   let status = 'unknown';
-  for await (const { type, data } of codingClient(config).streamEvents(taskId)) {
+  for await (const { type, data } of codingAgentClient(config).streamEvents(taskId)) {
     if (json) process.stdout.write(`${JSON.stringify({ type, ...data })}\n`);
     else process.stdout.write(`${pc.dim(data.timestamp.slice(11, 19))} ${describeEvent(type, data)}\n`);
     if (type === 'task-done') status = String(data.status);
@@ -82,7 +83,7 @@ export function registerTask(program: Command, config: () => CliConfig): void {
     .option('-w, --watch', 'follow the task until it ends')
     .option('--json', 'machine-readable output')
     .action(async (options: { repository: string; requirement: string; baseBranch?: string; incident?: string; allowedPath?: string[]; watch?: boolean; json?: boolean }) => {
-      const created = await codingClient(config()).createTask({
+      const created = await codingAgentClient(config()).createTask({
         repository: options.repository,
         requirement: options.requirement,
         ...(options.baseBranch ? { base_branch: options.baseBranch } : {}),
@@ -102,7 +103,7 @@ export function registerTask(program: Command, config: () => CliConfig): void {
     .option('-s, --status <status>', 'only this status')
     .option('--json', 'machine-readable output')
     .action(async (options: { status?: string; json?: boolean }) => {
-      const result = await codingClient(config()).listTasks({ status: options.status } as ListTasksQuery);
+      const result = await codingAgentClient(config()).listTasks({ status: options.status } as ListTasksQuery);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;
@@ -122,7 +123,7 @@ export function registerTask(program: Command, config: () => CliConfig): void {
     .description('a task with its steps, plan, changes, tests, pull request and cost')
     .option('--json', 'machine-readable output')
     .action(async (taskId: string, options: { json?: boolean }) => {
-      const view = await codingClient(config()).getTask(taskId);
+      const view = await codingAgentClient(config()).getTask(taskId);
       if (options.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
       else printTask(view);
     });
@@ -140,7 +141,7 @@ export function registerTask(program: Command, config: () => CliConfig): void {
     .command('cancel <task-id>')
     .description('cancel a queued or running task')
     .action(async (taskId: string) => {
-      const view = await codingClient(config()).cancelTask(taskId);
+      const view = await codingAgentClient(config()).cancelTask(taskId);
       process.stdout.write(`${view.task_id} ${paintStatus(view.status)}\n`);
     });
 }

@@ -150,9 +150,9 @@ describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'i
     const allowed: Record<string, string[]> = {
       'command-gateway': [secrets.gatewayToken, secrets.gatewayAuditKey],
       'devops-agent': [secrets.gatewayToken, secrets.agentToken, secrets.webhookPassword, secrets.codingToken, secrets.agentAuditKey],
-      'coding-agent': [secrets.codingToken],
+      'coding-agent': [secrets.codingToken, secrets.codingAuditKey],
     };
-    const every = [secrets.gatewayToken, secrets.agentToken, secrets.webhookPassword, secrets.codingToken, secrets.gatewayAuditKey, secrets.agentAuditKey];
+    const every = [secrets.gatewayToken, secrets.agentToken, secrets.webhookPassword, secrets.codingToken, secrets.gatewayAuditKey, secrets.agentAuditKey, secrets.codingAuditKey];
     for (const service of STACK_SERVICES) {
       const details = await serviceContainer(engine, project, service);
       const env = (details.Config.Env ?? []).join('\n');
@@ -278,12 +278,14 @@ describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'i
     const after = await http<{ incidents: Array<{ id: string }> }>(`${agentUrl()}/incidents?limit=50`, { token });
     expect(after.body.incidents.map((incident) => incident.id)).toEqual(before.body.incidents.map((incident) => incident.id));
 
-    const names = ['DEVOPS_AGENT_URL', 'DEVOPS_AGENT_TOKEN', 'AI_COMMAND_GATEWAY_URL', 'AI_COMMAND_GATEWAY_TOKEN'];
+    const names = ['DEVOPS_AGENT_URL', 'DEVOPS_AGENT_TOKEN', 'AI_COMMAND_GATEWAY_URL', 'AI_COMMAND_GATEWAY_TOKEN', 'CODING_AGENT_URL', 'CODING_AGENT_TOKEN'];
     const environment = Object.fromEntries(names.map((name) => [name, process.env[name]]));
     process.env.DEVOPS_AGENT_URL = agentUrl();
     process.env.DEVOPS_AGENT_TOKEN = token;
     process.env.AI_COMMAND_GATEWAY_URL = gatewayUrl();
     process.env.AI_COMMAND_GATEWAY_TOKEN = secrets.gatewayToken;
+    process.env.CODING_AGENT_URL = `http://127.0.0.1:${ports.coding}`;
+    process.env.CODING_AGENT_TOKEN = secrets.codingToken;
     let output: Awaited<ReturnType<typeof runAtb>>;
     try {
       output = await runAtb('audit', 'verify', '--json');
@@ -300,5 +302,6 @@ describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'i
     expect(verdicts['devops-agent']?.keyed, output.stdout).toBe(true);
     expect(verdicts['devops-agent']?.count).toBeGreaterThanOrEqual(auditBefore.body.count);
     expect(verdicts['command-gateway']?.valid, output.stdout).toBe(true);
+    expect(verdicts['coding-agent'], output.stdout).toMatchObject({ valid: true, keyed: true });
   }, 400_000);
 });

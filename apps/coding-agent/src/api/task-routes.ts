@@ -21,6 +21,8 @@ export interface TaskRouteOptions {
   store: TaskStore;
   events: TaskEvents;
   allowedRepositories: string[];
+  /** ALLOW_CI_PATHS: whether allowed_paths may name CI paths at all (default false). */
+  allowCiPaths?: boolean;
 }
 
 /** The task as the API shows it (the stored patch is summarised, not returned). */
@@ -71,7 +73,7 @@ export function registerTaskRoutes(service: Service, options: TaskRouteOptions):
       if (!allowed.has(request.body.repository)) {
         throw new NotAllowedError(`repository "${request.body.repository}" is not in ALLOWED_REPOSITORIES`, { field: 'body.repository' });
       }
-      assertMayLiftProtection(request.principal, request.body.allowed_paths ?? []);
+      assertMayLiftProtection(request.principal, request.body.allowed_paths ?? [], { allowCiPaths: options.allowCiPaths ?? false });
       const { task, duplicate } = await options.manager.submit(request.body, idempotencyKey(request.headers['idempotency-key'], request.body));
       return reply
         .status(202)

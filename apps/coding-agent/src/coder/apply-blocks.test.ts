@@ -64,8 +64,11 @@ describe('applyEditBlocks', () => {
     expect(await readFile(join(outside, 'target.js'), 'utf8')).toBe('untouched\n');
   });
 
-  it('allows a protected path the task lists in allowed_paths, and nothing else', async () => {
-    const allowed = { allowedFileTypes: ['.js', '.yml'], allowedPaths: ['.github/workflows/ci.yml'] };
+  it('allows a protected path the task lists in allowed_paths (CI only with ALLOW_CI_PATHS), and nothing else', async () => {
+    const closed = await applyEditBlocks(workspace, [{ path: '.github/workflows/ci.yml', search: '', replace: 'on: push' }], { allowedFileTypes: ['.yml'], allowedPaths: ['.github/workflows/ci.yml'] }, 1);
+    expect(closed.reports.map((report) => report.outcome)).toEqual(['refused']);
+    expect(closed.reports[0]?.detail).toMatch(/ALLOW_CI_PATHS=false/);
+    const allowed = { allowedFileTypes: ['.js', '.yml'], allowedPaths: ['.github/workflows/ci.yml'], allowCiPaths: true };
     const outcome = await applyEditBlocks(
       workspace,
       [

@@ -38,7 +38,9 @@ describe('checkDiff', () => {
   it('blocks protected paths unless allowed', () => {
     expect(checkDiff('', ['.github/workflows/ci.yml']).map((finding) => finding.rule)).toEqual(['protected-path']);
     expect(checkDiff('', ['.env.production']).map((finding) => finding.rule)).toEqual(['protected-path']);
-    expect(checkDiff('', ['.github/workflows/ci.yml'], ['.github/workflows/ci.yml'])).toEqual([]);
+    // A CI file is lifted only when the agent's configuration allows CI paths, and the task names it.
+    expect(checkDiff('', ['.github/workflows/ci.yml'], ['.github/workflows/ci.yml']).map((finding) => finding.rule)).toEqual(['protected-path']);
+    expect(checkDiff('', ['.github/workflows/ci.yml'], ['.github/workflows/ci.yml'], { allowCiPaths: true })).toEqual([]);
     expect(checkDiff('', ['.atb/instructions.json']).map((finding) => finding.rule)).toEqual(['protected-path']);
     expect(checkDiff('', ['src/.env'], ['src']).map((finding) => finding.rule)).toEqual(['protected-path']);
     expect(checkDiff('', ['.github/actions/build/action.yml'], ['.github']).map((finding) => finding.rule)).toEqual(['protected-path']);

@@ -75,10 +75,10 @@ const ASSERTION = /\b(assert\w*|expect|should|self\.assert\w*)\s*[.(]/;
  * Security checks on a task's diff before anything is committed: secrets, protected paths
  * (the path policy's `protectedBy`, with the task's `allowed_paths`) and dangerous patterns. `block` findings stop the task.
  */
-export function checkDiff(diff: string, changedPaths: string[], allowedPaths: string[] = []): SecurityFinding[] {
+export function checkDiff(diff: string, changedPaths: string[], allowedPaths: string[] = [], options: { allowCiPaths?: boolean } = {}): SecurityFinding[] {
   const findings: SecurityFinding[] = [];
   for (const path of changedPaths) {
-    const refusal = protectedBy(path, allowedPaths);
+    const refusal = protectedBy(path, allowedPaths, options);
     if (refusal) findings.push({ rule: 'protected-path', severity: 'block', path, message: refusal.message });
   }
   for (const [path, lines] of addedLines(diff)) {

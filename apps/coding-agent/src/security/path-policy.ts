@@ -102,6 +102,11 @@ export interface PathPolicyOptions {
    * protected pattern itself: `src` does not unlock `src/.env`, `src/.env` or `**\/.env*` does.
    */
   allowedPaths?: readonly string[];
+  /**
+   * Whether an `allowed_paths` entry may lift a CI path at all (the coding agent's own
+   * ALLOW_CI_PATHS, default false). Off, CI definitions are as closed as `.git`, whatever a task asks.
+   */
+  allowCiPaths?: boolean;
 }
 
 /** Turns a glob (`**` any depth, `*` within a segment, `?` one character) into a RegExp over `/` paths. */
@@ -154,15 +159,21 @@ function liftsProtection(entry: string, path: string, pattern: string): boolean 
 }
 
 /**
- * Why `path` may not change (a refusal with code `protected`), or undefined: `.git` always,
- * the other protected patterns unless an `allowed_paths` entry names the path or the pattern.
+ * Why `path` may not change (a refusal with code `protected`), or undefined: `.git` always; CI
+ * definitions unless the agent's configuration allows CI paths (`allowCiPaths`) and an entry
+ * names the path or the pattern; the other protected patterns unless an entry names them.
  */
-export function protectedBy(path: string, allowedPaths: readonly string[] = []): PathRefusal | undefined {
+export function protectedBy(path: string, allowedPaths: readonly string[] = [], options: { allowCiPaths?: boolean } = {}): PathRefusal | undefined {
   const always = matchesAny(path, ALWAYS_PROTECTED_PATTERNS);
   if (always) return { code: 'protected', path, message: `path ${path} is git's own directory and may never be edited` };
   const pattern = matchesAny(path, PROTECTED_PATTERNS);
-  if (!pattern || allowedPaths.some((entry) => liftsProtection(entry, path, pattern))) return undefined;
-  const kind = CI_PATTERNS.includes(pattern) ? 'CI' : AGENT_PATTERNS.includes(pattern) ? "the agent's own instructions" : 'secrets';
+  if (!pattern) return undefined;
+  const ci = CI_PATTERNS.includes(pattern);
+  if (ci && !options.allowCiPaths) {
+    return { code: 'protected', path, message: `path ${path} is protected (${pattern}: CI); the coding agent's configuration does not allow CI paths (ALLOW_CI_PATHS=false)` };
+  }
+  if (allowedPaths.some((entry) => liftsProtection(entry, path, pattern))) return undefined;
+  const kind = ci ? 'CI' : AGENT_PATTERNS.includes(pattern) ? "the agent's own instructions" : 'secrets';
   return {
     code: 'protected',
     path,
@@ -287,7 +298,7 @@ export async function checkWritablePath(workspace: string, path: string, options
     return { ok: false, code: 'not-allowed', path: normalized, message };
   }
   const refusal = [...new Set([named, leadsTo])]
-    .map((candidate) => protectedBy(candidate, allowedPaths) ?? fileTypeRefusal(candidate, options.allowedFileTypes))
+    .map((candidate) => protectedBy(candidate, allowedPaths, options) ?? fileTypeRefusal(candidate, options.allowedFileTypes))
     .find((found) => found !== undefined);
   if (refusal) return { ok: false, ...refusal, path: normalized };
   return { ok: true, absolute: contained.absolute, relative: named };

@@ -66,11 +66,11 @@ export const implementChange: WorkflowStep<Baselined, Changed> = {
  */
 export const checkSecurity: WorkflowStep<Changed, Changed> = {
   name: 'security',
-  async run({ task, recorder }, changed) {
+  async run({ task, recorder, settings }, changed) {
     await recorder.step(
       'security',
       async () => {
-        const findings = checkDiff(changed.patch, changed.changedPaths, task.allowed_paths ?? []);
+        const findings = checkDiff(changed.patch, changed.changedPaths, task.allowed_paths ?? [], { allowCiPaths: settings.allowCiPaths });
         task.security_findings = [...task.security_findings.filter((finding) => finding.rule === 'edit-refused'), ...findings];
         const blocking = findings.filter((finding) => finding.severity === 'block');
         if (blocking.length > 0) {

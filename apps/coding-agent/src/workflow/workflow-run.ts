@@ -14,6 +14,8 @@ import type { WorkspaceProvider } from './workspace-provider.js';
 /** The settings the workflow needs (from the service config). */
 export interface WorkflowSettings {
   allowedFileTypes: string[];
+  /** ALLOW_CI_PATHS: whether a task's allowed_paths may lift CI definitions at all. */
+  allowCiPaths: boolean;
   maxIterations: number;
   tokenBudget: number;
   testTimeoutMs: number;
@@ -107,6 +109,7 @@ export function withModel(control: RunControl, router: ModelRouter): WorkflowRun
     model,
     policy: {
       allowedFileTypes: settings.allowedFileTypes,
+      allowCiPaths: settings.allowCiPaths,
       ...(task.allowed_paths ? { allowedPaths: task.allowed_paths } : {}),
     },
     async syncUsage() {

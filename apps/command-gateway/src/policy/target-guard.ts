@@ -84,6 +84,18 @@ export class TargetGuard {
     return { ok: true, lease };
   }
 
+  /** Where `operation` on `target` stands in its rate-limit window now (undefined: no limit); counts nothing. */
+  async rateState(operation: Operation, target: string): Promise<{ used: number; remaining: number; retry_in_seconds: number | null } | undefined> {
+    const limit = this.policy.rate_limits[operation];
+    if (!limit) return undefined;
+    const now = this.now();
+    const windowMs = limit.window_seconds * 1000;
+    const { count, oldestMs } = await this.store.countInWindow(`${operation} ${target}`, now - windowMs);
+    const remaining = Math.max(0, limit.max - count);
+    const retry = remaining === 0 && oldestMs !== null ? Math.max(1, Math.ceil((oldestMs + windowMs - now) / 1000)) : null;
+    return { used: count, remaining, retry_in_seconds: retry };
+  }
+
   private leaseOf(target: string, requestId: string): TargetLease {
     let released: Promise<void> | undefined;
     return {

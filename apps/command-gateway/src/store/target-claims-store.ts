@@ -107,4 +107,15 @@ export class TargetClaimsStore {
       return { admitted: true };
     });
   }
+
+  /** Operations counted in the window `(windowStartMs, now]` of `windowKey`, and the oldest of them; counts nothing. */
+  async countInWindow(windowKey: string, windowStartMs: number): Promise<{ count: number; oldestMs: number | null }> {
+    const row = await this.database.db
+      .selectFrom('gateway_rate_events')
+      .select((select) => [select.fn.countAll<number>().as('count'), select.fn.min('at_ms').as('oldest')])
+      .where('window_key', '=', windowKey)
+      .where('at_ms', '>', windowStartMs)
+      .executeTakeFirstOrThrow();
+    return { count: Number(row.count), oldestMs: row.oldest === null ? null : Number(row.oldest) };
+  }
 }

@@ -1,9 +1,10 @@
+import { capAnnotations } from '../intake/annotation-cap.js';
 import type { AnalysisContext, AnalysisOutcome } from '@atb/contracts';
 import type { AgentPorts } from '../composition/agent-ports.js';
 import { TERMINAL_STATES } from '../incidents/incident-target.js';
 import { rankCandidates } from '../learning/candidate-ranking.js';
-import { probeHealth } from '../monitoring/health-probe.js';
 import { ACTIVE_STATES, type Incident, type StoredAlert } from '../store/agent-store.js';
+import { healthEvidence } from './detector-evidence.js';
 import { matchRunbook } from './runbooks.js';
 import { learningStats } from '../learning/learning-stats.js';
 
@@ -13,7 +14,7 @@ export type AnalyzePorts = Pick<AgentPorts, 'analyzer' | 'audit' | 'changes' | '
 /** Longest an analyzer may take before the rule analyzer answers instead. */
 const ANALYSIS_TIMEOUT_MS = 60_000;
 
-/** Gathers what an analyzer is given about one incident: alerts, health, PromQL, history, learning. */
+/** Gathers what an analyzer is given about one incident: alerts, health (the detector's when it has it), PromQL, history, learning. */
 export async function buildAnalysisContext(
   dependencies: AnalyzePorts,
   incident: Incident,
@@ -26,9 +27,7 @@ export async function buildAnalysisContext(
   const [learning, history, health] = await Promise.all([
     learningStats(dependencies.learning, { alertname: incident.alertname, service: incident.service }),
     dependencies.learning.similarIncidents(incident.alertname, incident.service, incident.id, 5),
-    incident.service === config.MONITORED_SERVICE || labels.source === 'health-check'
-      ? probeHealth(config.MARKET_PREDICTOR_URL, config.HEALTH_CHECK_TIMEOUT * 1000)
-      : Promise.resolve(undefined),
+    healthEvidence(config, incident, alerts, labels),
   ]);
   let metrics: Record<string, number | null> | undefined;
   if (prometheus && runbook && runbook.promql.length > 0) {
@@ -48,21 +47,11 @@ export async function buildAnalysisContext(
       fingerprint: alert.fingerprint,
       status: alert.status,
       labels: alert.labels,
-      annotations: alert.annotations,
+      annotations: capAnnotations(alert.annotations, config.ANALYSIS_ANNOTATION_LIMIT),
       startsAt: alert.starts_at,
       endsAt: alert.ends_at,
     })),
-    ...(health
-      ? {
-          health: {
-            reachable: health.reachable,
-            ...(health.status ? { status: health.status } : {}),
-            response_time_ms: health.response_time_ms,
-            ...(health.body !== undefined ? { body: health.body } : {}),
-            ...(health.error ? { error: health.error } : {}),
-          },
-        }
-      : {}),
+    ...(health ? { health } : {}),
     ...(metrics ? { metrics } : {}),
     history,
     learning: learning.map((stat) => ({

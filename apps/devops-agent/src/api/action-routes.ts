@@ -6,16 +6,19 @@ import {
   listActionsQuerySchema,
   rejectActionRequestSchema,
 } from '@atb/contracts';
-import { type App, NotFoundError } from '@atb/service-kit';
-import { type ApprovalPorts, approveAction, rejectAction } from '../policy/approvals.js';
+import { type App, assertRole, NotFoundError } from '@atb/service-kit';
+import type { FastifyRequest } from 'fastify';
+import { type ApprovalPorts, approveAction, type Decider, rejectAction } from '../policy/approvals.js';
+
+/** The decider of an API request: its bearer token's principal (the operator role is checked by `auth/protected-routes.ts`). */
+const tokenDecider = (request: FastifyRequest): Decider => ({ principal: assertRole(request, 'operator'), via: 'token' });
 
 /**
  * Actions and approvals: `GET /actions`, `GET /actions/:id`, `POST /actions/:id/approve|reject`.
- * The decisions are behind the API token (`auth/protected-routes.ts`); `principal` names that token in
- * the audit next to the caller-supplied `actor`.
+ * The decisions are behind a token with the operator role (`auth/protected-routes.ts`); the audit
+ * and `approved_by` name that token's principal.
  */
-export function registerActionRoutes(app: App, dependencies: ApprovalPorts, options: { principal: string }): void {
-  const authentication = { authenticated: true, principal: options.principal };
+export function registerActionRoutes(app: App, dependencies: ApprovalPorts): void {
   app.get(
     '/actions',
     {
@@ -49,7 +52,7 @@ export function registerActionRoutes(app: App, dependencies: ApprovalPorts, opti
         response: { 200: actionSchema },
       },
     },
-    async (request) => approveAction(dependencies, request.params.id, request.body.actor, request.body.reason, authentication),
+    async (request) => approveAction(dependencies, request.params.id, tokenDecider(request), request.body.reason),
   );
 
   app.post(
@@ -63,6 +66,6 @@ export function registerActionRoutes(app: App, dependencies: ApprovalPorts, opti
         response: { 200: actionSchema },
       },
     },
-    async (request) => rejectAction(dependencies, request.params.id, request.body.actor, request.body.reason, authentication),
+    async (request) => rejectAction(dependencies, request.params.id, tokenDecider(request), request.body.reason),
   );
 }

@@ -4,8 +4,10 @@ import type { PrometheusClient } from '../analysis/prometheus-client.js';
 import type { Runbook } from '../analysis/runbooks.js';
 import type { AgentMetrics } from '../api/agent-metrics.js';
 import type { AgentAudit } from '../audit/agent-audit.js';
+import type { ServiceCatalog } from '../catalog/service-catalog.js';
 import type { Config } from '../config.js';
 import type { GatewayClient } from '../remediation/gateway-client.js';
+import type { GatewayPolicySource } from '../remediation/gateway-policy.js';
 import type { ActionStore } from '../store/action-store.js';
 import type { IncidentStore } from '../store/incident-store.js';
 import type { JobQueue } from '../store/job-queue.js';
@@ -31,7 +33,11 @@ export interface AgentPorts {
   /** The rule analyzer, used when the configured analyzer fails. */
   fallbackAnalyzer: Analyzer;
   runbooks: Runbook[];
+  /** The services watched and healed (SERVICES_FILE, reloaded on change). */
+  catalog: ServiceCatalog;
   gateway: GatewayClient;
+  /** The gateway's effective policy for this agent (GET /policy, cached). */
+  gatewayPolicy: GatewayPolicySource;
   prometheus: PrometheusClient | undefined;
   logger: FastifyBaseLogger;
   /** Wakes the job worker after something was enqueued. */

@@ -8,12 +8,17 @@ import { RuleAnalyzer } from '../analysis/rule-analyzer.js';
 import { defaultRunbooksFile, loadRunbooks } from '../analysis/runbooks.js';
 import { createAgentMetrics } from '../api/agent-metrics.js';
 import { AgentAudit } from '../audit/agent-audit.js';
+import { type CatalogSnapshot, startupCatalog } from '../catalog/load-catalog.js';
+import { ServiceCatalog } from '../catalog/service-catalog.js';
 import type { Config } from '../config.js';
 import { AlertIntake } from '../intake/alert-intake.js';
+import { ContainerEventIntake } from '../intake/container-events.js';
 import { HealthMonitor } from '../monitoring/health-monitor.js';
+import { openProbeGate, type ProbeGate } from '../monitoring/leadership.js';
 import { expireApprovals } from '../policy/approvals.js';
-import { JobWorker } from '../queue/job-worker.js';
+import { defaultOwner, JobWorker } from '../queue/job-worker.js';
 import { GatewayClient, tokenFromFile } from '../remediation/gateway-client.js';
+import { GatewayPolicySource } from '../remediation/gateway-policy.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { AgentPorts } from './agent-ports.js';
 import { createJobHandlers, failIncidentOfJob } from './job-handlers.js';
@@ -25,6 +30,10 @@ export interface DevopsAgentParts {
   audit: AgentAudit;
   worker: JobWorker;
   monitor: HealthMonitor;
+  /** Follows the gateway's container events (started by the app when GATEWAY_EVENTS is on). */
+  events: ContainerEventIntake;
+  /** One poller per service across replicas. */
+  probes: ProbeGate;
   intake: AlertIntake;
   ports: AgentPorts;
   /** LLM usage records and the model router (undefined with `LLM_PROVIDER=none`), for `GET /llm/usage`. */
@@ -42,7 +51,7 @@ async function createLlm(config: Config, service: Service, storage: AgentStorage
  * The composition root: builds each port once — gateway client, Prometheus client, audit,
  * metrics, analyzer — and hands every stage only the ports it declares. Starts nothing.
  */
-export async function composeAgent(config: Config, service: Service, storage: AgentStorage, options: { analyzer?: Analyzer } = {}): Promise<DevopsAgentParts> {
+export async function composeAgent(config: Config, service: Service, storage: AgentStorage, options: { analyzer?: Analyzer; catalog?: CatalogSnapshot } = {}): Promise<DevopsAgentParts> {
   const { store } = storage;
   const logger = service.app.log;
   const runbooks = loadRunbooks(config.RUNBOOKS_FILE ?? defaultRunbooksFile());
@@ -57,16 +66,20 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
   const llm = await createLlm(config, service, storage);
   const analyzer =
     options.analyzer ?? createAnalyzer(config, { rules, router: llm.router, investigation: createInvestigationPorts(config, store.learning, gateway), runbooks, logger });
+  const owner = config.REPLICA_ID ?? defaultOwner();
   let worker: JobWorker | undefined;
+  const audit = new AgentAudit(storage.auditLog, logger);
   const ports: AgentPorts = {
     config,
     ...store,
-    audit: new AgentAudit(storage.auditLog, logger),
+    audit,
+    catalog: new ServiceCatalog(options.catalog ?? startupCatalog(config), { logger, audit }),
     metrics: createAgentMetrics(service.metrics.registry, store),
     analyzer,
     fallbackAnalyzer: rules,
     runbooks,
     gateway,
+    gatewayPolicy: new GatewayPolicySource(gateway, { ttlSeconds: config.GATEWAY_POLICY_TTL, timeoutMs: Math.min(5000, config.AI_COMMAND_GATEWAY_TIMEOUT * 1000) }),
     prometheus: config.PROMETHEUS_URL ? new PrometheusClient(config.PROMETHEUS_URL, { cacheTtlSeconds: config.METRICS_CACHE_TTL, timeoutMs: 5000 }) : undefined,
     logger,
     wake: () => worker?.wake(),
@@ -74,18 +87,39 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
   const publicUrl = () => config.PUBLIC_URL ?? `http://127.0.0.1:${config.API_PORT}`;
   worker = new JobWorker(store.jobs, createJobHandlers(ports, publicUrl), logger, {
     concurrency: config.WORKER_CONCURRENCY,
+    leaseMs: config.JOB_LEASE_SECONDS * 1000,
+    maxAttempts: config.JOB_MAX_ATTEMPTS,
+    owner,
     onTick: async () => {
       await expireApprovals(ports);
     },
     onFailed: (job, error) => failIncidentOfJob(ports, job, error),
   });
-  const intake = new AlertIntake(store.changes, ports.audit, ports.metrics, { groupBy: config.INCIDENT_GROUP_BY, reopenWindowSeconds: config.INCIDENT_REOPEN_WINDOW }, ports.wake);
+  const intake = new AlertIntake(store.changes, ports.audit, ports.metrics, { groupBy: config.INCIDENT_GROUP_BY, reopenWindowSeconds: config.INCIDENT_REOPEN_WINDOW }, ports.wake, (alert) =>
+    ports.catalog.label(alert),
+  );
+  const probes = await openProbeGate({
+    database: storage.database,
+    redisUrl: config.REDIS_URL,
+    redisPrefix: config.REDIS_PREFIX,
+    leaseMs: config.LEADER_LEASE_SECONDS * 1000,
+    owner,
+  });
   const monitor = new HealthMonitor(store.incidents, intake, logger, {
+    shouldProbe: (service) => probes.shouldProbe(service),
     targetUrl: config.MARKET_PREDICTOR_URL,
     service: config.MONITORED_SERVICE,
     intervalSeconds: config.MONITORING_INTERVAL,
     timeoutSeconds: config.HEALTH_CHECK_TIMEOUT,
     slowThresholdMs: config.SLOW_RESPONSE_THRESHOLD_MS,
+    recheckDelaySeconds: config.HEALTH_RECHECK_DELAY,
+    recheckTimeoutSeconds: config.HEALTH_RECHECK_TIMEOUT,
   });
-  return { store, audit: ports.audit, worker, monitor, intake, ports, llm };
+  const events = new ContainerEventIntake(gateway, intake, store.incidents, logger, {
+    service: config.MONITORED_SERVICE,
+    targetUrl: config.MARKET_PREDICTOR_URL,
+    probeTimeoutMs: config.HEALTH_RECHECK_TIMEOUT * 1000,
+    recoveryTimeoutMs: config.VERIFICATION_WINDOW * 1000,
+  });
+  return { store, audit: ports.audit, worker, monitor, events, probes, intake, ports, llm };
 }

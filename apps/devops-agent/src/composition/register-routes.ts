@@ -6,23 +6,25 @@ import { registerAuditRoutes } from '../api/audit-routes.js';
 import { registerIncidentRoutes } from '../api/incident-routes.js';
 import { registerLearningRoutes } from '../api/learning-routes.js';
 import { registerMonitoringRoutes } from '../api/monitoring-routes.js';
+import type { DashboardAuth } from '../auth/dashboard-auth.js';
 import type { Config } from '../config.js';
 import { registerDashboard } from '../dashboard/dashboard-routes.js';
 import { registerWebhookRoute } from '../intake/webhook-route.js';
 import type { DevopsAgentParts } from './compose-agent.js';
+import { dashboardSignInRequired } from './open-dashboard-auth.js';
 
 /** Every HTTP route of the agent, on the parts the composition root built. */
-export function registerAgentRoutes(app: App, config: Config, parts: DevopsAgentParts, options: { auditLog: KyselyAuditLog; principal: string }): void {
+export function registerAgentRoutes(app: App, config: Config, parts: DevopsAgentParts, options: { auditLog: KyselyAuditLog; dashboardAuth: DashboardAuth }): void {
   registerWebhookRoute(app, parts.intake, {
     credentials: { username: config.WEBHOOK_USERNAME, password: config.WEBHOOK_PASSWORD, bearerToken: config.WEBHOOK_BEARER_TOKEN },
     bodyLimit: config.WEBHOOK_BODY_LIMIT,
   });
   registerIncidentRoutes(app, parts.store);
-  registerActionRoutes(app, parts.ports, { principal: options.principal });
+  registerActionRoutes(app, parts.ports);
   registerLearningRoutes(app, parts.store);
   registerAuditRoutes(app, options.auditLog);
-  registerMonitoringRoutes(app, parts.monitor);
-  registerDashboard(app, { store: parts.store, auditLog: options.auditLog });
+  registerMonitoringRoutes(app, parts.monitor, parts.ports.audit);
+  registerDashboard(app, { store: parts.store, auditLog: options.auditLog, auth: options.dashboardAuth, approvals: parts.ports }, { signInRequired: dashboardSignInRequired(config) });
   registerLlmRoutes(app, {
     usage: parts.llm.usage,
     ...(parts.llm.router ? { router: parts.llm.router } : {}),

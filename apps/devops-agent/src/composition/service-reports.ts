@@ -25,22 +25,27 @@ export async function agentHealth(config: Config, storage: AgentStorage, parts: 
 /** `GET /status`: counts by state, open circuits, queue, database and gateway. */
 export async function agentStatus(config: Config, storage: AgentStorage, parts: DevopsAgentParts | undefined) {
   const { store, database } = storage;
-  const [incidents, actions, jobs, circuits] = await Promise.all([
+  const [incidents, actions, jobs, deadLetters, circuits] = await Promise.all([
     store.incidents.countByState(),
     store.actions.countByStatus(),
     store.jobs.countByStatus(),
+    store.jobs.listDead(20),
     openCircuits(store.actions, config),
   ]);
   return {
     safety_mode: config.SAFETY_MODE,
     analyzer: parts?.ports.analyzer.name,
-    monitoring: { active: parts?.monitor.running ?? false, target_url: config.MARKET_PREDICTOR_URL, interval_seconds: config.MONITORING_INTERVAL },
+    monitoring: { active: parts?.monitor.running ?? false, leading: parts?.monitor.status().leading ?? false, target_url: config.MARKET_PREDICTOR_URL, interval_seconds: config.MONITORING_INTERVAL },
+    catalog: parts?.ports.catalog.state() ?? null,
     incidents,
     actions,
     pending_approvals: actions.pending ?? 0,
     open_circuits: circuits,
     queue: jobs,
+    dead_letters: deadLetters,
+    replica: parts?.worker.owner,
     database: { dialect: database.dialect, location: database.location },
     gateway_url: config.AI_COMMAND_GATEWAY_URL,
+    container_events: parts?.events.status() ?? { enabled: false },
   };
 }

@@ -1,18 +1,30 @@
+import type { DashboardViewer } from '../auth/dashboard-auth.js';
 import type { Action } from '../store/agent-store.js';
 import { badge, jsonPreview, percent, stateBadge, timeAgo, timeUntil } from './format.js';
 import { html, type SafeHtml } from './html.js';
 
 /**
- * Approve / Reject controls for one pending action. The dashboard script sends them as JSON to
- * the agent's own `POST /actions/:id/approve|reject` — the same route, policy and audit as the
- * HTTP API and the CLI. The actor comes from the page's "Your name" field.
+ * Approve / Reject for one pending action, as a plain HTML form posted to the dashboard's
+ * `POST /dashboard/actions/:id/approve|reject` with the session's CSRF token: the same policy and
+ * audit as the API, recorded under the signed-in principal. Only an operator (or admin) sees the
+ * buttons; others see why not. The first, disabled submit button stops Enter in the reason field
+ * from submitting anything (implicit submission uses the default button). A first approval of a
+ * four-eyes action is named, so the next approver knows someone else must approve.
  */
-export function decisionForm(action: Action): SafeHtml {
-  return html`<form class="decision" data-action-id="${action.id}">
-  <input name="reason" maxlength="2000" placeholder="reason (required to reject)" aria-label="reason for ${action.operation} ${action.target}">
-  <button type="button" data-decision="approve" class="approve">Approve</button>
-  <button type="button" data-decision="reject" class="reject">Reject</button>
-  <output class="decision-result" aria-live="polite"></output>
+export function decisionForm(action: Action, viewer: DashboardViewer | undefined, back: string): SafeHtml {
+  const firstApproval = action.approved_by ? html`<p class="muted first-approval">approved once by ${action.approved_by}; needs a second approver</p>` : '';
+  if (!viewer?.principal) return html`${firstApproval}<p class="muted no-decision">Sign in to decide.</p>`;
+  if (!viewer.mayDecide || !viewer.csrf) {
+    return html`${firstApproval}<p class="muted no-decision">Deciding needs the operator role; ${viewer.principal.name} is ${viewer.principal.role}.</p>`;
+  }
+  const path = `/dashboard/actions/${encodeURIComponent(action.id)}`;
+  return html`${firstApproval}<form class="decision" method="post" action="${path}/approve" data-action-id="${action.id}">
+  <button type="submit" disabled hidden aria-hidden="true" tabindex="-1"></button>
+  <input type="hidden" name="_csrf" value="${viewer.csrf}">
+  <input type="hidden" name="back" value="${back}">
+  <input name="reason" maxlength="2000" required placeholder="reason (required to reject)" aria-label="reason for ${action.operation} ${action.target}">
+  <button type="submit" formnovalidate class="approve" data-decision="approve">Approve</button>
+  <button type="submit" formaction="${path}/reject" class="reject" data-decision="reject">Reject</button>
 </form>`;
 }
 
@@ -28,7 +40,7 @@ function outcome(action: Action): SafeHtml {
 }
 
 /** Pending actions, each with Approve / Reject controls. */
-export function renderPendingActions(actions: Action[], now: number = Date.now()): SafeHtml {
+export function renderPendingActions(actions: Action[], viewer?: DashboardViewer, now: number = Date.now()): SafeHtml {
   if (actions.length === 0) return html`<h2>Pending approvals</h2><p class="muted" id="no-pending">Nothing waits for approval.</p>`;
   return html`<h2>Pending approvals <span class="count">${actions.length}</span></h2>
 <table class="pending-actions">
@@ -42,14 +54,14 @@ export function renderPendingActions(actions: Action[], now: number = Date.now()
     <td>${action.decision_reason}</td>
     <td>${timeAgo(action.created_at, now)}</td>
     <td>${timeUntil(action.expires_at, now)}</td>
-    <td>${decisionForm(action)}</td>
+    <td>${decisionForm(action, viewer, '/dashboard')}</td>
   </tr>`,
   )}</tbody>
 </table>`;
 }
 
 /** An incident's actions with their outcomes (Approve / Reject for a pending one). */
-export function renderActionTable(actions: Action[], now: number = Date.now()): SafeHtml {
+export function renderActionTable(actions: Action[], viewer?: DashboardViewer, now: number = Date.now()): SafeHtml {
   if (actions.length === 0) return html`<p class="muted">No actions yet.</p>`;
   return html`<table class="actions">
   <thead><tr><th>#</th><th>action</th><th>risk</th><th>confidence</th><th>decided by</th><th>approved by</th><th>proposed</th><th>outcome</th></tr></thead>
@@ -62,7 +74,7 @@ export function renderActionTable(actions: Action[], now: number = Date.now()): 
     <td>${action.decided_by}</td>
     <td>${action.approved_by ?? '—'}${action.approval_reason ? html`<div class="muted">${action.approval_reason}</div>` : ''}</td>
     <td>${timeAgo(action.created_at, now)}</td>
-    <td>${outcome(action)}${action.status === 'pending' ? decisionForm(action) : ''}</td>
+    <td>${outcome(action)}${action.status === 'pending' ? decisionForm(action, viewer, `/dashboard/incidents/${encodeURIComponent(action.incident_id)}`) : ''}</td>
   </tr>`,
   )}</tbody>
 </table>`;

@@ -1,10 +1,18 @@
 import type { App } from '@atb/service-kit';
 import type { AuditLog, AuditVerification } from '@atb/storage';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { DashboardAuth, DashboardViewer, SignedIn } from '../auth/dashboard-auth.js';
+import type { ApprovalPorts } from '../policy/approvals.js';
 import type { AgentStore } from '../store/agent-store.js';
+import { registerDecisionForms } from './decision-routes.js';
+import { decisionNotice } from './notices.js';
+import { registerSignIn } from './sign-in-routes.js';
 import { renderPendingActions } from './action-views.js';
 import { DASHBOARD_SCRIPT } from './dashboard-script.js';
+import { secure, sendHtml } from './respond.js';
+
+export { DASHBOARD_CONTENT_SECURITY_POLICY } from './respond.js';
 import { DASHBOARD_ICON, DASHBOARD_STYLE } from './dashboard-style.js';
 import { html, type SafeHtml } from './html.js';
 import { renderIncidentDetail, renderIncidentList } from './incident-views.js';
@@ -13,18 +21,13 @@ import { renderOverview, type StatusDocument } from './overview-view.js';
 import { type Panel, renderPage } from './page.js';
 import { learningStats } from '../learning/learning-stats.js';
 
-/**
- * Headers of every dashboard response: scripts, styles and requests only from this origin, no
- * inline code, no framing, no referrer. Even if an escaping bug let markup through, the browser
- * would not run it.
- */
-export const DASHBOARD_CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-/** What the dashboard reads. It writes nothing: decisions go to `POST /actions/:id/approve|reject`. */
+/** What the dashboard reads, who signs in, and the approvals its decision forms go through. */
 export interface DashboardSources {
   store: Pick<AgentStore, 'incidents' | 'actions' | 'learning'>;
   auditLog: AuditLog;
+  auth: DashboardAuth;
+  /** The same approval stage as `POST /actions/:id/approve|reject`. */
+  approvals: ApprovalPorts;
 }
 
 export interface DashboardOptions {
@@ -32,23 +35,12 @@ export interface DashboardOptions {
   refreshMs?: number;
   /** Seconds a verification of the audit chain is reused (default 10; it reads the whole log). */
   auditVerifyCacheSeconds?: number;
+  /** Whether reading needs a signed-in session (or a bearer token); deciding always needs a session. Default true. */
+  signInRequired?: boolean;
 }
 
 const AUDIT_ROWS = 15;
 const incidentId = z.object({ id: z.string().min(1).max(100) });
-
-function secure(reply: FastifyReply, contentType: string): FastifyReply {
-  return reply
-    .header('content-type', contentType)
-    .header('content-security-policy', DASHBOARD_CONTENT_SECURITY_POLICY)
-    .header('x-content-type-options', 'nosniff')
-    .header('x-frame-options', 'DENY')
-    .header('referrer-policy', 'no-referrer')
-    .header('cache-control', 'no-store');
-}
-
-const sendHtml = (reply: FastifyReply, body: SafeHtml, status = 200) =>
-  secure(reply, 'text/html; charset=utf-8').status(status).send(body.value);
 
 /** The dashboard's panels and incident page, rendered from the store and the audit log. */
 function dashboardViews(app: App, sources: DashboardSources, options: DashboardOptions) {
@@ -71,9 +63,9 @@ function dashboardViews(app: App, sources: DashboardSources, options: DashboardO
   // The overview shows the agent's own GET /status document, so the two never disagree.
   const status = async (): Promise<StatusDocument> => (await app.inject({ method: 'GET', url: '/status' })).json<StatusDocument>();
 
-  const panels: Record<string, () => Promise<SafeHtml>> = {
+  const panels: Record<string, (viewer: DashboardViewer) => Promise<SafeHtml>> = {
     overview: async () => renderOverview(await status()),
-    'pending-actions': async () => renderPendingActions(await store.actions.list({ status: 'pending', limit: 100 })),
+    'pending-actions': async (viewer) => renderPendingActions(await store.actions.list({ status: 'pending', limit: 100 }), viewer),
     incidents: async () => renderIncidentList(await store.incidents.list({ limit: 50 })),
     learning: async () => renderLearning(await learningStats(store.learning)),
     audit: async () => {
@@ -83,7 +75,7 @@ function dashboardViews(app: App, sources: DashboardSources, options: DashboardO
     },
   };
 
-  const incidentDetail = async (id: string): Promise<SafeHtml | undefined> => {
+  const incidentDetail = async (id: string, viewer: DashboardViewer): Promise<SafeHtml | undefined> => {
     const incident = await store.incidents.get(id);
     if (!incident) return undefined;
     const [alerts, timeline, actions, audit] = await Promise.all([
@@ -92,7 +84,7 @@ function dashboardViews(app: App, sources: DashboardSources, options: DashboardO
       store.actions.list({ incident_id: id, limit: 1000 }),
       auditLog.list({ subject: id, limit: 1000 }),
     ]);
-    return renderIncidentDetail({ incident, alerts, timeline, actions, audit });
+    return renderIncidentDetail({ incident, alerts, timeline, actions, audit }, viewer);
   };
   return { panels, incidentDetail };
 }
@@ -100,33 +92,58 @@ function dashboardViews(app: App, sources: DashboardSources, options: DashboardO
 const hidden = { hide: true, tags: ['dashboard'] };
 
 /**
+ * Who reads a dashboard page: the signed-in session (or a bearer token's principal). When
+ * reading needs sign-in and there is neither, a page answers 303 to `/dashboard/sign-in` and a
+ * fragment 401 (the script then goes to the sign-in page): also what an expired session gets.
+ */
+function readers(auth: DashboardAuth, signInRequired: boolean) {
+  return async (request: FastifyRequest, reply: FastifyReply, page: boolean): Promise<{ viewer: DashboardViewer; signedIn?: SignedIn } | undefined> => {
+    const signedIn = await auth.identify(request, reply);
+    const viewer = auth.viewer(request, signedIn);
+    if (!signInRequired || viewer.principal) return { viewer, ...(signedIn ? { signedIn } : {}) };
+    if (page) void reply.redirect('/dashboard/sign-in', 303);
+    else void sendHtml(reply, html`<p>Signed out: <a href="/dashboard/sign-in">sign in</a></p>`, 401);
+    return undefined;
+  };
+}
+
+/**
  * The web dashboard — approvals over the web as well as over HTTP and the CLI: `GET /dashboard`
  * (overview, pending approvals, incidents, learning, audit), `GET /dashboard/incidents/:id`,
- * the panels as HTML fragments under `/dashboard/fragments/…` (re-fetched every few seconds) and
- * the local script and stylesheet under `/dashboard/assets/…` (no CDN; works offline).
+ * the panels as HTML fragments under `/dashboard/fragments/…` (re-fetched every few seconds),
+ * sign-in and sign-out, the decision forms, and the local script and stylesheet under
+ * `/dashboard/assets/…` (no CDN; works offline).
  */
 export function registerDashboard(app: App, sources: DashboardSources, options: DashboardOptions = {}): void {
   const refreshMs = options.refreshMs ?? 3000;
   const { panels, incidentDetail } = dashboardViews(app, sources, options);
+  const read = readers(sources.auth, options.signInRequired ?? true);
+  const query = z.object({ decided: z.string().min(1).max(100).optional() });
 
-  app.get('/dashboard', { schema: { ...hidden, summary: 'The web dashboard (HTML)' } }, async (_request, reply) => {
-    const contents = await Promise.all(Object.entries(panels).map(async ([name, render]) => [name, await render()] as const));
+  app.get('/dashboard', { schema: { ...hidden, summary: 'The web dashboard (HTML)', querystring: query } }, async (request, reply) => {
+    const reader = await read(request, reply, true);
+    if (!reader) return reply;
+    const contents = await Promise.all(Object.entries(panels).map(async ([name, render]) => [name, await render(reader.viewer)] as const));
     const page: Panel[] = contents.map(([name, content]) => ({ id: name, fragment: `/dashboard/fragments/${name}`, content }));
-    return sendHtml(reply, renderPage({ title: 'dashboard', panels: page, refreshMs }));
+    const notice = await decisionNotice(sources.store.actions, request.query.decided);
+    return sendHtml(reply, renderPage({ title: 'dashboard', panels: page, refreshMs, viewer: reader.viewer, ...(notice ? { notice } : {}) }));
   });
 
   app.get(
     '/dashboard/incidents/:id',
-    { schema: { ...hidden, summary: 'One incident (HTML)', params: incidentId } },
+    { schema: { ...hidden, summary: 'One incident (HTML)', params: incidentId, querystring: query } },
     async (request, reply) => {
+      const reader = await read(request, reply, true);
+      if (!reader) return reply;
       const { id } = request.params;
-      const content = await incidentDetail(id);
+      const content = await incidentDetail(id, reader.viewer);
       if (!content) {
         const missing = html`<h2>No incident ${id}</h2><p><a href="/dashboard">Back to the dashboard</a></p>`;
-        return sendHtml(reply, renderPage({ title: 'incident not found', panels: [{ id: 'incident', fragment: '', content: missing }], refreshMs, back: true }), 404);
+        return sendHtml(reply, renderPage({ title: 'incident not found', panels: [{ id: 'incident', fragment: '', content: missing }], refreshMs, back: true, viewer: reader.viewer }), 404);
       }
       const fragment = `/dashboard/fragments/incidents/${encodeURIComponent(id)}`;
-      return sendHtml(reply, renderPage({ title: `incident ${id}`, panels: [{ id: 'incident', fragment, content }], refreshMs, back: true }));
+      const notice = await decisionNotice(sources.store.actions, request.query.decided);
+      return sendHtml(reply, renderPage({ title: `incident ${id}`, panels: [{ id: 'incident', fragment, content }], refreshMs, back: true, viewer: reader.viewer, ...(notice ? { notice } : {}) }));
     },
   );
 
@@ -134,7 +151,9 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
     '/dashboard/fragments/incidents/:id',
     { schema: { ...hidden, summary: 'One incident (HTML fragment)', params: incidentId } },
     async (request, reply) => {
-      const content = await incidentDetail(request.params.id);
+      const reader = await read(request, reply, false);
+      if (!reader) return reply;
+      const content = await incidentDetail(request.params.id, reader.viewer);
       if (!content) return sendHtml(reply, html`<h2>No incident ${request.params.id}</h2>`, 404);
       return sendHtml(reply, content);
     },
@@ -144,12 +163,21 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
     '/dashboard/fragments/:panel',
     { schema: { ...hidden, summary: 'One dashboard panel (HTML fragment)', params: z.object({ panel: z.enum(Object.keys(panels) as [string, ...string[]]) }) } },
     async (request, reply) => {
+      const reader = await read(request, reply, false);
+      if (!reader) return reply;
       const render = panels[request.params.panel];
-      return sendHtml(reply, render ? await render() : html``, render ? 200 : 404);
+      return sendHtml(reply, render ? await render(reader.viewer) : html``, render ? 200 : 404);
     },
   );
 
   registerAssets(app);
+  app.register(async (forms) => {
+    forms.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+    registerSignIn(forms as unknown as App, sources.auth);
+    registerDecisionForms(forms as unknown as App, sources.auth, sources.approvals);
+  });
 }
 
 /** The dashboard's own script, stylesheet and icon (no CDN). */

@@ -1,5 +1,6 @@
 import type { AuditRecord } from '@atb/storage';
 import type { Action, Incident, IncidentEvent, StoredAlert } from '../store/agent-store.js';
+import type { DashboardViewer } from '../auth/dashboard-auth.js';
 import { renderActionTable } from './action-views.js';
 import { badge, jsonPreview, percent, stateBadge, timeAgo } from './format.js';
 import { html, link, type SafeHtml } from './html.js';
@@ -107,7 +108,7 @@ function renderAuditTrail(records: AuditRecord[]): SafeHtml {
 }
 
 /** One incident: summary, analysis, actions with outcomes, coding task / PR, alerts, timeline, audit trail. */
-export function renderIncidentDetail(detail: IncidentDetail, now: number = Date.now()): SafeHtml {
+export function renderIncidentDetail(detail: IncidentDetail, viewer?: DashboardViewer, now: number = Date.now()): SafeHtml {
   const { incident } = detail;
   return html`<h2>${incident.alertname} <span class="muted">on</span> ${incident.service} ${stateBadge(incident.state)}</h2>
 <dl class="facts summary">
@@ -121,7 +122,7 @@ export function renderIncidentDetail(detail: IncidentDetail, now: number = Date.
   <dt>Id</dt><dd><code>${incident.id}</code> (<a href="/incidents/${encodeURIComponent(incident.id)}">JSON</a>)</dd>
 </dl>
 <h3>Analysis</h3>${renderAnalysis(incident)}
-<h3>Actions</h3>${renderActionTable(detail.actions, now)}
+<h3>Actions</h3>${renderActionTable(detail.actions, viewer, now)}
 ${renderCodingTask(incident)}
 <h3>Alerts</h3>${renderAlerts(detail.alerts, now)}
 <h3>Timeline</h3>${renderTimeline(detail.timeline)}

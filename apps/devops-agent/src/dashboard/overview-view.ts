@@ -14,7 +14,18 @@ export interface StatusDocument {
   pending_approvals?: number;
   open_circuits?: string[];
   queue?: Record<string, number>;
+  /** Jobs that failed for good, newest first. */
+  dead_letters?: { id: number; type: string; attempts: number; error: string; failed_at: string }[];
+  replica?: string;
 }
+
+/** The dead letters: jobs that used up their attempts, for a human to look into. */
+const deadLetters = (jobs: NonNullable<StatusDocument['dead_letters']>): SafeHtml =>
+  jobs.length === 0
+    ? html`<p id="dead-letters">${badge('none', 'good')}</p>`
+    : html`<table id="dead-letters"><thead><tr><th>Job</th><th>Type</th><th>Attempts</th><th>Failed at</th><th>Error</th></tr></thead><tbody>${jobs.map(
+        (job) => html`<tr><td>${job.id}</td><td>${job.type}</td><td class="number">${job.attempts}</td><td>${job.failed_at}</td><td>${job.error}</td></tr>`,
+      )}</tbody></table>`;
 
 const counts = (states: readonly string[], values: Record<string, number> | undefined): SafeHtml =>
   html`<table class="counts"><tbody>${states.map(
@@ -39,6 +50,7 @@ export function renderOverview(status: StatusDocument): SafeHtml {
     circuits.length === 0 ? badge('none', 'good') : circuits.map((target) => html`${badge(target, 'bad')} `)
   }</dd>
   <dt>Pending approvals</dt><dd id="pending-count">${status.pending_approvals ?? 0}</dd>
+  <dt>Replica</dt><dd id="replica">${status.replica ?? '—'}</dd>
   <dt>Analyzer</dt><dd>${status.analyzer ?? '—'}</dd>
   <dt>Version</dt><dd>${status.version ?? '—'}${status.uptime_seconds === undefined ? '' : html`, up ${status.uptime_seconds}s`}</dd>
 </dl>
@@ -46,5 +58,6 @@ export function renderOverview(status: StatusDocument): SafeHtml {
   <div><h3>Incidents by state</h3>${counts(INCIDENT_STATES, status.incidents)}</div>
   <div><h3>Actions by status</h3>${counts(ACTION_STATUSES, status.actions)}</div>
   <div><h3>Job queue</h3>${counts(Object.keys(status.queue ?? {}), status.queue)}</div>
-</div>`;
+</div>
+<h3>Dead letters</h3>${deadLetters(status.dead_letters ?? [])}`;
 }

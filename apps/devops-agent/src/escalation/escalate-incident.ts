@@ -3,7 +3,7 @@ import { TERMINAL_STATES } from '../incidents/incident-target.js';
 import type { CodingTaskRecord, Incident } from '../store/agent-store.js';
 
 /** The ports this stage uses. */
-export type EscalatePorts = Pick<AgentPorts, 'audit' | 'changes' | 'config' | 'wake'>;
+export type EscalatePorts = Pick<AgentPorts, 'audit' | 'catalog' | 'changes' | 'config' | 'wake'>;
 
 /** The requirement handed to the coding agent for a code-level incident. */
 export function codingRequirement(incident: Incident): string {
@@ -34,7 +34,7 @@ export async function escalateIncident(
     options.codeLevel && incident.coding_task === null
       ? {
           status: 'pending',
-          repository: config.CODING_TASK_REPOSITORY,
+          repository: dependencies.catalog.get(incident.service)?.repository ?? config.CODING_TASK_REPOSITORY,
           requirement: codingRequirement(incident),
           attempts: 0,
           updated_at: new Date().toISOString(),

@@ -45,9 +45,12 @@ export class AlertIntake {
     private readonly metrics: AgentMetrics,
     private readonly options: IngestOptions,
     private readonly wake: () => void,
+    /** Names an alert's catalog service in its labels (the service catalog's `label`). */
+    private readonly labelService: (alert: IncomingAlert) => IncomingAlert = (alert) => alert,
   ) {}
 
-  async accept(alerts: IncomingAlert[], source: string): Promise<IngestResult> {
+  async accept(received: IncomingAlert[], source: string): Promise<IngestResult> {
+    const alerts = received.map(this.labelService);
     const result = await this.ingest(alerts);
     const counter = this.metrics.alertsReceived;
     if (result.created) counter.inc({ status: 'firing', outcome: 'created' }, result.created);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ZERO_TIME } from '@atb/contracts';
 import type { FastifyBaseLogger } from 'fastify';
+import { AVAILABILITY } from '../incidents/container-failure.js';
 import type { AlertIntake } from '../intake/alert-intake.js';
 import type { IncomingAlert } from '../store/agent-store.js';
 import type { IncidentStore } from '../store/incident-store.js';
@@ -8,9 +9,9 @@ import { type HealthReading, probeHealth } from './health-probe.js';
 
 /** The synthetic alerts of polling mode. */
 export const SYNTHETIC_ALERTS = {
-  down: { alertname: 'TargetDown', severity: 'critical', summary: 'is not answering its health check' },
-  slow: { alertname: 'TargetSlow', severity: 'warning', summary: 'answers its health check slowly' },
-  degraded: { alertname: 'TargetDegraded', severity: 'warning', summary: 'reports itself degraded' },
+  down: { alertname: 'TargetDown', severity: 'critical', summary: 'is not answering its health check', category: AVAILABILITY },
+  slow: { alertname: 'TargetSlow', severity: 'warning', summary: 'answers its health check slowly', category: 'latency' },
+  degraded: { alertname: 'TargetDegraded', severity: 'warning', summary: 'reports itself degraded', category: 'degraded' },
 } as const;
 export type Condition = keyof typeof SYNTHETIC_ALERTS;
 
@@ -20,6 +21,12 @@ export interface HealthMonitorOptions {
   intervalSeconds: number;
   timeoutSeconds: number;
   slowThresholdMs: number;
+  /** Seconds to wait before re-checking a first failure; 0 raises on the first failure. */
+  recheckDelaySeconds?: number;
+  /** Timeout of the re-check (at most the probe's own timeout). */
+  recheckTimeoutSeconds?: number;
+  /** Across replicas: whether this one probes the service now (it leads it). Default: always. */
+  shouldProbe?: (service: string) => Promise<boolean>;
 }
 
 /** What a health reading says is wrong (nothing, down, slow or degraded). */
@@ -28,6 +35,18 @@ export function conditionOf(reading: HealthReading, slowThresholdMs: number): Co
   if (reading.status === 'degraded') return 'degraded';
   if (reading.response_time_ms > slowThresholdMs) return 'slow';
   return undefined;
+}
+
+/** The probe result carried on a synthetic alert (annotation `probe`), so the analysis need not probe again. */
+export function probeEvidence(reading: HealthReading) {
+  return {
+    reachable: reading.reachable,
+    ...(reading.status ? { status: reading.status } : {}),
+    ...(reading.http_status !== undefined ? { http_status: reading.http_status } : {}),
+    response_time_ms: reading.response_time_ms,
+    ...(reading.error ? { error: reading.error } : {}),
+    checked_at: reading.checked_at,
+  };
 }
 
 /**
@@ -41,9 +60,10 @@ export class HealthMonitor {
   private readonly active = new Map<Condition, string>();
   private restored = false;
   private readonly recent: { at: string; response_time_ms: number; condition: string }[] = [];
-  private counts = { cycles: 0, failures: 0, alerts_fired: 0, alerts_resolved: 0 };
+  private counts = { cycles: 0, failures: 0, transient: 0, alerts_fired: 0, alerts_resolved: 0 };
   private last: HealthReading | undefined;
   private startedAt: string | undefined;
+  private leading = true;
 
   constructor(
     private readonly incidents: Pick<IncidentStore, 'firingAlerts'>,
@@ -64,7 +84,7 @@ export class HealthMonitor {
     if (this.timer) return false;
     this.startedAt = new Date().toISOString();
     const tick = () => {
-      this.cycle().catch((error: unknown) => this.logger.error({ err: error }, 'monitoring cycle failed'));
+      this.gatedCycle().catch((error: unknown) => this.logger.error({ err: error }, 'monitoring cycle failed'));
     };
     this.timer = setInterval(tick, this.options.intervalSeconds * 1000);
     this.timer.unref?.();
@@ -78,6 +98,21 @@ export class HealthMonitor {
     this.timer = undefined;
     await this.cycleRunning?.catch(() => {});
     return true;
+  }
+
+  /**
+   * A scheduled check, run only while this replica leads the service. A follower forgets what it
+   * knew of the service's alerts, and reloads them from the store when it leads again.
+   */
+  private async gatedCycle(): Promise<void> {
+    const leads = this.options.shouldProbe ? await this.options.shouldProbe(this.options.service) : true;
+    this.leading = leads;
+    if (!leads) {
+      this.restored = false;
+      this.active.clear();
+      return;
+    }
+    await this.cycle();
   }
 
   /** One check; overlapping calls share the one in flight. */
@@ -108,21 +143,36 @@ export class HealthMonitor {
       status,
       starts_at: startsAt,
       ends_at: status === 'resolved' ? reading.checked_at : ZERO_TIME,
-      labels: { alertname: definition.alertname, service: this.options.service, severity: definition.severity, source: 'health-check' },
+      labels: { alertname: definition.alertname, service: this.options.service, severity: definition.severity, category: definition.category, source: 'health-check' },
       annotations: {
         summary: `${this.options.service} ${definition.summary}`,
         description: reading.reachable
           ? `GET ${this.options.targetUrl}/health answered ${reading.http_status} (${reading.status}) in ${reading.response_time_ms} ms`
           : `GET ${this.options.targetUrl}/health failed: ${reading.error}`,
+        probe: JSON.stringify(probeEvidence(reading)),
       },
       generator_url: `${this.options.targetUrl}/health`,
     };
   }
 
+  /**
+   * One probe; a condition not yet raised is re-checked once, shortly after and with a short
+   * timeout, and only the re-check's verdict counts — one lost packet is not an incident.
+   */
+  private async probe(): Promise<{ reading: HealthReading; condition: Condition | undefined; rechecked: boolean }> {
+    const { targetUrl, timeoutSeconds, slowThresholdMs, recheckDelaySeconds = 0, recheckTimeoutSeconds = timeoutSeconds } = this.options;
+    const first = await probeHealth(targetUrl, timeoutSeconds * 1000);
+    const condition = conditionOf(first, slowThresholdMs);
+    if (!condition || this.active.has(condition) || recheckDelaySeconds <= 0) return { reading: first, condition, rechecked: false };
+    await new Promise((resolve) => setTimeout(resolve, recheckDelaySeconds * 1000));
+    const reading = await probeHealth(targetUrl, Math.min(timeoutSeconds, recheckTimeoutSeconds) * 1000);
+    return { reading, condition: conditionOf(reading, slowThresholdMs), rechecked: true };
+  }
+
   private async runCycle() {
     await this.restore();
-    const reading = await probeHealth(this.options.targetUrl, this.options.timeoutSeconds * 1000);
-    const condition = conditionOf(reading, this.options.slowThresholdMs);
+    const { reading, condition, rechecked } = await this.probe();
+    if (rechecked && !condition) this.counts.transient += 1;
     this.last = reading;
     this.counts.cycles += 1;
     if (condition) this.counts.failures += 1;
@@ -160,12 +210,15 @@ export class HealthMonitor {
     const average = times.length ? times.reduce((sum, value) => sum + value, 0) / times.length : null;
     return {
       monitoring_active: this.running,
+      /** False while another replica polls this service. */
+      leading: this.leading,
       started_at: this.startedAt ?? null,
       target_url: this.options.targetUrl,
       service: this.options.service,
       interval_seconds: this.options.intervalSeconds,
       timeout_seconds: this.options.timeoutSeconds,
       slow_threshold_ms: this.options.slowThresholdMs,
+      recheck_delay_seconds: this.options.recheckDelaySeconds ?? 0,
       ...this.counts,
       last_check: this.last
         ? {

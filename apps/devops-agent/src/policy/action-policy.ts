@@ -32,7 +32,8 @@ export function openCircuits(actions: Pick<ActionStore, 'targetsWithFailures'>, 
 }
 
 /**
- * The policy. In safety mode every action waits for a human. Otherwise an action
+ * The policy. For a service whose catalog entry says `autonomous: false`, and in safety mode,
+ * every action waits for a human. Otherwise an action
  * runs on its own only when its confidence reaches the threshold, its risk class is allowed,
  * the target's cooldown has passed and the hourly rate limit allows; else it waits for a human.
  * (An open circuit is checked before: it escalates instead.)
@@ -40,8 +41,9 @@ export function openCircuits(actions: Pick<ActionStore, 'targetsWithFailures'>, 
 export async function evaluatePolicy(
   actions: Pick<ActionStore, 'startedSince'>,
   config: PolicyConfig,
-  proposal: { operation: string; risk: string; confidence: number; target: string },
+  proposal: { operation: string; risk: string; confidence: number; target: string; autonomous?: boolean },
 ): Promise<PolicyDecision> {
+  if (proposal.autonomous === false) return { automatic: false, reason: `the service catalog allows no autonomous action on ${proposal.target}: every action waits for a human` };
   if (config.SAFETY_MODE) return { automatic: false, reason: 'safety mode: every action waits for a human' };
   if (proposal.confidence < config.AUTO_ACTION_MIN_CONFIDENCE) {
     return { automatic: false, reason: `confidence ${proposal.confidence} is below ${config.AUTO_ACTION_MIN_CONFIDENCE}` };

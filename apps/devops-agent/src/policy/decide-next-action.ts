@@ -3,15 +3,17 @@ import type { Priority } from '@atb/contracts';
 import type { AgentPorts } from '../composition/agent-ports.js';
 import { matchRunbook, READ_ONLY_OPERATIONS, type RunbookCandidate } from '../analysis/runbooks.js';
 import { type EscalatePorts, escalateIncident } from '../escalation/escalate-incident.js';
-import { TERMINAL_STATES, targetOf } from '../incidents/incident-target.js';
+import { runbooksOf } from '../catalog/service-catalog.js';
+import { TERMINAL_STATES } from '../incidents/incident-target.js';
 import { rankCandidates } from '../learning/candidate-ranking.js';
 import type { Action, Incident, StoredAlert } from '../store/agent-store.js';
 import { newActionId } from '../incidents/ids.js';
 import { circuitOpen, evaluatePolicy, type PolicyDecision } from './action-policy.js';
 import { learningStats } from '../learning/learning-stats.js';
+import { admitService, gatewayAdmits } from './service-admission.js';
 
 /** The ports this stage uses. */
-export type DecidePorts = Pick<AgentPorts, 'actions' | 'audit' | 'changes' | 'config' | 'incidents' | 'jobs' | 'learning' | 'metrics' | 'runbooks' | 'wake'> & EscalatePorts;
+export type DecidePorts = Pick<AgentPorts, 'actions' | 'audit' | 'catalog' | 'changes' | 'config' | 'gatewayPolicy' | 'incidents' | 'jobs' | 'learning' | 'metrics' | 'runbooks' | 'wake'> & EscalatePorts;
 
 /** incident + operation + attempt → the key the gateway uses to execute an action at most once. */
 export function idempotencyKey(incidentId: string, operation: string, attempt: number): string {
@@ -76,7 +78,13 @@ export async function decideNextAction(
     });
     return;
   }
-  const runbook = matchRunbook(runbooks, firing[0]!.labels);
+  const admission = admitService(dependencies.catalog.list(), incident, alerts, config);
+  if (!admission.ok) {
+    await escalateIncident(dependencies, incident, admission.reason, options.completeJob !== undefined ? { completeJob: options.completeJob } : {});
+    return;
+  }
+  const { entry, target } = admission;
+  const runbook = matchRunbook(runbooksOf(entry, runbooks), firing[0]!.labels);
   const stats = await learningStats(dependencies.learning, { alertname: incident.alertname, service: incident.service });
   const ordered = orderCandidates(incident, rankCandidates(runbook?.candidates ?? [{ action: 'escalate', risk: 'low' }], stats));
   const tried = new Set(actions.filter((action) => action.created_at >= incident.cycle_started_at).map((action) => action.operation));
@@ -92,13 +100,18 @@ export async function decideNextAction(
     await escalate(reason, next?.code_level ?? runbook?.code_level ?? false);
     return;
   }
-  const target = targetOf(incident, alerts, config);
+  const admitted = gatewayAdmits(await dependencies.gatewayPolicy.current(), next.action, target, entry);
+  if (!admitted.ok) {
+    await dependencies.changes.commit({ events: [{ incident_id: incident.id, type: 'action-not-allowlisted', data: { operation: next.action, target, reason: admitted.reason } }] });
+    await escalate(admitted.reason, false);
+    return;
+  }
   if (!READ_ONLY_OPERATIONS.has(next.action) && (await circuitOpen(dependencies.actions, config, target))) {
     await dependencies.changes.commit({ events: [{ incident_id: incident.id, type: 'circuit-open', data: { target } }] });
     await escalate(`circuit open for ${target}: ${config.CIRCUIT_FAILURE_THRESHOLD} failed or ineffective actions within ${config.CIRCUIT_WINDOW}s`, runbook?.code_level ?? false);
     return;
   }
-  await proposeAction(dependencies, incident, { candidate: next, target }, options.completeJob);
+  await proposeAction(dependencies, incident, { candidate: next, target, autonomous: entry.autonomous, note: admitted.note }, options.completeJob);
 }
 
 /** The action a decision proposes: approved at once when the policy lets it run on its own, else pending with an approval deadline. */
@@ -139,13 +152,14 @@ function newAction(incident: Incident, next: RunbookCandidate, target: string, d
 async function proposeAction(
   dependencies: DecidePorts,
   incident: Incident,
-  proposal: { candidate: RunbookCandidate; target: string },
+  proposal: { candidate: RunbookCandidate; target: string; autonomous: boolean; note?: string | undefined },
   completeJob: number | undefined,
 ): Promise<void> {
   const { config, audit, metrics } = dependencies;
   const { candidate: next, target } = proposal;
   const confidence = incident.analysis?.analysis.confidence ?? 0;
-  const decision = await evaluatePolicy(dependencies.actions, config, { operation: next.action, risk: next.risk, confidence, target });
+  const decided = await evaluatePolicy(dependencies.actions, config, { operation: next.action, risk: next.risk, confidence, target, autonomous: proposal.autonomous });
+  const decision = proposal.note ? { ...decided, reason: `${decided.reason}; ${proposal.note}` } : decided;
   const attempt = incident.action_attempts + 1;
   const action = newAction(incident, next, target, decision, config);
   const committed = await dependencies.changes.commit({

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Job } from '../store/agent-store.js';
 import type { JobQueue } from '../store/job-queue.js';
@@ -9,20 +11,28 @@ export interface JobWorkerOptions {
   concurrency: number;
   /** How often due jobs are looked for when nothing woke the worker; default 200 ms. */
   pollIntervalMs?: number;
-  /** Attempts before a job is marked failed; default 8. */
+  /** Deliveries of a job before it becomes a dead letter (status `failed`); default 8. */
   maxAttempts?: number;
+  /** How long a claim lasts without renewal; renewed every third of it while the handler runs. Default 30 000 ms. */
+  leaseMs?: number;
+  /** This replica's name on its claims; default host, process id and a random suffix. */
+  owner?: string;
   /** Runs on every poll (approval expiry and other sweeps). */
   onTick?: () => Promise<void>;
   /** Runs when a job failed for good (after its last attempt). */
   onFailed?: (job: Job, error: unknown) => Promise<void>;
 }
 
+/** A replica's default name: unique per process, readable in the jobs table. */
+export const defaultOwner = (): string => `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
 /**
- * The in-process worker of the durable queue (the `jobs` table). Jobs survive a crash: at
- * start, jobs a dead process left running go back to the queue, and every handler is written
- * so that running it again is safe.
+ * The worker of the durable queue (the `jobs` table), one per replica. It claims jobs under a
+ * lease and renews it while the handler runs; jobs a dead replica held come back to any replica
+ * once their lease ran out, and every handler is written so that running it again is safe.
  */
 export class JobWorker {
+  readonly owner: string;
   private running = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
@@ -36,17 +46,25 @@ export class JobWorker {
     private readonly handlers: Record<string, JobHandler>,
     private readonly logger: FastifyBaseLogger,
     private readonly options: JobWorkerOptions,
-  ) {}
+  ) {
+    this.owner = options.owner ?? defaultOwner();
+  }
 
   get active(): boolean {
     return !this.stopped;
   }
 
+  private get leaseMs(): number {
+    return this.options.leaseMs ?? 30_000;
+  }
+
+  private get maxAttempts(): number {
+    return this.options.maxAttempts ?? 8;
+  }
+
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
-    const requeued = await this.jobs.requeueRunning();
-    if (requeued > 0) this.logger.warn({ requeued }, 'resuming jobs left unfinished by a previous run');
     this.schedule(0);
   }
 
@@ -60,10 +78,12 @@ export class JobWorker {
     this.schedule(0);
   }
 
+  /** Stops claiming, lets running handlers end, and gives back what is still held. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await Promise.allSettled([...this.inFlight]);
+    await this.jobs.release(this.owner).catch((error: unknown) => this.logger.warn({ err: error }, 'could not release held jobs'));
   }
 
   private schedule(delayMs: number): void {
@@ -84,7 +104,7 @@ export class JobWorker {
       }
       const free = this.options.concurrency - this.running;
       if (free > 0) {
-        const jobs = await this.jobs.claim(new Date().toISOString(), free);
+        const jobs = await this.jobs.claim(this.owner, new Date().toISOString(), free, this.leaseMs);
         for (const job of jobs) this.run(job);
       }
     } catch (error) {
@@ -103,7 +123,15 @@ export class JobWorker {
 
   private run(job: Job): void {
     this.running += 1;
+    const heartbeat = setInterval(() => {
+      this.jobs.renew(job.id, this.owner, this.leaseMs).then(
+        (held) => held || this.logger.warn({ job: job.type, id: job.id }, 'job lease lost; another replica may run it'),
+        (error: unknown) => this.logger.warn({ err: error, id: job.id }, 'job lease renewal failed'),
+      );
+    }, this.leaseMs / 3);
+    heartbeat.unref?.();
     const task = this.execute(job).finally(() => {
+      clearInterval(heartbeat);
       this.running -= 1;
       this.inFlight.delete(task);
       this.wake();
@@ -114,25 +142,32 @@ export class JobWorker {
   private async execute(job: Job): Promise<void> {
     const handler = this.handlers[job.type];
     if (!handler) {
-      await this.jobs.fail(job.id, `no handler for job type "${job.type}"`);
+      await this.jobs.fail(job.id, this.owner, `no handler for job type "${job.type}"`);
+      return;
+    }
+    if (job.attempts >= this.maxAttempts) {
+      await this.giveUp(job, new Error(`the lease of job ${job.id} ran out on its last attempt (its holder died or hung)`));
       return;
     }
     try {
       await handler(job);
-      await this.jobs.finish(job.id);
+      await this.jobs.finish(job.id, this.owner);
     } catch (error) {
-      if (this.stopped) return; // left running; requeued at the next start
+      if (this.stopped) return; // released at the stop, due again for any replica
+      if (job.attempts + 1 >= this.maxAttempts) return this.giveUp(job, error);
+      const delay = Math.min(30_000, 250 * 2 ** job.attempts);
+      this.logger.warn({ err: error, job: job.type, id: job.id, retry_in_ms: delay }, 'job failed; retrying');
       const message = error instanceof Error ? error.message : String(error);
-      const maxAttempts = this.options.maxAttempts ?? 8;
-      if (job.attempts + 1 >= maxAttempts) {
-        this.logger.error({ err: error, job: job.type, id: job.id }, 'job failed for good');
-        await this.jobs.fail(job.id, message).catch(() => {});
-        await this.options.onFailed?.(job, error).catch((hookError: unknown) => this.logger.error({ err: hookError }, 'job failure hook failed'));
-      } else {
-        const delay = Math.min(30_000, 250 * 2 ** job.attempts);
-        this.logger.warn({ err: error, job: job.type, id: job.id, retry_in_ms: delay }, 'job failed; retrying');
-        await this.jobs.retry(job.id, new Date(Date.now() + delay).toISOString(), message).catch(() => {});
-      }
+      await this.jobs.retry(job.id, this.owner, new Date(Date.now() + delay).toISOString(), message).catch(() => {});
     }
+  }
+
+  /** The job becomes a dead letter; the failure hook runs only for the replica that moved it there. */
+  private async giveUp(job: Job, error: unknown): Promise<void> {
+    this.logger.error({ err: error, job: job.type, id: job.id }, 'job failed for good');
+    const message = error instanceof Error ? error.message : String(error);
+    const moved = await this.jobs.fail(job.id, this.owner, message).catch(() => false);
+    if (!moved) return;
+    await this.options.onFailed?.(job, error).catch((hookError: unknown) => this.logger.error({ err: hookError }, 'job failure hook failed'));
   }
 }

@@ -22,7 +22,7 @@ export async function openAgentStore(database: Database<unknown>, options: OpenA
   return {
     incidents: new KyselyIncidentStore(db),
     actions: new KyselyActionStore(db),
-    jobs: new KyselyJobQueue(db),
+    jobs: new KyselyJobQueue(db, database.dialect),
     learning: new KyselyLearningStore(db),
     changes: new KyselyUnitOfWork(db, options.audit),
     close: () => database.close(),

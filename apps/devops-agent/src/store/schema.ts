@@ -84,6 +84,9 @@ export interface AgentTables {
     run_at: string;
     attempts: number;
     last_error: string | null;
+    /** The replica holding a running job, and until when (ISO); null when not running. */
+    owner: string | null;
+    lease_until: string | null;
     created_at: string;
     updated_at: string;
   };
@@ -218,6 +221,13 @@ export const agentMigrations: Record<string, Migration> = {
       // Learning statistics and similar-incident look-ups group by alert and service.
       await db.schema.createIndex('actions_learning').on('actions').columns(['alertname', 'service', 'operation']).execute();
       await db.schema.createIndex('incidents_alert_service').on('incidents').columns(['alertname', 'service', 'opened_at']).execute();
+    },
+  },
+  '003_job_leases': {
+    async up(db) {
+      // Replicas share the queue: a running job is held by one owner under a lease it renews.
+      await db.schema.alterTable('jobs').addColumn('owner', 'text').execute();
+      await db.schema.alterTable('jobs').addColumn('lease_until', 'text').execute();
     },
   },
 };

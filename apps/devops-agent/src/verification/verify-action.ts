@@ -1,12 +1,13 @@
 import type { AgentPorts } from '../composition/agent-ports.js';
 import { matchRunbook } from '../analysis/runbooks.js';
+import { runbooksOf } from '../catalog/service-catalog.js';
 import { secondsBetween, TERMINAL_STATES } from '../incidents/incident-target.js';
 import { isHealthy, probeHealth } from '../monitoring/health-probe.js';
 import { circuitOpen } from '../policy/action-policy.js';
 import { ACTIVE_STATES } from '../store/agent-store.js';
 
 /** The ports this stage uses. */
-export type VerifyActionPorts = Pick<AgentPorts, 'actions' | 'audit' | 'changes' | 'config' | 'incidents' | 'metrics' | 'runbooks' | 'wake'>;
+export type VerifyActionPorts = Pick<AgentPorts, 'actions' | 'audit' | 'catalog' | 'changes' | 'config' | 'incidents' | 'metrics' | 'runbooks' | 'wake'>;
 
 /**
  * Job `verify-action`: after a remediation, did the incident clear within the verification
@@ -22,11 +23,13 @@ export async function verifyAction(dependencies: VerifyActionPorts, payload: { a
   if (!incident || TERMINAL_STATES.has(incident.state)) return;
   const alerts = await dependencies.incidents.alerts(incident.id);
   const firing = alerts.filter((alert) => alert.status === 'firing');
-  const runbook = matchRunbook(runbooks, (firing[0] ?? alerts[0])?.labels ?? {});
+  const labels = (firing[0] ?? alerts[0])?.labels ?? {};
+  const entry = dependencies.catalog.match(labels);
+  const runbook = matchRunbook(runbooksOf(entry, runbooks), labels);
   let evidence: string | undefined;
   if (firing.length === 0) evidence = 'every alert resolved';
-  else if (runbook?.verify === 'health' && action.target === config.MONITORED_SERVICE) {
-    const reading = await probeHealth(config.MARKET_PREDICTOR_URL, config.HEALTH_CHECK_TIMEOUT * 1000);
+  else if (runbook?.verify === 'health' && entry?.health) {
+    const reading = await probeHealth(entry.health.url, entry.health.timeout_seconds * 1000);
     if (isHealthy(reading)) evidence = `health is back (${reading.status} in ${reading.response_time_ms} ms)`;
   }
   const now = new Date().toISOString();

@@ -48,6 +48,8 @@ describe('crash safety: SIGKILL between accepting an alert and finishing its act
       HEALTH_CHECK_TIMEOUT: '1',
       VERIFICATION_INTERVAL: '0.1',
       VERIFICATION_WINDOW: '30',
+      // The dead process's claims come back to the restarted one once their lease ran out.
+      JOB_LEASE_SECONDS: '2',
     };
     target.mode = 'down';
     // The first execution hangs: the gateway executes it but never answers.
@@ -59,7 +61,7 @@ describe('crash safety: SIGKILL between accepting an alert and finishing its act
 
     const down = alert({ alertname: 'MarketPredictorDown', service: 'market-predictor', severity: 'critical' }, { fingerprint: 'crash-down' });
     expect((await post([down])).status).toBe(200);
-    await eventually(() => gateway.requests.length === 1, 15_000, 'the hanging gateway request');
+    await eventually(() => gateway.executeRequests.length === 1, 15_000, 'the hanging gateway request');
     // More accepted work that the dying process has no time to touch.
     const batch = Array.from({ length: 50 }, (_, index) => alert({ alertname: 'MarketPredictorHung', service: 'market-predictor', pod: String(index) }, { fingerprint: `crash-hung-${index}` }));
     const accepted = await post(batch);
@@ -87,7 +89,7 @@ describe('crash safety: SIGKILL between accepting an alert and finishing its act
     }, 20_000, 'the resumed action to finish');
     // Sent at least twice (before the kill and after the restart), performed once: a resend under
     // a new idempotency key would be a second execution of the same action.
-    const sent = gateway.requests.filter((request) => (request.body.action_request as { context?: { action_id?: string } }).context?.action_id === action.id);
+    const sent = gateway.executeRequests.filter((request) => (request.body.action_request as { context?: { action_id?: string } }).context?.action_id === action.id);
     expect(sent.length).toBeGreaterThanOrEqual(2);
     expect(new Set(sent.map((request) => request.body.idempotency_key))).toEqual(new Set([action.idempotency_key]));
     expect(gateway.executionsWith({ action_id: action.id })).toHaveLength(1);
@@ -113,7 +115,7 @@ describe('crash safety: SIGKILL between accepting an alert and finishing its act
     }
     expect(perAction.size).toBeGreaterThanOrEqual(1);
     for (const [actionId, count] of perAction) expect(count, String(actionId)).toBe(1);
-    expect(gateway.requests.every((request) => request.status === undefined || request.status === 200)).toBe(true);
+    expect(gateway.executeRequests.every((request) => request.status === undefined || request.status === 200)).toBe(true);
     expect((await get('/audit/verify')).valid).toBe(true);
     second.child.kill('SIGTERM');
   }, 90_000);

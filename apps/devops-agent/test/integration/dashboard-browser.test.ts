@@ -1,8 +1,11 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describeWithComponent } from '@atb/testing';
-import { type Browser, chromium, type LaunchOptions } from 'playwright-core';
+import Database from 'better-sqlite3';
+import { type BrowserContext, chromium, type LaunchOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AGENT_TOKEN, alert, eventually, notification, RealGateway, startAgent } from '../support/agent-harness.js';
+import { alert, eventually, issueToken, notification, RealGateway, startAgent } from '../support/agent-harness.js';
 
 /** Debian's Chromium, never a downloaded browser. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -29,23 +32,36 @@ const HOSTILE_IMG = '"><img src=x onerror="window.__xss = \'img\'">';
 describeWithComponent('Chromium', await probeChromium(), 'install it with scripts/install-system-deps.sh (Debian package chromium)', () => {
   let gateway: RealGateway;
   let started: Awaited<ReturnType<typeof startAgent>>;
-  let browser: Browser;
+  let context: BrowserContext;
+  let userDataDir: string;
   let baseUrl: string;
 
   beforeAll(async () => {
     gateway = new RealGateway({ targets: ['predictor-1'] });
     await gateway.start();
-    started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url, MARKET_PREDICTOR_URL: gateway.url, SAFETY_MODE: 'true' });
+    started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url, MARKET_PREDICTOR_URL: gateway.url, SAFETY_MODE: 'true', DASHBOARD_SIGN_IN_REQUIRED: 'true' });
     baseUrl = await started.agent.listen();
-    browser = await chromium.launch(LAUNCH);
+    // A fresh profile of its own (--user-data-dir), so no cookie or cache of another run leaks in.
+    userDataDir = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, { ...LAUNCH, viewport: { width: 1280, height: 1000 } });
   });
   afterAll(async () => {
-    await browser?.close();
+    await context?.close();
     await started?.close();
     await gateway?.stop();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
-  it('shows the incident and its pending action; Approve runs it through the agent and the gateway receives the restart', async () => {
+  const statusOf = async (id: string) => ((await (await fetch(`${baseUrl}/actions/${id}`)).json()) as { status: string }).status;
+
+  async function signIn(page: Page, token: string): Promise<void> {
+    await page.goto(`${baseUrl}/dashboard/sign-in`);
+    await page.locator('#token').fill(token);
+    await page.locator('#sign-in-button').click();
+    await page.waitForURL(`${baseUrl}/dashboard`);
+  }
+
+  it('signs in with a token; a viewer sees no Approve and is 403; alice approves and the audit says alice; sign-out, CSRF and expiry', async () => {
     const firing = alert(
       { alertname: 'MarketPredictorDown', service: 'market-predictor', container: 'predictor-1', severity: 'critical' },
       { annotations: { summary: HOSTILE_SCRIPT, description: HOSTILE_IMG } },
@@ -57,89 +73,100 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
       10_000,
       'a pending action',
     );
+    const alice = await issueToken(started.agent, { name: 'alice', role: 'operator' });
+    const victor = await issueToken(started.agent, { name: 'victor', role: 'viewer' });
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
-      if (message.type() === 'error' || /Content Security Policy/i.test(message.text())) problems.push(`console: ${message.text()}`);
+      if (/Content Security Policy/i.test(message.text())) problems.push(`console: ${message.text()}`);
     });
     const requests: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
-    page.on('response', (answer) => {
-      if (answer.status() >= 400) problems.push(`${answer.status()} ${answer.url()}`);
-    });
 
-    const response = await page.goto(`${baseUrl}/dashboard`);
-    expect(response?.status()).toBe(200);
-    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
-    await expect.poll(() => page.locator('#incidents').textContent()).toContain('MarketPredictorDown');
-    await expect.poll(() => page.locator('#overview #safety-mode').textContent()).toContain('on');
+    // Signed out, the dashboard sends you to the sign-in form (under the same strict CSP).
+    const first = await page.goto(`${baseUrl}/dashboard`);
+    expect(page.url()).toBe(`${baseUrl}/dashboard/sign-in`);
+    expect(first?.headers()['content-security-policy']).toContain("script-src 'self'");
+    await page.locator('#token').fill('atb_0123456789abcdef_not-a-real-token-not-a-real-token-not-a-rea');
+    await page.locator('#sign-in-button').click();
+    await expect.poll(() => page.locator('#sign-in-error').textContent()).toContain('unknown token');
+
+    // A viewer reads, but sees no Approve button, and a forged post with its own CSRF token is 403.
+    await signIn(page, victor);
+    expect(await page.locator('#principal').textContent()).toBe('victor');
     const row = page.locator(`#pending-actions tr[data-action-id="${action.id}"]`);
     await expect.poll(() => row.textContent()).toContain('restart');
-    expect(await row.textContent()).toContain('predictor-1');
+    expect(await row.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    expect(await row.textContent()).toContain('Deciding needs the operator role; victor is viewer.');
+    const viewerCsrf = await page.locator('form.sign-out input[name="_csrf"]').getAttribute('value');
+    const forged = await context.request.post(`${baseUrl}/dashboard/actions/${action.id}/approve`, { form: { _csrf: viewerCsrf ?? '', reason: 'me too' }, maxRedirects: 0 });
+    expect(forged.status()).toBe(403);
+    expect(await forged.text()).toContain('operator role');
+    expect(await statusOf(action.id)).toBe('pending');
 
-    // The auto-refresh swaps panels in (the "updated" stamp comes from the script).
-    await expect.poll(() => page.locator('#connection').textContent(), { timeout: 10_000 }).toMatch(/^updated /);
+    // Sign out: the session ends server-side; the dashboard asks for sign-in again.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${baseUrl}/dashboard/sign-in`);
+    await page.goto(`${baseUrl}/dashboard`);
+    expect(page.url()).toBe(`${baseUrl}/dashboard/sign-in`);
 
-    const keep = process.env.DASHBOARD_SCREENSHOT; // set it to look at the pages once
-    if (keep) writeFileSync(keep.replace(/\.png$/, '-main.png'), await page.screenshot({ fullPage: true }));
+    await signIn(page, alice);
+    expect(await page.locator('#identity').textContent()).toContain('Signed in as alice (operator)');
+    const [session] = (await context.cookies(`${baseUrl}/dashboard`)).filter((cookie) => cookie.name === 'atb_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/dashboard', secure: false }); // plain HTTP here: not Secure
+    expect(await page.evaluate('document.cookie')).not.toContain('atb_session');
 
-    // Approve without a name: refused in the page, nothing sent.
-    await row.getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => row.locator('output').textContent()).toContain('Enter your name');
+    // A form post without the CSRF token is refused, even with alice's session cookie.
+    const withoutCsrf = await context.request.post(`${baseUrl}/dashboard/actions/${action.id}/approve`, { form: { reason: 'no csrf' }, maxRedirects: 0 });
+    expect(withoutCsrf.status()).toBe(403);
+    expect(await withoutCsrf.text()).toContain('CSRF');
+    expect(await statusOf(action.id)).toBe('pending');
     expect(gateway.commandRequests()).toHaveLength(0);
 
-    await page.locator('#actor').fill('browser-bob');
-    // Reject needs a reason: refused in the page, nothing sent.
+    // Reject needs a reason: the browser refuses the empty field, nothing is sent.
+    await expect.poll(() => row.getByRole('button', { name: 'Approve' }).count()).toBe(1);
     await row.getByRole('button', { name: 'Reject' }).click();
-    await expect.poll(() => row.locator('output').textContent()).toContain('reason is required');
-    expect(((await (await fetch(`${baseUrl}/actions/${action.id}`)).json()) as { status: string }).status).toBe('pending');
+    expect(await row.locator('input[name="reason"]').evaluate((input) => (input as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing)).toBe(true);
+    expect(requests.filter((url) => url.includes('/reject'))).toEqual([]);
 
-    // Approve without the API token: refused in the page, nothing sent.
     await row.getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => row.locator('output').textContent()).toContain('Enter the API token');
-    expect(requests.filter((url) => url.includes('/approve'))).toEqual([]);
-
-    // A wrong token: the agent answers 401, the page says so, the action stays pending.
-    await page.locator('#api-token').fill(`${AGENT_TOKEN.slice(0, -1)}x`);
-    await row.getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => page.locator('#flash').textContent()).toContain('401: the agent refused the API token');
-    expect(((await (await fetch(`${baseUrl}/actions/${action.id}`)).json()) as { status: string }).status).toBe('pending');
-    expect(gateway.commandRequests()).toHaveLength(0);
-    // The browser reports the refused request (the 401 response and its console line); nothing else.
-    expect(problems.every((problem) => problem.includes('401'))).toBe(true);
-    problems.length = 0;
-    requests.length = 0;
-
-    // The token is kept for the tab (sessionStorage), never in a cookie or the URL.
-    await page.locator('#api-token').fill(AGENT_TOKEN);
-    expect(await page.evaluate("sessionStorage.getItem('atb-dashboard-token')")).toBe(AGENT_TOKEN);
-    expect(await context.cookies()).toEqual([]);
-    await row.getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => page.locator('#flash').textContent(), { timeout: 10_000 }).toContain('Approved restart predictor-1 as browser-bob');
+    await page.waitForURL(`${baseUrl}/dashboard?decided=${action.id}`);
+    await expect.poll(() => page.locator('#flash').textContent()).toMatch(/restart predictor-1: (approved|running|succeeded) by alice/);
     await expect.poll(() => page.locator('#pending-actions').textContent(), { timeout: 10_000 }).toContain('Nothing waits for approval.');
     await eventually(() => gateway.commandRequests().length === 1, 10_000, 'the restart request at the gateway');
     expect(gateway.commandRequests()[0]!.body).toMatchObject({
       target_resource: { name: 'predictor-1' },
-      action_request: { intent: 'restart the predictor-1 container', context: { approved_by: 'browser-bob' } },
+      action_request: { intent: 'restart the predictor-1 container', context: { approved_by: 'alice' } },
     });
-    expect(requests.filter((url) => url.includes('/approve'))).toEqual([`${baseUrl}/actions/${action.id}/approve`]);
-    const audit = (await (await fetch(`${baseUrl}/audit?action=action-approved`)).json()) as { records: { actor: string; data: { action_id: string } }[] };
-    expect(audit.records).toEqual([expect.objectContaining({ actor: 'browser-bob', data: expect.objectContaining({ action_id: action.id }) })]);
+    const audit = (await (await fetch(`${baseUrl}/audit?action=action-approved`)).json()) as { records: { actor: string; data: Record<string, unknown> }[] };
+    expect(audit.records).toEqual([
+      expect.objectContaining({ actor: 'alice', data: expect.objectContaining({ action_id: action.id, authenticated_via: 'session', principal: expect.objectContaining({ name: 'alice', role: 'operator' }) }) }),
+    ]);
+    const keep = process.env.DASHBOARD_SCREENSHOT; // set it to look at the pages once
+    if (keep) writeFileSync(keep.replace(/\.png$/, '-main.png'), await page.screenshot({ fullPage: true }));
 
-    // The incident page: analysis, actions with their outcome, hostile annotations shown as text.
+    // The incident page: the approver by name, hostile annotations shown as text.
     await page.locator(`#incidents a[href="/dashboard/incidents/${action.incident_id}"]`).click();
     await page.waitForURL(`${baseUrl}/dashboard/incidents/${action.incident_id}`);
     const incident = page.locator('#incident');
     await expect.poll(() => incident.textContent()).toContain('Confidence');
-    expect(await incident.textContent()).toContain('browser-bob');
+    expect(await incident.textContent()).toContain('alice');
     expect(await incident.textContent()).toContain(HOSTILE_SCRIPT);
     expect(await incident.textContent()).toContain(HOSTILE_IMG);
     expect(await page.locator('#incident img').count()).toBe(0);
     expect(await page.evaluate(() => (globalThis as { __xss?: string }).__xss)).toBeUndefined();
-    expect(await page.locator('#actor').inputValue()).toBe('browser-bob'); // remembered across pages
+
+    // An expired session: the next page load goes to the sign-in form.
+    const database = new Database(join(started.directory, 'devops-agent.sqlite'));
+    try {
+      expect(database.prepare("UPDATE dashboard_sessions SET expires_at = '2000-01-01T00:00:00.000Z'").run().changes).toBeGreaterThan(0);
+    } finally {
+      database.close();
+    }
+    await page.goto(`${baseUrl}/dashboard`);
+    expect(page.url()).toBe(`${baseUrl}/dashboard/sign-in`);
 
     // Everything the page loaded came from the agent itself (no CDN; works offline).
     expect(requests.every((url) => url.startsWith(baseUrl))).toBe(true);
@@ -147,6 +174,6 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     expect(screenshot.subarray(1, 4).toString('latin1')).toBe('PNG');
     if (keep) writeFileSync(keep, screenshot);
     expect(problems).toEqual([]);
-    await context.close();
+    await page.close();
   });
 });

@@ -84,7 +84,7 @@ describe('atb drill narration against the real agent and predictor', () => {
           const response = await fetch(`${agentUrl}/actions/${stage.action_id}/reject`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', authorization },
-            body: JSON.stringify({ actor: 'drill-test', reason: 'not during the narration test' }),
+            body: JSON.stringify({ reason: 'not during the narration test' }),
           });
           expect(response.status, await response.text()).toBeLessThan(300);
         }

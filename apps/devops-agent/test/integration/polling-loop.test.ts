@@ -55,7 +55,7 @@ describe('polling mode: the full loop against the real market-predictor', () => 
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(gateway.commandRequests()).toHaveLength(0);
 
-    expect((await app.inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { actor: 'operator', reason: 'drill' } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', headers: AUTHORIZED, url: `/actions/${action.id}/approve`, payload: { reason: 'drill' } })).statusCode).toBe(200);
     const resolved = await eventually(async () => {
       const found = (await app.inject({ url: `/incidents/${action.incident_id}` })).json();
       return found.state === 'resolved' ? found : undefined;

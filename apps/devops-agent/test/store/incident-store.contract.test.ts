@@ -20,7 +20,7 @@ await onEveryDatabase('IncidentStore and intake', (subject) => {
     const incidentId = first.opened[0]!;
     const events = (await store.incidents.events(incidentId)).map((event) => event.type);
     expect(events).toEqual(['incident-opened', 'alerts-resolved']);
-    const claimed = await store.jobs.claim(new Date().toISOString(), 10);
+    const claimed = await store.jobs.claim('test', new Date().toISOString(), 10, 30_000);
     expect(claimed.map((job) => job.type).sort()).toEqual(['analyze', 'reconcile']);
   });
 

@@ -18,7 +18,7 @@ await onEveryDatabase('UnitOfWork', (subject) => {
     expect(await store.changes.commit({ updateAction: { id: action.id, patch: { status: 'approved' }, expectStatuses: ['pending'] }, jobs: [{ type: 'execute-action', payload: { action_id: action.id }, dedupe_key: `execute:${action.id}` }] })).toBe(true);
     expect(await store.changes.commit({ updateAction: { id: action.id, patch: { status: 'approved' }, expectStatuses: ['pending'] }, jobs: [{ type: 'x', payload: {} }] })).toBe(false);
     await store.jobs.enqueue([{ type: 'execute-action', payload: { action_id: action.id }, dedupe_key: `execute:${action.id}` }]);
-    const jobs = await store.jobs.claim(new Date().toISOString(), 10);
+    const jobs = await store.jobs.claim('test', new Date().toISOString(), 10, 30_000);
     expect(jobs.filter((job) => job.type === 'execute-action')).toHaveLength(1);
     expect(jobs.some((job) => job.type === 'x')).toBe(false);
     expect(await store.actions.get(action.id)).toMatchObject({ status: 'approved', confidence: 0.8, effective: null });

@@ -97,3 +97,10 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
+
+/** Issues a per-principal token through the agent's own `POST /tokens` (as the bootstrap admin); returns the token. */
+export async function issueToken(agent: DevopsAgentService, payload: { name: string; role: 'viewer' | 'operator' | 'admin'; expires_in_seconds?: number }): Promise<string> {
+  const response = await agent.app.inject({ method: 'POST', url: '/tokens', headers: AUTHORIZED, payload });
+  if (response.statusCode !== 201) throw new Error(`POST /tokens answered ${response.statusCode}: ${response.body}`);
+  return (response.json() as { token: string }).token;
+}

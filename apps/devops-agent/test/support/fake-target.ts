@@ -7,6 +7,10 @@ export type TargetMode = 'healthy' | 'down' | 'degraded' | 'slow' | 'hang';
 export class FakeTarget {
   mode: TargetMode = 'healthy';
   slowMs = 300;
+  /** The next this-many health checks answer 503 whatever the mode (a lost packet, a blip). */
+  failNext = 0;
+  /** `GET /health` requests received. */
+  healthChecks = 0;
   readonly posts: { url: string; body: unknown; authorization?: string | undefined }[] = [];
   /** Replies for other routes: `METHOD /path` → [status, body]. */
   readonly routes = new Map<string, () => [number, unknown]>();
@@ -21,8 +25,14 @@ export class FakeTarget {
       const text = Buffer.concat(chunks).toString('utf8');
       const path = request.url ?? '/';
       if (request.method === 'GET' && path === '/health') {
+        this.healthChecks += 1;
         if (this.mode === 'hang') {
           this.held.add(response);
+          return;
+        }
+        if (this.failNext > 0) {
+          this.failNext -= 1;
+          response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'unhealthy' }));
           return;
         }
         if (this.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, this.slowMs));

@@ -96,6 +96,11 @@ export class ScriptedGateway {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** The `POST /execute-docker-command` requests among `requests` (the agent also reads the policy and the event stream). */
+  get executeRequests(): RecordedRequest[] {
+    return this.requests.filter((request) => request.method === 'POST' && request.path === '/execute-docker-command');
+  }
+
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);

@@ -98,6 +98,8 @@ export async function writeJobs(executor: Executor, jobs: NewJob[], now: string)
         run_at: job.run_at ?? now,
         attempts: 0,
         last_error: null,
+        owner: null,
+        lease_until: null,
         created_at: now,
         updated_at: now,
       } as never)

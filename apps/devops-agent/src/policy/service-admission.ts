@@ -1,0 +1,50 @@
+import { policyAllows } from '@atb/contracts';
+import type { ServiceEntry } from '../catalog/catalog-schema.js';
+import type { KnownPolicy } from '../remediation/gateway-policy.js';
+import { matchService, targetOfService } from '../catalog/service-catalog.js';
+import { targetOf } from '../incidents/incident-target.js';
+import type { Config } from '../config.js';
+import type { Incident, StoredAlert } from '../store/agent-store.js';
+
+/** Whether an incident's alert may lead to an action at all, and on which catalog entry and container. */
+export type ServiceAdmission = { ok: true; entry: ServiceEntry; target: string } | { ok: false; reason: string };
+
+const labelText = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .filter(([label]) => ['alertname', 'service', 'job', 'container', 'instance'].includes(label))
+    .map(([label, value]) => `${label}=${value}`)
+    .join(', ');
+
+/**
+ * An alert is acted on only when it belongs to a catalog entry and a container can be named for
+ * it; an alert that maps to no entry is recorded and escalated, never acted on.
+ */
+export function admitService(
+  services: readonly ServiceEntry[],
+  incident: Incident,
+  alerts: StoredAlert[],
+  config: Pick<Config, 'MONITORED_SERVICE'>,
+): ServiceAdmission {
+  const labels = (alerts.find((alert) => alert.status === 'firing') ?? alerts[0])?.labels ?? {};
+  const entry = matchService(services, labels);
+  if (!entry) return { ok: false, reason: `no catalog entry matches the alert (${labelText(labels) || 'no labels'}): recorded, not acted on` };
+  const target = entry.target.fromAlert ? targetOf(incident, alerts, config) : targetOfService(entry, labels);
+  if (!target) return { ok: false, reason: `catalog entry ${entry.name} is known by its containers' labels and the alert has no container label: no container to act on` };
+  return { ok: true, entry, target };
+}
+
+/** The reason an action the gateway would refuse escalates with. */
+export const NOT_ALLOWLISTED = 'not allowlisted at the gateway';
+
+/**
+ * Whether the gateway would run `operation` on `target` for this agent: an action it would
+ * refuse is never proposed (no approval waits for what cannot run); the incident escalates with
+ * "not allowlisted at the gateway". When the gateway's policy could not be read the action is
+ * proposed, and the gateway decides when it runs.
+ */
+export function gatewayAdmits(known: KnownPolicy, operation: string, target: string, entry: ServiceEntry): { ok: true; note?: string } | { ok: false; reason: string } {
+  if (!known.ok) return { ok: true, note: `gateway policy unknown (${known.error}); the gateway decides at execution` };
+  const verdict = policyAllows(known.policy, operation, { name: target, labels: entry.target.labels });
+  if (verdict.ok) return { ok: true };
+  return { ok: false, reason: `${NOT_ALLOWLISTED}: ${operation} ${target} for source ${known.policy.source_id} — ${verdict.reason}` };
+}
