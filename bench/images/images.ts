@@ -30,7 +30,7 @@ const SERVICES = [
     port: 8001,
     env: () => ({ AGENT_API_TOKEN: token(), AUDIT_HMAC_KEY: token(), AI_COMMAND_GATEWAY_TOKEN: token(), WEBHOOK_USERNAME: 'alertmanager', WEBHOOK_PASSWORD: token() }),
   },
-  { name: 'coding-agent', port: 8002, env: () => ({ CODING_AGENT_API_TOKEN: token(), ENABLE_SANDBOXING: 'false' }) },
+  { name: 'coding-agent', port: 8002, env: () => ({ CODING_AGENT_API_TOKEN: token(), AUDIT_HMAC_KEY: token(), ENABLE_SANDBOXING: 'false' }) },
   { name: 'command-gateway', port: 8003, env: () => ({ AI_COMMAND_GATEWAY_TOKEN: token(), AUDIT_HMAC_KEY: token(), GATEWAY_RUNTIME: 'process' }) },
 ] as const;
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describeWithComponent } from '@atb/testing';
-import { ensureNodeBaseImage, probePodman, startPodman } from '@atb/testing/podman';
+import { ensureNodeBaseImage, hostNodeBinds, probePodman, startPodman } from '@atb/testing/podman';
 import { expect, it } from 'vitest';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { EventRecorder } from './runtime-events.contract.js';
@@ -26,7 +26,7 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
       Cmd: [process.execPath, '/app/idle.mjs'],
       // A check that always fails; Interval 0: run only when asked (no systemd timers here).
       Healthcheck: { Test: ['CMD', '/usr/bin/false'], Interval: 0, Retries: 1 },
-      HostConfig: { NetworkMode: 'host', Binds: ['/usr:/usr:ro', `${directory}:/app:ro`] },
+      HostConfig: { NetworkMode: 'host', Binds: [...hostNodeBinds(), `${directory}:/app:ro`] },
     });
     try {
       await recorder.until(() => recorder.connections > 0, 'the stream to open');

@@ -264,15 +264,25 @@ export interface NodeContainer {
 }
 
 /**
+ * The bind mounts that let a container run this process' own Node binary (`process.execPath`):
+ * /usr read-only and, when Node lives outside /usr (a version under .data/node-versions), its
+ * installation directory at the same path.
+ */
+export function hostNodeBinds(): string[] {
+  const binds = ['/usr:/usr:ro'];
+  const nodePrefix = dirname(dirname(process.execPath));
+  if (!process.execPath.startsWith('/usr/')) binds.push(`${nodePrefix}:${nodePrefix}:ro`);
+  return binds;
+}
+
+/**
  * Creates and starts a host-network container running `node /app/<script>` with /usr mounted
  * read-only (and, when Node lives outside /usr, its installation directory too).
  */
 export async function runNodeContainer(engine: EngineConnection, options: NodeContainerOptions): Promise<NodeContainer> {
   const image = await ensureNodeBaseImage(engine);
   if (options.replace) await removeContainer(engine.docker, options.name);
-  const binds = ['/usr:/usr:ro', `${resolve(options.appDirectory)}:/app:ro`];
-  const nodePrefix = dirname(dirname(process.execPath));
-  if (!process.execPath.startsWith('/usr/')) binds.push(`${nodePrefix}:${nodePrefix}:ro`);
+  const binds = [...hostNodeBinds(), `${resolve(options.appDirectory)}:/app:ro`];
   for (const mount of options.mounts ?? []) {
     binds.push(`${resolve(mount.source)}:${mount.target}:${mount.readOnly === false ? 'rw' : 'ro'}`);
   }
