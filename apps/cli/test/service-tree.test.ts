@@ -59,7 +59,7 @@ function serviceEnvironment(service: string, dataDirectory: string, port: number
       WEBHOOK_USERNAME: 'alertmanager',
       WEBHOOK_PASSWORD: secrets.webhookPassword,
     },
-    'coding-agent': { CODING_AGENT_API_TOKEN: secrets.codingToken, ENABLE_SANDBOXING: 'false' },
+    'coding-agent': { CODING_AGENT_API_TOKEN: secrets.codingToken, AUDIT_HMAC_KEY: secrets.codingAuditKey, ENABLE_SANDBOXING: 'false' },
     'command-gateway': { AI_COMMAND_GATEWAY_TOKEN: secrets.gatewayToken, AUDIT_HMAC_KEY: secrets.gatewayAuditKey, GATEWAY_RUNTIME: 'process' },
   };
   return { ...common, ...own[service] };
