@@ -21,8 +21,11 @@ export interface LeaderLease {
 export interface Leadership {
   /** How long a lease lasts without renewal, in ms. */
   readonly leaseMs: number;
-  /** Takes or renews `key` for `owner`: the lease when `owner` leads now, undefined when another does. */
-  acquire(key: string, owner: string): Promise<LeaderLease | undefined>;
+  /**
+   * Takes or renews each of `keys` for `owner` in one round trip: the leases `owner` holds now,
+   * one per key it leads (a key another owner holds is left out, never renewed).
+   */
+  acquire(keys: readonly string[], owner: string): Promise<LeaderLease[]>;
   /** Gives `key` up before its lease ends (an orderly shutdown); nothing when `owner` does not hold it. */
   release(key: string, owner: string): Promise<void>;
   /** The live lease on `key`, if any. */
@@ -33,9 +36,10 @@ export interface Leadership {
 export const DEFAULT_LEADER_LEASE_MS = 15_000;
 
 /**
- * One replica's view of its leaderships: it renews every key it was asked about every third of
- * the lease and answers `leads(key)` from the last answer, counting a lease as lost from the
- * moment it was requested plus `leaseMs` (so a renewal that hangs never lets two replicas lead).
+ * One replica's view of its leaderships: every third of the lease it renews, in one call, every
+ * key it was asked about (taking those that became free), and answers `leads(key)` from the last
+ * answer, counting a lease as lost from the moment it was requested plus `leaseMs` (so a renewal
+ * that hangs never lets two replicas lead). Keys first asked about in the same tick share a call.
  *
  * @example
  * const gate = new LeaderGate(leadership, 'agent-1');
@@ -43,7 +47,9 @@ export const DEFAULT_LEADER_LEASE_MS = 15_000;
  */
 export class LeaderGate {
   private readonly held = new Map<string, { validUntil: number; token: number }>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly known = new Set<string>();
+  private pending: { keys: string[]; done: Promise<void> } | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(
@@ -53,13 +59,10 @@ export class LeaderGate {
 
   /** Whether this replica leads `key` now; the first call for a key asks at once and keeps renewing it. */
   async leads(key: string): Promise<boolean> {
-    if (!this.timers.has(key) && !this.stopped) {
-      const timer = setInterval(() => {
-        void this.renew(key);
-      }, this.leadership.leaseMs / 3);
-      timer.unref?.();
-      this.timers.set(key, timer);
-      await this.renew(key);
+    if (!this.known.has(key) && !this.stopped) {
+      this.known.add(key);
+      this.startTimer();
+      await this.askSoon(key);
     }
     const lease = this.held.get(key);
     return lease !== undefined && Date.now() < lease.validUntil;
@@ -71,24 +74,53 @@ export class LeaderGate {
     return lease && Date.now() < lease.validUntil ? lease.token : undefined;
   }
 
-  private async renew(key: string): Promise<void> {
+  private startTimer(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      void this.renew([...this.known]);
+    }, this.leadership.leaseMs / 3);
+    this.timer.unref?.();
+  }
+
+  /** Collects the keys first asked about in this tick into one call. */
+  private askSoon(key: string): Promise<void> {
+    if (this.pending) {
+      this.pending.keys.push(key);
+      return this.pending.done;
+    }
+    const keys = [key];
+    const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.pending = undefined;
+      return this.renew(keys);
+    });
+    this.pending = { keys, done };
+    return done;
+  }
+
+  private async renew(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
     const asked = Date.now();
     try {
-      const lease = await this.leadership.acquire(key, this.owner);
-      if (lease) this.held.set(key, { validUntil: asked + this.leadership.leaseMs, token: lease.token });
-      else this.held.delete(key);
+      const leases = new Map((await this.leadership.acquire(keys, this.owner)).map((lease) => [lease.key, lease.token]));
+      if (this.stopped) return;
+      for (const key of keys) {
+        const token = leases.get(key);
+        if (token === undefined) this.held.delete(key);
+        else this.held.set(key, { validUntil: asked + this.leadership.leaseMs, token });
+      }
     } catch {
-      // Unreachable store: the lease we have runs out by itself at validUntil.
+      // Unreachable store: the leases we have run out by themselves at validUntil.
     }
   }
 
   /** Stops renewing and gives every held key up, so a survivor takes over at once. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers.values()) clearInterval(timer);
-    this.timers.clear();
+    clearInterval(this.timer);
+    this.timer = undefined;
     const keys = [...this.held.keys()];
     this.held.clear();
+    this.known.clear();
     await Promise.allSettled(keys.map((key) => this.leadership.release(key, this.owner)));
   }
 }

@@ -20,9 +20,12 @@ const migrations: Record<string, Migration> = {
   },
 };
 
+/** Rows in one upsert: four parameters each, well under SQLite's and PostgreSQL's limits. */
+const ROWS_PER_STATEMENT = 500;
+
 /**
- * {@link Leadership} as a lease table on SQLite or PostgreSQL. Taking or renewing a key is one
- * upsert whose update applies only when the caller holds the key or its lease ran out; the row's
+ * {@link Leadership} as a lease table on SQLite or PostgreSQL. Taking or renewing keys is one
+ * multi-row upsert whose update applies only when the caller holds the key or its lease ran out; the row's
  * lock makes concurrent attempts queue, so exactly one of them wins. Times are ISO strings (UTC).
  */
 export class SqlLeadership implements Leadership {
@@ -36,12 +39,23 @@ export class SqlLeadership implements Leadership {
     return new SqlLeadership(database as Database<LeaseTables>, options.leaseMs ?? DEFAULT_LEADER_LEASE_MS);
   }
 
-  async acquire(key: string, owner: string): Promise<LeaderLease | undefined> {
+  async acquire(keys: readonly string[], owner: string): Promise<LeaderLease[]> {
+    // Sorted and unique: one row once per statement, and every replica locks rows in one order.
+    const unique = [...new Set(keys)].sort();
+    const leases: LeaderLease[] = [];
+    for (let start = 0; start < unique.length; start += ROWS_PER_STATEMENT) {
+      leases.push(...(await this.upsert(unique.slice(start, start + ROWS_PER_STATEMENT), owner)));
+    }
+    return leases;
+  }
+
+  /** One upsert for many keys: each row is taken or renewed only when free or already `owner`'s. */
+  private async upsert(keys: string[], owner: string): Promise<LeaderLease[]> {
     const now = new Date();
     const until = new Date(now.getTime() + this.leaseMs).toISOString();
-    const row = await this.database.db
+    const rows = await this.database.db
       .insertInto('leader_leases')
-      .values({ key, owner, token: 1, lease_until: until })
+      .values(keys.map((key) => ({ key, owner, token: 1, lease_until: until })))
       .onConflict((conflict) =>
         conflict
           .column('key')
@@ -53,8 +67,8 @@ export class SqlLeadership implements Leadership {
           .where((where) => where.or([where('leader_leases.owner', '=', owner), where('leader_leases.lease_until', '<', now.toISOString())])),
       )
       .returning(['key', 'owner', 'token'])
-      .executeTakeFirst();
-    return row ? { key: row.key, owner: row.owner, token: Number(row.token) } : undefined;
+      .execute();
+    return rows.map((row) => ({ key: row.key, owner: row.owner, token: Number(row.token) }));
   }
 
   async release(key: string, owner: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { LeaderGate, type Leadership } from '../src/leadership.js';
+import { type LeaderLease, LeaderGate, type Leadership } from '../src/leadership.js';
 
 /** One backing store and a way to open handles on it, one per replica. */
 export interface LeadershipFixture {
@@ -17,7 +17,7 @@ function severable(inner: Leadership): Leadership & { sever(): void } {
   const guard = <T>(call: () => Promise<T>) => (severed ? Promise.reject(new Error('severed')) : call());
   return {
     leaseMs: inner.leaseMs,
-    acquire: (key, owner) => guard(() => inner.acquire(key, owner)),
+    acquire: (keys, owner) => guard(() => inner.acquire(keys, owner)),
     release: (key, owner) => guard(() => inner.release(key, owner)),
     leader: (key) => guard(() => inner.leader(key)),
     close: () => inner.close(),
@@ -26,6 +26,9 @@ function severable(inner: Leadership): Leadership & { sever(): void } {
     },
   };
 }
+
+/** Takes or renews one key: its lease, or undefined when another owner holds it. */
+const take = async (leadership: Leadership, key: string, owner: string): Promise<LeaderLease | undefined> => (await leadership.acquire([key], owner))[0];
 
 /** The contract every {@link Leadership} implementation meets. */
 export function leadershipContract(create: () => Promise<LeadershipFixture>): void {
@@ -45,41 +48,72 @@ export function leadershipContract(create: () => Promise<LeadershipFixture>): vo
 
   it('lets one owner hold a key; renewing keeps its token; other keys are independent', async () => {
     const [one, two] = await openTwo();
-    const first = await one.acquire('service:a', 'r1');
+    const first = await take(one, 'service:a', 'r1');
     expect(first).toMatchObject({ key: 'service:a', owner: 'r1' });
-    expect(await two.acquire('service:a', 'r2')).toBeUndefined();
-    expect(await one.acquire('service:a', 'r1')).toEqual(first);
-    expect(await two.acquire('service:b', 'r2')).toMatchObject({ owner: 'r2' });
+    expect(await take(two, 'service:a', 'r2')).toBeUndefined();
+    expect(await take(one, 'service:a', 'r1')).toEqual(first);
+    expect(await take(two, 'service:b', 'r2')).toMatchObject({ owner: 'r2' });
     expect(await two.leader('service:a')).toEqual(first);
     expect(await two.leader('service:none')).toBeUndefined();
   });
 
   it('elects exactly one of many owners asking at once', async () => {
     const handles = await openMany(5);
-    const answers = await Promise.all(handles.map((handle, index) => handle.acquire('service:a', `r${index}`)));
+    const answers = await Promise.all(handles.map((handle, index) => take(handle, 'service:a', `r${index}`)));
     expect(answers.filter((answer) => answer !== undefined)).toHaveLength(1);
   });
 
   it('hands a key over once its holder stopped renewing, with a higher token; the old holder cannot renew', async () => {
     const [one, two] = await openTwo();
-    const first = await one.acquire('service:a', 'dead');
+    const first = await take(one, 'service:a', 'dead');
     await sleep(LEASE_MS / 2);
-    expect(await two.acquire('service:a', 'alive')).toBeUndefined();
+    expect(await take(two, 'service:a', 'alive')).toBeUndefined();
     await sleep(LEASE_MS / 2 + 300);
     expect(await two.leader('service:a')).toBeUndefined();
-    const second = await two.acquire('service:a', 'alive');
+    const second = await take(two, 'service:a', 'alive');
     expect(second).toMatchObject({ owner: 'alive' });
     expect(second!.token).toBeGreaterThan(first!.token);
-    expect(await one.acquire('service:a', 'dead')).toBeUndefined();
+    expect(await take(one, 'service:a', 'dead')).toBeUndefined();
+  });
+
+  it('renews many keys in one call: a key lost to another owner is not renewed; takeover raises its token', async () => {
+    const [one, two] = await openTwo();
+    const keys = ['service:a', 'service:b', 'service:c', 'service:b'];
+    const first = await one.acquire(keys, 'r1');
+    expect(first.map((lease) => lease.key).sort()).toEqual(['service:a', 'service:b', 'service:c']);
+    const tokenOf = (leases: LeaderLease[], key: string) => leases.find((lease) => lease.key === key)?.token;
+    // r1 keeps renewing a and c only; b runs out and r2 takes it.
+    await sleep(LEASE_MS / 2);
+    expect(await one.acquire(['service:a', 'service:c'], 'r1')).toHaveLength(2);
+    await sleep(LEASE_MS / 2 + 300);
+    const taken = await two.acquire(keys, 'r2');
+    expect(taken.map((lease) => lease.key)).toEqual(['service:b']);
+    expect(taken[0]!.token).toBeGreaterThan(tokenOf(first, 'service:b')!);
+    // r1's next batch renews what it still holds, with unchanged tokens, and leaves b to r2.
+    const renewed = await one.acquire(keys, 'r1');
+    expect(renewed.map((lease) => lease.key).sort()).toEqual(['service:a', 'service:c']);
+    expect(tokenOf(renewed, 'service:a')).toBe(tokenOf(first, 'service:a'));
+    expect(await two.leader('service:b')).toEqual(taken[0]);
+    expect(await one.acquire([], 'r1')).toEqual([]);
+  });
+
+  it('takes and renews more keys in one call than one statement holds', async () => {
+    const [one, two] = await openTwo(60_000);
+    const keys = Array.from({ length: 1_200 }, (_, index) => `service:${index}`);
+    expect(await take(two, 'service:7', 'r2')).toMatchObject({ owner: 'r2' });
+    const leases = await one.acquire(keys, 'r1');
+    expect(leases).toHaveLength(1_199);
+    expect(leases.some((lease) => lease.key === 'service:7')).toBe(false);
+    expect(await one.acquire(keys, 'r1')).toEqual(expect.arrayContaining(leases));
   });
 
   it('gives a key up at release, only for its holder', async () => {
     const [one, two] = await openTwo(60_000);
-    await one.acquire('service:a', 'r1');
+    await take(one, 'service:a', 'r1');
     await two.release('service:a', 'r2');
-    expect(await two.acquire('service:a', 'r2')).toBeUndefined();
+    expect(await take(two, 'service:a', 'r2')).toBeUndefined();
     await one.release('service:a', 'r1');
-    expect(await two.acquire('service:a', 'r2')).toMatchObject({ owner: 'r2' });
+    expect(await take(two, 'service:a', 'r2')).toMatchObject({ owner: 'r2' });
   });
 
   it('through LeaderGate: one of three replicas leads, and another within one lease period after it stops', async () => {
@@ -101,5 +135,28 @@ export function leadershipContract(create: () => Promise<LeadershipFixture>): vo
     // One lease period, plus one renewal interval for a survivor to ask again.
     expect(Date.now() - stoppedAt).toBeLessThan(LEASE_MS + LEASE_MS / 3 + 400);
     await Promise.all(gates.map((gate) => gate.stop()));
+  });
+
+  it('through LeaderGate: keys first asked about together share one call, and renewals cover them all in one', async () => {
+    const inner = await fixture.open({ leaseMs: LEASE_MS });
+    const calls: number[] = [];
+    const counting: Leadership = {
+      leaseMs: inner.leaseMs,
+      acquire: (keys, owner) => {
+        calls.push(keys.length);
+        return inner.acquire(keys, owner);
+      },
+      release: (key, owner) => inner.release(key, owner),
+      leader: (key) => inner.leader(key),
+      close: () => inner.close(),
+    };
+    const gate = new LeaderGate(counting, 'r1');
+    const keys = Array.from({ length: 50 }, (_, index) => `service:${index}`);
+    expect(await Promise.all(keys.map((key) => gate.leads(key)))).toEqual(keys.map(() => true));
+    expect(calls).toEqual([50]);
+    await sleep(LEASE_MS / 3 + 150);
+    expect(calls.slice(1).every((count) => count === 50)).toBe(true);
+    expect(calls.length).toBeGreaterThan(1);
+    await gate.stop();
   });
 }

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 
-/** The files `atb secrets init` writes, and who reads each (deploy/compose/compose.yaml). */
+/** The files `atb secrets init` writes, and who reads each (deploy/compose/compose.yaml and compose.scaled.yaml). */
 export const SECRET_FILES = {
   /** env_file of the command gateway: its bearer token and its audit key. */
   gateway: 'command-gateway.env',
@@ -14,6 +14,10 @@ export const SECRET_FILES = {
   coding: 'coding-agent.env',
   /** The compose secret Alertmanager reads (`password_file`) to authenticate to the agent's webhook. */
   webhookPassword: 'webhook-password',
+  /** The scaled profile's compose secret PostgreSQL reads (`POSTGRES_PASSWORD_FILE`). */
+  postgresPassword: 'postgres-password',
+  /** The scaled profile's env_file of every replica: `DATABASE_URL` of the shared PostgreSQL. */
+  postgres: 'postgres.env',
   /** The agent's API token alone, for the CLI: `DEVOPS_AGENT_TOKEN_FILE=<dir>/devops-agent-token`. */
   agentToken: 'devops-agent-token',
   /** The gateway's token alone, for the CLI: `AI_COMMAND_GATEWAY_TOKEN_FILE=<dir>/command-gateway-token`. */
@@ -28,6 +32,8 @@ export interface StackSecrets {
   agentToken: string;
   codingToken: string;
   webhookPassword: string;
+  /** The password of PostgreSQL's `atb` user in the scaled profile. */
+  postgresPassword: string;
   /** HMAC keys of the audit chains, one per service that keeps one. */
   gatewayAuditKey: string;
   agentAuditKey: string;
@@ -42,16 +48,21 @@ export function generateStackSecrets(): StackSecrets {
     agentToken: secret(),
     codingToken: secret(),
     webhookPassword: secret(),
+    postgresPassword: secret(),
     gatewayAuditKey: secret(),
     agentAuditKey: secret(),
     codingAuditKey: secret(),
   };
 }
 
+/** The URL every replica of the scaled profile reaches the shared PostgreSQL at (one database, a schema per service). */
+export const postgresUrl = (password: string): string => `postgres://atb:${encodeURIComponent(password)}@postgres:5432/atb`;
+
 /**
  * Writes the composed stack's secrets into `directory` (created 0700): one env file per service
- * that needs secrets (0600; compose reads them on the host), and the webhook password as a file
- * for Alertmanager's `password_file` (0644 inside the 0700 directory, so the container's user
+ * that needs secrets (0600; compose reads them on the host), and the webhook password and
+ * PostgreSQL's password as files for Alertmanager's `password_file` and PostgreSQL's
+ * `POSTGRES_PASSWORD_FILE` (0644 inside the 0700 directory, so the container's user
  * can read its bind mount while other host users cannot reach it). Refuses to overwrite
  * existing files unless `force`: new tokens would lock the running stack's clients out.
  */
@@ -75,6 +86,8 @@ export function writeStackSecrets(directory: string, secrets: StackSecrets, opti
       0o600,
     ],
     [SECRET_FILES.webhookPassword, secrets.webhookPassword, 0o644],
+    [SECRET_FILES.postgresPassword, secrets.postgresPassword, 0o644],
+    [SECRET_FILES.postgres, `DATABASE_URL=${postgresUrl(secrets.postgresPassword)}\n`, 0o600],
     [SECRET_FILES.agentToken, `${secrets.agentToken}\n`, 0o600],
     [SECRET_FILES.gatewayToken, `${secrets.gatewayToken}\n`, 0o600],
   ];
@@ -99,7 +112,7 @@ export function registerSecrets(program: Command): void {
   const secrets = program.command('secrets').description('secrets of the composed stack (deploy/compose)');
   secrets
     .command('init')
-    .description('generate the gateway token, the agent token and the webhook credentials as env files and a compose secret')
+    .description('generate the gateway token, the agent token, the webhook credentials and the PostgreSQL password (scaled profile) as env files and compose secrets')
     .option('--dir <directory>', 'where to write them', 'deploy/compose/secrets')
     .option('--force', 'replace existing secrets')
     .action((options: { dir: string; force?: boolean }) => {
