@@ -27,7 +27,7 @@ mkdir -p "$cache"
 for binary in mmdebstrap podman npm apt-get dpkg-deb sha256sum; do
   command -v "$binary" >/dev/null 2>&1 || { echo "$binary is missing: bash scripts/install-system-deps.sh" >&2; exit 1; }
 done
-# podman CLI calls with the same engine settings as the API service (SPEC §5).
+# podman CLI calls with the same engine settings as the API service.
 if [ -z "${CONTAINERS_CONF:-}" ]; then
   export CONTAINERS_CONF="$cache/containers.conf"
   printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\n' >"$CONTAINERS_CONF"
