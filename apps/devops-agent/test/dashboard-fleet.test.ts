@@ -21,7 +21,7 @@ describe('fleet tiles', () => {
     const seeded = await seedIncidents(store, 40);
     const services = [{ name: 'quiet-service' }, { name: 'order-router' }, { name: 'risk-engine', container: 'risk-1' }, { name: 'market-predictor' }];
     const now = Date.now();
-    const monitor = { service: 'market-predictor', interval_seconds: 5, last_check: { checked_at: new Date(now - 65_000).toISOString(), reachable: false, status: null } };
+    const monitor = [{ name: 'market-predictor', interval_seconds: 5, last_check: { checked_at: new Date(now - 65_000).toISOString(), reachable: false, status: null } }];
     const tiles = await fleetTiles(store, services, ['risk-1'], monitor, now);
     // risk-engine: circuit open; market-predictor: down; order-router: open incidents; quiet-service: nothing.
     expect(tiles.map((tile) => tile.service)).toEqual(['risk-engine', 'market-predictor', 'order-router', 'quiet-service']);
@@ -31,6 +31,14 @@ describe('fleet tiles', () => {
     expect(tiles[0]!.last_action?.id).toBe(newest!.id);
     expect(tiles[1]).toMatchObject({ health: 'down', monitoring_lag_s: 60 });
     expect(tiles[3]).toMatchObject({ health: 'unknown', open: [], monitoring_lag_s: null, circuit_open: false });
+    // Each polled service's own reading: one healthy and on time, one overdue.
+    const fleet = await fleetTiles(store, services, [], [
+      { name: 'quiet-service', interval_seconds: 10, last_check: { checked_at: new Date(now - 2_000).toISOString(), reachable: true, status: 'healthy' } },
+      { name: 'order-router', interval_seconds: 10, last_check: { checked_at: new Date(now - 40_000).toISOString(), reachable: true, status: 'degraded' } },
+    ], now);
+    expect(fleet.find((tile) => tile.service === 'quiet-service')).toMatchObject({ health: 'healthy', monitoring_lag_s: 0 });
+    expect(fleet.find((tile) => tile.service === 'order-router')).toMatchObject({ health: 'degraded', monitoring_lag_s: 30 });
+    expect(fleet.find((tile) => tile.service === 'market-predictor')).toMatchObject({ monitoring_lag_s: null });
     const rendered = renderFleet(tiles, now).value;
     expect(rendered.indexOf('data-service="risk-engine"')).toBeLessThan(rendered.indexOf('data-service="quiet-service"'));
     // The default one-entry catalog gives the page its fleet panel.

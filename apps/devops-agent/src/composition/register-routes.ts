@@ -37,7 +37,7 @@ export function registerAgentRoutes(app: App, config: Config, parts: DevopsAgent
       approvals: parts.ports,
       services,
       fleet: () => parts.ports.catalog.list().map((entry) => ({ name: entry.name, container: entry.target.container })),
-      monitor: () => parts.monitor.status(),
+      monitor: () => parts.monitor.status().services,
     },
     { signInRequired: dashboardSignInRequired(config), refreshMs: config.DASHBOARD_REFRESH_SECONDS * 1000 },
   );

@@ -40,8 +40,8 @@ export interface DashboardSources {
   services?: ServiceReader;
   /** The catalog's services, for the fleet tiles (none: no fleet panel). */
   fleet?: () => readonly FleetService[];
-  /** The health monitor's state (its service's health and monitoring lag). */
-  monitor?: () => MonitorReading;
+  /** The health monitor's state of each polled service (health and monitoring lag). */
+  monitor?: () => readonly MonitorReading[];
 }
 
 export interface DashboardOptions {
@@ -83,7 +83,7 @@ function dashboardViews(app: App, sources: DashboardSources, options: DashboardO
   const panels: Record<string, (viewer: DashboardViewer) => Promise<SafeHtml>> = {
     fleet: async () => {
       const circuits = ((await status()) as { open_circuits?: string[] }).open_circuits ?? [];
-      return renderFleet(await fleetTiles(store, sources.fleet?.() ?? [], circuits, sources.monitor?.()));
+      return renderFleet(await fleetTiles(store, sources.fleet?.() ?? [], circuits, sources.monitor?.() ?? []));
     },
     overview: async () => renderOverview(await status()),
     'pending-actions': async (viewer) => renderPendingActions(await store.actions.list({ status: 'pending', limit: 100 }), viewer),

@@ -9,8 +9,9 @@ export interface FleetService {
 }
 
 /** The health monitor's last reading of the service it polls. */
+/** What the health monitor last saw of one polled service. */
 export interface MonitorReading {
-  service: string;
+  name: string;
   interval_seconds: number;
   last_check: { checked_at: string; reachable: boolean; status: string | null } | null;
 }
@@ -42,7 +43,7 @@ export async function fleetTiles(
   store: Pick<AgentStore, 'incidents' | 'actions'>,
   services: readonly FleetService[],
   circuits: readonly string[],
-  monitor: MonitorReading | undefined,
+  monitor: readonly MonitorReading[],
   now: number = Date.now(),
 ): Promise<FleetTile[]> {
   const tiles = await Promise.all(
@@ -51,8 +52,10 @@ export async function fleetTiles(
         store.incidents.list({ service: service.name, active: true, limit: 50 }),
         store.actions.list({ service: service.name, limit: 1 }),
       ]);
-      const reading = monitor?.service === service.name ? monitor.last_check : null;
-      const lag = monitor?.service === service.name && reading ? Math.max(0, Math.round((now - Date.parse(reading.checked_at)) / 1000 - monitor.interval_seconds)) : null;
+      const polled = monitor.find((candidate) => candidate.name === service.name);
+      const reading = polled?.last_check ?? null;
+      // Seconds the last check is overdue: how far polling of this service lags behind its interval.
+      const lag = polled && reading ? Math.max(0, Math.round((now - Date.parse(reading.checked_at)) / 1000 - polled.interval_seconds)) : null;
       const health = reading ? (!reading.reachable ? 'down' : reading.status === 'healthy' ? 'healthy' : 'degraded') : open.length > 0 ? 'degraded' : 'unknown';
       const target = service.container ?? service.name;
       return { service: service.name, health, open, last_action: last, circuit_open: circuits.includes(target), monitoring_lag_s: lag };
