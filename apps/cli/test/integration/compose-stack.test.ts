@@ -7,7 +7,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createProgram } from '../../src/program.js';
 import { generateStackSecrets, type StackSecrets, writeStackSecrets } from '../../src/commands/secrets.js';
 import {
+  type BaseImages,
   buildBaseImages,
+  buildInfraImages,
   buildServiceImages,
   compose,
   driveHealthchecks,
@@ -15,9 +17,11 @@ import {
   probeComposeTools,
   REPOSITORY,
   runCommand,
+  SCALED_COMPOSE_FILE,
   SERVICES,
   STACK_SERVICES,
   serviceContainer,
+  serviceReplicas,
   waitForStackHealthy,
 } from './compose-stack.js';
 
@@ -48,6 +52,8 @@ describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'i
   let variables: Record<string, string>;
   let ports: Record<string, number>;
   let imageList: string[];
+  let bases: BaseImages;
+  let scaledVariables: Record<string, string> | undefined;
   let canary: string;
   const canaryDirectory = join(REPOSITORY, 'deploy/compose/secrets');
   const canaryFile = join(canaryDirectory, `.atb-deploy-test-canary-${suffix}`);
@@ -63,7 +69,7 @@ describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'i
     // read-write on the socket, as a Docker socket's `docker` group has it.
     chmodSync(engine.socketPath, 0o660);
     const started = Date.now();
-    const bases = await buildBaseImages(engine);
+    bases = await buildBaseImages(engine);
     timings.baseImagesMs = Date.now() - started;
     // A secret lying in the build context, where `atb secrets init` puts it by default: the
     // .dockerignore must keep it out of every layer.
@@ -121,6 +127,7 @@ describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'i
     health?.stop();
     for (const outsider of outsiders) await outsider.remove().catch(() => undefined);
     if (engine && variables) await compose(engine, variables, ['down', '-v', '--remove-orphans', '-t', '5']).catch(() => undefined);
+    if (engine && scaledVariables) await compose(engine, scaledVariables, ['down', '-v', '--remove-orphans', '-t', '5'], 300_000, SCALED_COMPOSE_FILE).catch(() => undefined);
     // Only this run's tags go; the layers stay in the build cache for the next run.
     for (const service of SERVICES) await engine?.docker.getImage(`localhost/atb-deploy-test-${service}:${suffix}`).remove({ noprune: true }).catch(() => undefined);
     rmSync(scratch, { recursive: true, force: true });
@@ -304,4 +311,55 @@ describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'i
     expect(verdicts['command-gateway']?.valid, output.stdout).toBe(true);
     expect(verdicts['coding-agent'], output.stdout).toMatchObject({ valid: true, keyed: true });
   }, 400_000);
+
+  // Last: the single-instance stack goes down and the scaled profile runs on the same service
+  // images, with PostgreSQL, Redis and HAProxy built from Debian packages.
+  it('runs the scaled profile: every replica healthy on PostgreSQL and Redis, HAProxy spreads requests over the agents and routes around a killed one', async () => {
+    await compose(engine, variables, ['down', '-v', '--remove-orphans', '-t', '5']);
+    const infra = await buildInfraImages(engine);
+    const scaledProject = `${project}-scaled`;
+    scaledVariables = { ...variables, ...infra, COMPOSE_PROJECT_NAME: scaledProject };
+    const scaledHealth = driveHealthchecks(engine, scaledProject);
+    try {
+      const up = Date.now();
+      await compose(engine, scaledVariables, ['up', '-d', '--no-build'], 400_000, SCALED_COMPOSE_FILE);
+      const replicas = { postgres: 1, redis: 1, 'market-predictor': 1, 'command-gateway': 2, 'coding-agent': 2, 'devops-agent': 3 };
+      await waitFor(
+        async () => {
+          const states = await Promise.all(
+            Object.keys(replicas).map(async (service) => `${service} ${(await serviceReplicas(engine, scaledProject, service)).map((c) => c.State.Health?.Status).join('/')}`),
+          );
+          const healthy = Object.entries(replicas).map(([service, count]) => `${service} ${Array(count).fill('healthy').join('/')}`);
+          if (states.join(', ') === healthy.join(', ')) return true;
+          throw new Error(states.join(', '));
+        },
+        { timeoutMs: 240_000, intervalMs: 1000, description: `every replica of ${scaledProject} healthy` },
+      );
+      timings.scaledUpToHealthyMs = Date.now() - up;
+      const agents = await serviceReplicas(engine, scaledProject, 'devops-agent');
+      const hosts = new Set(agents.map((agent) => agent.Config.Hostname));
+      const answered = async (count: number) => {
+        const seen: string[] = [];
+        for (let index = 0; index < count; index += 1) {
+          const status = await http<{ replica?: string; queue_backend?: string; database?: { dialect: string } }>(`${agentUrl()}/status`, { token: secrets.agentToken });
+          expect(status.status).toBe(200);
+          expect(status.body.database?.dialect).toBe('postgres');
+          expect(status.body.queue_backend).toBe('bullmq');
+          seen.push(String(status.body.replica).split(':')[0] ?? '');
+        }
+        return new Set(seen);
+      };
+      // Round robin over three replicas: nine requests reach each of them.
+      expect([...(await answered(9))].sort()).toEqual([...hosts].sort());
+      for (const url of [`http://127.0.0.1:${ports.coding}/health`, `${gatewayUrl()}/health`]) expect((await http(url)).status, url).toBe(200);
+
+      const victim = agents[0]!;
+      await engine.docker.getContainer(victim.Id).kill({ signal: 'SIGKILL' });
+      const after = await answered(12);
+      expect(after.has(victim.Config.Hostname)).toBe(false);
+      expect(after.size).toBe(2);
+    } finally {
+      scaledHealth.stop();
+    }
+  }, 900_000);
 });

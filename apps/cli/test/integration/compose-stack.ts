@@ -11,6 +11,7 @@ const run = promisify(execFile);
 /** The repository root (the build context). */
 export const REPOSITORY = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const COMPOSE_FILE = join(REPOSITORY, 'deploy/compose/compose.yaml');
+export const SCALED_COMPOSE_FILE = join(REPOSITORY, 'deploy/compose/compose.scaled.yaml');
 export const SERVICES = ['market-predictor', 'devops-agent', 'coding-agent', 'command-gateway'] as const;
 export const STACK_SERVICES = [...SERVICES, 'prometheus', 'alertmanager'] as const;
 
@@ -73,6 +74,19 @@ export async function buildBaseImages(engine: PodmanEngine): Promise<BaseImages>
   return values as unknown as BaseImages;
 }
 
+export interface InfraImages {
+  POSTGRES_IMAGE: string;
+  REDIS_IMAGE: string;
+  HAPROXY_IMAGE: string;
+}
+
+/** scripts/build-infra-images.sh (cached per machine by content hash): the scaled profile's PostgreSQL, Redis and HAProxy. */
+export async function buildInfraImages(engine: PodmanEngine): Promise<InfraImages> {
+  await runCommand('bash', ['scripts/build-infra-images.sh'], { env: { ...process.env, CONTAINERS_CONF: engine.containersConf }, timeoutMs: 900_000 });
+  const text = readFileSync(join(REPOSITORY, '.data/images/infra-images.env'), 'utf8');
+  return Object.fromEntries(text.trim().split('\n').map((line) => line.split('=') as [string, string])) as unknown as InfraImages;
+}
+
 /** The CA bundle the build's `npm ci` must trust (a TLS-intercepting proxy's), when there is one. */
 function npmCaFile(): string | undefined {
   const candidate = process.env.NODE_EXTRA_CA_CERTS;
@@ -121,8 +135,8 @@ export async function buildServiceImages(
 }
 
 /** docker-compose 1.29 against the engine's Docker API socket, with the stack's variables. */
-export function compose(engine: PodmanEngine, variables: Record<string, string>, args: string[], timeoutMs = 300_000) {
-  return runCommand('docker-compose', ['-f', COMPOSE_FILE, ...args], {
+export function compose(engine: PodmanEngine, variables: Record<string, string>, args: string[], timeoutMs = 300_000, file = COMPOSE_FILE) {
+  return runCommand('docker-compose', ['-f', file, ...args], {
     env: { ...process.env, DOCKER_HOST: engine.dockerHost, CONTAINERS_CONF: engine.containersConf, ...variables },
     timeoutMs,
   });
@@ -182,6 +196,15 @@ export async function serviceContainer(engine: PodmanEngine, project: string, se
   });
   if (!container) throw new Error(`no container for compose service ${service} in project ${project}`);
   return engine.docker.getContainer(container.Id).inspect();
+}
+
+/** Every container (each replica) of a compose service in the project. */
+export async function serviceReplicas(engine: PodmanEngine, project: string, service: string) {
+  const containers = await engine.docker.listContainers({
+    all: true,
+    filters: { label: [`com.docker.compose.project=${project}`, `com.docker.compose.service=${service}`] },
+  });
+  return Promise.all(containers.map((container) => engine.docker.getContainer(container.Id).inspect()));
 }
 
 /** Waits until every service of the stack reports healthy; the timeout names each one's state. */
