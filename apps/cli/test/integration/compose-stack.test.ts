@@ -349,7 +349,16 @@ describeWithComponent('Podman and docker-compose', await probeComposeTools(), 'i
         }
         return new Set(seen);
       };
-      // Round robin over three replicas: nine requests reach each of them.
+      // HAProxy takes a replica into rotation after its own health checks pass (a few seconds
+      // after the engine calls it healthy); then round robin: nine requests reach all three.
+      await waitFor(
+        async () => {
+          const seen = await answered(9).catch((error: unknown) => new Set([String(error)]));
+          if (seen.size === hosts.size) return true;
+          throw new Error(`reached ${[...seen].join(', ')}`);
+        },
+        { timeoutMs: 60_000, intervalMs: 1000, description: 'HAProxy routing to every devops-agent replica' },
+      );
       expect([...(await answered(9))].sort()).toEqual([...hosts].sort());
       for (const url of [`http://127.0.0.1:${ports.coding}/health`, `${gatewayUrl()}/health`]) expect((await http(url)).status, url).toBe(200);
 
