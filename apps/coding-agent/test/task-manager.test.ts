@@ -19,7 +19,7 @@ import { TASK_JOB, TaskManager } from '../src/tasks/task-manager.js';
 import type { TaskStore } from '../src/tasks/task-store.js';
 
 // Long enough that a heartbeat on a busy machine (2 cores, several test runs) never misses it.
-const LEASE_MS = 1500;
+const LEASE_MS = 3000;
 
 /** Where the replicas keep their tasks and their queue: a database each replica opens, and a queue on it or on Redis. */
 interface Backend {

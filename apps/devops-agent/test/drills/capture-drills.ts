@@ -11,6 +11,9 @@ import { readConfig } from '../../src/config.js';
 import { GatewayClient } from '../../src/remediation/gateway-client.js';
 import type { Drill, DrillAlert } from './drills.js';
 
+/** Time the evidence may take: generous, so a busy machine does not turn a slow read into "unavailable". */
+const EVIDENCE_BUDGET_MS = 20_000;
+
 const here = dirname(new URL(import.meta.url).pathname);
 const TOKEN = 'drill-gateway-token-0123456789';
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
@@ -102,7 +105,7 @@ export async function runDrill(bench: DrillBench, drill: Drill, name: string): P
   const ports = () => evidencePorts(config, bench.gateway, { service: name, container: name, healthUrl: `http://127.0.0.1:${port}` });
   const history = { flap_count: 0, ineffective_restarts: 0, effective_restarts: 0 };
   if (drill.deploy) {
-    await gatherEvidence(ports(), history, 10_000); // the gateway sees v1 run
+    await gatherEvidence(ports(), history, EVIDENCE_BUDGET_MS); // the gateway sees v1 run
     await runService(bench, name, bench.images.v2, env);
     await sleep(1500);
   }
@@ -110,7 +113,7 @@ export async function runDrill(bench: DrillBench, drill: Drill, name: string): P
   await traffic(port);
   await sleep(drill.fault === 'leak' || drill.fault === 'crash' ? 6000 : 1500);
   try {
-    return await gatherEvidence(ports(), history, 10_000);
+    return await gatherEvidence(ports(), history, EVIDENCE_BUDGET_MS);
   } finally {
     if (dependency) await bench.engine.docker.getContainer(dependency).remove({ force: true }).catch(() => {});
   }
