@@ -150,8 +150,9 @@ function failureAndSchedulingCases(current: () => QueueFixture): void {
       const job = await claimOne(queue, 'worker');
       if (failedAt) waits.push(Date.now() - failedAt);
       expect(job).toMatchObject({ id, attempt });
-      outcomes.push(await queue.fail(id, 'worker', `boom ${attempt}`));
+      // Timed from before the call: the backoff runs from when the queue recorded the failure.
       failedAt = Date.now();
+      outcomes.push(await queue.fail(id, 'worker', `boom ${attempt}`));
       expect(await queue.claim('worker', 1)).toEqual([]);
     }
     expect(outcomes).toEqual(['retry-scheduled', 'retry-scheduled', 'dead-lettered']);
