@@ -2,8 +2,8 @@ import { capAnnotations } from '../intake/annotation-cap.js';
 import type { AnalysisContext, AnalysisOutcome } from '@atb/contracts';
 import type { AgentPorts } from '../composition/agent-ports.js';
 import { TERMINAL_STATES } from '../incidents/incident-target.js';
-import { healthEvidence } from './detector-evidence.js';
 import { runbooksOf, targetOfService } from '../catalog/service-catalog.js';
+import { healthEvidence } from './detector-evidence.js';
 import { learningStats } from '../learning/learning-stats.js';
 import { ACTIVE_STATES, type Incident, type StoredAlert } from '../store/agent-store.js';
 import { chooseRunbook, runbookSubject } from './choose-runbook.js';
@@ -29,16 +29,14 @@ function evidenceTarget(
   config: AnalyzePorts['config'],
   incident: Incident,
   alerts: StoredAlert[],
-  labels: Record<string, string>,
-  probed: { url: string; timeout_seconds: number } | undefined,
-  catalogTarget: string | undefined,
+  where: { labels: Record<string, string>; probed: { url: string; timeout_seconds: number } | undefined; catalogTarget: string | undefined },
   onHealth: (health: NonNullable<AnalysisContext['health']>) => void,
 ): EvidenceTarget {
   return {
     service: incident.service,
-    container: catalogTarget ?? (labels.container && /^[\w.-]+$/.test(labels.container) ? labels.container : incident.service),
+    container: where.catalogTarget ?? (where.labels.container && /^[\w.-]+$/.test(where.labels.container) ? where.labels.container : incident.service),
     readHealth: async () => {
-      const health = await healthEvidence(config, probed, alerts);
+      const health = await healthEvidence(config, where.probed, alerts);
       if (health) onHealth(health);
       return health;
     },
@@ -62,7 +60,7 @@ export async function buildAnalysisContext(dependencies: AnalyzePorts, incident:
     dependencies.learning.similarIncidents(incident.alertname, incident.service, incident.id, 5),
   ]);
   let health: AnalysisContext['health'];
-  const target = evidenceTarget(config, incident, alerts, labels, probed, entry && !entry.target.fromAlert ? targetOfService(entry, labels) : undefined, (reading) => {
+  const target = evidenceTarget(config, incident, alerts, { labels, probed, catalogTarget: entry && !entry.target.fromAlert ? targetOfService(entry, labels) : undefined }, (reading) => {
     health = reading;
   });
   const evidence = await gatherEvidence(
