@@ -19,7 +19,7 @@ export interface Database<Schema> {
 }
 
 export interface OpenDatabaseOptions {
-  /** PostgreSQL only: keep this service's tables in their own schema (created if missing). */
+  /** PostgreSQL only: keep this service's tables in their own schema (created by `migrate` if missing). */
   schema?: string;
   /** PostgreSQL only: pool size. Default 10. */
   poolSize?: number;
@@ -38,15 +38,12 @@ export function openDatabase<Schema>(url: string, options: OpenDatabaseOptions =
     if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
       throw new Error(`invalid PostgreSQL schema name "${schema}": expected lowercase letters, digits and _`);
     }
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
-    if (schema) {
-      pool.on('connect', (client) => {
-        // Two statements: when connections opening together race to create the schema, the
-        // loser's CREATE fails, and its search_path must still be set (queries run in order).
-        client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`).catch(() => {});
-        client.query(`SET search_path TO ${schema}`).catch(() => {});
-      });
-    }
+    // Every connection starts with the schema as its search path; `migrate` creates the schema.
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,
