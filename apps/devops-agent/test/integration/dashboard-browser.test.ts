@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeWithComponent } from '@atb/testing';
 import Database from 'better-sqlite3';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { alert, eventually, issueToken, notification, RealGateway, startAgent } from '../support/agent-harness.js';
-import { LAUNCH, probeChromium } from '../support/chromium.js';
+import { type DashboardBrowser, openDashboardBrowser, probeChromium, signIn } from '../support/chromium.js';
 
 const HOSTILE_SCRIPT = '<script>window.__xss = "script"</script>';
 const HOSTILE_IMG = '"><img src=x onerror="window.__xss = \'img\'">';
@@ -14,8 +12,7 @@ const HOSTILE_IMG = '"><img src=x onerror="window.__xss = \'img\'">';
 describeWithComponent('Chromium', await probeChromium(), 'install it with scripts/install-system-deps.sh (Debian package chromium)', () => {
   let gateway: RealGateway;
   let started: Awaited<ReturnType<typeof startAgent>>;
-  let context: BrowserContext;
-  let userDataDir: string;
+  let browser: DashboardBrowser;
   let baseUrl: string;
 
   beforeAll(async () => {
@@ -23,25 +20,15 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     await gateway.start();
     started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url, MARKET_PREDICTOR_URL: gateway.url, SAFETY_MODE: 'true', DASHBOARD_SIGN_IN_REQUIRED: 'true' });
     baseUrl = await started.agent.listen();
-    // A fresh profile of its own (--user-data-dir), so no cookie or cache of another run leaks in.
-    userDataDir = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { ...LAUNCH, viewport: { width: 1280, height: 1000 } });
+    browser = await openDashboardBrowser('dashboard-chromium');
   });
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await started?.close();
     await gateway?.stop();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   const statusOf = async (id: string) => ((await (await fetch(`${baseUrl}/actions/${id}`)).json()) as { status: string }).status;
-
-  async function signIn(page: Page, token: string): Promise<void> {
-    await page.goto(`${baseUrl}/dashboard/sign-in`);
-    await page.locator('#token').fill(token);
-    await page.locator('#sign-in-button').click();
-    await page.waitForURL(`${baseUrl}/dashboard`);
-  }
 
   it('signs in with a token; a viewer sees no Approve and is 403; alice approves and the audit says alice; sign-out, CSRF and expiry', async () => {
     const firing = alert(
@@ -58,12 +45,8 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     const alice = await issueToken(started.agent, { name: 'alice', role: 'operator' });
     const victor = await issueToken(started.agent, { name: 'victor', role: 'viewer' });
 
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) problems.push(`console: ${message.text()}`);
-    });
+    const { context } = browser;
+    const { page, problems } = await browser.newPage();
     const requests: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
 
@@ -76,7 +59,7 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     await expect.poll(() => page.locator('#sign-in-error').textContent()).toContain('unknown token');
 
     // A viewer reads, but sees no Approve button, and a forged post with its own CSRF token is 403.
-    await signIn(page, victor);
+    await signIn(page, baseUrl, victor);
     expect(await page.locator('#principal').textContent()).toBe('victor');
     const row = page.locator(`#pending-actions tr[data-action-id="${action.id}"]`);
     await expect.poll(() => row.textContent()).toContain('restart');
@@ -94,7 +77,7 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     await page.goto(`${baseUrl}/dashboard`);
     expect(page.url()).toBe(`${baseUrl}/dashboard/sign-in`);
 
-    await signIn(page, alice);
+    await signIn(page, baseUrl, alice);
     expect(await page.locator('#identity').textContent()).toContain('Signed in as alice (operator)');
     const [session] = (await context.cookies(`${baseUrl}/dashboard`)).filter((cookie) => cookie.name === 'atb_session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/dashboard', secure: false }); // plain HTTP here: not Secure

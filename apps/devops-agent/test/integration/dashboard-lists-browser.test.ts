@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describeWithComponent } from '@atb/testing';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Incident } from '../../src/store/agent-store.js';
 import { RealGateway, startAgent } from '../support/agent-harness.js';
-import { LAUNCH, probeChromium } from '../support/chromium.js';
+import { type DashboardBrowser, openDashboardBrowser, probeChromium } from '../support/chromium.js';
 import { type Seeded, seedIncidents } from '../support/seed-incidents.js';
 
 const newestFirst = (a: Incident, b: Incident) => b.opened_at.localeCompare(a.opened_at) || b.id.localeCompare(a.id);
@@ -16,8 +12,7 @@ const rank = (values: number[], q: number) => [...values].sort((a, b) => a - b)[
 describeWithComponent('Chromium', await probeChromium(), 'install it with scripts/install-system-deps.sh (Debian package chromium)', () => {
   let gateway: RealGateway;
   let started: Awaited<ReturnType<typeof startAgent>>;
-  let context: BrowserContext;
-  let userDataDir: string;
+  let browser: DashboardBrowser;
   let baseUrl: string;
   let seeded: Seeded;
 
@@ -27,18 +22,16 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url, MARKET_PREDICTOR_URL: gateway.url, SAFETY_MODE: 'true' });
     seeded = await seedIncidents(started.agent.agent.store, 1000, { days: 14 });
     baseUrl = await started.agent.listen();
-    userDataDir = mkdtempSync(join(tmpdir(), 'dashboard-lists-'));
-    context = await chromium.launchPersistentContext(userDataDir, { ...LAUNCH, viewport: { width: 390, height: 900 } });
+    browser = await openDashboardBrowser('dashboard-lists', { width: 390, height: 900 });
   }, 120_000);
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await started?.close();
     await gateway?.stop();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it('filters and pages 1,000 incidents with the keyboard at phone width: every matching row once, in order', async () => {
-    const page = await context.newPage();
+    const { page, problems } = await browser.newPage();
     await page.goto(`${baseUrl}/dashboard/incidents`);
     const since = new Date(Date.now() - 12 * 86_400_000).toISOString();
     await page.locator('#filter-service').fill('price-feed');
@@ -61,11 +54,12 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     expect(await page.locator('#last-page').count()).toBe(1);
     // The page fits a phone: nothing wider than the viewport but the scrollable tables.
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    expect(problems).toEqual([]);
     await page.close();
   });
 
   it('draws the seeded data: recovery median and p90 per day, incidents per type per day, effectiveness, alert volume', async () => {
-    const page = await context.newPage();
+    const { page, problems } = await browser.newPage();
     await page.goto(`${baseUrl}/dashboard/charts`);
     const points = (chart: string) =>
       page.locator(`#${chart} circle`).evaluateAll((circles) => circles.map((c) => [c.getAttribute('data-series'), c.getAttribute('data-x'), Number(c.getAttribute('data-y'))] as const));
@@ -98,6 +92,7 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     expect(alerts.reduce((sum, [, , y]) => sum + y, 0)).toBe(1000);
     // Each chart has its table for screen readers.
     for (const chart of ['chart-recovery', 'chart-incidents', 'chart-effectiveness', 'chart-alerts']) expect(await page.locator(`#${chart}-table tbody tr`).count()).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
     await page.close();
   });
 });
