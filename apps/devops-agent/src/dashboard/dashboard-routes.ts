@@ -13,10 +13,8 @@ import { renderPendingActions } from './action-views.js';
 import { DASHBOARD_SCRIPT } from './dashboard-script.js';
 import { secure, sendHtml } from './respond.js';
 import { renderCharts } from './charts/charts-view.js';
-import { decodeCursor, readPage } from '../api/page-cursor.js';
-import { INCIDENT_STATES } from '../store/agent-store.js';
 import { type FleetService, fleetTiles, type MonitorReading, renderFleet } from './fleet-view.js';
-import { type IncidentListQuery, renderIncidentListPage } from './list-view.js';
+import { registerListPages } from './list-routes.js';
 import { startingCursor, streamTimeline, type TimelineStreamOptions } from './timeline-stream.js';
 
 export { DASHBOARD_CONTENT_SECURITY_POLICY } from './respond.js';
@@ -56,7 +54,6 @@ export interface DashboardOptions {
 }
 
 const AUDIT_ROWS = 15;
-const PAGE_ROWS = 50;
 const incidentId = z.object({ id: z.string().min(1).max(100) });
 
 /** The dashboard's panels and incident page, rendered from the store and the audit log. */
@@ -112,6 +109,9 @@ function dashboardViews(app: App, sources: DashboardSources, options: DashboardO
 }
 
 const hidden = { hide: true, tags: ['dashboard'] };
+
+/** How a dashboard route learns who reads it (see {@link readers}). */
+export type DashboardReader = ReturnType<typeof readers>;
 
 /**
  * Who reads a dashboard page: the signed-in session (or a bearer token's principal). When
@@ -197,7 +197,7 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
 
   registerServicePages(app, sources, refreshMs, read);
   registerTimelineStream(app, sources, options, read);
-  registerIncidentListPage(app, sources, refreshMs, read);
+  registerListPages(app, sources, refreshMs, read);
   registerCharts(app, sources, refreshMs, read);
   registerAssets(app);
   app.register(async (forms) => {
@@ -272,42 +272,6 @@ function registerCharts(app: App, sources: DashboardSources, refreshMs: number, 
     const reader = await read(request, reply, false);
     if (!reader) return reply;
     return sendHtml(reply, await renderCharts(sources.store));
-  });
-}
-
-const listTime = z.union([z.literal(''), z.string().datetime({ offset: true })]).optional();
-const listQuery = z.object({
-  service: z.string().max(200).optional(),
-  state: z.union([z.literal(''), z.enum(INCIDENT_STATES)]).optional(),
-  type: z.string().max(200).optional(),
-  since: listTime,
-  until: listTime,
-  cursor: z.string().max(400).optional(),
-});
-
-/** `GET /dashboard/incidents`: filtered, cursor-paged incidents (the store does the filtering and paging). */
-function registerIncidentListPage(app: App, sources: DashboardSources, refreshMs: number, read: ReturnType<typeof readers>): void {
-  app.get('/dashboard/incidents', { schema: { ...hidden, summary: 'Incidents with filters and paging (HTML)', querystring: listQuery } }, async (request, reply) => {
-    const reader = await read(request, reply, true);
-    if (!reader) return reply;
-    const query = Object.fromEntries(Object.entries(request.query).filter(([, value]) => value !== '' && value !== undefined)) as IncidentListQuery;
-    const before = decodeCursor(query.cursor);
-    const page = await readPage(
-      PAGE_ROWS,
-      (limit) =>
-        sources.store.incidents.list({
-          limit,
-          ...(query.service ? { service: query.service } : {}),
-          ...(query.state ? { state: query.state } : {}),
-          ...(query.type ? { alertname: query.type } : {}),
-          ...(query.since ? { since: new Date(query.since).toISOString() } : {}),
-          ...(query.until ? { until: new Date(query.until).toISOString() } : {}),
-          ...(before ? { before } : {}),
-        }),
-      (incident) => ({ at: incident.opened_at, id: incident.id }),
-    );
-    const content = renderIncidentListPage(query, page.rows, page.next_cursor);
-    return sendHtml(reply, renderPage({ title: 'incidents', panels: [{ id: 'incident-list', fragment: '', content }], refreshMs, back: true, viewer: reader.viewer }));
   });
 }
 
