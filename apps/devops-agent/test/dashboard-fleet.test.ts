@@ -16,9 +16,9 @@ describe('fleet tiles', () => {
     await gateway?.stop();
   });
 
-  it('one tile per service with open incidents, last action, circuit and lag, most urgent first', async () => {
+  it('one tile per service with open incidents (counted, however many), last action, circuit and lag, most urgent first', async () => {
     const store = started.agent.agent.store;
-    const seeded = await seedIncidents(store, 40);
+    const seeded = await seedIncidents(store, 1000);
     const services = [{ name: 'quiet-service' }, { name: 'order-router' }, { name: 'risk-engine', container: 'risk-1' }, { name: 'market-predictor' }];
     const now = Date.now();
     const monitor = [{ name: 'market-predictor', interval_seconds: 5, last_check: { checked_at: new Date(now - 65_000).toISOString(), reachable: false, status: null } }];
@@ -26,11 +26,14 @@ describe('fleet tiles', () => {
     // risk-engine: circuit open; market-predictor: down; order-router: open incidents; quiet-service: nothing.
     expect(tiles.map((tile) => tile.service)).toEqual(['risk-engine', 'market-predictor', 'order-router', 'quiet-service']);
     const active = (service: string) => seeded.incidents.filter((incident) => incident.service === service && ['open', 'investigating', 'awaiting_approval', 'remediating', 'verifying'].includes(incident.state)).length;
-    expect(tiles.find((tile) => tile.service === 'order-router')!.open).toHaveLength(active('order-router'));
+    const critical = (service: string) => seeded.incidents.filter((incident) => incident.service === service && incident.severity === 'critical' && ['open', 'investigating', 'awaiting_approval', 'remediating', 'verifying'].includes(incident.state)).length;
+    expect(active('order-router')).toBeGreaterThan(50);
+    expect(tiles.find((tile) => tile.service === 'order-router')).toMatchObject({ open: active('order-router'), critical: critical('order-router') });
+    expect(critical('order-router')).toBeGreaterThan(0);
     const newest = seeded.actions.filter((action) => action.service === 'risk-engine').sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id))[0];
     expect(tiles[0]!.last_action?.id).toBe(newest!.id);
     expect(tiles[1]).toMatchObject({ health: 'down', monitoring_lag_s: 60 });
-    expect(tiles[3]).toMatchObject({ health: 'unknown', open: [], monitoring_lag_s: null, circuit_open: false });
+    expect(tiles[3]).toMatchObject({ health: 'unknown', open: 0, critical: 0, monitoring_lag_s: null, circuit_open: false });
     // Each polled service's own reading: one healthy and on time, one overdue.
     const fleet = await fleetTiles(store, services, [], [
       { name: 'quiet-service', interval_seconds: 10, last_check: { checked_at: new Date(now - 2_000).toISOString(), reachable: true, status: 'healthy' } },
@@ -40,6 +43,7 @@ describe('fleet tiles', () => {
     expect(fleet.find((tile) => tile.service === 'order-router')).toMatchObject({ health: 'degraded', monitoring_lag_s: 30 });
     expect(fleet.find((tile) => tile.service === 'market-predictor')).toMatchObject({ monitoring_lag_s: null });
     const rendered = renderFleet(tiles, now).value;
+    expect(rendered).toContain(`<a href="/dashboard/incidents?service=order-router">${active('order-router')}</a>`);
     expect(rendered.indexOf('data-service="risk-engine"')).toBeLessThan(rendered.indexOf('data-service="quiet-service"'));
     // The default one-entry catalog gives the page its fleet panel.
     const page = await started.agent.app.inject({ url: '/dashboard' });
