@@ -49,5 +49,7 @@ describe('fleet tiles', () => {
     const page = await started.agent.app.inject({ url: '/dashboard' });
     expect(page.body).toContain('<section id="fleet"');
     expect(page.body).toContain('data-service="market-predictor"');
+    // The incidents panel shows the newest 50 and says how many there are in all.
+    expect(page.body).toContain('newest 50 of <a href="/dashboard/incidents" id="incident-total">1000</a>');
   });
 });

@@ -85,7 +85,10 @@ function dashboardViews(app: App, sources: DashboardSources, options: DashboardO
     overview: async () => renderOverview(await status()),
     'pending-actions': async (viewer) => renderPendingActions(await store.actions.list({ status: 'pending', limit: 100 }), viewer),
     ...(sources.services ? { services: async () => renderServiceList(await sources.services!.list()) } : {}),
-    incidents: async () => renderIncidentList(await store.incidents.list({ limit: 50 })),
+    incidents: async () => {
+      const [newest, byState] = await Promise.all([store.incidents.list({ limit: 50 }), store.incidents.countByState()]);
+      return renderIncidentList(newest, Date.now(), Object.values(byState).reduce((sum, count) => sum + count, 0));
+    },
     learning: async () => renderLearning(await learningStats(store.learning)),
     audit: async () => {
       const chain = await verifyAudit();
