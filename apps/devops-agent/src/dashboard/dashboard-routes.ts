@@ -6,7 +6,9 @@ import type { DashboardAuth, DashboardViewer, SignedIn } from '../auth/dashboard
 import type { ServiceReader } from '../catalog/service-views.js';
 import type { ApprovalPorts } from '../policy/approvals.js';
 import type { AgentStore } from '../store/agent-store.js';
+import type { MonitoringControlPorts } from '../policy/monitoring-control.js';
 import { registerDecisionForms } from './decision-routes.js';
+import { registerMonitoringForms } from './monitoring-forms.js';
 import { decisionNotice } from './notices.js';
 import { registerSignIn } from './sign-in-routes.js';
 import { renderPendingActions } from './action-views.js';
@@ -40,6 +42,8 @@ export interface DashboardSources {
   fleet?: () => readonly FleetService[];
   /** The health monitor's state of each polled service (health and monitoring lag). */
   monitor?: () => readonly MonitorReading[];
+  /** The same start / stop and audit as `POST /control/start-monitoring|stop-monitoring` (none: no form). */
+  monitoring?: MonitoringControlPorts;
 }
 
 export interface DashboardOptions {
@@ -82,7 +86,7 @@ function dashboardViews(app: App, sources: DashboardSources, options: DashboardO
       const circuits = ((await status()) as { open_circuits?: string[] }).open_circuits ?? [];
       return renderFleet(await fleetTiles(store, sources.fleet?.() ?? [], circuits, sources.monitor?.() ?? []));
     },
-    overview: async () => renderOverview(await status()),
+    overview: async (viewer) => renderOverview(await status(), sources.monitoring ? { viewer } : undefined),
     'pending-actions': async (viewer) => renderPendingActions(await store.actions.list({ status: 'pending', limit: 100 }), viewer),
     ...(sources.services ? { services: async () => renderServiceList(await sources.services!.list()) } : {}),
     incidents: async () => {
@@ -136,7 +140,7 @@ function readers(auth: DashboardAuth, signInRequired: boolean) {
  * The web dashboard — approvals over the web as well as over HTTP and the CLI: `GET /dashboard`
  * (overview, pending approvals, incidents, learning, audit), `GET /dashboard/incidents/:id`,
  * the panels as HTML fragments under `/dashboard/fragments/…` (re-fetched every few seconds),
- * sign-in and sign-out, the decision forms, and the local script and stylesheet under
+ * sign-in and sign-out, the decision and monitoring forms, and the local script and stylesheet under
  * `/dashboard/assets/…` (no CDN; works offline).
  */
 export function registerDashboard(app: App, sources: DashboardSources, options: DashboardOptions = {}): void {
@@ -209,6 +213,7 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
     });
     registerSignIn(forms as unknown as App, sources.auth);
     registerDecisionForms(forms as unknown as App, sources.auth, sources.approvals);
+    if (sources.monitoring) registerMonitoringForms(forms as unknown as App, sources.auth, sources.monitoring);
   });
 }
 

@@ -1,3 +1,4 @@
+import type { DashboardViewer } from '../auth/dashboard-auth.js';
 import { ACTION_STATUSES, INCIDENT_STATES } from '../store/agent-store.js';
 import { badge, stateBadge } from './format.js';
 import { html, link, type SafeHtml } from './html.js';
@@ -32,8 +33,25 @@ const counts = (states: readonly string[], values: Record<string, number> | unde
     (state) => html`<tr><td>${stateBadge(state)}</td><td class="number">${values?.[state] ?? 0}</td></tr>`,
   )}</tbody></table>`;
 
-/** Safety mode, monitoring, open circuits, pending approvals and counts by state. */
-export function renderOverview(status: StatusDocument): SafeHtml {
+/**
+ * Stop monitoring (while it polls) or Start monitoring: a plain HTML form posted to
+ * `POST /dashboard/monitoring/stop|start` with the session's CSRF token. Only an operator (or
+ * admin) signed in with a session gets it; others see the state alone.
+ */
+export function monitoringForm(active: boolean, viewer: DashboardViewer | undefined): SafeHtml {
+  if (!viewer?.mayDecide || !viewer.csrf) return html``;
+  const command = active ? 'stop' : 'start';
+  return html`<form method="post" action="/dashboard/monitoring/${command}" class="monitoring-control">
+  <input type="hidden" name="_csrf" value="${viewer.csrf}">
+  <button type="submit" id="monitoring-toggle" data-command="${command}">${active ? 'Stop monitoring' : 'Start monitoring'}</button>
+</form>`;
+}
+
+/**
+ * Safety mode, monitoring (with its Start / Stop form when `controls` says who looks and the
+ * agent takes the form), open circuits, pending approvals and counts by state.
+ */
+export function renderOverview(status: StatusDocument, controls?: { viewer: DashboardViewer | undefined }): SafeHtml {
   const monitoring = status.monitoring ?? {};
   const circuits = status.open_circuits ?? [];
   return html`<h2>Overview</h2>
@@ -45,7 +63,7 @@ export function renderOverview(status: StatusDocument): SafeHtml {
   }</dd>
   <dt>Monitoring (polling)</dt><dd id="monitoring">${monitoring.active ? badge('active', 'good') : badge('stopped', 'muted')} ${link(
     monitoring.target_url,
-  )}${monitoring.interval_seconds ? html` every ${monitoring.interval_seconds}s` : ''}</dd>
+  )}${monitoring.interval_seconds ? html` every ${monitoring.interval_seconds}s` : ''}${controls ? monitoringForm(monitoring.active === true, controls.viewer) : ''}</dd>
   <dt>Open circuits</dt><dd id="open-circuits">${
     circuits.length === 0 ? badge('none', 'good') : circuits.map((target) => html`${badge(target, 'bad')} `)
   }</dd>

@@ -4,10 +4,21 @@ import { describeWithComponent } from '@atb/testing';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { alert, eventually, issueToken, notification, RealGateway, startAgent } from '../support/agent-harness.js';
+import type { Page } from 'playwright-core';
 import { type DashboardBrowser, openDashboardBrowser, probeChromium, signIn } from '../support/chromium.js';
 
 const HOSTILE_SCRIPT = '<script>window.__xss = "script"</script>';
 const HOSTILE_IMG = '"><img src=x onerror="window.__xss = \'img\'">';
+
+/** Presses Tab from the top of the page until `selector` has the focus (at most `limit` presses). */
+async function tabTo(page: Page, selector: string, limit = 40): Promise<void> {
+  await page.locator('body').focus();
+  for (let presses = 0; presses < limit; presses += 1) {
+    await page.keyboard.press('Tab');
+    if (await page.locator(selector).evaluate((element) => element === element.ownerDocument.activeElement)) return;
+  }
+  throw new Error(`${selector} never got the focus in ${limit} Tab presses`);
+}
 
 describeWithComponent('Chromium', await probeChromium(), 'install it with scripts/install-system-deps.sh (Debian package chromium)', () => {
   let gateway: RealGateway;
@@ -65,6 +76,8 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     await expect.poll(() => row.textContent()).toContain('restart');
     expect(await row.getByRole('button', { name: 'Approve' }).count()).toBe(0);
     expect(await row.textContent()).toContain('Deciding needs the operator role; victor is viewer.');
+    expect(await page.locator('#monitoring').textContent()).toContain('stopped');
+    expect(await page.locator('#monitoring-toggle').count()).toBe(0);
     const viewerCsrf = await page.locator('form.sign-out input[name="_csrf"]').getAttribute('value');
     const forged = await context.request.post(`${baseUrl}/dashboard/actions/${action.id}/approve`, { form: { _csrf: viewerCsrf ?? '', reason: 'me too' }, maxRedirects: 0 });
     expect(forged.status()).toBe(403);
@@ -138,6 +151,37 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     const screenshot = await page.screenshot({ fullPage: true });
     expect(screenshot.subarray(1, 4).toString('latin1')).toBe('PNG');
     if (keep) writeFileSync(keep, screenshot);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+  it('an operator starts and stops monitoring from the overview by keyboard; the page shows each new state and the audit names the session', async () => {
+    const olga = await issueToken(started.agent, { name: 'olga', role: 'operator' });
+    const { page, problems } = await browser.newPage();
+    await signIn(page, baseUrl, olga);
+    const state = page.locator('#monitoring');
+    const toggle = page.locator('#monitoring-toggle');
+    expect(await state.textContent()).toContain('stopped');
+    expect(await toggle.textContent()).toBe('Start monitoring');
+
+    await tabTo(page, '#monitoring-toggle');
+    expect(await toggle.evaluate((element) => (globalThis as unknown as { getComputedStyle(of: unknown): { outlineStyle: string } }).getComputedStyle(element).outlineStyle)).toBe('solid'); // the visible focus ring
+    await page.keyboard.press('Enter');
+    await expect.poll(() => toggle.textContent(), { timeout: 10_000 }).toBe('Stop monitoring');
+    expect(page.url()).toBe(`${baseUrl}/dashboard`);
+    expect(await state.textContent()).toContain('active');
+    expect(started.agent.agent.monitor.running).toBe(true);
+
+    await tabTo(page, '#monitoring-toggle');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => toggle.textContent(), { timeout: 10_000 }).toBe('Start monitoring');
+    expect(await state.textContent()).toContain('stopped');
+    expect(started.agent.agent.monitor.running).toBe(false);
+
+    const audit = (await (await fetch(`${baseUrl}/audit?subject=monitoring`)).json()) as { records: { action: string; actor: string; data: Record<string, unknown> }[] };
+    expect(audit.records.map(({ action, actor, data }) => [action, actor, data.outcome, data.authenticated_via])).toEqual([
+      ['monitoring-started', 'olga', 'started', 'session'],
+      ['monitoring-stopped', 'olga', 'stopped', 'session'],
+    ]);
     expect(problems).toEqual([]);
     await page.close();
   });
