@@ -43,7 +43,28 @@ describe('fleet tiles', () => {
     expect(fleet.find((tile) => tile.service === 'order-router')).toMatchObject({ health: 'degraded', monitoring_lag_s: 30 });
     expect(fleet.find((tile) => tile.service === 'market-predictor')).toMatchObject({ monitoring_lag_s: null });
     const rendered = renderFleet(tiles, now).value;
-    expect(rendered).toContain(`<a href="/dashboard/incidents?service=order-router">${active('order-router')}</a>`);
+    expect(rendered).toContain(`<a href="/dashboard/incidents?service=order-router&amp;active=true">${active('order-router')}</a>`);
+    // The link lists exactly the incidents the tile counts, page by page; `active=false` the ended ones; anything else is refused.
+    const listed = async (url: string): Promise<string[]> => {
+      const ids: string[] = [];
+      for (let next: string | undefined = url; next; ) {
+        const body: string = (await started.agent.app.inject({ url: next })).body;
+        ids.push(...[...body.matchAll(/<tr data-incident-id="([^"]+)">/g)].map((match) => match[1]!));
+        next = /<a href="([^"]+)" id="next-page"/.exec(body)?.[1]?.replaceAll('&amp;', '&');
+      }
+      return ids;
+    };
+    const ofRouter = seeded.incidents.filter((incident) => incident.service === 'order-router');
+    const ended = ofRouter.filter((incident) => ['resolved', 'escalated', 'failed'].includes(incident.state));
+    expect(ended.length).toBeGreaterThan(0);
+    expect((await listed('/dashboard/incidents?service=order-router&active=true')).sort()).toEqual(ofRouter.filter((incident) => !ended.includes(incident)).map((incident) => incident.id).sort());
+    expect((await listed('/dashboard/incidents?service=order-router&active=false')).sort()).toEqual(ended.map((incident) => incident.id).sort());
+    const activePage = (await started.agent.app.inject({ url: '/dashboard/incidents?service=order-router&active=true' })).body;
+    expect(activePage).toContain('<option value="true" selected>active (not resolved, escalated or failed)</option>');
+    expect(activePage).toMatch(/<a href="[^"]*active=true[^"]*" id="next-page"/);
+    const refused = await started.agent.app.inject({ url: '/dashboard/incidents?active=open' });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body).toContain('active');
     expect(rendered.indexOf('data-service="risk-engine"')).toBeLessThan(rendered.indexOf('data-service="quiet-service"'));
     // The default one-entry catalog gives the page its fleet panel.
     const page = await started.agent.app.inject({ url: '/dashboard' });

@@ -8,7 +8,6 @@ export interface FleetService {
   container?: string | undefined;
 }
 
-/** The health monitor's last reading of the service it polls. */
 /** What the health monitor last saw of one polled service. */
 export interface MonitorReading {
   name: string;
@@ -73,7 +72,10 @@ function lastAction(action: Action | undefined, now: number): SafeHtml {
   return html`${action.operation} ${stateBadge(action.status)} ${outcome} <span class="muted">${timeAgo(action.created_at, now)}</span>`;
 }
 
-/** The fleet: one tile per catalog service, most urgent first. */
+/** The incidents list of the ones a tile counts: the service's active incidents (every state but resolved, escalated and failed). */
+const activeIncidents = (service: string): string => `/dashboard/incidents?${new URLSearchParams({ service, active: 'true' }).toString()}`;
+
+/** The fleet: one tile per catalog service, most urgent first; the open count links its incidents. */
 export function renderFleet(tiles: FleetTile[], now: number = Date.now()): SafeHtml {
   if (tiles.length === 0) return html`<h2>Fleet</h2><p class="muted">No services in the catalog.</p>`;
   return html`<h2>Fleet <span class="count">${tiles.length}</span></h2>
@@ -81,7 +83,7 @@ export function renderFleet(tiles: FleetTile[], now: number = Date.now()): SafeH
     (tile) => html`<li class="tile ${HEALTH_TONE[tile.health]}" data-service="${tile.service}" data-urgency="${urgency(tile)}">
   <h3>${tile.service} ${badge(tile.health, HEALTH_TONE[tile.health])}</h3>
   <dl class="facts">
-    <dt>Open incidents</dt><dd class="open-count">${tile.open > 0 ? html`<a href="/dashboard/incidents?service=${encodeURIComponent(tile.service)}">${tile.open}</a>` : '0'}</dd>
+    <dt>Open incidents</dt><dd class="open-count">${tile.open > 0 ? html`<a href="${activeIncidents(tile.service)}">${tile.open}</a>` : '0'}</dd>
     <dt>Last action</dt><dd class="last-action">${lastAction(tile.last_action, now)}</dd>
     <dt>Circuit</dt><dd class="circuit">${tile.circuit_open ? badge('open', 'bad') : 'closed'}</dd>
     <dt>Monitoring lag</dt><dd class="lag">${tile.monitoring_lag_s === null ? '—' : `${tile.monitoring_lag_s}s`}</dd>

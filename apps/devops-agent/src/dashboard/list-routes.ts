@@ -14,7 +14,16 @@ const hidden = { hide: true, tags: ['dashboard'] };
 const listTime = z.union([z.literal(''), z.string().datetime({ offset: true })]).optional();
 const text = z.string().max(200).optional();
 const cursor = z.string().max(400).optional();
-const incidentQuery = z.object({ service: text, state: z.union([z.literal(''), z.enum(INCIDENT_STATES)]).optional(), type: text, since: listTime, until: listTime, cursor });
+const incidentQuery = z.object({
+  service: text,
+  state: z.union([z.literal(''), z.enum(INCIDENT_STATES)]).optional(),
+  /** `true`: the active incidents (every state but resolved, escalated and failed); `false`: the ended ones. */
+  active: z.union([z.literal(''), z.enum(['true', 'false'])]).optional(),
+  type: text,
+  since: listTime,
+  until: listTime,
+  cursor,
+});
 const actionQuery = z.object({ service: text, status: z.union([z.literal(''), z.enum(ACTION_STATUSES)]).optional(), operation: text, since: listTime, until: listTime, cursor });
 
 /** The filters actually set (the form sends every field, empty ones as ''). */
@@ -37,7 +46,13 @@ export function registerListPages(app: App, sources: DashboardSources, refreshMs
     if (!reader) return reply;
     const query = setFilters(request.query) as IncidentListQuery;
     const before = decodeCursor(query.cursor);
-    const filter = { ...(query.service ? { service: query.service } : {}), ...(query.state ? { state: query.state } : {}), ...(query.type ? { alertname: query.type } : {}), ...timeRange(query) };
+    const filter = {
+      ...(query.service ? { service: query.service } : {}),
+      ...(query.state ? { state: query.state } : {}),
+      ...(query.active ? { active: query.active === 'true' } : {}),
+      ...(query.type ? { alertname: query.type } : {}),
+      ...timeRange(query),
+    };
     const page = await readPage(PAGE_ROWS, (limit) => incidents.list({ ...filter, limit, ...(before ? { before } : {}) }), (incident) => ({ at: incident.opened_at, id: incident.id }));
     const content = renderIncidentListPage(query, page.rows, page.next_cursor);
     return sendHtml(reply, renderPage({ title: 'incidents', panels: [{ id: 'incident-list', fragment: '', content }], refreshMs, back: true, viewer: reader.viewer }));

@@ -6,6 +6,8 @@ import { renderIncidentList } from './incident-views.js';
 export interface IncidentListQuery {
   service?: string;
   state?: (typeof INCIDENT_STATES)[number];
+  /** `true`: only active incidents (not resolved, escalated or failed); `false`: only ended ones. */
+  active?: 'true' | 'false';
   type?: string;
   since?: string;
   until?: string;
@@ -20,6 +22,10 @@ export const filterField = (name: string, label: string, value: string | undefin
 export const filterChoice = (name: string, label: string, choices: readonly string[], value: string | undefined) =>
   html`<label>${label} <select name="${name}" id="filter-${name}"><option value="">any</option>${choices.map((choice) => html`<option value="${choice}"${value === choice ? html` selected` : ''}>${choice}</option>`)}</select></label>`;
 
+/** The incidents page's active / ended choice, with id `filter-active`. */
+const activeChoice = (value: IncidentListQuery['active']) =>
+  html`<label>Active <select name="active" id="filter-active"><option value="">any</option><option value="true"${value === 'true' ? html` selected` : ''}>active (not resolved, escalated or failed)</option><option value="false"${value === 'false' ? html` selected` : ''}>ended (resolved, escalated or failed)</option></select></label>`;
+
 /**
  * A list page's paging: "First page" once past it, and "Next page" carrying the filters and the
  * cursor of the last row shown ("Last page" when nothing follows).
@@ -31,13 +37,14 @@ export function renderPaging(path: string, query: Readonly<Record<string, string
 }
 
 /**
- * The incidents page: a GET form of filters (service, state, type, time range; no script
- * needed), one page of rows, and a "Next page" link carrying the filters and the cursor.
+ * The incidents page: a GET form of filters (service, state, active or ended, type, time range;
+ * no script needed), one page of rows, and a "Next page" link carrying the filters and the cursor.
  */
 export function renderIncidentListPage(query: IncidentListQuery, incidents: Incident[], nextCursor: string | null): SafeHtml {
   return html`<form method="get" action="/dashboard/incidents" class="filters" role="search" aria-label="filter incidents">
   ${filterField('service', 'Service', query.service)}
   ${filterChoice('state', 'State', INCIDENT_STATES, query.state)}
+  ${activeChoice(query.active)}
   ${filterField('type', 'Type (alertname)', query.type)}
   ${filterField('since', 'Opened since (ISO)', query.since)}
   ${filterField('until', 'Opened before (ISO)', query.until)}

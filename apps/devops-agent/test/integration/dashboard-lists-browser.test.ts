@@ -46,7 +46,7 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     await gateway?.stop();
   });
 
-  it('filters and pages 1,000 incidents with the keyboard at phone width: every matching row once, in order', async () => {
+  it('filters and pages 1,000 incidents with the keyboard at phone width: every matching row once, in order; the active ones too', async () => {
     const { page, problems } = await browser.newPage();
     await page.goto(`${baseUrl}/dashboard/incidents`);
     const since = new Date(Date.now() - 12 * 86_400_000).toISOString();
@@ -61,6 +61,16 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     expect(seen).toEqual(expected.map((incident) => incident.id));
     expect(await page.locator('#last-page').count()).toBe(1);
     // The page fits a phone: nothing wider than the viewport but the scrollable tables.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    // "Active" lists every state but resolved, escalated and failed: what a fleet tile counts.
+    await page.goto(`${baseUrl}/dashboard/incidents`);
+    await page.locator('#filter-service').fill('price-feed');
+    await page.locator('#filter-active').selectOption('true');
+    await page.locator('#filter-service').press('Enter');
+    await page.waitForURL(/active=true/);
+    const active = seeded.incidents.filter((incident) => incident.service === 'price-feed' && !['resolved', 'escalated', 'failed'].includes(incident.state)).sort(newestFirst);
+    expect(active.length).toBeGreaterThan(50);
+    expect(await readEveryPage(page, baseUrl, '#incident-list tr[data-incident-id]', 'data-incident-id')).toEqual(active.map((incident) => incident.id));
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     expect(problems).toEqual([]);
     await page.close();

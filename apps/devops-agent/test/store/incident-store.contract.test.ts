@@ -153,6 +153,10 @@ await onEveryDatabase('IncidentStore and intake', (subject) => {
       if (incident.severity === 'critical') entry.critical += 1;
     }
     expect(await store.incidents.activeCounts()).toEqual(counts);
+    // `active: true` lists exactly those, `active: false` exactly the ended rest.
+    const ids = async (filter: { active: boolean }) => (await store.incidents.list({ ...filter, limit: 5000 })).map((incident) => incident.id).sort();
+    expect(await ids({ active: true })).toEqual(active.map((incident) => incident.id).sort());
+    expect(await ids({ active: false })).toEqual(seeded.incidents.filter((incident) => !active.includes(incident)).map((incident) => incident.id).sort());
     // The charts' openings carry the analysis's issue type (the store's column).
     expect((await store.incidents.openedSince(from)).map((opening) => `${opening.opened_at} ${opening.service} ${opening.issue_type}`).sort()).toEqual(
       seeded.incidents.filter((incident) => incident.opened_at >= from).map((incident) => `${incident.opened_at} ${incident.service} ${incident.analysis!.analysis.issue_type}`).sort(),

@@ -18,7 +18,8 @@ export class KyselyIncidentStore implements IncidentStore {
     if (filter.state) query = query.where('state', '=', filter.state);
     if (filter.service) query = query.where('service', '=', filter.service);
     if (filter.alertname) query = query.where('alertname', '=', filter.alertname);
-    if (filter.active) query = query.where('state', 'in', [...ACTIVE_STATES]);
+    if (filter.active === true) query = query.where('state', 'in', [...ACTIVE_STATES]);
+    if (filter.active === false) query = query.where('state', 'not in', [...ACTIVE_STATES]);
     if (filter.since) query = query.where('opened_at', '>=', filter.since);
     if (filter.until) query = query.where('opened_at', '<', filter.until);
     const before = filter.before;
