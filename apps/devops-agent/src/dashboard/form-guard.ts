@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DashboardAuth } from '../auth/dashboard-auth.js';
 import type { Decider } from '../policy/approvals.js';
 
-/** What a dashboard form post may do: act as `decider`, go to sign-in (no session), or be refused (403) for `reason`. */
+/** What a dashboard form post may do: act as `decider`, go to sign-in (no session), or be refused (403) for the reason `refused` gives. */
 export type FormCheck = { decider: Decider } | { signIn: true } | { refused: string };
 
 /**
