@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fleetTiles, renderFleet } from '../src/dashboard/fleet-view.js';
-import { RealGateway, startAgent } from './support/agent-harness.js';
+import { AUTHORIZED, RealGateway, startAgent } from './support/agent-harness.js';
 import { seedIncidents } from './support/seed-incidents.js';
 
 describe('fleet tiles', () => {
@@ -72,5 +75,30 @@ describe('fleet tiles', () => {
     expect(page.body).toContain('data-service="market-predictor"');
     // The incidents panel shows the newest 50 and says how many there are in all.
     expect(page.body).toContain('newest 50 of <a href="/dashboard/incidents" id="incident-total">1000</a>');
+  });
+
+  it('with a catalog of several services, the overview and /status say how many are polled instead of one URL', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'fleet-overview-'));
+    const servicesFile = join(directory, 'services.yaml');
+    writeFileSync(
+      servicesFile,
+      `services:
+  - { name: market-predictor, health: { url: "${gateway.url}", interval_seconds: 7 } }
+  - { name: order-router, health: { url: "${gateway.url}/order-router", interval_seconds: 20 } }
+  - { name: risk-engine }
+`,
+    );
+    const fleet = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url, SERVICES_FILE: servicesFile, MONITORING_INTERVAL: '30' });
+    try {
+      const status = (await fleet.agent.app.inject({ url: '/status', headers: AUTHORIZED })).json();
+      expect(status.monitoring).toMatchObject({ target_url: gateway.url, interval_seconds: 7 });
+      expect([...status.monitoring.services].sort()).toEqual(['market-predictor', 'order-router']); // risk-engine has no health URL: not polled
+      const page = (await fleet.agent.app.inject({ url: '/dashboard' })).body;
+      const monitoring = /<dd id="monitoring">([\s\S]*?)<\/dd>/.exec(page)?.[1] ?? '';
+      expect(monitoring).toContain('2 services, each on its own interval');
+      expect(monitoring).not.toContain('every 30s');
+    } finally {
+      await fleet.close();
+    }
   });
 });

@@ -9,7 +9,7 @@ export interface StatusDocument {
   uptime_seconds?: number;
   safety_mode?: boolean;
   analyzer?: string;
-  monitoring?: { active?: boolean; target_url?: string; interval_seconds?: number };
+  monitoring?: { active?: boolean; target_url?: string; interval_seconds?: number; services?: string[] };
   incidents?: Record<string, number>;
   actions?: Record<string, number>;
   pending_approvals?: number;
@@ -32,6 +32,13 @@ const counts = (states: readonly string[], values: Record<string, number> | unde
   html`<table class="counts"><tbody>${states.map(
     (state) => html`<tr><td>${stateBadge(state)}</td><td class="number">${values?.[state] ?? 0}</td></tr>`,
   )}</tbody></table>`;
+
+/** One service's URL and interval; for a fleet, how many services (each tile shows its own). */
+function pollingWhere(monitoring: NonNullable<StatusDocument['monitoring']>): SafeHtml {
+  const services = monitoring.services ?? [];
+  if (services.length > 1) return html`${services.length} services, each on its own interval (see Fleet)`;
+  return html`${link(monitoring.target_url)}${monitoring.interval_seconds ? html` every ${monitoring.interval_seconds}s` : ''}`;
+}
 
 /**
  * Stop monitoring (while it polls) or Start monitoring: a plain HTML form posted to
@@ -61,9 +68,9 @@ export function renderOverview(status: StatusDocument, controls?: { viewer: Dash
       ? badge('off — actions may run on their own within policy', 'warn')
       : badge('on — every action waits for a human', 'good')
   }</dd>
-  <dt>Monitoring (polling)</dt><dd id="monitoring">${monitoring.active ? badge('active', 'good') : badge('stopped', 'muted')} ${link(
-    monitoring.target_url,
-  )}${monitoring.interval_seconds ? html` every ${monitoring.interval_seconds}s` : ''}${controls ? monitoringForm(monitoring.active === true, controls.viewer) : ''}</dd>
+  <dt>Monitoring (polling)</dt><dd id="monitoring">${monitoring.active ? badge('active', 'good') : badge('stopped', 'muted')} ${pollingWhere(
+    monitoring,
+  )}${controls ? monitoringForm(monitoring.active === true, controls.viewer) : ''}</dd>
   <dt>Open circuits</dt><dd id="open-circuits">${
     circuits.length === 0 ? badge('none', 'good') : circuits.map((target) => html`${badge(target, 'bad')} `)
   }</dd>
