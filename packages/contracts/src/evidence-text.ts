@@ -2,6 +2,8 @@ import type { Evidence } from './evidence.js';
 
 const mebibytes = (bytes: number) => `${Math.round(bytes / 1048576)} MiB`;
 const percent = (ratio: number) => `${Math.round(ratio * 1000) / 10}%`;
+/** Under a second in whole milliseconds, else seconds to two places: `22 ms`, `1.35 s`. */
+export const duration = (seconds: number) => (seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${Math.round(seconds * 100) / 100} s`);
 
 /** The evidence as short sentences for humans (the analysis' root cause, `atb incident`). */
 export function describeEvidence(evidence: Evidence): string[] {
@@ -25,7 +27,7 @@ export function describeEvidence(evidence: Evidence): string[] {
     const parts: string[] = [];
     if (metrics.up !== undefined) parts.push(`up=${metrics.up}`);
     if (metrics.error_ratio !== undefined) parts.push(`error ratio ${percent(metrics.error_ratio)}`);
-    if (metrics.latency_p99_seconds !== undefined) parts.push(`p99 ${metrics.latency_p99_seconds} s`);
+    if (metrics.latency_p99_seconds !== undefined) parts.push(`p99 ${duration(metrics.latency_p99_seconds)}`);
     if (metrics.memory_bytes !== undefined) parts.push(`memory ${mebibytes(metrics.memory_bytes)}`);
     if (metrics.memory_predicted_bytes !== undefined) parts.push(`${mebibytes(metrics.memory_predicted_bytes)} predicted in 1 h`);
     if (metrics.memory_limit_bytes !== undefined) parts.push(`limit ${mebibytes(metrics.memory_limit_bytes)}`);
