@@ -70,7 +70,7 @@ export const reconnectDelay = (boundMs: number, random: () => number): number =>
  * The labels tying a failure alert to the service that owns the container: its name (and the
  * catalog label); the one-entry catalog of the variables keeps the container's own name.
  */
-const ownerOf = (entry: ServiceEntry, container: string) => (entry.target.fromAlert ? { service: container } : { service: entry.name, labels: { [CATALOG_SERVICE_LABEL]: entry.name } });
+const ownerLabels = (entry: ServiceEntry, container: string) => (entry.target.fromAlert ? { service: container } : { service: entry.name, labels: { [CATALOG_SERVICE_LABEL]: entry.name } });
 
 /**
  * Event-driven detection: follows the gateway's `GET /events` (resuming with `Last-Event-ID`
@@ -180,7 +180,7 @@ export class ContainerEventIntake {
 
   private async raise(event: ContainerEvent, failure: ContainerFailure, owner: ServiceEntry): Promise<void> {
     this.counts.raised += 1;
-    const result = await this.ports.intake.accept([failureAlert(event, failure, ownerOf(owner, event.target))], 'container-events');
+    const result = await this.ports.intake.accept([failureAlert(event, failure, ownerLabels(owner, event.target))], 'container-events');
     if (result.stale > 0) {
       this.counts.stale += result.stale;
       this.ports.logger.info({ service: owner.name, container: event.target, type: event.type, time: event.time }, 'container failure older than the service\'s last recovery: recorded, not acted on');
