@@ -152,10 +152,9 @@ exists "$prometheus_image" || monitoring_image prometheus "$prometheus_image" /u
 exists "$alertmanager_image" || monitoring_image prometheus-alertmanager "$alertmanager_image" /usr/bin/prometheus-alertmanager 65534:65534 \
   --change 'CMD ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"]' --change 'WORKDIR /alertmanager'
 
-# Older builds of these images (an earlier key) are no longer needed: remove those not in use.
-for image in "$runtime_image" "$build_image" "$prometheus_image" "$alertmanager_image"; do
-  podman images --format '{{.Repository}}:{{.Tag}}' --filter "reference=${image%:*}" | grep -vxF "$image" | xargs -r podman rmi >/dev/null 2>&1 || true
-done
+# Older builds of these images (an earlier key), unused for a day, are no longer needed.
+. "$(dirname "$0")/lib/prune-old-images.sh"
+prune_old_images "$runtime_image" "$build_image" "$prometheus_image" "$alertmanager_image"
 
 cat >"$cache/images.env" <<ENV
 BASE_IMAGE=$runtime_image

@@ -67,10 +67,9 @@ if ! exists "$postgres_image" || ! exists "$redis_image" || ! exists "$haproxy_i
     --change 'CMD ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' "$work/root.tar" "$haproxy_image" >/dev/null; log "imported $haproxy_image"; }
 fi
 
-# Older builds of these images (an earlier key) are no longer needed: remove those not in use.
-for image in "$postgres_image" "$redis_image" "$haproxy_image"; do
-  podman images --format '{{.Repository}}:{{.Tag}}' --filter "reference=${image%:*}" | grep -vxF "$image" | xargs -r podman rmi >/dev/null 2>&1 || true
-done
+# Older builds of these images (an earlier key), unused for a day, are no longer needed.
+. "$(dirname "$0")/lib/prune-old-images.sh"
+prune_old_images "$postgres_image" "$redis_image" "$haproxy_image"
 
 cat >"$cache/infra-images.env" <<ENV
 POSTGRES_IMAGE=$postgres_image

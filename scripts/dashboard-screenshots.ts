@@ -1,6 +1,6 @@
 /**
  * Regenerates the dashboard screenshots in docs/images/ (fleet view, an incident page, the
- * charts): a devops agent in-process with a real command gateway, 600 seeded incidents over 14
+ * actions list, the charts): a devops agent in-process with a real command gateway, 600 seeded incidents over 14
  * days plus one live alert taken to a pending restart, photographed by Debian's Chromium at
  * 1280 px.
  *
@@ -47,6 +47,7 @@ try {
   const shots: [string, string][] = [
     ['dashboard-fleet.png', '/dashboard'],
     ['dashboard-incident.png', `/dashboard/incidents/${pending.incident_id}`],
+    ['dashboard-actions.png', '/dashboard/actions?status=succeeded'],
     ['dashboard-charts.png', '/dashboard/charts'],
   ];
   for (const [file, path] of shots) {

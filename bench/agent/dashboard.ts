@@ -1,7 +1,7 @@
 /**
  * Benchmark of the devops agent's dashboard: server time of `GET /dashboard` (every panel:
- * status, pending approvals, incidents, learning, audit), `GET /dashboard/incidents` (a filtered
- * page), `GET /dashboard/charts` and the second page of `GET /incidents` with 10,000 incidents
+ * status, pending approvals, incidents, learning, audit), `GET /dashboard/incidents` and
+ * `GET /dashboard/actions` (a filtered page each), `GET /dashboard/charts` and the second page of `GET /incidents` with 10,000 incidents
  * (and 3,334 verified actions) in the store (SQLite, the default), measured in-process with
  * `app.inject` so only the server's work counts; `GET /health` of the same agent in the same
  * run is the baseline. Goal: `GET /dashboard` p99 ≤ 300 ms.
@@ -37,6 +37,7 @@ try {
     'GET /health (baseline)': '/health',
     'GET /dashboard': '/dashboard',
     'GET /dashboard/incidents?service&state': '/dashboard/incidents?service=price-feed&state=resolved',
+    'GET /dashboard/actions?status&operation': '/dashboard/actions?status=succeeded&operation=restart',
     'GET /dashboard/charts': '/dashboard/charts',
     'GET /incidents (page 2, cursor)': `/incidents?limit=50&cursor=${firstPage.next_cursor}`,
   };

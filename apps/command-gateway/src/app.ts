@@ -44,8 +44,6 @@ export interface BuildOptions {
   now?: () => number;
   /** This replica's name on its claims and target locks. Default: host, pid and a random suffix. */
   replicaId?: string;
-  /** How long an idempotency claim lasts unless renewed (renewed every third of it). Default 15 000 ms. */
-  claimLeaseMs?: number;
   /** PostgreSQL schema of the gateway's tables. Default `command_gateway`. */
   databaseSchema?: string;
   /** `GET /events`: events kept for resumes (default 1,000) and the heartbeat interval (default 15 s). */
@@ -155,7 +153,7 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
       new IdempotentCommands(store, (request, requestId) => operations.runAs(requestId, () => commands.handle(request, requestId)), {
         waitMs: (config.AI_COMMAND_GATEWAY_TIMEOUT + 5) * 1000,
         owner: replicaId,
-        leaseMs: options.claimLeaseMs ?? 15_000,
+        leaseMs: config.GATEWAY_CLAIM_LEASE_SECONDS * 1000,
       }),
     );
     registerAuditRoutes(service.app, audit);

@@ -38,6 +38,11 @@ export const configSchema = z
     GATEWAY_RESTART_LIMIT: z.coerce.number().int().min(0).max(10_000).optional(),
     /** The restart window in seconds; default 600 (from the policy). */
     GATEWAY_RESTART_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).optional(),
+    /**
+     * How long a replica's claim on a request id lasts unless renewed (every third of it): a
+     * replica that dies mid-command hands the retry to another after at most this. Default 15.
+     */
+    GATEWAY_CLAIM_LEASE_SECONDS: z.coerce.number().min(0.1).max(600).default(15),
   })
   .superRefine((config, context) => {
     if (config.ENVIRONMENT === 'production' && !config.AUDIT_HMAC_KEY && !config.AUDIT_HMAC_KEY_FILE) {

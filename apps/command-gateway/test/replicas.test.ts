@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ParsedExecuteCommandRequest } from '@atb/contracts';
 import { openDatabase } from '@atb/storage';
-import { sql } from 'kysely';
 import { createTestSchema, describeWithComponent, probePostgres } from '@atb/testing';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { hashOf } from '../src/store/idempotent-commands.js';
@@ -15,8 +14,8 @@ function useGatewayReplicas() {
   const gateways: GatewayFixture[] = [];
   const start = async (replicaId: string, environment: Record<string, string> = {}) => {
     const gateway = await startGateway(
-      { AI_COMMAND_GATEWAY_TOKEN: token, DATABASE_URL: schema.url, ...environment },
-      { databaseSchema: schema.schema, replicaId, claimLeaseMs: 600 },
+      { AI_COMMAND_GATEWAY_TOKEN: token, DATABASE_URL: schema.url, GATEWAY_CLAIM_LEASE_SECONDS: '0.6', ...environment },
+      { databaseSchema: schema.schema, replicaId },
     );
     gateways.push(gateway);
     return gateway;
@@ -25,10 +24,6 @@ function useGatewayReplicas() {
 
   beforeEach(async () => {
     schema = await createTestSchema('gateway_replicas');
-    // Created by one connection first: pools opening several connections at once race on CREATE SCHEMA.
-    const creator = openDatabase<unknown>(schema.url, { schema: schema.schema, poolSize: 1 });
-    await sql`SELECT 1`.execute(creator.db);
-    await creator.close();
     token = randomBytes(24).toString('hex');
   });
   afterEach(async () => {

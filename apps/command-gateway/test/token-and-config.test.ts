@@ -90,6 +90,8 @@ describe('configuration', () => {
     [{ AI_COMMAND_GATEWAY_TIMEOUT: 'soon' }, 'AI_COMMAND_GATEWAY_TIMEOUT'],
     [{ AI_COMMAND_GATEWAY_TOKEN: 'short' }, 'AI_COMMAND_GATEWAY_TOKEN'],
     [{ GATEWAY_RESTART_LIMIT: '-1' }, 'GATEWAY_RESTART_LIMIT'],
+    [{ GATEWAY_CLAIM_LEASE_SECONDS: '0' }, 'GATEWAY_CLAIM_LEASE_SECONDS'],
+    [{ GATEWAY_CLAIM_LEASE_SECONDS: 'long' }, 'GATEWAY_CLAIM_LEASE_SECONDS'],
   ])('%j is refused naming %s', (environment, variable) => {
     expect(() => readConfig(environment)).toThrow(new RegExp(variable));
   });

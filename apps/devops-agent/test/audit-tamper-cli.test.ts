@@ -1,10 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AuditLog, auditHash, KyselyAuditLog, openDatabase } from '@atb/storage';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildCodingAgent } from '../../coding-agent/src/app.js';
+import { buildCommandGateway } from '../../command-gateway/src/app.js';
+import { readConfig as readGatewayConfig } from '../../command-gateway/src/config.js';
+import { FakeRuntime } from '../../command-gateway/test/support/fake-runtime.js';
 import { readConfig as readCodingConfig } from '../../coding-agent/src/config.js';
 import { buildDevopsAgent } from '../src/app.js';
 import { readConfig } from '../src/config.js';
@@ -15,7 +18,7 @@ const TOKEN = 'tamper-test-api-token-0123456789';
 
 /** One service with a keyed audit chain, started in-process on a data directory, as `atb audit verify` meets it. */
 interface AuditedService {
-  name: 'devops-agent' | 'coding-agent';
+  name: 'devops-agent' | 'coding-agent' | 'command-gateway';
   database: string;
   /** Starts it; `log` is its own audit log; `url` where it listens; `close` stops it (writing the anchored head). */
   start(directory: string): Promise<{ log: AuditLog; listen(): Promise<string>; close(): Promise<void> }>;
@@ -42,6 +45,28 @@ const SERVICES: AuditedService[] = [
       return { log: agent.audit, listen: () => agent.listen(), close: () => agent.close() };
     },
     cliEnvironment: (url) => ({ CODING_AGENT_URL: url, CODING_AGENT_TOKEN: TOKEN }),
+  },
+  {
+    name: 'command-gateway',
+    database: 'gateway.db',
+    async start(directory) {
+      const config = readGatewayConfig({ DATA_DIR: directory, API_PORT: '0', LOG_LEVEL: 'silent', AI_COMMAND_GATEWAY_TOKEN: TOKEN });
+      const gateway = await buildCommandGateway(config, { runtime: new FakeRuntime(), logger: false });
+      // Its records are written the way a second replica writes them: the same database, key and anchor.
+      const database = openDatabase<unknown>(join(directory, 'gateway.db'));
+      const key = readFileSync(join(directory, 'audit-hmac-key'), 'utf8').trim();
+      const log = await KyselyAuditLog.open(database, { key, anchorFile: join(directory, 'audit-anchor') });
+      return {
+        log,
+        listen: () => gateway.listen(),
+        async close() {
+          await gateway.close();
+          await log.close();
+          await database.close();
+        },
+      };
+    },
+    cliEnvironment: (url) => ({ AI_COMMAND_GATEWAY_URL: url, AI_COMMAND_GATEWAY_TOKEN: TOKEN }),
   },
 ];
 

@@ -47,6 +47,14 @@ describe('atb incidents / atb actions: filters and cursor paging', () => {
     expect(seen).toEqual(expected.map((incident) => incident.id));
   });
 
+  it('lists only the active incidents of a service with --active: the ones its fleet tile counts', async () => {
+    const listed = JSON.parse((await runAtb('incidents', '--service', 'order-router', '--active', '--limit', '500', '--json')).stdout) as { id: string }[];
+    const expected = seeded.incidents.filter((incident: Incident) => incident.service === 'order-router' && !['resolved', 'escalated', 'failed'].includes(incident.state)).sort(newestFirst);
+    expect(expected.length).toBeGreaterThan(5);
+    expect(expected.length).toBeLessThan(seeded.incidents.filter((incident: Incident) => incident.service === 'order-router').length);
+    expect(listed.map((incident) => incident.id)).toEqual(expected.map((incident) => incident.id));
+  });
+
   it('filters actions by service, type and time range', async () => {
     const until = new Date(Date.now() - 2 * 86_400_000).toISOString();
     const listed = JSON.parse((await runAtb('actions', '--service', 'risk-engine', '--type', 'restart', '--until', until, '--limit', '1000', '--json')).stdout) as { id: string }[];

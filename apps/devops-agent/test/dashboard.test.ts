@@ -232,6 +232,59 @@ describe('dashboard (in-process)', () => {
     expect(late.body).toContain('not pending');
   });
 
+  it('start / stop monitoring from the overview form: an operator with the CSRF token, audited like the API; a viewer and a missing or wrong token are 403', async () => {
+    const monitor = started!.agent.agent.monitor;
+    const alice = await dashboardSignIn(started!.agent, await issueToken(started!.agent, { name: 'alice', role: 'operator' }));
+    const victor = await dashboardSignIn(started!.agent, await issueToken(started!.agent, { name: 'victor', role: 'viewer' }));
+    const overview = async (cookie: string) => (await app().inject({ url: '/dashboard/fragments/overview', headers: { cookie } })).body;
+    const post = (command: string, cookie: string, body: Record<string, string>) =>
+      app().inject({ method: 'POST', url: `/dashboard/monitoring/${command}`, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(body).toString() });
+
+    // A viewer sees the state, no button, and the form post with the viewer's own CSRF token is refused.
+    expect(monitor.running).toBe(false);
+    expect(await overview(victor.cookie)).toContain('<dd id="monitoring"><span class="badge muted">stopped</span>');
+    expect(await overview(victor.cookie)).not.toContain('monitoring-toggle');
+    const byViewer = await post('start', victor.cookie, { _csrf: victor.csrf });
+    expect(byViewer.statusCode).toBe(403);
+    expect(byViewer.body).toContain('starting and stopping monitoring needs the operator role; victor has viewer');
+    // The operator's session without its CSRF token, with a wrong one, or with the viewer's: 403; signed out: to sign-in.
+    for (const body of [{}, { _csrf: `${alice.csrf}x` }, { _csrf: victor.csrf }] as Record<string, string>[]) {
+      const refused = await post('start', alice.cookie, body);
+      expect(refused.statusCode).toBe(403);
+      expect(refused.body).toContain('missing or wrong CSRF token: reload the page and try again; monitoring was not started');
+    }
+    expect(await post('start', '', { _csrf: alice.csrf })).toMatchObject({ statusCode: 303, headers: { location: '/dashboard/sign-in' } });
+    expect((await post('pause', alice.cookie, { _csrf: alice.csrf })).statusCode).toBeGreaterThanOrEqual(400);
+    expect(monitor.running).toBe(false);
+    expect((await get('/audit?subject=monitoring')).json().records).toEqual([]);
+
+    // The operator's form, exactly as the browser sends it: started, then stopped, each 303 back to the dashboard.
+    const form = await overview(alice.cookie);
+    expect(form).toContain('<form method="post" action="/dashboard/monitoring/start" class="monitoring-control">');
+    expect(csrfFrom(form)).toBe(alice.csrf);
+    expect(await post('start', alice.cookie, { _csrf: alice.csrf })).toMatchObject({ statusCode: 303, headers: { location: '/dashboard' } });
+    expect(monitor.running).toBe(true);
+    expect(await overview(alice.cookie)).toContain('<span class="badge good">active</span>');
+    expect(await overview(alice.cookie)).toContain('data-command="stop">Stop monitoring</button>');
+    expect(await post('stop', alice.cookie, { _csrf: alice.csrf })).toMatchObject({ statusCode: 303, headers: { location: '/dashboard' } });
+    expect(await post('stop', alice.cookie, { _csrf: alice.csrf })).toMatchObject({ statusCode: 303 });
+    expect(monitor.running).toBe(false);
+    // The same records as POST /control/start-monitoring|stop-monitoring, under the session's principal.
+    const principal = { id: expect.any(String), name: 'alice', kind: 'person', role: 'operator' };
+    const records = (await get('/audit?subject=monitoring')).json().records as { action: string; actor: string; data: Record<string, unknown> }[];
+    expect(records.map(({ action, actor, data }) => ({ action, actor, data }))).toEqual([
+      { action: 'monitoring-started', actor: 'alice', data: { outcome: 'started', principal, authenticated_via: 'session' } },
+      { action: 'monitoring-stopped', actor: 'alice', data: { outcome: 'stopped', principal, authenticated_via: 'session' } },
+      { action: 'monitoring-stopped', actor: 'alice', data: { outcome: 'not_running', principal, authenticated_via: 'session' } },
+    ]);
+    const byToken = await app().inject({ method: 'POST', url: '/control/start-monitoring', headers: AUTHORIZED });
+    expect(byToken.json()).toMatchObject({ status: 'started' });
+    await app().inject({ method: 'POST', url: '/control/stop-monitoring', headers: AUTHORIZED });
+    const api = (await get('/audit?subject=monitoring&action=monitoring-started')).json().records.at(-1) as { data: Record<string, unknown> };
+    expect(Object.keys(api.data)).toEqual(Object.keys(records[0]!.data));
+    expect(api.data).toMatchObject({ outcome: 'started', authenticated_via: 'token' });
+  });
+
   it('shows a broken audit chain with the first bad record', async () => {
     await app().inject({ method: 'POST', url: '/webhook/alerts', payload: notification([alert({ alertname: 'MarketPredictorDown', service: 'market-predictor' })]) });
     await pendingAction();

@@ -19,9 +19,11 @@ export class RedisBroadcast implements Broadcast {
     });
   }
 
-  static async open(options: { url: string; prefix?: string }): Promise<RedisBroadcast> {
-    const publisher = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    const subscriber = new Redis(options.url, { lazyConnect: true });
+  /** `connectionName` is shown by `CLIENT LIST` (default `atb-broadcast`). A lost connection is reopened and resubscribed by the client. */
+  static async open(options: { url: string; prefix?: string; connectionName?: string }): Promise<RedisBroadcast> {
+    const connectionName = options.connectionName ?? 'atb-broadcast';
+    const publisher = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 2, connectionName });
+    const subscriber = new Redis(options.url, { lazyConnect: true, connectionName });
     await Promise.all([publisher.connect(), subscriber.connect()]);
     return new RedisBroadcast(publisher, subscriber, options.prefix ?? 'atb');
   }

@@ -8,6 +8,8 @@ export interface BroadcastFixture {
   destroy(): Promise<void>;
   /** Whether two handles reach each other (false for the one-process implementation). */
   shared: boolean;
+  /** Drops every connection the handles hold, from the server's side (absent in one process). */
+  sever?(): Promise<void>;
 }
 
 async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -16,7 +18,7 @@ async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
 }
 
 /** The contract every {@link Broadcast} implementation meets. */
-export function broadcastContract(create: () => Promise<BroadcastFixture>): void {
+export function broadcastContract(create: () => Promise<BroadcastFixture>, options: { connections: boolean }): void {
   let fixture: BroadcastFixture;
   beforeEach(async () => {
     fixture = await create();
@@ -65,5 +67,25 @@ export function broadcastContract(create: () => Promise<BroadcastFixture>): void
     await expect(broadcast.publish('tasks', { text: 'x'.repeat(8000) })).rejects.toThrow(/"tasks" is \d+ bytes; at most 7500/);
     await expect(broadcast.publish('Bad Channel', {})).rejects.toThrow(/channel must match/);
     await expect(broadcast.subscribe('Bad Channel', () => {})).rejects.toThrow(/channel must match/);
+  });
+
+  if (options.connections) it('keeps delivering after the server drops its connections: it reconnects and listens again', async () => {
+    if (!fixture.sever) throw new Error('a fixture with connections must say how to sever them');
+    const publisher = await fixture.open();
+    const listener = await fixture.open();
+    const seen: number[] = [];
+    await listener.subscribe('tasks', (message) => seen.push(message.n as number));
+    await publisher.publish('tasks', { n: 1 });
+    await until(() => seen.length === 1);
+    await fixture.sever();
+    // Delivery resumes once the listener is back; publish until a message gets through.
+    const deadline = Date.now() + 10_000;
+    for (let n = 2; seen.length === 1 && Date.now() < deadline; n += 1) {
+      await publisher.publish('tasks', { n }).catch(() => {});
+      await sleep(100);
+    }
+    expect(seen[0]).toBe(1);
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });
 }

@@ -3,6 +3,7 @@ export * from './capture-output.js';
 export * from './components.js';
 export * from './fake-github-server.js';
 export * from './free-port.js';
+export * from './http-json.js';
 export * from './podman.js';
 export * from './postgres.js';
 export * from './prometheus.js';

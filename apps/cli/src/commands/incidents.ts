@@ -35,12 +35,13 @@ function printIncident(incident: IncidentDetail): void {
   for (const event of incident.timeline) process.stdout.write(`${pc.dim(event.at)} ${event.type}\n`);
 }
 
-/** `atb incidents [--state] [--service] [--type] [--since] [--until] [--cursor] [--limit] [--json]` and `atb incident <id>`. */
+/** `atb incidents [--state] [--active] [--service] [--type] [--since] [--until] [--cursor] [--limit] [--json]` and `atb incident <id>`. */
 export function registerIncidents(program: Command, config: () => CliConfig): void {
   program
     .command('incidents')
     .description("list the devops agent's incidents, newest first")
     .option('--state <state>', 'only this state (open, investigating, awaiting_approval, remediating, verifying, resolved, escalated, failed)')
+    .option('--active', 'only active incidents (every state but resolved, escalated and failed)')
     .option('--service <service>', 'only this service')
     .option('--type <alertname>', 'only this alert type (alertname)')
     .option('--since <time>', 'opened at or after (ISO 8601)')
@@ -48,11 +49,12 @@ export function registerIncidents(program: Command, config: () => CliConfig): vo
     .option('--cursor <cursor>', 'the next page (the cursor the previous page printed)')
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'machine-readable output')
-    .action((options: { state?: string; service?: string; type?: string; since?: string; until?: string; cursor?: string; limit: string; json?: boolean }) =>
+    .action((options: { state?: string; active?: boolean; service?: string; type?: string; since?: string; until?: string; cursor?: string; limit: string; json?: boolean }) =>
       withAgent(async () => {
         const query = {
           limit: Number(options.limit),
           state: options.state,
+          active: options.active ? 'true' : undefined,
           service: options.service,
           alertname: options.type,
           since: options.since,

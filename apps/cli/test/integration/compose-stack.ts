@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type PodmanEngine, waitFor } from '@atb/testing';
+import { httpJson, type PodmanEngine, waitFor } from '@atb/testing';
 
 const run = promisify(execFile);
 
@@ -222,25 +222,4 @@ export async function waitForStackHealthy(engine: PodmanEngine, project: string,
 }
 
 /** JSON over HTTP with an optional bearer token; never throws on a status. */
-export async function http<Body = Record<string, unknown>>(
-  url: string,
-  options: { method?: string; body?: unknown; token?: string } = {},
-): Promise<{ status: number; body: Body }> {
-  const headers: Record<string, string> = {};
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const response = await fetch(url, {
-    method: options.method ?? 'GET',
-    headers,
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: response.status, body: body as Body };
-}
+export const http = httpJson;

@@ -3,12 +3,11 @@ import { type App, assertRole, NotFoundError } from '@atb/service-kit';
 import type { FastifyRequest } from 'fastify';
 import type { AgentAudit } from '../audit/agent-audit.js';
 import type { FleetMonitor } from '../monitoring/fleet-monitor.js';
+import type { Decider } from '../policy/approvals.js';
+import { controlMonitoring } from '../policy/monitoring-control.js';
 
-/** The audit record of a control action: the principal of the request's token, and what it changed. */
-async function recordControl(audit: AgentAudit, request: FastifyRequest, action: string, outcome: string): Promise<void> {
-  const { id, name, kind, role } = assertRole(request, 'operator');
-  await audit.record(action, 'monitoring', { outcome, principal: { id, name, kind, role }, authenticated_via: 'token' }, name);
-}
+/** The operator behind the request's bearer token (403 below the operator role). */
+const tokenDecider = (request: FastifyRequest): Decider => ({ principal: assertRole(request, 'operator'), via: 'token' });
 
 /** Polling-mode controls: start, stop, one cycle now, and the polling state of every service. Start and stop are audited with the caller's principal. */
 export function registerMonitoringRoutes(app: App, monitor: FleetMonitor, audit: AgentAudit): void {
@@ -16,17 +15,12 @@ export function registerMonitoringRoutes(app: App, monitor: FleetMonitor, audit:
   app.post(
     '/control/start-monitoring',
     { schema: { tags: ['monitoring'], summary: 'Start polling every catalog service’s /health', response: control } },
-    async (request) => {
-      const status = monitor.start() ? ('started' as const) : ('already_running' as const);
-      await recordControl(audit, request, 'monitoring-started', status);
-      return { status, monitoring: monitor.status() };
-    },
+    async (request) => ({ status: await controlMonitoring({ monitor, audit }, 'start', tokenDecider(request)), monitoring: monitor.status() }),
   );
-  app.post('/control/stop-monitoring', { schema: { tags: ['monitoring'], summary: 'Stop polling', response: control } }, async (request) => {
-    const status = (await monitor.stop()) ? ('stopped' as const) : ('not_running' as const);
-    await recordControl(audit, request, 'monitoring-stopped', status);
-    return { status, monitoring: monitor.status() };
-  });
+  app.post('/control/stop-monitoring', { schema: { tags: ['monitoring'], summary: 'Stop polling', response: control } }, async (request) => ({
+    status: await controlMonitoring({ monitor, audit }, 'stop', tokenDecider(request)),
+    monitoring: monitor.status(),
+  }));
   app.post(
     '/monitoring/cycle',
     {

@@ -19,7 +19,7 @@ import { FleetMonitor } from '../monitoring/fleet-monitor.js';
 import { openProbeGate, type ProbeGate } from '../monitoring/leadership.js';
 import { expireApprovals } from '../policy/approvals.js';
 import { defaultOwner, JobWorker } from '../queue/job-worker.js';
-import { RelayedJobQueue } from '../queue/relayed-job-queue.js';
+import { RelayedJobQueue, relayAttempts } from '../queue/relayed-job-queue.js';
 import type { JobQueue } from '../store/job-queue.js';
 import { GatewayClient, tokenFromFile } from '../remediation/gateway-client.js';
 import { GatewayPolicySource } from '../remediation/gateway-policy.js';
@@ -57,7 +57,7 @@ async function openJobs(config: Config, store: AgentStore): Promise<DevopsAgentP
     prefix: config.REDIS_PREFIX,
     queue: 'devops-agent-jobs',
     leaseMs: config.JOB_LEASE_SECONDS * 1000,
-    maxAttempts: config.JOB_MAX_ATTEMPTS,
+    maxAttempts: relayAttempts(config.JOB_MAX_ATTEMPTS),
     backoffMs: 250,
     maxBackoffMs: 30_000,
   });

@@ -38,6 +38,7 @@ export function registerAgentRoutes(app: App, config: Config, parts: DevopsAgent
       services,
       fleet: () => parts.ports.catalog.list().map((entry) => ({ name: entry.name, container: entry.target.container })),
       monitor: () => parts.monitor.status().services,
+      monitoring: { monitor: parts.monitor, audit: parts.ports.audit },
     },
     { signInRequired: dashboardSignInRequired(config), refreshMs: config.DASHBOARD_REFRESH_SECONDS * 1000 },
   );

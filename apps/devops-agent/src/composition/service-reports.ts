@@ -22,6 +22,18 @@ export async function agentHealth(config: Config, storage: AgentStorage, parts: 
   };
 }
 
+/** Whether polling runs, and where: the first catalog service's URL and interval, and every service's name. */
+function monitoringSummary(config: Config, parts: DevopsAgentParts | undefined) {
+  const status = parts?.monitor.status();
+  return {
+    active: parts?.monitor.running ?? false,
+    leading: status?.leading ?? false,
+    target_url: status?.target_url || config.MARKET_PREDICTOR_URL,
+    interval_seconds: status?.interval_seconds || config.MONITORING_INTERVAL,
+    services: parts?.monitor.names() ?? [],
+  };
+}
+
 /** `GET /status`: counts by state, open circuits, queue, database and gateway. */
 export async function agentStatus(config: Config, storage: AgentStorage, parts: DevopsAgentParts | undefined) {
   const { store, database } = storage;
@@ -35,13 +47,7 @@ export async function agentStatus(config: Config, storage: AgentStorage, parts: 
   return {
     safety_mode: config.SAFETY_MODE,
     analyzer: parts?.ports.analyzer.name,
-    monitoring: {
-      active: parts?.monitor.running ?? false,
-      leading: parts?.monitor.status().leading ?? false,
-      target_url: config.MARKET_PREDICTOR_URL,
-      interval_seconds: config.MONITORING_INTERVAL,
-      services: parts?.monitor.names() ?? [],
-    },
+    monitoring: monitoringSummary(config, parts),
     catalog: parts?.ports.catalog.state() ?? null,
     incidents,
     actions,

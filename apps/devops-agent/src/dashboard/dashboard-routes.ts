@@ -6,17 +6,17 @@ import type { DashboardAuth, DashboardViewer, SignedIn } from '../auth/dashboard
 import type { ServiceReader } from '../catalog/service-views.js';
 import type { ApprovalPorts } from '../policy/approvals.js';
 import type { AgentStore } from '../store/agent-store.js';
+import type { MonitoringControlPorts } from '../policy/monitoring-control.js';
 import { registerDecisionForms } from './decision-routes.js';
+import { registerMonitoringForms } from './monitoring-forms.js';
 import { decisionNotice } from './notices.js';
 import { registerSignIn } from './sign-in-routes.js';
 import { renderPendingActions } from './action-views.js';
 import { DASHBOARD_SCRIPT } from './dashboard-script.js';
 import { secure, sendHtml } from './respond.js';
 import { renderCharts } from './charts/charts-view.js';
-import { decodeCursor, readPage } from '../api/page-cursor.js';
-import { INCIDENT_STATES } from '../store/agent-store.js';
 import { type FleetService, fleetTiles, type MonitorReading, renderFleet } from './fleet-view.js';
-import { type IncidentListQuery, renderIncidentListPage } from './list-view.js';
+import { registerListPages } from './list-routes.js';
 import { startingCursor, streamTimeline, type TimelineStreamOptions } from './timeline-stream.js';
 
 export { DASHBOARD_CONTENT_SECURITY_POLICY } from './respond.js';
@@ -42,6 +42,8 @@ export interface DashboardSources {
   fleet?: () => readonly FleetService[];
   /** The health monitor's state of each polled service (health and monitoring lag). */
   monitor?: () => readonly MonitorReading[];
+  /** The same start / stop and audit as `POST /control/start-monitoring|stop-monitoring` (none: no form). */
+  monitoring?: MonitoringControlPorts;
 }
 
 export interface DashboardOptions {
@@ -56,7 +58,6 @@ export interface DashboardOptions {
 }
 
 const AUDIT_ROWS = 15;
-const PAGE_ROWS = 50;
 const incidentId = z.object({ id: z.string().min(1).max(100) });
 
 /** The dashboard's panels and incident page, rendered from the store and the audit log. */
@@ -85,10 +86,13 @@ function dashboardViews(app: App, sources: DashboardSources, options: DashboardO
       const circuits = ((await status()) as { open_circuits?: string[] }).open_circuits ?? [];
       return renderFleet(await fleetTiles(store, sources.fleet?.() ?? [], circuits, sources.monitor?.() ?? []));
     },
-    overview: async () => renderOverview(await status()),
+    overview: async (viewer) => renderOverview(await status(), sources.monitoring ? { viewer } : undefined),
     'pending-actions': async (viewer) => renderPendingActions(await store.actions.list({ status: 'pending', limit: 100 }), viewer),
     ...(sources.services ? { services: async () => renderServiceList(await sources.services!.list()) } : {}),
-    incidents: async () => renderIncidentList(await store.incidents.list({ limit: 50 })),
+    incidents: async () => {
+      const [newest, byState] = await Promise.all([store.incidents.list({ limit: 50 }), store.incidents.countByState()]);
+      return renderIncidentList(newest, Date.now(), Object.values(byState).reduce((sum, count) => sum + count, 0));
+    },
     learning: async () => renderLearning(await learningStats(store.learning)),
     audit: async () => {
       const chain = await verifyAudit();
@@ -113,6 +117,9 @@ function dashboardViews(app: App, sources: DashboardSources, options: DashboardO
 
 const hidden = { hide: true, tags: ['dashboard'] };
 
+/** How a dashboard route learns who reads it (see {@link readers}). */
+export type DashboardReader = ReturnType<typeof readers>;
+
 /**
  * Who reads a dashboard page: the signed-in session (or a bearer token's principal). When
  * reading needs sign-in and there is neither, a page answers 303 to `/dashboard/sign-in` and a
@@ -133,7 +140,7 @@ function readers(auth: DashboardAuth, signInRequired: boolean) {
  * The web dashboard — approvals over the web as well as over HTTP and the CLI: `GET /dashboard`
  * (overview, pending approvals, incidents, learning, audit), `GET /dashboard/incidents/:id`,
  * the panels as HTML fragments under `/dashboard/fragments/…` (re-fetched every few seconds),
- * sign-in and sign-out, the decision forms, and the local script and stylesheet under
+ * sign-in and sign-out, the decision and monitoring forms, and the local script and stylesheet under
  * `/dashboard/assets/…` (no CDN; works offline).
  */
 export function registerDashboard(app: App, sources: DashboardSources, options: DashboardOptions = {}): void {
@@ -197,7 +204,7 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
 
   registerServicePages(app, sources, refreshMs, read);
   registerTimelineStream(app, sources, options, read);
-  registerIncidentListPage(app, sources, refreshMs, read);
+  registerListPages(app, sources, refreshMs, read);
   registerCharts(app, sources, refreshMs, read);
   registerAssets(app);
   app.register(async (forms) => {
@@ -206,6 +213,7 @@ export function registerDashboard(app: App, sources: DashboardSources, options: 
     });
     registerSignIn(forms as unknown as App, sources.auth);
     registerDecisionForms(forms as unknown as App, sources.auth, sources.approvals);
+    if (sources.monitoring) registerMonitoringForms(forms as unknown as App, sources.auth, sources.monitoring);
   });
 }
 
@@ -272,42 +280,6 @@ function registerCharts(app: App, sources: DashboardSources, refreshMs: number, 
     const reader = await read(request, reply, false);
     if (!reader) return reply;
     return sendHtml(reply, await renderCharts(sources.store));
-  });
-}
-
-const listTime = z.union([z.literal(''), z.string().datetime({ offset: true })]).optional();
-const listQuery = z.object({
-  service: z.string().max(200).optional(),
-  state: z.union([z.literal(''), z.enum(INCIDENT_STATES)]).optional(),
-  type: z.string().max(200).optional(),
-  since: listTime,
-  until: listTime,
-  cursor: z.string().max(400).optional(),
-});
-
-/** `GET /dashboard/incidents`: filtered, cursor-paged incidents (the store does the filtering and paging). */
-function registerIncidentListPage(app: App, sources: DashboardSources, refreshMs: number, read: ReturnType<typeof readers>): void {
-  app.get('/dashboard/incidents', { schema: { ...hidden, summary: 'Incidents with filters and paging (HTML)', querystring: listQuery } }, async (request, reply) => {
-    const reader = await read(request, reply, true);
-    if (!reader) return reply;
-    const query = Object.fromEntries(Object.entries(request.query).filter(([, value]) => value !== '' && value !== undefined)) as IncidentListQuery;
-    const before = decodeCursor(query.cursor);
-    const page = await readPage(
-      PAGE_ROWS,
-      (limit) =>
-        sources.store.incidents.list({
-          limit,
-          ...(query.service ? { service: query.service } : {}),
-          ...(query.state ? { state: query.state } : {}),
-          ...(query.type ? { alertname: query.type } : {}),
-          ...(query.since ? { since: new Date(query.since).toISOString() } : {}),
-          ...(query.until ? { until: new Date(query.until).toISOString() } : {}),
-          ...(before ? { before } : {}),
-        }),
-      (incident) => ({ at: incident.opened_at, id: incident.id }),
-    );
-    const content = renderIncidentListPage(query, page.rows, page.next_cursor);
-    return sendHtml(reply, renderPage({ title: 'incidents', panels: [{ id: 'incident-list', fragment: '', content }], refreshMs, back: true, viewer: reader.viewer }));
   });
 }
 

@@ -8,7 +8,8 @@
  * the panels at once, so a new incident, a proposed action, an approval or a verification shows
  * without a reload (on an incident page, only that incident's entries). Also every `data-refresh-ms` it re-fetches each `[data-fragment]` panel
  * (server-rendered, escaped HTML, with the session cookie) and swaps it in, keeping typed reasons
- * and skipping a panel while you type in it or while a decision form is being sent. A 401 means
+ * and skipping a panel while you type in it, while one of its buttons has the keyboard focus, or
+ * while a form in it is being sent. A 401 means
  * the session ended (signed out elsewhere, or expired): it goes to the sign-in page. Decisions
  * need no script: they are plain HTML forms carrying the session's CSRF token. Messages are set
  * with `textContent`, never as HTML.
@@ -46,9 +47,10 @@ export const DASHBOARD_SCRIPT = String.raw`'use strict';
     });
   }
 
+  // A panel holding the focus (a field being typed in, a button reached by keyboard) is left alone.
   function typingIn(panel) {
     var active = document.activeElement;
-    return active && active.tagName === 'INPUT' && panel.contains(active);
+    return active && /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(active.tagName) && panel.contains(active);
   }
 
   async function refresh() {

@@ -1,7 +1,8 @@
 import { AppError, type App } from '@atb/service-kit';
 import { z } from 'zod';
 import type { DashboardAuth } from '../auth/dashboard-auth.js';
-import { type ApprovalPorts, approveAction, type Decider, rejectAction } from '../policy/approvals.js';
+import { type ApprovalPorts, approveAction, rejectAction } from '../policy/approvals.js';
+import { checkForm } from './form-guard.js';
 import { sendHtml } from './respond.js';
 import { renderRefusal } from './sign-in-view.js';
 
@@ -27,12 +28,10 @@ export function registerDecisionForms(app: App, auth: DashboardAuth, approvals: 
     async (request, reply) => {
       const back = request.body.back ?? '/dashboard';
       const refuse = (status: number, message: string) => sendHtml(reply, renderRefusal({ status, message, back }), status);
-      const signedIn = await auth.identify(request, reply);
-      if (!signedIn) return reply.redirect('/dashboard/sign-in', 303);
-      if (!auth.csrfValid(signedIn, request.body._csrf)) return refuse(403, 'missing or wrong CSRF token: reload the page and try again; nothing was decided');
-      const { principal } = signedIn.session;
-      if (!auth.viewer(request, signedIn).mayDecide) return refuse(403, `deciding needs the operator role; ${principal.name} has ${principal.role}`);
-      const decider: Decider = { principal, via: signedIn.session.origin === 'proxy' ? 'proxy' : 'session' };
+      const check = await checkForm(auth, request, reply, request.body._csrf, { doing: 'deciding', nothing: 'nothing was decided' });
+      if ('signIn' in check) return reply.redirect('/dashboard/sign-in', 303);
+      if ('refused' in check) return refuse(403, check.refused);
+      const { decider } = check;
       const reason = request.body.reason?.trim() || undefined;
       try {
         if (request.params.decision === 'approve') await approveAction(approvals, request.params.id, decider, reason);

@@ -1,4 +1,4 @@
-import type { Action, AgentStore, Incident } from '../store/agent-store.js';
+import type { Action, AgentStore } from '../store/agent-store.js';
 import { badge, stateBadge, timeAgo } from './format.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -8,7 +8,6 @@ export interface FleetService {
   container?: string | undefined;
 }
 
-/** The health monitor's last reading of the service it polls. */
 /** What the health monitor last saw of one polled service. */
 export interface MonitorReading {
   name: string;
@@ -20,7 +19,9 @@ export interface MonitorReading {
 export interface FleetTile {
   service: string;
   health: 'down' | 'degraded' | 'healthy' | 'unknown';
-  open: Incident[];
+  /** Active incidents of the service (a count, however many), and how many of them are critical. */
+  open: number;
+  critical: number;
   last_action: Action | undefined;
   circuit_open: boolean;
   /** Seconds since the last health check beyond its interval; null when this agent does not poll the service. */
@@ -32,7 +33,7 @@ export function urgency(tile: FleetTile): number {
   let score = 0;
   if (tile.circuit_open) score += 1000;
   if (tile.health === 'down') score += 500;
-  score += tile.open.filter((incident) => incident.severity === 'critical').length * 50 + tile.open.length * 10;
+  score += tile.critical * 50 + tile.open * 10;
   if (tile.health === 'degraded') score += 5;
   if (tile.last_action && (tile.last_action.status === 'failed' || tile.last_action.effective === false)) score += 3;
   return score;
@@ -46,19 +47,18 @@ export async function fleetTiles(
   monitor: readonly MonitorReading[],
   now: number = Date.now(),
 ): Promise<FleetTile[]> {
+  const active = await store.incidents.activeCounts();
   const tiles = await Promise.all(
     services.map(async (service): Promise<FleetTile> => {
-      const [open, [last]] = await Promise.all([
-        store.incidents.list({ service: service.name, active: true, limit: 50 }),
-        store.actions.list({ service: service.name, limit: 1 }),
-      ]);
+      const [last] = await store.actions.list({ service: service.name, limit: 1 });
+      const { open, critical } = active[service.name] ?? { open: 0, critical: 0 };
       const polled = monitor.find((candidate) => candidate.name === service.name);
       const reading = polled?.last_check ?? null;
       // Seconds the last check is overdue: how far polling of this service lags behind its interval.
       const lag = polled && reading ? Math.max(0, Math.round((now - Date.parse(reading.checked_at)) / 1000 - polled.interval_seconds)) : null;
-      const health = reading ? (!reading.reachable ? 'down' : reading.status === 'healthy' ? 'healthy' : 'degraded') : open.length > 0 ? 'degraded' : 'unknown';
+      const health = reading ? (!reading.reachable ? 'down' : reading.status === 'healthy' ? 'healthy' : 'degraded') : open > 0 ? 'degraded' : 'unknown';
       const target = service.container ?? service.name;
-      return { service: service.name, health, open, last_action: last, circuit_open: circuits.includes(target), monitoring_lag_s: lag };
+      return { service: service.name, health, open, critical, last_action: last, circuit_open: circuits.includes(target), monitoring_lag_s: lag };
     }),
   );
   return tiles.sort((a, b) => urgency(b) - urgency(a) || a.service.localeCompare(b.service));
@@ -72,7 +72,10 @@ function lastAction(action: Action | undefined, now: number): SafeHtml {
   return html`${action.operation} ${stateBadge(action.status)} ${outcome} <span class="muted">${timeAgo(action.created_at, now)}</span>`;
 }
 
-/** The fleet: one tile per catalog service, most urgent first. */
+/** The incidents list of the ones a tile counts: the service's active incidents (every state but resolved, escalated and failed). */
+const activeIncidents = (service: string): string => `/dashboard/incidents?${new URLSearchParams({ service, active: 'true' }).toString()}`;
+
+/** The fleet: one tile per catalog service, most urgent first; the open count links its incidents. */
 export function renderFleet(tiles: FleetTile[], now: number = Date.now()): SafeHtml {
   if (tiles.length === 0) return html`<h2>Fleet</h2><p class="muted">No services in the catalog.</p>`;
   return html`<h2>Fleet <span class="count">${tiles.length}</span></h2>
@@ -80,7 +83,7 @@ export function renderFleet(tiles: FleetTile[], now: number = Date.now()): SafeH
     (tile) => html`<li class="tile ${HEALTH_TONE[tile.health]}" data-service="${tile.service}" data-urgency="${urgency(tile)}">
   <h3>${tile.service} ${badge(tile.health, HEALTH_TONE[tile.health])}</h3>
   <dl class="facts">
-    <dt>Open incidents</dt><dd class="open-count">${tile.open.length > 0 ? html`<a href="/dashboard/incidents?service=${encodeURIComponent(tile.service)}">${tile.open.length}</a>` : '0'}</dd>
+    <dt>Open incidents</dt><dd class="open-count">${tile.open > 0 ? html`<a href="${activeIncidents(tile.service)}">${tile.open}</a>` : '0'}</dd>
     <dt>Last action</dt><dd class="last-action">${lastAction(tile.last_action, now)}</dd>
     <dt>Circuit</dt><dd class="circuit">${tile.circuit_open ? badge('open', 'bad') : 'closed'}</dd>
     <dt>Monitoring lag</dt><dd class="lag">${tile.monitoring_lag_s === null ? '—' : `${tile.monitoring_lag_s}s`}</dd>

@@ -9,10 +9,17 @@ import { html, link, type SafeHtml } from './html.js';
 
 const incidentHref = (id: string) => `/dashboard/incidents/${encodeURIComponent(id)}`;
 
-/** The incidents list: state, service, alertname, flap count, age. */
-export function renderIncidentList(incidents: Incident[], now: number = Date.now()): SafeHtml {
+/**
+ * The incidents list: state, service, alertname, flap count, age. With `total` (how many there
+ * are in all) above the rows shown, the heading says "newest N of total" and links the full list.
+ */
+export function renderIncidentList(incidents: Incident[], now: number = Date.now(), total?: number): SafeHtml {
   if (incidents.length === 0) return html`<h2>Incidents</h2><p class="muted">No incidents.</p>`;
-  return html`<h2>Incidents <span class="count">${incidents.length}</span></h2>
+  const count =
+    total !== undefined && total > incidents.length
+      ? html`<span class="count">newest ${incidents.length} of <a href="/dashboard/incidents" id="incident-total">${total}</a></span>`
+      : html`<span class="count">${incidents.length}</span>`;
+  return html`<h2>Incidents ${count}</h2>
 <table class="incidents">
   <thead><tr><th>state</th><th>service</th><th>alertname</th><th>severity</th><th>title</th><th>flaps</th><th>opened</th><th>updated</th></tr></thead>
   <tbody>${incidents.map(

@@ -1,3 +1,4 @@
+import type { DashboardViewer } from '../auth/dashboard-auth.js';
 import { ACTION_STATUSES, INCIDENT_STATES } from '../store/agent-store.js';
 import { badge, stateBadge } from './format.js';
 import { html, link, type SafeHtml } from './html.js';
@@ -8,7 +9,7 @@ export interface StatusDocument {
   uptime_seconds?: number;
   safety_mode?: boolean;
   analyzer?: string;
-  monitoring?: { active?: boolean; target_url?: string; interval_seconds?: number };
+  monitoring?: { active?: boolean; target_url?: string; interval_seconds?: number; services?: string[] };
   incidents?: Record<string, number>;
   actions?: Record<string, number>;
   pending_approvals?: number;
@@ -32,8 +33,32 @@ const counts = (states: readonly string[], values: Record<string, number> | unde
     (state) => html`<tr><td>${stateBadge(state)}</td><td class="number">${values?.[state] ?? 0}</td></tr>`,
   )}</tbody></table>`;
 
-/** Safety mode, monitoring, open circuits, pending approvals and counts by state. */
-export function renderOverview(status: StatusDocument): SafeHtml {
+/** One service's URL and interval; for a fleet, how many services (each tile shows its own). */
+function pollingWhere(monitoring: NonNullable<StatusDocument['monitoring']>): SafeHtml {
+  const services = monitoring.services ?? [];
+  if (services.length > 1) return html`${services.length} services, each on its own interval (see Fleet)`;
+  return html`${link(monitoring.target_url)}${monitoring.interval_seconds ? html` every ${monitoring.interval_seconds}s` : ''}`;
+}
+
+/**
+ * Stop monitoring (while it polls) or Start monitoring: a plain HTML form posted to
+ * `POST /dashboard/monitoring/stop|start` with the session's CSRF token. Only an operator (or
+ * admin) signed in with a session gets it; others see the state alone.
+ */
+export function monitoringForm(active: boolean, viewer: DashboardViewer | undefined): SafeHtml {
+  if (!viewer?.mayDecide || !viewer.csrf) return html``;
+  const command = active ? 'stop' : 'start';
+  return html`<form method="post" action="/dashboard/monitoring/${command}" class="monitoring-control">
+  <input type="hidden" name="_csrf" value="${viewer.csrf}">
+  <button type="submit" id="monitoring-toggle" data-command="${command}">${active ? 'Stop monitoring' : 'Start monitoring'}</button>
+</form>`;
+}
+
+/**
+ * Safety mode, monitoring (with its Start / Stop form when `controls` says who looks and the
+ * agent takes the form), open circuits, pending approvals and counts by state.
+ */
+export function renderOverview(status: StatusDocument, controls?: { viewer: DashboardViewer | undefined }): SafeHtml {
   const monitoring = status.monitoring ?? {};
   const circuits = status.open_circuits ?? [];
   return html`<h2>Overview</h2>
@@ -43,9 +68,9 @@ export function renderOverview(status: StatusDocument): SafeHtml {
       ? badge('off — actions may run on their own within policy', 'warn')
       : badge('on — every action waits for a human', 'good')
   }</dd>
-  <dt>Monitoring (polling)</dt><dd id="monitoring">${monitoring.active ? badge('active', 'good') : badge('stopped', 'muted')} ${link(
-    monitoring.target_url,
-  )}${monitoring.interval_seconds ? html` every ${monitoring.interval_seconds}s` : ''}</dd>
+  <dt>Monitoring (polling)</dt><dd id="monitoring">${monitoring.active ? badge('active', 'good') : badge('stopped', 'muted')} ${pollingWhere(
+    monitoring,
+  )}${controls ? monitoringForm(monitoring.active === true, controls.viewer) : ''}</dd>
   <dt>Open circuits</dt><dd id="open-circuits">${
     circuits.length === 0 ? badge('none', 'good') : circuits.map((target) => html`${badge(target, 'bad')} `)
   }</dd>

@@ -54,7 +54,7 @@ ${documentHead(options.title)}
 <body data-refresh-ms="${options.refreshMs}"${options.events ? html` data-events="${options.events}"` : ''}${options.incident ? html` data-incident="${options.incident}"` : ''}>
 <header>
   <h1>${options.back ? html`<a href="/dashboard">devops agent</a> › ` : 'devops agent — '}${options.title}</h1>
-  <nav class="pages" aria-label="pages"><a href="/dashboard">Overview</a><a href="/dashboard/incidents">Incidents</a><a href="/dashboard/charts">Charts</a></nav>
+  <nav class="pages" aria-label="pages"><a href="/dashboard">Overview</a><a href="/dashboard/incidents">Incidents</a><a href="/dashboard/actions">Actions</a><a href="/dashboard/charts">Charts</a></nav>
   ${renderIdentity(options.viewer)}
   <span id="connection" class="muted" aria-live="polite"></span>
   <p id="flash" aria-live="polite">${options.notice ?? ''}</p>

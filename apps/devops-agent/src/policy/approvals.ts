@@ -27,8 +27,8 @@ export interface Decider {
   via: 'token' | 'session' | 'proxy';
 }
 
-/** What the audit record carries about the decider. */
-function deciderData(decider: Decider): Record<string, unknown> {
+/** What the audit record carries about the decider: the principal and how it authenticated. */
+export function deciderData(decider: Decider): Record<string, unknown> {
   const { id, name, kind, role } = decider.principal;
   return { principal: { id, name, kind, role }, authenticated_via: decider.via };
 }

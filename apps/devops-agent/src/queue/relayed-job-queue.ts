@@ -2,6 +2,15 @@ import type { WorkQueue } from '@atb/queue';
 import type { Job, NewJob } from '../store/agent-store.js';
 import type { DeadJob, JobQueue } from '../store/job-queue.js';
 
+/**
+ * The work queue's attempts for a worker that runs a job at most `jobMaxAttempts` times: one
+ * delivery more, so that a job whose holder died on its last attempt is delivered once again and
+ * the worker gives it up with its failure hook, instead of the work queue failing it unseen.
+ */
+export function relayAttempts(jobMaxAttempts: number): number {
+  return jobMaxAttempts + 1;
+}
+
 /** Jobs moved from the table to the work queue per poll, at most. */
 const RELAY_BATCH = 100;
 

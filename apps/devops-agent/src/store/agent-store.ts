@@ -168,6 +168,7 @@ export interface IncidentFilter {
   state?: IncidentState;
   service?: string;
   alertname?: string;
+  /** true: only the active states (`ACTIVE_STATES`); false: only the ended ones (resolved, escalated, failed). */
   active?: boolean;
   /** Opened at or after (ISO). */
   since?: string;

@@ -12,6 +12,8 @@ export interface IncidentStore {
   get(id: string): Promise<Incident | undefined>;
   list(filter?: IncidentFilter): Promise<Incident[]>;
   countByState(): Promise<Record<string, number>>;
+  /** Per service with any: how many incidents are active (the agent still works on them) and how many of those are critical. */
+  activeCounts(): Promise<Record<string, { open: number; critical: number }>>;
   /** The incident's alerts in the order received (at most 1,000). */
   alerts(incidentId: string): Promise<StoredAlert[]>;
   /** The incident's timeline, oldest first (at most 1,000). */

@@ -1,5 +1,5 @@
 import { columnTypes, type DialectName, type Migration } from '@atb/storage';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /**
  * The agent's tables. JSON is kept as text and times as ISO-8601 text so that the same
@@ -37,6 +37,8 @@ export interface AgentTables {
     flap_count: number;
     action_attempts: number;
     analysis: string | null;
+    /** The analysis's issue type, kept beside it for the charts (null before analysis). */
+    issue_type: string | null;
     analyzer: string | null;
     escalation_reason: string | null;
     coding_task: string | null;
@@ -228,6 +230,15 @@ export const agentMigrations: Record<string, Migration> = {
       // Replicas share the queue: a running job is held by one owner under a lease it renews.
       await db.schema.alterTable('jobs').addColumn('owner', 'text').execute();
       await db.schema.alterTable('jobs').addColumn('lease_until', 'text').execute();
+    },
+  },
+  '004_incident_issue_type': {
+    async up(db, dialect) {
+      // The issue type the analysis found, as a column: charting incidents by type reads no JSON.
+      await db.schema.alterTable('incidents').addColumn('issue_type', 'text').execute();
+      const fromAnalysis = dialect === 'postgres' ? sql`(analysis::jsonb -> 'analysis' ->> 'issue_type')` : sql`json_extract(analysis, '$.analysis.issue_type')`;
+      await sql`UPDATE incidents SET issue_type = ${fromAnalysis} WHERE analysis IS NOT NULL`.execute(db);
+      await db.schema.createIndex('incidents_opened_type').on('incidents').columns(['opened_at', 'issue_type']).execute();
     },
   },
 };

@@ -1,21 +1,29 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeWithComponent } from '@atb/testing';
 import Database from 'better-sqlite3';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { alert, eventually, issueToken, notification, RealGateway, startAgent } from '../support/agent-harness.js';
-import { LAUNCH, probeChromium } from '../support/chromium.js';
+import type { Page } from 'playwright-core';
+import { type DashboardBrowser, openDashboardBrowser, probeChromium, signIn } from '../support/chromium.js';
 
 const HOSTILE_SCRIPT = '<script>window.__xss = "script"</script>';
 const HOSTILE_IMG = '"><img src=x onerror="window.__xss = \'img\'">';
 
+/** Presses Tab from the top of the page until `selector` has the focus (at most `limit` presses). */
+async function tabTo(page: Page, selector: string, limit = 40): Promise<void> {
+  await page.locator('body').focus();
+  for (let presses = 0; presses < limit; presses += 1) {
+    await page.keyboard.press('Tab');
+    if (await page.locator(selector).evaluate((element) => element === element.ownerDocument.activeElement)) return;
+  }
+  throw new Error(`${selector} never got the focus in ${limit} Tab presses`);
+}
+
 describeWithComponent('Chromium', await probeChromium(), 'install it with scripts/install-system-deps.sh (Debian package chromium)', () => {
   let gateway: RealGateway;
   let started: Awaited<ReturnType<typeof startAgent>>;
-  let context: BrowserContext;
-  let userDataDir: string;
+  let browser: DashboardBrowser;
   let baseUrl: string;
 
   beforeAll(async () => {
@@ -23,25 +31,15 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     await gateway.start();
     started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url, MARKET_PREDICTOR_URL: gateway.url, SAFETY_MODE: 'true', DASHBOARD_SIGN_IN_REQUIRED: 'true' });
     baseUrl = await started.agent.listen();
-    // A fresh profile of its own (--user-data-dir), so no cookie or cache of another run leaks in.
-    userDataDir = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { ...LAUNCH, viewport: { width: 1280, height: 1000 } });
+    browser = await openDashboardBrowser('dashboard-chromium');
   });
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await started?.close();
     await gateway?.stop();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   const statusOf = async (id: string) => ((await (await fetch(`${baseUrl}/actions/${id}`)).json()) as { status: string }).status;
-
-  async function signIn(page: Page, token: string): Promise<void> {
-    await page.goto(`${baseUrl}/dashboard/sign-in`);
-    await page.locator('#token').fill(token);
-    await page.locator('#sign-in-button').click();
-    await page.waitForURL(`${baseUrl}/dashboard`);
-  }
 
   it('signs in with a token; a viewer sees no Approve and is 403; alice approves and the audit says alice; sign-out, CSRF and expiry', async () => {
     const firing = alert(
@@ -58,12 +56,8 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     const alice = await issueToken(started.agent, { name: 'alice', role: 'operator' });
     const victor = await issueToken(started.agent, { name: 'victor', role: 'viewer' });
 
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) problems.push(`console: ${message.text()}`);
-    });
+    const { context } = browser;
+    const { page, problems } = await browser.newPage();
     const requests: string[] = [];
     page.on('request', (request) => requests.push(request.url()));
 
@@ -76,12 +70,14 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     await expect.poll(() => page.locator('#sign-in-error').textContent()).toContain('unknown token');
 
     // A viewer reads, but sees no Approve button, and a forged post with its own CSRF token is 403.
-    await signIn(page, victor);
+    await signIn(page, baseUrl, victor);
     expect(await page.locator('#principal').textContent()).toBe('victor');
     const row = page.locator(`#pending-actions tr[data-action-id="${action.id}"]`);
     await expect.poll(() => row.textContent()).toContain('restart');
     expect(await row.getByRole('button', { name: 'Approve' }).count()).toBe(0);
     expect(await row.textContent()).toContain('Deciding needs the operator role; victor is viewer.');
+    expect(await page.locator('#monitoring').textContent()).toContain('stopped');
+    expect(await page.locator('#monitoring-toggle').count()).toBe(0);
     const viewerCsrf = await page.locator('form.sign-out input[name="_csrf"]').getAttribute('value');
     const forged = await context.request.post(`${baseUrl}/dashboard/actions/${action.id}/approve`, { form: { _csrf: viewerCsrf ?? '', reason: 'me too' }, maxRedirects: 0 });
     expect(forged.status()).toBe(403);
@@ -94,7 +90,7 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     await page.goto(`${baseUrl}/dashboard`);
     expect(page.url()).toBe(`${baseUrl}/dashboard/sign-in`);
 
-    await signIn(page, alice);
+    await signIn(page, baseUrl, alice);
     expect(await page.locator('#identity').textContent()).toContain('Signed in as alice (operator)');
     const [session] = (await context.cookies(`${baseUrl}/dashboard`)).filter((cookie) => cookie.name === 'atb_session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/dashboard', secure: false }); // plain HTTP here: not Secure
@@ -155,6 +151,37 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     const screenshot = await page.screenshot({ fullPage: true });
     expect(screenshot.subarray(1, 4).toString('latin1')).toBe('PNG');
     if (keep) writeFileSync(keep, screenshot);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+  it('an operator starts and stops monitoring from the overview by keyboard; the page shows each new state and the audit names the session', async () => {
+    const olga = await issueToken(started.agent, { name: 'olga', role: 'operator' });
+    const { page, problems } = await browser.newPage();
+    await signIn(page, baseUrl, olga);
+    const state = page.locator('#monitoring');
+    const toggle = page.locator('#monitoring-toggle');
+    expect(await state.textContent()).toContain('stopped');
+    expect(await toggle.textContent()).toBe('Start monitoring');
+
+    await tabTo(page, '#monitoring-toggle');
+    expect(await toggle.evaluate((element) => (globalThis as unknown as { getComputedStyle(of: unknown): { outlineStyle: string } }).getComputedStyle(element).outlineStyle)).toBe('solid'); // the visible focus ring
+    await page.keyboard.press('Enter');
+    await expect.poll(() => toggle.textContent(), { timeout: 10_000 }).toBe('Stop monitoring');
+    expect(page.url()).toBe(`${baseUrl}/dashboard`);
+    expect(await state.textContent()).toContain('active');
+    expect(started.agent.agent.monitor.running).toBe(true);
+
+    await tabTo(page, '#monitoring-toggle');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => toggle.textContent(), { timeout: 10_000 }).toBe('Start monitoring');
+    expect(await state.textContent()).toContain('stopped');
+    expect(started.agent.agent.monitor.running).toBe(false);
+
+    const audit = (await (await fetch(`${baseUrl}/audit?subject=monitoring`)).json()) as { records: { action: string; actor: string; data: Record<string, unknown> }[] };
+    expect(audit.records.map(({ action, actor, data }) => [action, actor, data.outcome, data.authenticated_via])).toEqual([
+      ['monitoring-started', 'olga', 'started', 'session'],
+      ['monitoring-stopped', 'olga', 'stopped', 'session'],
+    ]);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -1,23 +1,34 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describeWithComponent } from '@atb/testing';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Incident } from '../../src/store/agent-store.js';
+import type { Page } from 'playwright-core';
+import type { Action, Incident } from '../../src/store/agent-store.js';
 import { RealGateway, startAgent } from '../support/agent-harness.js';
-import { LAUNCH, probeChromium } from '../support/chromium.js';
+import { type DashboardBrowser, openDashboardBrowser, probeChromium } from '../support/chromium.js';
 import { type Seeded, seedIncidents } from '../support/seed-incidents.js';
 
 const newestFirst = (a: Incident, b: Incident) => b.opened_at.localeCompare(a.opened_at) || b.id.localeCompare(a.id);
+const newestActionFirst = (a: Action, b: Action) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id);
+
+/** Every row id of a list, following "Next page" with the keyboard until the last page. */
+async function readEveryPage(page: Page, baseUrl: string, rows: string, attribute: string): Promise<string[]> {
+  const seen: string[] = [];
+  for (let pages = 0; pages < 20; pages += 1) {
+    seen.push(...(await page.locator(rows).evaluateAll((found, name) => found.map((row) => row.getAttribute(name) ?? ''), attribute)));
+    if ((await page.locator('#next-page').count()) === 0) return seen;
+    const cursor = new URL((await page.locator('#next-page').getAttribute('href'))!, baseUrl).searchParams.get('cursor');
+    await page.locator('#next-page').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.searchParams.get('cursor') === cursor);
+  }
+  throw new Error(`more than 20 pages of ${rows}`);
+}
 /** Nearest-rank percentile, computed here independently of the dashboard. */
 const rank = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.max(1, Math.ceil(q * values.length)) - 1];
 
 describeWithComponent('Chromium', await probeChromium(), 'install it with scripts/install-system-deps.sh (Debian package chromium)', () => {
   let gateway: RealGateway;
   let started: Awaited<ReturnType<typeof startAgent>>;
-  let context: BrowserContext;
-  let userDataDir: string;
+  let browser: DashboardBrowser;
   let baseUrl: string;
   let seeded: Seeded;
 
@@ -27,18 +38,16 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url, MARKET_PREDICTOR_URL: gateway.url, SAFETY_MODE: 'true' });
     seeded = await seedIncidents(started.agent.agent.store, 1000, { days: 14 });
     baseUrl = await started.agent.listen();
-    userDataDir = mkdtempSync(join(tmpdir(), 'dashboard-lists-'));
-    context = await chromium.launchPersistentContext(userDataDir, { ...LAUNCH, viewport: { width: 390, height: 900 } });
+    browser = await openDashboardBrowser('dashboard-lists', { width: 390, height: 900 });
   }, 120_000);
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await started?.close();
     await gateway?.stop();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
-  it('filters and pages 1,000 incidents with the keyboard at phone width: every matching row once, in order', async () => {
-    const page = await context.newPage();
+  it('filters and pages 1,000 incidents with the keyboard at phone width: every matching row once, in order; the active ones too', async () => {
+    const { page, problems } = await browser.newPage();
     await page.goto(`${baseUrl}/dashboard/incidents`);
     const since = new Date(Date.now() - 12 * 86_400_000).toISOString();
     await page.locator('#filter-service').fill('price-feed');
@@ -48,24 +57,67 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     await page.waitForURL(/service=price-feed/);
     const expected = seeded.incidents.filter((incident) => incident.service === 'price-feed' && incident.state === 'resolved' && incident.opened_at >= since).sort(newestFirst);
     expect(expected.length).toBeGreaterThan(50);
-    const seen: string[] = [];
-    for (let pages = 0; pages < 20; pages += 1) {
-      seen.push(...(await page.locator('#incident-list tr[data-incident-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-incident-id') ?? ''))));
-      if ((await page.locator('#next-page').count()) === 0) break;
-      const cursor = new URL((await page.locator('#next-page').getAttribute('href'))!, baseUrl).searchParams.get('cursor');
-      await page.locator('#next-page').focus();
-      await page.keyboard.press('Enter');
-      await page.waitForURL((url) => url.searchParams.get('cursor') === cursor);
-    }
+    const seen = await readEveryPage(page, baseUrl, '#incident-list tr[data-incident-id]', 'data-incident-id');
     expect(seen).toEqual(expected.map((incident) => incident.id));
     expect(await page.locator('#last-page').count()).toBe(1);
     // The page fits a phone: nothing wider than the viewport but the scrollable tables.
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    // "Active" lists every state but resolved, escalated and failed: what a fleet tile counts.
+    await page.goto(`${baseUrl}/dashboard/incidents`);
+    await page.locator('#filter-service').fill('price-feed');
+    await page.locator('#filter-active').selectOption('true');
+    await page.locator('#filter-service').press('Enter');
+    await page.waitForURL(/active=true/);
+    const active = seeded.incidents.filter((incident) => incident.service === 'price-feed' && !['resolved', 'escalated', 'failed'].includes(incident.state)).sort(newestFirst);
+    expect(active.length).toBeGreaterThan(50);
+    expect(await readEveryPage(page, baseUrl, '#incident-list tr[data-incident-id]', 'data-incident-id')).toEqual(active.map((incident) => incident.id));
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('filters and pages the seeded actions by service, status, operation and time proposed, reached from the nav by keyboard', async () => {
+    const { page, problems } = await browser.newPage();
+    await page.goto(`${baseUrl}/dashboard/incidents`);
+    await page.locator('nav.pages a[href="/dashboard/actions"]').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${baseUrl}/dashboard/actions`);
+    const allActions = [...seeded.actions].sort(newestActionFirst);
+    expect(await page.locator('#action-list tr[data-action-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-action-id')))).toEqual(allActions.slice(0, 50).map((action) => action.id));
+
+    const since = new Date(Date.now() - 12 * 86_400_000).toISOString();
+    await page.locator('#filter-status').selectOption('succeeded');
+    await page.locator('#filter-operation').fill('restart');
+    await page.locator('#filter-since').fill(since);
+    await page.locator('#filter-since').press('Enter');
+    await page.waitForURL(/operation=restart/);
+    const expected = allActions.filter((action) => action.status === 'succeeded' && action.operation === 'restart' && action.created_at >= since);
+    expect(expected.length).toBeGreaterThan(50);
+    expect(await readEveryPage(page, baseUrl, '#action-list tr[data-action-id]', 'data-action-id')).toEqual(expected.map((action) => action.id));
+    expect(await page.locator('#last-page').count()).toBe(1);
+
+    // A service and the upper end of the time range: price-feed's failed reads proposed before a week ago.
+    const until = new Date(Date.now() - 7 * 86_400_000).toISOString();
+    await page.goto(`${baseUrl}/dashboard/actions?${new URLSearchParams({ service: 'price-feed', status: 'failed', operation: 'stats', until })}`);
+    const failed = allActions.filter((action) => action.service === 'price-feed' && action.status === 'failed' && action.operation === 'stats' && action.created_at < until);
+    expect(failed.length).toBeGreaterThan(5);
+    expect(await readEveryPage(page, baseUrl, '#action-list tr[data-action-id]', 'data-action-id')).toEqual(failed.map((action) => action.id));
+    expect(await page.locator('#filter-status').inputValue()).toBe('failed');
+
+    // Bad input names the field.
+    const badStatus = await fetch(`${baseUrl}/dashboard/actions?status=sleeping`);
+    expect(badStatus.status).toBeGreaterThanOrEqual(400);
+    expect(await badStatus.text()).toContain('status');
+    const badCursor = await fetch(`${baseUrl}/dashboard/actions?cursor=not-ours`);
+    expect(badCursor.status).toBe(422);
+    expect(await badCursor.text()).toContain('cursor');
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    expect(problems).toEqual([]);
     await page.close();
   });
 
   it('draws the seeded data: recovery median and p90 per day, incidents per type per day, effectiveness, alert volume', async () => {
-    const page = await context.newPage();
+    const { page, problems } = await browser.newPage();
     await page.goto(`${baseUrl}/dashboard/charts`);
     const points = (chart: string) =>
       page.locator(`#${chart} circle`).evaluateAll((circles) => circles.map((c) => [c.getAttribute('data-series'), c.getAttribute('data-x'), Number(c.getAttribute('data-y'))] as const));
@@ -98,6 +150,7 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     expect(alerts.reduce((sum, [, , y]) => sum + y, 0)).toBe(1000);
     // Each chart has its table for screen readers.
     for (const chart of ['chart-recovery', 'chart-incidents', 'chart-effectiveness', 'chart-alerts']) expect(await page.locator(`#${chart}-table tbody tr`).count()).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
     await page.close();
   });
 });

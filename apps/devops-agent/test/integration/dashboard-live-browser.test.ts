@@ -1,17 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describeWithComponent } from '@atb/testing';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { alert, eventually, issueToken, notification, RealGateway, startAgent } from '../support/agent-harness.js';
-import { LAUNCH, probeChromium } from '../support/chromium.js';
+import { type DashboardBrowser, openDashboardBrowser, probeChromium, signIn } from '../support/chromium.js';
 
 describeWithComponent('Chromium', await probeChromium(), 'install it with scripts/install-system-deps.sh (Debian package chromium)', () => {
   let gateway: RealGateway;
   let started: Awaited<ReturnType<typeof startAgent>>;
-  let context: BrowserContext;
-  let userDataDir: string;
+  let browser: DashboardBrowser;
   let baseUrl: string;
 
   beforeAll(async () => {
@@ -20,14 +16,12 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     // Panels refresh only once an hour: whatever changes on the page came through the live stream.
     started = await startAgent({ AI_COMMAND_GATEWAY_URL: gateway.url, MARKET_PREDICTOR_URL: gateway.url, SAFETY_MODE: 'true', DASHBOARD_SIGN_IN_REQUIRED: 'true', DASHBOARD_REFRESH_SECONDS: '3600' });
     baseUrl = await started.agent.listen();
-    userDataDir = mkdtempSync(join(tmpdir(), 'dashboard-live-'));
-    context = await chromium.launchPersistentContext(userDataDir, { ...LAUNCH, viewport: { width: 1280, height: 1000 } });
+    browser = await openDashboardBrowser('dashboard-live');
   });
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await started?.close();
     await gateway?.stop();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   /** Marks the loaded document: the mark survives only while the page is not reloaded. */
@@ -37,16 +31,8 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
 
   it('shows an alert stage by stage without a reload, and approving on the incident page runs the action', async () => {
     const operator = await issueToken(started.agent, { name: 'olga', role: 'operator' });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) problems.push(`console: ${message.text()}`);
-    });
-    await page.goto(`${baseUrl}/dashboard/sign-in`);
-    await page.locator('#token').fill(operator);
-    await page.locator('#sign-in-button').click();
-    await page.waitForURL(`${baseUrl}/dashboard`);
+    const { page, problems } = await browser.newPage();
+    await signIn(page, baseUrl, operator);
     await expect.poll(() => page.locator('#connection').textContent()).toBe('live');
     await mark(page, 'dashboard');
     expect(await page.locator('#incidents tr[data-incident-id]').count()).toBe(0);

@@ -9,6 +9,7 @@ import { buildCommandGateway, readConfig as readGatewayConfig } from '@atb/comma
 import type { Service } from '@atb/service-kit';
 import {
   freePort,
+  httpJson,
   type NodeContainer,
   type PodmanEngine,
   type RunningAlertmanager,
@@ -223,24 +224,8 @@ export async function startMonitoringStack(ports: Omit<MonitoringPorts, 'alertma
   }
 }
 
-/** GET/POST JSON against a service; throws with the body on a non-2xx answer. */
-export async function http<T = Record<string, unknown>>(
-  url: string,
-  options: { method?: string; body?: unknown; token?: string } = {},
-): Promise<{ status: number; body: T }> {
-  const headers: Record<string, string> = {};
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const response = await fetch(url, {
-    method: options.method ?? 'GET',
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  const body = (text ? JSON.parse(text) : undefined) as T;
-  return { status: response.status, body };
-}
+/** JSON over HTTP with an optional bearer token; never throws on a status. */
+export const http = httpJson;
 
 /** One line per stage with its time since the fault and the gap from the stage before. */
 export function formatRecovery(title: string, result: DrillResult): string {

@@ -4,7 +4,7 @@ import { deleteRedisKeys, describeWithComponent, probeRedis, TEST_REDIS_URL } fr
 import pino from 'pino';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { JobWorker } from '../../src/queue/job-worker.js';
-import { RelayedJobQueue } from '../../src/queue/relayed-job-queue.js';
+import { RelayedJobQueue, relayAttempts } from '../../src/queue/relayed-job-queue.js';
 import type { AgentStore, Job } from '../../src/store/agent-store.js';
 import { openAgentStore } from '../../src/store/kysely-agent-store.js';
 import { eventually } from '../support/agent-harness.js';
@@ -16,7 +16,7 @@ describeWithComponent('Redis', await probeRedis(), 'start it: redis-server --dae
   let prefix: string;
   const queues: RelayedJobQueue[] = [];
   const open = async (leaseMs: number) => {
-    const queue = new RelayedJobQueue(store.jobs, await BullMqWorkQueue.open({ url: TEST_REDIS_URL, prefix, queue: 'jobs', leaseMs, maxAttempts: 3, backoffMs: 50 }));
+    const queue = new RelayedJobQueue(store.jobs, await BullMqWorkQueue.open({ url: TEST_REDIS_URL, prefix, queue: 'jobs', leaseMs, maxAttempts: relayAttempts(3), backoffMs: 50 }));
     queues.push(queue);
     return queue;
   };
@@ -79,5 +79,36 @@ describeWithComponent('Redis', await probeRedis(), 'start it: redis-server --dae
     await worker.stop();
     expect(await dead.finish(1, 'dead-replica')).toBe(false);
     expect(ran).toBe(1);
+  });
+
+  it('a job whose holders all died, the last on its last attempt, still fails its incident through the hook', async () => {
+    await store.jobs.enqueue([{ type: 'slow', payload: { incident_id: 'inc_dead' } }]);
+    const dying = await open(300);
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      let claimed: Job[] = [];
+      await eventually(async () => {
+        claimed = await dying.claim(`dead-replica-${attempt}`, new Date().toISOString(), 10, 300);
+        return claimed.length === 1;
+      }, 10_000, `delivery ${attempt} to a replica that then dies`);
+      expect(claimed[0]).toMatchObject({ attempts: attempt - 1 });
+    }
+    let ran = 0;
+    const onFailed = vi.fn(async (_job: Job, _error: unknown) => {});
+    const worker = new JobWorker(
+      await open(300),
+      {
+        slow: async () => {
+          ran += 1;
+        },
+      },
+      logger,
+      { concurrency: 1, pollIntervalMs: 20, leaseMs: 300, maxAttempts: 3, owner: 'survivor', onFailed },
+    );
+    await worker.start();
+    await eventually(() => onFailed.mock.calls.length === 1, 10_000, 'the failure hook for the exhausted job');
+    await worker.stop();
+    expect(ran).toBe(0);
+    expect(onFailed.mock.calls[0]![0]).toMatchObject({ type: 'slow', payload: { incident_id: 'inc_dead' }, attempts: 3 });
+    expect(String(onFailed.mock.calls[0]![1])).toMatch(/ran out on its last attempt/);
   });
 });

@@ -125,7 +125,7 @@ await onEveryDatabase('IncidentStore and intake', (subject) => {
     expect(await store.incidents.eventsAfter(all[2]!.id)).toEqual([]);
   });
 
-  it('filters incidents and actions by service, state, type and time range, and pages by key without repeats or gaps', async () => {
+  it('filters incidents and actions by service, state, type and time range, pages by key without repeats or gaps, and counts active incidents per service', async () => {
     const { store } = subject();
     const seeded = await seedIncidents(store, 300, { days: 10 });
     const from = new Date(Date.now() - 5 * 86_400_000).toISOString();
@@ -143,6 +143,24 @@ await onEveryDatabase('IncidentStore and intake', (subject) => {
       before = { at: last.opened_at, id: last.id };
     }
     expect(paged).toEqual(expected.map((incident) => incident.id));
+    // Counts of active incidents per service, with the critical ones: every row, no page limit.
+    const active = seeded.incidents.filter((incident) => ['open', 'investigating', 'awaiting_approval', 'remediating', 'verifying'].includes(incident.state));
+    const counts: Record<string, { open: number; critical: number }> = {};
+    for (const incident of active) {
+      const entry = counts[incident.service] ?? { open: 0, critical: 0 };
+      counts[incident.service] = entry;
+      entry.open += 1;
+      if (incident.severity === 'critical') entry.critical += 1;
+    }
+    expect(await store.incidents.activeCounts()).toEqual(counts);
+    // `active: true` lists exactly those, `active: false` exactly the ended rest.
+    const ids = async (filter: { active: boolean }) => (await store.incidents.list({ ...filter, limit: 5000 })).map((incident) => incident.id).sort();
+    expect(await ids({ active: true })).toEqual(active.map((incident) => incident.id).sort());
+    expect(await ids({ active: false })).toEqual(seeded.incidents.filter((incident) => !active.includes(incident)).map((incident) => incident.id).sort());
+    // The charts' openings carry the analysis's issue type (the store's column).
+    expect((await store.incidents.openedSince(from)).map((opening) => `${opening.opened_at} ${opening.service} ${opening.issue_type}`).sort()).toEqual(
+      seeded.incidents.filter((incident) => incident.opened_at >= from).map((incident) => `${incident.opened_at} ${incident.service} ${incident.analysis!.analysis.issue_type}`).sort(),
+    );
     const until = new Date(Date.now() - 2 * 86_400_000).toISOString();
     expect((await store.incidents.list({ alertname: 'ServiceDown', until, limit: 5000 })).map((incident) => incident.id).sort()).toEqual(
       seeded.incidents.filter((incident) => incident.alertname === 'ServiceDown' && incident.opened_at < until).map((incident) => incident.id).sort(),

@@ -18,7 +18,8 @@ export class KyselyIncidentStore implements IncidentStore {
     if (filter.state) query = query.where('state', '=', filter.state);
     if (filter.service) query = query.where('service', '=', filter.service);
     if (filter.alertname) query = query.where('alertname', '=', filter.alertname);
-    if (filter.active) query = query.where('state', 'in', [...ACTIVE_STATES]);
+    if (filter.active === true) query = query.where('state', 'in', [...ACTIVE_STATES]);
+    if (filter.active === false) query = query.where('state', 'not in', [...ACTIVE_STATES]);
     if (filter.since) query = query.where('opened_at', '>=', filter.since);
     if (filter.until) query = query.where('opened_at', '<', filter.until);
     const before = filter.before;
@@ -77,16 +78,22 @@ export class KyselyIncidentStore implements IncidentStore {
   async openedSince(since: string, limit = 50_000): Promise<IncidentOpening[]> {
     const rows = await this.db
       .selectFrom('incidents')
-      .select(['opened_at', 'service', 'analysis'])
+      .select(['opened_at', 'service', 'issue_type'])
       .where('opened_at', '>=', since)
       .orderBy('opened_at', 'asc')
       .limit(Math.max(1, Math.min(limit, 50_000)))
       .execute();
-    return rows.map((row) => ({
-      opened_at: row.opened_at,
-      service: row.service,
-      issue_type: row.analysis ? ((JSON.parse(row.analysis) as { analysis?: { issue_type?: string } }).analysis?.issue_type ?? null) : null,
-    }));
+    return rows;
+  }
+
+  async activeCounts(): Promise<Record<string, { open: number; critical: number }>> {
+    const rows = await this.db
+      .selectFrom('incidents')
+      .select(['service', (builder) => builder.fn.countAll<number>().as('open'), sql<number>`sum(case when severity = 'critical' then 1 else 0 end)`.as('critical')])
+      .where('state', 'in', [...ACTIVE_STATES])
+      .groupBy('service')
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.service, { open: Number(row.open), critical: Number(row.critical) }]));
   }
 
   async alertsPerDay(since: string): Promise<{ day: string; count: number }[]> {

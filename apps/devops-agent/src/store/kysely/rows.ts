@@ -15,7 +15,7 @@ export const chunks = <T>(items: T[], size = CHUNK): T[][] => {
   return result;
 };
 
-export function toIncident(row: IncidentRow): Incident {
+export function toIncident({ issue_type: _issueType, ...row }: IncidentRow): Incident {
   return {
     ...row,
     state: row.state as Incident['state'],
@@ -29,7 +29,10 @@ export function toIncident(row: IncidentRow): Incident {
 export function fromIncidentPatch(patch: Partial<Incident>): Partial<IncidentRow> {
   const { analysis, coding_task, ...rest } = patch;
   const row: Partial<IncidentRow> = { ...rest };
-  if (analysis !== undefined) row.analysis = analysis === null ? null : JSON.stringify(analysis);
+  if (analysis !== undefined) {
+    row.analysis = analysis === null ? null : JSON.stringify(analysis);
+    row.issue_type = analysis?.analysis.issue_type ?? null;
+  }
   if (coding_task !== undefined) row.coding_task = coding_task === null ? null : JSON.stringify(coding_task);
   return row;
 }
