@@ -30,7 +30,7 @@ const event = (target: string, type: RuntimeEvent['type'], extra: Partial<Runtim
 });
 
 describe('the container event hub', () => {
-  it('serves allowlisted targets only, by name or by label', async () => {
+  it('serves allowlisted targets only, by name or by label, with the labels the engine reported', async () => {
     const { runtime, hub, received } = setup();
     runtime.emit(event('web', 'container-died', { exit_code: 1 }));
     runtime.emit(event('stranger', 'container-died', { exit_code: 1 }));
@@ -38,8 +38,10 @@ describe('the container event hub', () => {
     runtime.emit(event('labelled', 'container-health-changed', { labels: { 'atb.role': 'service' }, health_status: 'unhealthy' }));
     expect(received).toMatchObject([
       { target: 'web', type: 'container-died', exit_code: 1, initiated_by: 'external', runtime: 'fake' },
-      { target: 'labelled', type: 'container-health-changed', health_status: 'unhealthy' },
+      { target: 'labelled', type: 'container-health-changed', health_status: 'unhealthy', labels: { 'atb.role': 'service' } },
     ]);
+    // A container without labels carries none: consumers match it by name.
+    expect(received[0]).not.toHaveProperty('labels');
     await hub.close();
   });
 

@@ -1,6 +1,8 @@
 import type { ContainerEvent } from '@atb/contracts';
 import { describe, expect, it } from 'vitest';
-import { failureAlert, meaningOf } from '../src/incidents/container-failure.js';
+import type { ServiceEntry } from '../src/catalog/catalog-schema.js';
+import { ownerOfContainer } from '../src/catalog/service-catalog.js';
+import { failureAlert, isStaleFailure, meaningOf } from '../src/incidents/container-failure.js';
 import { groupKeyOf } from '../src/incidents/grouping.js';
 
 const event = (type: ContainerEvent['type'], extra: Partial<ContainerEvent> = {}): ContainerEvent => ({
@@ -48,5 +50,40 @@ describe('container events as failures', () => {
     expect(groupKeyOf({ alertname: 'MarketPredictorHung', service: 'market-predictor', category: 'availability' }, groupBy)).toBe(died);
     expect(groupKeyOf({ alertname: 'ContainerDown', service: 'other', category: 'availability' }, groupBy)).not.toBe(died);
     expect(groupKeyOf({ alertname: 'MarketPredictorHighMemory', service: 'market-predictor', category: 'resources' }, groupBy)).not.toBe(died);
+  });
+
+  it('a failure an event reported before the service last recovered is stale; one at or after it, or of another source, is not', () => {
+    const died = failureAlert(event('container-died', { time: '2026-01-01T00:00:00.000Z' }), 'died');
+    expect(isStaleFailure(died, '2026-01-01T00:00:05.000Z')).toBe(true);
+    expect(isStaleFailure(died, '2026-01-01T00:00:00.000Z')).toBe(false);
+    expect(isStaleFailure(died, '2025-12-31T23:59:59.000Z')).toBe(false);
+    expect(isStaleFailure(died, null)).toBe(false);
+    expect(isStaleFailure({ ...died, labels: { ...died.labels, source: 'health-check' } }, '2026-01-01T00:00:05.000Z')).toBe(false);
+  });
+
+  it('the alert of an owned container names its service; the container stays the one that died', () => {
+    const alert = failureAlert(event('container-died', { target: 'billing-api' }), 'died', { service: 'billing', labels: { catalog_service: 'billing' } });
+    expect(alert.labels).toMatchObject({ service: 'billing', catalog_service: 'billing', container: 'billing-api' });
+    expect(alert.annotations.summary).toBe('billing (container billing-api) died');
+  });
+
+  it('a container belongs to the entry that targets it by name, else by every label; the one-entry catalog owns all', () => {
+    const entry = (name: string, target: ServiceEntry['target']): ServiceEntry => ({
+      name,
+      alerts: [{ service: name }],
+      health: undefined,
+      target,
+      owners: [],
+      escalation_channel: undefined,
+      repository: undefined,
+      runbooks: [],
+      autonomous: true,
+    });
+    const catalog = [entry('billing', { container: 'billing-api' }), entry('search', { labels: { app: 'search', tier: 'web' } })];
+    expect(ownerOfContainer(catalog, { name: 'billing-api' })?.name).toBe('billing');
+    expect(ownerOfContainer(catalog, { name: 'search-1', labels: { app: 'search', tier: 'web', extra: 'x' } })?.name).toBe('search');
+    expect(ownerOfContainer(catalog, { name: 'search-2', labels: { app: 'search' } })).toBeUndefined();
+    expect(ownerOfContainer(catalog, { name: 'billing' })).toBeUndefined();
+    expect(ownerOfContainer([entry('market-predictor', { container: 'market-predictor', fromAlert: true })], { name: 'anything' })?.name).toBe('market-predictor');
   });
 });

@@ -42,6 +42,33 @@ describe('JobWorker on the durable jobs table', () => {
     expect(await store.jobs.countByStatus()).toEqual({ done: 2, failed: 2 });
   });
 
+  it('an idle worker polls at its idle interval, sleeps until a delayed job is due, and runs a woken one at once', async () => {
+    let claims = 0;
+    // The real queue, with its claims counted.
+    const counted = Object.assign(Object.create(store.jobs) as typeof store.jobs, {
+      claim: (...args: Parameters<AgentStore['jobs']['claim']>) => {
+        claims += 1;
+        return store.jobs.claim(...args);
+      },
+    });
+    const ran: { n: number; at: number }[] = [];
+    const worker = new JobWorker(counted, { work: async (job) => void ran.push({ n: Number(job.payload.n), at: Date.now() }) }, logger, { concurrency: 1, pollIntervalMs: 20, idlePollIntervalMs: 400 });
+    await worker.start();
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    // Every 20 ms would be some 65 claims; an idle queue is asked about every 400 ms.
+    expect(claims).toBeGreaterThanOrEqual(2);
+    expect(claims).toBeLessThanOrEqual(6);
+    const due = Date.now() + 600;
+    await store.jobs.enqueue([{ type: 'work', payload: { n: 1 }, run_at: new Date(due).toISOString() }]);
+    await eventually(() => ran.length === 1, 5000, 'the delayed job');
+    expect(ran[0]!.at).toBeGreaterThanOrEqual(due);
+    await store.jobs.enqueue([{ type: 'work', payload: { n: 2 } }]);
+    worker.wake();
+    await eventually(() => ran.length === 2, 5000, 'the woken job');
+    await worker.stop();
+    expect(ran.map((entry) => entry.n)).toEqual([1, 2]);
+  });
+
   it('a job held by a dead worker runs on another once its lease ran out', async () => {
     await store.jobs.enqueue([{ type: 'slow', payload: {} }]);
     // A worker claims it and "dies" (its claim is never renewed nor finished).

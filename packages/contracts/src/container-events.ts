@@ -33,6 +33,8 @@ export const containerEventSchema = z
     /** The container (or supervised process) name. */
     target: z.string().min(1).max(253),
     container_id: z.string().min(1),
+    /** The container's labels, as the engine reports them (absent from older gateways and from processes). */
+    labels: z.record(z.string(), z.string()).optional(),
     /** When the engine saw it (ISO 8601, UTC). */
     time: z.string().datetime(),
     /** `docker` or `process`. */

@@ -80,6 +80,7 @@ export class ContainerEventHub {
       type: event.type,
       target: event.target,
       container_id: event.container_id,
+      ...(Object.keys(event.labels).length > 0 ? { labels: event.labels } : {}),
       time: event.time,
       runtime: this.options.runtime.kind,
       ...(event.exit_code === undefined ? {} : { exit_code: event.exit_code }),

@@ -28,6 +28,22 @@ export function targetOfService(entry: ServiceEntry, labels: Record<string, stri
   return labels.container ?? entry.target.container;
 }
 
+/**
+ * The entry whose runtime target is this container: the first whose `target.container` is its
+ * name, else the first whose `target.labels` it all carries. The one-entry catalog of the
+ * single-service variables owns every container (as it takes every alert). Undefined: no
+ * entry owns it.
+ */
+export function ownerOfContainer(services: readonly ServiceEntry[], container: { name: string; labels?: Record<string, string> | undefined }): ServiceEntry | undefined {
+  const labels = container.labels ?? {};
+  const carries = (wanted: Record<string, string>) => Object.entries(wanted).every(([label, value]) => labels[label] === value);
+  return (
+    services.find((entry) => entry.target.container === container.name) ??
+    services.find((entry) => entry.target.labels !== undefined && carries(entry.target.labels)) ??
+    services.find((entry) => entry.target.fromAlert)
+  );
+}
+
 /** The runbooks for an alert of `entry`: the entry's own first, then the shared ones. */
 export function runbooksOf(entry: ServiceEntry | undefined, shared: Runbook[]): Runbook[] {
   return entry && entry.runbooks.length > 0 ? [...entry.runbooks, ...shared] : shared;

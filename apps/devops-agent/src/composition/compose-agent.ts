@@ -137,12 +137,10 @@ export async function composeAgent(config: Config, service: Service, storage: Ag
     recheckDelaySeconds: config.HEALTH_RECHECK_DELAY,
     recheckTimeoutSeconds: config.HEALTH_RECHECK_TIMEOUT,
   });
-  const events = new ContainerEventIntake(gateway, intake, store.incidents, logger, {
-    service: config.MONITORED_SERVICE,
-    targetUrl: config.MARKET_PREDICTOR_URL,
+  const events = new ContainerEventIntake({ gateway, intake, incidents: store.incidents, catalog: ports.catalog, logger }, {
     probeTimeoutMs: config.HEALTH_RECHECK_TIMEOUT * 1000,
     recoveryTimeoutMs: config.VERIFICATION_WINDOW * 1000,
-    // A gap in the stream may hide a death: one health check of the monitored service covers it.
+    // A gap in the stream may hide a death: one health check of every polled service covers it.
     onMissed: () => monitor.cycle(),
     positionFile: join(config.DATA_DIR, 'gateway-events-position'),
   });

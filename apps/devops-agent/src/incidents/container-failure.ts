@@ -48,27 +48,54 @@ export function failureFingerprint(target: string, failure: ContainerFailure): s
   return createHash('sha256').update(`container-event:${target}:${failure}`).digest('hex').slice(0, 16);
 }
 
-/** The alert of a failure an event raised (firing), or its resolution at `endsAt`. */
+/** The `source` label of the alerts container events raise. */
+export const CONTAINER_EVENTS_SOURCE = 'container-events';
+
+/**
+ * The (firing) alert of a failure an event raised. `owner` names the service the container
+ * belongs to (its `service` label and any labels that tie the alert to it); by default the
+ * container's own name.
+ */
 export function failureAlert(
   event: Pick<ContainerEvent, 'target' | 'container_id' | 'time' | 'type' | 'exit_code' | 'health_status' | 'id' | 'runtime'>,
   failure: ContainerFailure,
-  status: 'firing' | 'resolved' = 'firing',
-  endsAt: string = ZERO_TIME,
+  owner: { service: string; labels?: Record<string, string> } = { service: event.target },
 ): IncomingAlert {
   const definition = CONTAINER_ALERTS[failure];
   const detail = event.exit_code !== undefined ? ` with exit code ${event.exit_code}` : event.health_status ? ` (${event.health_status})` : '';
   return {
     fingerprint: failureFingerprint(event.target, failure),
-    status,
+    status: 'firing',
     starts_at: event.time,
-    ends_at: status === 'resolved' ? endsAt : ZERO_TIME,
-    labels: { alertname: definition.alertname, service: event.target, container: event.target, severity: 'critical', category: AVAILABILITY, source: 'container-events' },
+    ends_at: ZERO_TIME,
+    labels: {
+      alertname: definition.alertname,
+      service: owner.service,
+      container: event.target,
+      severity: 'critical',
+      category: AVAILABILITY,
+      source: CONTAINER_EVENTS_SOURCE,
+      ...owner.labels,
+    },
     annotations: {
-      summary: `${event.target} ${definition.summary}`,
+      summary: `${owner.service === event.target ? event.target : `${owner.service} (container ${event.target})`} ${definition.summary}`,
       description: `${event.runtime} reported ${event.type}${detail} for ${event.target} at ${event.time}`,
       // The event itself, the evidence the analysis uses instead of probing again.
       event: JSON.stringify({ id: event.id, type: event.type, time: event.time, container_id: event.container_id, ...(event.exit_code !== undefined ? { exit_code: event.exit_code } : {}), ...(event.health_status ? { health_status: event.health_status } : {}) }),
     },
     generator_url: '',
   };
+}
+
+/**
+ * A failure a container event reported happened at one instant, its `starts_at`. One that
+ * happened before the service's last recovery (the resolution of its latest incident of the
+ * same kind) is stale — the recovery was seen after it, e.g. a death delivered late after a
+ * reconnect, when polling had already restarted the service and verified it: it is recorded
+ * on the recovered incident and acted on no more. A failure at or after the recovery is a new one.
+ */
+export function isStaleFailure(alert: Pick<IncomingAlert, 'labels' | 'starts_at'>, lastRecoveryAt: string | null | undefined): boolean {
+  if (alert.labels.source !== CONTAINER_EVENTS_SOURCE || !lastRecoveryAt) return false;
+  const at = Date.parse(alert.starts_at);
+  return Number.isFinite(at) && at < Date.parse(lastRecoveryAt);
 }

@@ -57,8 +57,9 @@ export class AlertIntake {
     if (result.resolved) counter.inc({ status: 'resolved', outcome: 'resolved' }, result.resolved);
     if (result.unchanged) counter.inc({ status: 'any', outcome: 'duplicate' }, result.unchanged);
     if (result.ignored) counter.inc({ status: 'resolved', outcome: 'unknown' }, result.ignored);
+    if (result.stale) counter.inc({ status: 'firing', outcome: 'stale' }, result.stale);
     if (result.queued > 0) this.wake();
-    if (result.created + result.resolved > 0) {
+    if (result.created + result.resolved + result.stale > 0) {
       await new Promise<void>((resolve, reject) => {
         this.waiting.push({ source, result, fingerprints: alerts.slice(0, 50).map((alert) => `${alert.fingerprint}:${alert.status}`), resolve, reject });
         this.draining ??= this.drain();
@@ -102,7 +103,7 @@ export class AlertIntake {
       const sources = new Map<string, ReceivedSummary[]>();
       for (const summary of batch) sources.set(summary.source, [...(sources.get(summary.source) ?? []), summary]);
       for (const [source, summaries] of sources) {
-        const sum = (key: 'received' | 'created' | 'resolved' | 'unchanged' | 'ignored') =>
+        const sum = (key: 'received' | 'created' | 'resolved' | 'unchanged' | 'ignored' | 'stale') =>
           summaries.reduce((total, summary) => total + summary.result[key], 0);
         try {
           await this.audit.record('alerts-received', source, {
@@ -112,6 +113,7 @@ export class AlertIntake {
             resolved: sum('resolved'),
             unchanged: sum('unchanged'),
             ignored: sum('ignored'),
+            stale: sum('stale'),
             fingerprints: summaries.flatMap((summary) => summary.fingerprints).slice(0, 200),
             incidents: [...new Set(summaries.flatMap((summary) => summary.result.touched))].slice(0, 100),
             // Incidents this intake opened or re-opened (also on each incident's timeline).

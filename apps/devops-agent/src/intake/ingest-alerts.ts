@@ -1,3 +1,4 @@
+import { isStaleFailure } from '../incidents/container-failure.js';
 import { attachDecision, reopenPatch, reopenSince } from '../incidents/episode-policy.js';
 import { describeAlert, groupAlerts, groupKeyOf, openIncident } from '../incidents/grouping.js';
 import type { Incident, IncomingAlert, NewEvent, NewJob, StoredAlert } from '../store/agent-store.js';
@@ -18,6 +19,8 @@ export interface IngestResult {
   unchanged: number;
   /** Resolved notifications for alerts never seen firing. */
   ignored: number;
+  /** Failures older than their service's last recovery: recorded on the recovered incident, not acted on. */
+  stale: number;
   opened: string[];
   reopened: string[];
   touched: string[];
@@ -32,7 +35,7 @@ interface Effects {
   touched: Set<string>;
 }
 
-const emptyResult = (alerts: IncomingAlert[]): IngestResult => ({ received: alerts.length, created: 0, resolved: 0, unchanged: 0, ignored: 0, opened: [], reopened: [], touched: [], queued: 0 });
+const emptyResult = (alerts: IncomingAlert[]): IngestResult => ({ received: alerts.length, created: 0, resolved: 0, unchanged: 0, ignored: 0, stale: 0, opened: [], reopened: [], touched: [], queued: 0 });
 
 const alertKey = (alert: { fingerprint: string; starts_at: string }) => `${alert.fingerprint}\u0000${alert.starts_at}`;
 
@@ -97,10 +100,30 @@ async function ingestNotification(transaction: IntakeTransaction, alerts: Incomi
   return result;
 }
 
+/**
+ * A group without an unresolved incident: its failures older than the group's last recovery are
+ * stale (see `isStaleFailure`) — stored resolved under the recovered incident, with a timeline
+ * entry and no job. Answers the members left to act on.
+ */
+async function setAsideStale(transaction: IntakeTransaction, key: string, members: IncomingAlert[], now: string, effects: Effects, stored: StoredAlert[]): Promise<IncomingAlert[]> {
+  // Only what happened before now can be stale: the store is asked only then.
+  if (!members.some((alert) => isStaleFailure(alert, now))) return members;
+  const recovered = await transaction.latestResolved(key);
+  const stale = members.filter((alert) => isStaleFailure(alert, recovered?.resolved_at));
+  if (!recovered || stale.length === 0) return members;
+  for (const alert of stale) stored.push({ ...storedAlert(alert, recovered.id, now), status: 'resolved', ends_at: recovered.resolved_at });
+  const fingerprints = stale.slice(0, 20).map((alert) => alert.fingerprint);
+  const failedAt = stale.map((alert) => alert.starts_at).sort();
+  effects.events.push({ incident_id: recovered.id, type: 'stale-failure-recorded', data: { count: stale.length, fingerprints, failed_at: failedAt.slice(0, 20), recovered_at: recovered.resolved_at } });
+  effects.touched.add(recovered.id);
+  return members.filter((alert) => !stale.includes(alert));
+}
+
 /** New firing alerts: find, re-open or open each group's incident, then store the alerts under it. */
 async function attachFiring(transaction: IntakeTransaction, fresh: IncomingAlert[], options: IngestOptions, now: string, effects: Effects, result: IngestResult): Promise<void> {
   const nowMs = Date.parse(now);
   const groups = groupAlerts(fresh, options.groupBy);
+  const staleStored: StoredAlert[] = [];
   const unresolved = new Map<string, { id: string; last_fired_at: string }>();
   // Every unresolved incident collects its group's alerts, escalated and failed ones too: an
   // alert storm on an escalated problem must not open an incident per notification.
@@ -109,9 +132,11 @@ async function attachFiring(transaction: IntakeTransaction, fresh: IncomingAlert
   const opened: Incident[] = [];
   const touchedByStorm: string[] = [];
   const since = reopenSince(options.reopenWindowSeconds, nowMs);
-  for (const [key, members] of groups) {
-    const fingerprints = members.slice(0, 20).map((alert) => alert.fingerprint);
+  for (const [key, all] of groups) {
     const open = unresolved.get(key);
+    const members = open ? all : await setAsideStale(transaction, key, all, now, effects, staleStored);
+    if (members.length === 0) continue;
+    const fingerprints = members.slice(0, 20).map((alert) => alert.fingerprint);
     if (open) {
       incidentOf.set(key, open.id);
       effects.touched.add(open.id);
@@ -142,8 +167,10 @@ async function attachFiring(transaction: IntakeTransaction, fresh: IncomingAlert
   }
   await transaction.insertIncidents(opened);
   if (touchedByStorm.length > 0) await transaction.updateIncidents(touchedByStorm, { last_fired_at: now, updated_at: now });
-  await transaction.insertAlerts(fresh.map((alert) => storedAlert(alert, incidentOf.get(groupKeyOf(alert.labels, options.groupBy))!, now)));
-  result.created = fresh.length;
+  const acted = fresh.filter((alert) => !staleStored.some((stale) => stale.fingerprint === alert.fingerprint && stale.starts_at === alert.starts_at));
+  await transaction.insertAlerts([...acted.map((alert) => storedAlert(alert, incidentOf.get(groupKeyOf(alert.labels, options.groupBy))!, now)), ...staleStored]);
+  result.created = acted.length;
+  result.stale = staleStored.length;
 }
 
 function storedAlert(alert: IncomingAlert, incidentId: string, now: string): StoredAlert {

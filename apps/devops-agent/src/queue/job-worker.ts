@@ -11,6 +11,12 @@ export interface JobWorkerOptions {
   concurrency: number;
   /** How often due jobs are looked for when nothing woke the worker; default 200 ms. */
   pollIntervalMs?: number;
+  /**
+   * Longest pause between polls of an idle worker whose queue says when its next job is due
+   * (`nextDueAt`): it sleeps until then, at most this long (default 1000 ms); a wake-up after an
+   * enqueue still polls at once.
+   */
+  idlePollIntervalMs?: number;
   /** Deliveries of a job before it becomes a dead letter (status `failed`); default 8. */
   maxAttempts?: number;
   /** How long a claim lasts without renewal; renewed every third of it while the handler runs. Default 30 000 ms. */
@@ -97,6 +103,7 @@ export class JobWorker {
   private async poll(): Promise<void> {
     if (this.stopped || this.polling) return;
     this.polling = true;
+    let delay = this.options.pollIntervalMs ?? 200;
     try {
       if (this.options.onTick && Date.now() - this.lastTick >= 1000) {
         this.lastTick = Date.now();
@@ -106,6 +113,8 @@ export class JobWorker {
       if (free > 0) {
         const jobs = await this.jobs.claim(this.owner, new Date().toISOString(), free, this.leaseMs);
         for (const job of jobs) this.run(job);
+        // Still polling meanwhile: a wake-up during this read is not lost.
+        if (jobs.length === 0) delay = await this.untilDue();
       }
     } catch (error) {
       this.logger.error({ err: error }, 'job poll failed');
@@ -117,7 +126,21 @@ export class JobWorker {
       this.pollAgain = false;
       this.schedule(0);
     } else {
-      this.schedule(this.options.pollIntervalMs ?? 200);
+      this.schedule(delay);
+    }
+  }
+
+  /** An idle worker's pause: until the next job is due, between the base and the idle interval. */
+  private async untilDue(): Promise<number> {
+    const base = this.options.pollIntervalMs ?? 200;
+    const most = Math.max(base, this.options.idlePollIntervalMs ?? 1000);
+    if (!this.jobs.nextDueAt) return base;
+    try {
+      const due = await this.jobs.nextDueAt();
+      const wait = due === undefined ? most : Date.parse(due) - Date.now();
+      return Number.isFinite(wait) ? Math.min(most, Math.max(base, wait)) : base;
+    } catch {
+      return base;
     }
   }
 

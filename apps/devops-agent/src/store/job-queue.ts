@@ -26,6 +26,11 @@ export interface JobQueue {
    * never a job another live lease holds.
    */
   claim(owner: string, now: string, limit: number, leaseMs: number): Promise<Job[]>;
+  /**
+   * When a job next becomes claimable: the earliest `run_at` of a queued job or lease end of a
+   * running one; undefined when none waits. A queue without it is polled at the worker's base interval.
+   */
+  nextDueAt?(): Promise<string | undefined>;
   /** Extends `owner`'s lease to `leaseMs` from now; false when the lease was lost. */
   renew(id: number, owner: string, leaseMs: number): Promise<boolean>;
   /** Finishes the job; false when the lease was lost. */

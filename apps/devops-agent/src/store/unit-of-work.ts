@@ -46,8 +46,8 @@ export interface IntakeTransaction {
   knownAlerts(fingerprints: string[]): Promise<KnownAlert[]>;
   /** Unresolved incidents (escalated and failed ones too) of these groups, oldest first. */
   unresolvedIncidents(groupKeys: string[]): Promise<UnresolvedIncident[]>;
-  /** The group's incident resolved most recently, if that was at `since` or later. */
-  latestResolved(groupKey: string, since: string): Promise<{ id: string; flap_count: number } | undefined>;
+  /** The group's incident resolved most recently (if that was at `since` or later, when given). */
+  latestResolved(groupKey: string, since?: string): Promise<{ id: string; flap_count: number; resolved_at: string } | undefined>;
   /** How many of the incident's alerts still fire. */
   firingCount(incidentId: string): Promise<number>;
   insertIncidents(incidents: Incident[]): Promise<void>;

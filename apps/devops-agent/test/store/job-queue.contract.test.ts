@@ -22,6 +22,21 @@ await onEveryDatabase('JobQueue', (subject) => {
     expect(await jobs.listDead()).toEqual([expect.objectContaining({ id: job!.id, type: 'a', attempts: 1, error: 'gave up' })]);
   });
 
+  it('says when a job is next due: the earliest queued run_at or running lease end; nothing when none waits', async () => {
+    const { jobs } = subject().store;
+    expect(await jobs.nextDueAt?.()).toBeUndefined();
+    const sooner = new Date(Date.now() + 30_000).toISOString();
+    await jobs.enqueue([{ type: 'a', payload: {}, run_at: new Date(Date.now() + 60_000).toISOString() }, { type: 'b', payload: {}, run_at: sooner }, { type: 'c', payload: {} }]);
+    const before = Date.now();
+    const [held] = await jobs.claim('one', now(), 1, 10_000);
+    expect(held).toMatchObject({ type: 'c' });
+    const leaseEnd = Date.parse((await jobs.nextDueAt!())!);
+    expect(leaseEnd).toBeGreaterThanOrEqual(before + 10_000);
+    expect(leaseEnd).toBeLessThan(Date.parse(sooner));
+    expect(await jobs.finish(held!.id, 'one')).toBe(true);
+    expect(await jobs.nextDueAt!()).toBe(sooner);
+  });
+
   it('enqueues a deduplicated job once and finishes only a held job', async () => {
     const { jobs } = subject().store;
     await jobs.enqueue([{ type: 'a', payload: {}, dedupe_key: 'once' }]);

@@ -62,6 +62,15 @@ export class KyselyJobQueue implements JobQueue {
       .sort((left, right) => (left.run_at === right.run_at ? left.id - right.id : left.run_at < right.run_at ? -1 : 1));
   }
 
+  async nextDueAt(): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('jobs')
+      .select(sql<string | null>`min(case when status = 'queued' then run_at else lease_until end)`.as('due'))
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    return row?.due ?? undefined;
+  }
+
   async renew(id: number, owner: string, leaseMs: number): Promise<boolean> {
     return this.updateHeld(id, owner, { lease_until: later(leaseMs) });
   }

@@ -118,17 +118,18 @@ class KyselyIntakeTransaction implements IntakeTransaction {
     return found;
   }
 
-  async latestResolved(groupKey: string, since: string): Promise<{ id: string; flap_count: number } | undefined> {
+  async latestResolved(groupKey: string, since?: string): Promise<{ id: string; flap_count: number; resolved_at: string } | undefined> {
     const row = await this.trx
       .selectFrom('incidents')
-      .select(['id', 'flap_count'])
+      .select(['id', 'flap_count', 'resolved_at'])
       .where('group_key', '=', groupKey)
       .where('state', '=', 'resolved')
-      .where('resolved_at', '>=', since)
+      .$if(since !== undefined, (query) => query.where('resolved_at', '>=', since!))
+      .where('resolved_at', 'is not', null)
       .orderBy('resolved_at', 'desc')
       .limit(1)
       .executeTakeFirst();
-    return row ? { id: row.id, flap_count: Number(row.flap_count) } : undefined;
+    return row?.resolved_at ? { id: row.id, flap_count: Number(row.flap_count), resolved_at: row.resolved_at } : undefined;
   }
 
   async firingCount(incidentId: string): Promise<number> {
