@@ -8,7 +8,9 @@
  * Goals: p99 lag ≤ 500 ms; ≤ 5% of one core for 200 services every 10 s.
  *
  *   npx tsc --build apps/devops-agent
- *   npx tsx --conditions=@atb/source bench/agent/fleet.ts [--services 200] [--interval 10] [--seconds 60] [--idle 20] [--lease seconds]
+ *   npx tsx --conditions=@atb/source bench/agent/fleet.ts [--services 200] [--interval 10] [--seconds 60] [--idle 20] [--lease seconds] [--cpu-prof dir]
+ *
+ * `--cpu-prof dir` runs the agent under V8's sampling profiler and leaves its `.cpuprofile` in dir.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '60' },
     idle: { type: 'string', default: '20' },
     lease: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const SERVICES = Number(args.services);
@@ -70,7 +73,8 @@ try {
   const built = fileURLToPath(new URL('../../apps/devops-agent/dist/src/main.js', import.meta.url));
   const source = fileURLToPath(new URL('../../apps/devops-agent/src/main.ts', import.meta.url));
   const useBuilt = existsSync(built);
-  agent = spawn(process.execPath, useBuilt ? [built] : ['--conditions=@atb/source', '--import', 'tsx', source], {
+  const profiler = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [];
+  agent = spawn(process.execPath, [...profiler, ...(useBuilt ? [built] : ['--conditions=@atb/source', '--import', 'tsx', source])], {
     env: {
       ...process.env,
       API_PORT: '0',
@@ -83,6 +87,7 @@ try {
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const spawnedAt = performance.now();
   const url = await lineOf(agent, /"url":"(http:\/\/[^"]+)"/, 'the agent');
   const pid = agent.pid!;
   const client = new DevopsAgentClient({ baseUrl: url, timeoutMs: 10_000, token: TOKEN });
@@ -90,7 +95,9 @@ try {
 
   await sleep(3000); // start-up settles
   const idleStart = cpuSecondsOf(pid);
+  const idleFrom = performance.now() - spawnedAt;
   await sleep(IDLE_SECONDS * 1000);
+  const idleTo = performance.now() - spawnedAt;
   const idleCpu = cpuSecondsOf(pid) - idleStart;
   const idleShare = idleCpu / IDLE_SECONDS;
 
@@ -104,6 +111,7 @@ try {
   await sleep(SECONDS * 1000);
   const cpu = cpuSecondsOf(pid) - cpuStart;
   const wall = (performance.now() - started) / 1000;
+  const pollingWindow = [started - spawnedAt, performance.now() - spawnedAt];
   const after = await client.monitoringStatus();
   const probes = after.services.reduce((sum, service) => sum + service.cycles, 0) - cyclesBefore;
   const failures = after.services.reduce((sum, service) => sum + service.failures, 0);
@@ -119,9 +127,13 @@ try {
   console.log(`| agent CPU, share of one core: polling / idle (same catalog, monitoring stopped) | ${(share * 100).toFixed(2)}% / ${(idleShare * 100).toFixed(2)}% | ≤ ${GOALS.coreShare * 100}% | ${share <= GOALS.coreShare ? 'PASS' : 'MISS'} |`);
   console.log(`| lag, scheduled → actual probe start (${lag.samples} probes) | p50 ${lag.p50?.toFixed(1)} ms, p99 ${lag.p99?.toFixed(1)} ms, max ${lag.max?.toFixed(1)} ms | p99 ≤ ${GOALS.lagP99Ms} ms | ${(lag.p99 ?? Number.POSITIVE_INFINITY) <= GOALS.lagP99Ms ? 'PASS' : 'MISS'} |`);
   console.log(`| agent RSS after the run | ${rss.toFixed(0)} MB | — | — |`);
+  const seconds = (ms: number) => (ms / 1000).toFixed(1);
+  if (args['cpu-prof']) console.log(`profile windows (s after spawn): idle ${seconds(idleFrom)}–${seconds(idleTo)}, polling ${seconds(pollingWindow[0]!)}–${seconds(pollingWindow[1]!)}`);
 } finally {
+  const exited = agent && agent.exitCode === null ? new Promise((resolve) => agent?.once('exit', resolve)) : Promise.resolve();
   agent?.kill('SIGTERM');
   stubs.kill('SIGTERM');
+  await Promise.race([exited, sleep(10_000)]); // the profiler writes its file on exit
   await sleep(500);
   rmSync(directory, { recursive: true, force: true });
 }
