@@ -1,6 +1,8 @@
 // Prints vitest's JSON report as one closing line, "tests: N passed, N failed, N skipped",
-// the plain form that any CI log reader understands.
+// the plain form that any CI log reader understands, followed by one line per failed test
+// (its file and full name) and per file that failed to run, so a log's tail names them.
 import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 
 const file = process.argv[2];
 let report;
@@ -14,4 +16,26 @@ const passed = report.numPassedTests ?? 0;
 const failed = (report.numFailedTests ?? 0) + (report.numRuntimeErrorTests ?? 0);
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+for (const line of failureLines(report.testResults ?? [])) console.log(`  failed: ${line}`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
+
+/** One line per failed test, and one per file that failed without a failed test (a load error). */
+function failureLines(files) {
+  const lines = [];
+  for (const result of files) {
+    const name = relative(process.cwd(), result.name ?? '?');
+    const failedTests = (result.assertionResults ?? []).filter((test) => test.status === 'failed');
+    for (const test of failedTests) {
+      const reason = firstLine(test.failureMessages?.[0]);
+      lines.push(`${name} > ${test.fullName ?? test.title}${reason ? ` — ${reason}` : ''}`);
+    }
+    if (failedTests.length === 0 && result.status === 'failed') {
+      lines.push(`${name} (the file failed to run) — ${firstLine(result.message)}`);
+    }
+  }
+  return lines;
+}
+
+function firstLine(text) {
+  return (text ?? '').split('\n')[0].slice(0, 200);
+}
