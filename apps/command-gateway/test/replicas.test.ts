@@ -51,8 +51,9 @@ describeWithComponent('PostgreSQL', await probePostgres(), 'start it: pg_ctlclus
 
   it('lets one mutation per target run across replicas, and counts the rate limit across both', async () => {
     const [left, right] = [await start('gateway-a'), await start('gateway-b')];
-    left.runtime.delayMs = 300;
-    right.runtime.delayMs = 300;
+    // Long enough that the two racing requests overlap even on a busy machine.
+    left.runtime.delayMs = 1500;
+    right.runtime.delayMs = 1500;
     const racing = await Promise.all([left.execute(commandRequest('restart the service')), right.execute(commandRequest('restart the service'))]);
     expect(racing.map((answer) => answer.body.overall_status).sort()).toEqual(['rejected', 'success']);
     expect(racing.find((answer) => answer.body.overall_status === 'rejected')?.body).toMatchObject({ reason_code: 'target_busy' });

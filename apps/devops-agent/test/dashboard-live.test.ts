@@ -34,13 +34,14 @@ describe('GET /dashboard/events (server-sent events)', () => {
     await gateway?.stop();
   });
 
-  /** Reads the stream until `until` holds for the events so far (or 10 s pass). */
-  async function read(headers: Record<string, string>, query: string, until: (events: ServerSentEvent[]) => boolean): Promise<ServerSentEvent[]> {
+  /** Reads the stream until `until` holds for the events so far (or 10 s pass); `opened` is called once its starting point is fixed (the headers arrived). */
+  async function read(headers: Record<string, string>, query: string, until: (events: ServerSentEvent[]) => boolean, opened?: () => void): Promise<ServerSentEvent[]> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), 10_000);
     const response = await fetch(`${baseUrl}/dashboard/events${query}`, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    opened?.();
     const events: ServerSentEvent[] = [];
     try {
       for await (const event of readServerSentEvents(response.body!)) {
@@ -77,8 +78,12 @@ describe('GET /dashboard/events (server-sent events)', () => {
     // A first connection with no cursor starts at the newest entry: nothing old is replayed.
     const approve = await fetch(`${baseUrl}/actions?status=pending`, { headers: AUTHORIZED });
     const pending = ((await approve.json()) as { actions: { id: string }[] }).actions[0]!;
-    const fresh = read({}, '', (events) => events.length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    let connected!: () => void;
+    const open = new Promise<void>((resolve) => {
+      connected = resolve;
+    });
+    const fresh = read({}, '', (events) => events.length >= 1, connected);
+    await open;
     await fetch(`${baseUrl}/actions/${pending.id}/reject`, { method: 'POST', headers: { ...AUTHORIZED, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'not now' }) });
     expect(types(await fresh)).toEqual(['action-rejected']);
   });

@@ -47,28 +47,33 @@ describe('polling many services', () => {
   - name: fast
     health: { url: ${fast.url}, interval_seconds: 0.2, timeout_seconds: 1 }
   - name: hung
-    health: { url: ${hung.url}, interval_seconds: 0.1, timeout_seconds: 3 }
+    health: { url: ${hung.url}, interval_seconds: 0.1, timeout_seconds: 6 }
   - name: unpolled
 `,
     );
     running = await startAgent({ SERVICES_FILE: file, SERVICES_RELOAD_INTERVAL: '0.05', MONITORING_CONCURRENCY: '4' });
     const app = running.agent.app;
     expect((await app.inject({ method: 'POST', url: '/control/start-monitoring', headers: AUTHORIZED })).statusCode).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const status = monitoringStatusSchema.parse((await app.inject({ url: '/monitoring/status' })).json());
+    // Five probes of the fast service while the hung one's first probe (6 s timeout) is still waiting.
+    const status = await eventually(async () => {
+      const reading = monitoringStatusSchema.parse((await app.inject({ url: '/monitoring/status' })).json());
+      return (reading.services.find((service) => service.name === 'fast')?.cycles ?? 0) >= 5 ? reading : undefined;
+    }, 5000, 'five probes of the fast service');
     const byName = Object.fromEntries(status.services.map((service) => [service.name, service]));
     expect(Object.keys(byName)).toEqual(['fast', 'hung']);
-    // 2 s at 0.2 s: about 10 probes of the fast service while the hung one's first probe is still waiting.
-    expect(byName.fast!.cycles).toBeGreaterThanOrEqual(5);
     expect(byName.fast).toMatchObject({ condition: 'ok', failures: 0 });
-    expect(byName.fast!.lag_ms.p99).toBeLessThan(500);
+    // Had the hung probe held the schedule, the fast service's probes would be seconds late.
+    expect(byName.fast!.lag_ms.p99).toBeLessThan(2000);
     expect(byName.hung!.cycles).toBe(0);
     expect(byName.hung!.skipped).toBeGreaterThanOrEqual(5);
     expect(hung.hits).toBe(1);
-    expect(status.concurrency).toEqual({ limit: 4, busy: 1 });
+    // The hung probe holds one slot; a fast probe may hold another at the moment of reading.
+    expect(status.concurrency.limit).toBe(4);
+    expect(status.concurrency.busy).toBeGreaterThanOrEqual(1);
+    expect(status.concurrency.busy).toBeLessThanOrEqual(2);
 
     // The hung service's probe times out: TargetDown for it alone, in its own incident.
-    const incident = await eventually(async () => (await app.inject({ url: '/incidents?service=hung' })).json().incidents[0], 8000, 'an incident of the hung service');
+    const incident = await eventually(async () => (await app.inject({ url: '/incidents?service=hung' })).json().incidents[0], 20_000, 'an incident of the hung service');
     expect(incident).toMatchObject({ alertname: 'TargetDown', service: 'hung' });
     expect((await app.inject({ url: '/incidents?service=fast' })).json().incidents).toEqual([]);
 

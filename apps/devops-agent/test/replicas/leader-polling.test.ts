@@ -87,7 +87,8 @@ function leaderPollingSuite(backend: 'database' | 'redis') {
       'a survivor to take polling over',
     );
     const handover = Date.now() - killedAt;
-    expect(handover).toBeLessThan((LEASE_SECONDS + LEASE_SECONDS / 3 + INTERVAL_SECONDS) * 1000 + 1000);
+    // One lease, one renewal interval and one polling interval, plus room for a busy machine.
+    expect(handover).toBeLessThan((LEASE_SECONDS + LEASE_SECONDS / 3 + INTERVAL_SECONDS) * 1000 + 2000);
     const settled = await statuses(survivors);
     await sleep(1000);
     const later = await statuses(survivors);
