@@ -15,7 +15,7 @@ import { GatewayOperations } from './events/gateway-operations.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import type { IntentInterpreter } from './interpreter/intent-interpreter.js';
 import { InterpreterChain } from './interpreter/interpreter-chain.js';
-import { createLlmInterpreter } from './interpreter/llm-interpreter.js';
+import { loadLlmInterpreter } from './interpreter/load-llm-interpreter.js';
 import { RuleInterpreter } from './interpreter/rule-interpreter.js';
 import { loadPolicy, type Policy, PolicyError } from './policy/policy.js';
 import { TargetGuard } from './policy/target-guard.js';
@@ -131,7 +131,7 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
     if (token.origin === 'generated') service.app.log.info({ file: token.file }, 'generated an API token');
     service.app.log.info({ runtime: runtime.kind }, `container runtime: ${runtime.kind}`);
     // Rules first; an LLM (LLM_PROVIDER) only for intents the rules cannot read. Same validator for both.
-    const fallbackInterpreter = options.interpreter ?? createLlmInterpreter(config, service);
+    const fallbackInterpreter = options.interpreter ?? (await loadLlmInterpreter(config, service));
     const commands = new CommandService({
       // Its restarts, stops and starts are remembered, so the events they cause are marked as the gateway's.
       runtime: operations.wrap(runtime),

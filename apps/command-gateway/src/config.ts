@@ -1,4 +1,4 @@
-import { llmConfigShape } from '@atb/llm';
+import { llmConfigShape } from '@atb/llm/settings-and-usage';
 import { baseConfigShape, type Environment, integer, list, loadConfig } from '@atb/service-kit';
 import { z } from 'zod';
 import { runtimeConfigShape } from './runtime/runtime-config.js';
