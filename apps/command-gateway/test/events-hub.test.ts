@@ -63,4 +63,25 @@ describe('the container event hub', () => {
     expect((received[1] as { request_id?: string }).request_id).toBeUndefined();
     await hub.close();
   });
+
+  it('a death dated after a restart settled is a new failure, though its start is still the restart', async () => {
+    const { runtime, operations, hub, received } = setup();
+    const wrapped = operations.wrap(runtime);
+    const before = Date.now();
+    await operations.runAs('request-2', () => wrapped.restart('web'));
+    const settled = Date.now();
+    runtime.emit(event('web', 'container-died', { time: new Date(before).toISOString(), exit_code: 143 }));
+    runtime.emit(event('web', 'container-started', { time: new Date(settled + 1000).toISOString() }));
+    runtime.emit(event('web', 'container-died', { time: new Date(settled + 1000).toISOString(), exit_code: 1 }));
+    expect(received).toMatchObject([
+      { type: 'container-died', exit_code: 143, initiated_by: 'gateway', request_id: 'request-2' },
+      { type: 'container-started', initiated_by: 'gateway', request_id: 'request-2' },
+      { type: 'container-died', exit_code: 1, initiated_by: 'external' },
+    ]);
+    // A stop's own exit may be reported just after the call returned: still the stop's.
+    await operations.runAs('request-3', () => wrapped.stop('web'));
+    runtime.emit(event('web', 'container-died', { time: new Date(Date.now() + 1000).toISOString(), exit_code: 143 }));
+    expect(received[3]).toMatchObject({ type: 'container-died', initiated_by: 'gateway', request_id: 'request-3', operation: 'stop' });
+    await hub.close();
+  });
 });

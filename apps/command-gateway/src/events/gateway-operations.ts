@@ -24,6 +24,13 @@ interface Performed {
 const CAUSED = new Set<RuntimeEvent['type']>(['container-started', 'container-stopped', 'container-died', 'container-restarted']);
 /** An event up to this long before the call or after it settled still belongs to it (clocks, delivery). */
 const SLACK_MS = 2000;
+/**
+ * A death or stop the operation caused happens before the call returns (a restart stops the
+ * process, then starts it): one dated later than this after the call settled is a new failure,
+ * even inside the slack. Event times are the engine's own, to the millisecond.
+ */
+const DEATH_AFTER_SETTLE_MS = 250;
+const ENDINGS = new Set<RuntimeEvent['type']>(['container-died', 'container-stopped']);
 /** How long a settled operation is remembered. */
 const KEPT_MS = 60_000;
 
@@ -53,9 +60,7 @@ export class GatewayOperations {
     const time = Date.parse(event.time);
     const now = Date.now();
     this.performed = this.performed.filter((entry) => entry.settledAt === undefined || now - entry.settledAt < KEPT_MS);
-    const match = this.performed.findLast(
-      (entry) => entry.target === event.target && time >= entry.startedAt - SLACK_MS && time <= (entry.settledAt ?? now) + SLACK_MS,
-    );
+    const match = this.performed.findLast((entry) => entry.target === event.target && time >= entry.startedAt - SLACK_MS && time <= lastCaused(entry, event, now));
     return match ? { request_id: match.requestId, operation: match.operation } : undefined;
   }
 
@@ -71,6 +76,13 @@ export class GatewayOperations {
       entry.settledAt = Date.now();
     }
   }
+}
+
+/** The latest time an event of this type can be the entry's doing. */
+function lastCaused(entry: Performed, event: RuntimeEvent, now: number): number {
+  if (entry.settledAt === undefined) return now + SLACK_MS;
+  const restarts = entry.operation !== 'stop';
+  return entry.settledAt + (restarts && ENDINGS.has(event.type) ? DEATH_AFTER_SETTLE_MS : SLACK_MS);
 }
 
 class RecordingRuntime implements ContainerRuntime {
