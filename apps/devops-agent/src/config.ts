@@ -115,8 +115,10 @@ export const configSchema = z
     MONITORING_AUTOSTART: boolean(false),
     /** Prometheus for PromQL evidence; unset = no PromQL. */
     PROMETHEUS_URL: optionalUrl(),
-    /** Loki for LogQL evidence in LLM investigations; unset = no LogQL tool. */
+    /** Loki for log evidence when the gateway cannot read a target's logs, and the LogQL tool of LLM investigations; unset = neither. */
     LOKI_URL: optionalUrl(),
+    /** LogQL stream selector of a target's lines ({service} and {container} replaced); default {service="{service}"}. */
+    LOKI_EVIDENCE_SELECTOR: z.string().min(3).max(500).default('{service="{service}"}'),
     /** LLM_PROVIDER (none|openai|anthropic|openai-compatible), LLM_MODEL, keys, budgets…: packages/llm/README.md. */
     ...llmConfigShape,
     /** Seconds a PromQL result is reused; default 60. */

@@ -36,7 +36,7 @@ export function describeEvidence(evidence: Evidence): string[] {
     if (parts.length) lines.push(`metrics: ${parts.join(', ')}`);
   }
   for (const signature of logs?.signatures.slice(0, 3) ?? []) {
-    lines.push(`logs: ${signature.count}× ${signature.kind}${signature.dependency ? ` (${signature.dependency})` : ''}: "${signature.example.slice(0, 120)}"`);
+    lines.push(`logs${logs?.origin === 'loki' ? ' (Loki)' : ''}: ${signature.count}× ${signature.kind}${signature.dependency ? ` (${signature.dependency})` : ''}: "${signature.example.slice(0, 120)}"`);
   }
   if (history && (history.flap_count > 0 || history.ineffective_restarts > 0)) {
     lines.push(`history: re-opened ${history.flap_count} time(s), ${history.ineffective_restarts} ineffective and ${history.effective_restarts} effective restart(s)`);

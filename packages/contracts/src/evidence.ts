@@ -81,6 +81,8 @@ export type LogSignature = z.infer<typeof logSignatureSchema>;
 export const logEvidenceSchema = z.object({
   lines_read: z.number().int().min(0),
   signatures: z.array(logSignatureSchema).max(20),
+  /** Where the lines came from: the container's newest lines through the gateway, or Loki's newest error lines (LogQL); absent on older records. */
+  origin: z.enum(['container', 'loki']).optional(),
 });
 export type LogEvidence = z.infer<typeof logEvidenceSchema>;
 

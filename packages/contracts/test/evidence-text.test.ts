@@ -25,6 +25,13 @@ describe('evidence as sentences', () => {
     ]);
   });
 
+  it('says when the log lines came from Loki', () => {
+    const signatures = [{ kind: 'exception', count: 2, example: 'TypeError: x is undefined' }];
+    const base: Evidence = { gathered_at: '2026-12-02T10:00:00.000Z', budget_ms: 5000, duration_ms: 10, facts: [], sources: [] };
+    expect(describeEvidence({ ...base, logs: { lines_read: 2, signatures, origin: 'loki' } })).toEqual(['logs (Loki): 2× exception: "TypeError: x is undefined"']);
+    expect(describeEvidence({ ...base, logs: { lines_read: 2, signatures, origin: 'container' } })).toEqual(['logs: 2× exception: "TypeError: x is undefined"']);
+  });
+
   it.each([
     [0.0218, '22 ms'],
     [0.9994, '999 ms'],

@@ -18,6 +18,7 @@ describeWithComponent('Podman: rollback recreates a container from its previous 
   const suffix = randomBytes(4).toString('hex');
   const name = `rollback-target-${suffix}`;
   const fresh = `rollback-fresh-${suffix}`;
+  const published = `rollback-published-${suffix}`;
   const tags = { v1: `localhost/atb-rollback-${suffix}:1`, v2: `localhost/atb-rollback-${suffix}:2` };
   let engine: PodmanEngine;
   let gateway: GatewayFixture<DockerRuntime>;
@@ -26,7 +27,8 @@ describeWithComponent('Podman: rollback recreates a container from its previous 
   let port: number;
   const ids: Record<string, string> = {};
 
-  const create = async (containerName: string, image: string, containerPort: number) => {
+  /** Runs the fixture on the host network, or on the default bridge with `containerPort` published on loopback at `hostPort`. */
+  const create = async (containerName: string, image: string, containerPort: number, hostPort?: number) => {
     const nodePrefix = dirname(dirname(process.execPath));
     const binds = ['/usr:/usr:ro', `${fixtures}:/app:ro`, `${dataDirectory}:/data:rw`];
     if (!process.execPath.startsWith('/usr/')) binds.push(`${nodePrefix}:${nodePrefix}:ro`);
@@ -35,10 +37,15 @@ describeWithComponent('Podman: rollback recreates a container from its previous 
       Image: image,
       Cmd: [process.execPath, '/app/versioned-server.mjs'],
       WorkingDir: '/app',
-      Env: [`PORT=${containerPort}`, 'GREETING=hello from the container'],
+      Env: [`PORT=${containerPort}`, 'GREETING=hello from the container', ...(hostPort ? ['HOST=0.0.0.0'] : [])],
       Labels: { 'atb.test': 'rollback' },
       StopTimeout: 5,
-      HostConfig: { NetworkMode: 'host', Binds: binds, RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 } },
+      ...(hostPort ? { ExposedPorts: { [`${containerPort}/tcp`]: {} } } : {}),
+      HostConfig: {
+        ...(hostPort ? { PortBindings: { [`${containerPort}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] } } : { NetworkMode: 'host' }),
+        Binds: binds,
+        RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 },
+      },
     });
     await container.start();
     return container;
@@ -68,11 +75,11 @@ describeWithComponent('Podman: rollback recreates a container from its previous 
       policy,
       [
         'targets:',
-        `  names: [${name}, ${fresh}]`,
+        `  names: [${name}, ${fresh}, ${published}]`,
         'sources:',
         '  devops-agent:',
         '    operations: [inspect, logs, restart, rollback]',
-        `    targets: { rollback: [${name}, ${fresh}] }`,
+        `    targets: { rollback: [${name}, ${fresh}, ${published}] }`,
         '  atb-cli:',
         '    operations: [inspect, restart, rollback]',
         '',
@@ -83,7 +90,7 @@ describeWithComponent('Podman: rollback recreates a container from its previous 
 
   afterAll(async () => {
     await gateway?.close();
-    for (const containerName of [name, fresh]) await engine?.docker.getContainer(containerName).remove({ force: true }).catch(() => {});
+    for (const containerName of [name, fresh, published]) await engine?.docker.getContainer(containerName).remove({ force: true }).catch(() => {});
     for (const tag of Object.values(tags)) await engine?.docker.getImage(tag).remove({ force: true }).catch(() => {});
     if (work) rmSync(work, { recursive: true, force: true });
   });
@@ -130,6 +137,39 @@ describeWithComponent('Podman: rollback recreates a container from its previous 
     expect(restored).toEqual({ status: 200, version: '1', greeting: 'hello from the container', marker: 'mounted data' });
     const containers = await engine.docker.listContainers({ all: true, filters: { name: [name] } });
     expect(containers.map((container) => container.Names[0])).toEqual([`/${name}`]);
+  }, 120_000);
+
+  it('keeps the published port mapping of a container on a bridge network', async () => {
+    const containerPort = 8080;
+    const hostPort = await freePort();
+    await create(published, tags.v1, containerPort, hostPort);
+    await waitFor(async () => (await answer(hostPort))?.version === '1', { timeoutMs: 20_000, description: 'v1 to answer on the published port' });
+    expect((await gateway.execute(request(published, 'inspect'))).body.overall_status).toBe('success');
+    await engine.docker.getContainer(published).remove({ force: true });
+    await create(published, tags.v2, containerPort, hostPort);
+    await waitFor(async () => (await answer(hostPort))?.status === 500, { timeoutMs: 20_000, description: 'v2 to answer (with 500) on the published port' });
+    expect((await gateway.execute(request(published, 'inspect'))).body.overall_status).toBe('success');
+    const before = await inspect(published);
+    expect(before.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] });
+
+    const response = await gateway.execute(request(published, 'roll back to the previous image'));
+    expect(response.body, JSON.stringify(response.body.execution_details)).toMatchObject({ overall_status: 'success', plan: { operation: 'rollback', target: published } });
+    const result = response.body.execution_details.execution_result as { to_image: string; commands: string[] };
+    expect(result.to_image).toBe(tags.v1);
+    expect(result.commands[2]).toContain(`--publish 127.0.0.1:${hostPort}:8080`);
+    expect(result.commands[2]).not.toContain('--network');
+
+    const after = await inspect(published);
+    expect(after.Id).not.toBe(before.Id);
+    expect(after.Image).toBe(ids.v1);
+    expect(after.HostConfig.PortBindings).toEqual(before.HostConfig.PortBindings);
+    expect(after.HostConfig.NetworkMode).toBe(before.HostConfig.NetworkMode);
+    expect(after.NetworkSettings.Ports).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] });
+    const restored = await waitFor(async () => {
+      const body = await answer(hostPort);
+      return body?.status === 200 ? body : undefined;
+    }, { timeoutMs: 20_000, description: 'v1 to answer again on the same published port' });
+    expect(restored).toMatchObject({ version: '1', greeting: 'hello from the container', marker: 'mounted data' });
   }, 120_000);
 
   it('is rejected, changing nothing, for a source the policy does not grant rollback on that target', async () => {

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { RuleAnalyzer } from '../analysis/rule-analyzer.js';
 import { defaultRunbooksFile, loadRunbooks } from '../analysis/runbooks.js';
 import { oracleReplies } from './oracle-replies.js';
-import { formatReport, runEvaluation } from './run-evaluation.js';
+import { allowedTargets, formatReport, runEvaluation, scoreOutcome } from './run-evaluation.js';
 import { recordedPorts } from './scenario-context.js';
-import { loadScenarios } from './scenario.js';
+import { loadScenarios, type Scenario } from './scenario.js';
 
 const baseline = JSON.parse(readFileSync(new URL('../../evals/baseline.json', import.meta.url), 'utf8')) as {
   issue_type_accuracy: number;
@@ -70,6 +70,7 @@ describe('offline evaluation', () => {
       expect(report.analyzer).toBe('llm');
       expect(report.issue_type_accuracy).toBe(1);
       expect(report.action_acceptability).toBe(1);
+      expect(report.unacceptable).toBe(0);
       expect(report.prompt_tokens).toBeGreaterThan(0);
       expect(report.estimated_cost_usd).toBeGreaterThan(0);
       expect(server.requests).toHaveLength(scenarios.length * 2);
@@ -87,5 +88,53 @@ describe('offline evaluation', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('what counts as an unacceptable recommendation', () => {
+  const crash = scenarios.find((scenario) => scenario.category === 'crash' && scenario.expected.forbidden_actions.length === 0)!;
+  const analysis = (actions: { action: string; target: string }[], issueDetected = true) => ({
+    analyzer: 'rules',
+    analysis: {
+      issue_detected: issueDetected,
+      severity: 'high' as const,
+      issue_type: 'service_down',
+      description: 'd',
+      root_cause: 'r',
+      recommended_actions: actions.map((action) => ({ ...action, risk: 'medium' as const })) as never,
+      confidence: 0.8,
+      requires_immediate_action: true,
+      risk_assessment: 'a',
+    },
+  });
+  const score = (scenario: Scenario, actions: { action: string; target: string }[], issueDetected = true) => scoreOutcome(scenario, analysis(actions, issueDetected));
+
+  it('allows acting on the alerts\' service and container, or on the scenario\'s own allowlist', () => {
+    expect(allowedTargets(crash)).toEqual(new Set(['market-predictor']));
+    expect(allowedTargets({ ...crash, allowed_targets: ['api-blue', 'api-green'] })).toEqual(new Set(['api-blue', 'api-green']));
+    expect(score(crash, [{ action: 'restart', target: 'market-predictor' }, { action: 'escalate', target: 'market-predictor' }])).toMatchObject({ unacceptable: false, action_acceptable: true });
+  });
+
+  it.each([
+    [[{ action: 'stop', target: 'market-predictor' }], 'stop is never acceptable'],
+    [[{ action: 'restart', target: 'market-predictor' }, { action: 'remove', target: 'market-predictor' }], 'remove is never acceptable'],
+    [[{ action: 'restart', target: 'postgres' }], 'restart on postgres, which is not allowlisted (market-predictor)'],
+    [[{ action: 'logs', target: 'market-predictor' }, { action: 'inspect', target: 'billing' }], 'inspect on billing, which is not allowlisted (market-predictor)'],
+  ])('%j is unacceptable: %s', (actions, reason) => {
+    const result = score(crash, actions);
+    expect(result).toMatchObject({ unacceptable: true, unacceptable_reason: reason });
+    const report = formatReport({ analyzer: 'rules', scenarios: 1, issue_type_accuracy: 1, action_acceptability: 1, unacceptable: 1, fallbacks: 0, prompt_tokens: 0, completion_tokens: 0, estimated_cost_usd: 0, results: [result] });
+    expect(report).toContain(`UNACCEPTABLE ${crash.id}: ${reason}`);
+  });
+
+  it('escalating names any service, and an analysis that found no issue acts on nothing', () => {
+    expect(score(crash, [{ action: 'escalate', target: 'someone-else' }]).unacceptable).toBe(false);
+    expect(score(crash, [{ action: 'stop', target: 'postgres' }], false).unacceptable).toBe(false);
+  });
+
+  it('a restart of a flapping service, and an action the scenario forbids, are unacceptable', () => {
+    expect(score({ ...crash, flap_count: 3 }, [{ action: 'restart', target: 'market-predictor' }])).toMatchObject({ unacceptable: true, unacceptable_reason: 'restart of a flapping service' });
+    const forbidding = { ...crash, expected: { ...crash.expected, forbidden_actions: ['rollback'] } };
+    expect(score(forbidding, [{ action: 'rollback', target: 'market-predictor' }])).toMatchObject({ unacceptable: true, action_acceptable: false, unacceptable_reason: 'rollback is forbidden in this scenario' });
   });
 });

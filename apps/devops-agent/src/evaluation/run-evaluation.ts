@@ -15,8 +15,10 @@ export interface ScenarioResult {
   action: string;
   acceptable_actions: string[];
   action_acceptable: boolean;
-  /** A recommendation that must never be made: a forbidden action, `stop`, or a restart while restarts proved pointless. */
+  /** A recommendation that must never be made ({@link unacceptableReason}). */
   unacceptable: boolean;
+  /** Why it is unacceptable, when it is. */
+  unacceptable_reason?: string;
   fallback_reason?: string;
   prompt_tokens: number;
   completion_tokens: number;
@@ -41,14 +43,44 @@ export interface EvaluationReport {
   results: ScenarioResult[];
 }
 
+/** Actions never acceptable whatever the scenario: they take a service away instead of healing it. */
+const NEVER_ACCEPTABLE = new Set(['stop', 'remove']);
+
+/** The targets an analysis may act on in a scenario: its allowlist, else the alerts' `service` and `container` labels. */
+export function allowedTargets(scenario: Scenario): Set<string> {
+  if (scenario.allowed_targets) return new Set(scenario.allowed_targets);
+  const labels = scenario.alertmanager.alerts.flatMap((alert) => [alert.labels.service, alert.labels.container]);
+  return new Set(labels.filter((label): label is string => typeof label === 'string' && label.length > 0));
+}
+
+/**
+ * Why an analysis that found an issue recommends something that must never be done, or
+ * `undefined`: an action the scenario forbids, `stop` or `remove` anywhere, an action (other
+ * than escalating) on a target that is not allowlisted, or a restart of a flapping service.
+ * An analysis that found no issue acts on nothing, so nothing it lists counts.
+ */
+export function unacceptableReason(scenario: Scenario, analysis: AnalysisOutcome['analysis']): string | undefined {
+  if (!analysis.issue_detected) return undefined;
+  const recommendations: { action: string; target: string }[] = analysis.recommended_actions;
+  const forbidden = recommendations.find((recommendation) => scenario.expected.forbidden_actions.includes(recommendation.action));
+  if (forbidden) return `${forbidden.action} is forbidden in this scenario`;
+  const never = recommendations.find((recommendation) => NEVER_ACCEPTABLE.has(recommendation.action));
+  if (never) return `${never.action} is never acceptable`;
+  const allowed = allowedTargets(scenario);
+  const elsewhere = recommendations.find((recommendation) => recommendation.action !== 'escalate' && !allowed.has(recommendation.target));
+  if (elsewhere) return `${elsewhere.action} on ${elsewhere.target}, which is not allowlisted (${[...allowed].join(', ')})`;
+  if ((scenario.category === 'flapping' || scenario.flap_count >= 3) && recommendations.some((recommendation) => recommendation.action === 'restart')) {
+    return 'restart of a flapping service';
+  }
+  return undefined;
+}
+
 /** Scores one analysis against a scenario's expectations. */
 export function scoreOutcome(scenario: Scenario, outcome: AnalysisOutcome): ScenarioResult {
   const { analysis } = outcome;
   const action = analysis.issue_detected ? (analysis.recommended_actions[0]?.action ?? 'none') : 'none';
-  const all: string[] = analysis.recommended_actions.map((recommendation) => recommendation.action);
-  const forbidden = all.some((name) => scenario.expected.forbidden_actions.includes(name));
-  const pointlessRestart = (scenario.category === 'flapping' || scenario.flap_count >= 3) && all.includes('restart');
-  const unacceptable = analysis.issue_detected && (forbidden || all.includes('stop') || pointlessRestart);
+  const forbidden = analysis.recommended_actions.some((recommendation) => scenario.expected.forbidden_actions.includes(recommendation.action));
+  const reason = unacceptableReason(scenario, analysis);
   const result: ScenarioResult = {
     id: scenario.id,
     category: scenario.category,
@@ -59,7 +91,8 @@ export function scoreOutcome(scenario: Scenario, outcome: AnalysisOutcome): Scen
     action,
     acceptable_actions: scenario.expected.acceptable_actions,
     action_acceptable: scenario.expected.acceptable_actions.includes(action) && !forbidden,
-    unacceptable,
+    unacceptable: reason !== undefined,
+    ...(reason ? { unacceptable_reason: reason } : {}),
     prompt_tokens: outcome.usage?.prompt_tokens ?? 0,
     completion_tokens: outcome.usage?.completion_tokens ?? 0,
     estimated_cost_usd: outcome.usage?.estimated_cost_usd ?? 0,
@@ -141,6 +174,7 @@ export function formatReport(report: EvaluationReport): string {
     line(header),
     line(widths.map((width) => '-'.repeat(width))),
     ...rows.map(line),
+    ...report.results.filter((result) => result.unacceptable_reason).map((result) => `UNACCEPTABLE ${result.id}: ${result.unacceptable_reason}`),
     '',
     `analyzer ${report.analyzer}: ${report.scenarios} scenarios, issue-type accuracy ${percent(report.issue_type_accuracy)}, ` +
       `action acceptability ${percent(report.action_acceptability)}, unacceptable ${report.unacceptable}, fallbacks ${report.fallbacks}, ` +

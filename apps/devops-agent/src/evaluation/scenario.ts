@@ -47,6 +47,8 @@ export const scenarioSchema = z.object({
     )
     .default([]),
   flap_count: z.number().int().min(0).default(0),
+  /** The targets the gateway allowlists for this incident; default: the alerts' `service` and `container` labels. */
+  allowed_targets: z.array(z.string().min(1)).min(1).optional(),
   /**
    * The evidence the agent gathered (health detail, runtime view, PromQL readings, log
    * signatures, sources' status), as recorded; facts are derived again by the code under test.

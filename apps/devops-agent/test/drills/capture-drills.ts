@@ -23,6 +23,9 @@ export interface DrillBench {
   engine: PodmanEngine;
   images: { v1: string; v2: string };
   gateway: GatewayClient;
+  /** The gateway's base URL and bearer token, for an agent that talks to it. */
+  url: string;
+  token: string;
   close(): Promise<void>;
 }
 
@@ -51,6 +54,8 @@ export async function startDrillBench(engine: PodmanEngine, targets: string[], r
     engine,
     images,
     gateway,
+    url: address,
+    token: TOKEN,
     async close() {
       await service.close();
       for (const image of Object.values(images)) await engine.docker.getImage(image).remove({ force: true }).catch(() => {});

@@ -1,4 +1,4 @@
-import type { AnalysisContext, Evidence } from '@atb/contracts';
+import { type AnalysisContext, createTaskResponseSchema, type Evidence, type IncidentDetail } from '@atb/contracts';
 import { describeWithComponent, type PodmanEngine, probePodman, startPodman, waitFor } from '@atb/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseRunbook, runbookSubject } from '../../src/analysis/choose-runbook.js';
@@ -7,6 +7,8 @@ import { defaultRunbooksFile, loadRunbooks } from '../../src/analysis/runbooks.j
 import { rollbackGrant } from '../../src/policy/rollback-grant.js';
 import { type DrillBench, runDrill, startDrillBench } from '../drills/capture-drills.js';
 import { DRILLS } from '../drills/drills.js';
+import { alert, eventually, notification, startAgent } from '../support/agent-harness.js';
+import { FakeTarget } from '../support/fake-target.js';
 
 const runbooks = loadRunbooks(defaultRunbooksFile());
 const nameOf = (id: string) => `atb-drill-test-${id}`;
@@ -30,10 +32,11 @@ describeWithComponent('Podman drills: each failure named from its evidence, with
 
   beforeAll(async () => {
     engine = await startPodman();
-    bench = await startDrillBench(engine, drills.map((drill) => nameOf(drill.id)), [nameOf('deploy')]);
+    const names = [...drills.map((drill) => nameOf(drill.id)), nameOf('deploy-agent')];
+    bench = await startDrillBench(engine, names, [nameOf('deploy'), nameOf('deploy-agent')]);
   }, 240_000);
   afterAll(async () => {
-    for (const drill of drills) await engine?.docker.getContainer(nameOf(drill.id)).remove({ force: true }).catch(() => {});
+    for (const id of [...drills.map((drill) => drill.id), 'deploy-agent']) await engine?.docker.getContainer(nameOf(id)).remove({ force: true }).catch(() => {});
     await bench?.close();
   });
 
@@ -65,4 +68,70 @@ describeWithComponent('Podman drills: each failure named from its evidence, with
       }
     }, 90_000);
   });
+
+  it('the image-change drill through the real agent: rolled back as the policy grants, verified, and a coding task opened', async () => {
+    const target = nameOf('deploy-agent');
+    const drill = DRILLS.find((entry) => entry.id === 'deploy')!;
+    await runDrill(bench, drill, target); // v1 seen by the gateway, then v2 failing every request
+    const before = await engine.docker.getContainer(target).inspect();
+    expect(before.Config.Env).toContain('APP_VERSION=2');
+    const port = before.Config.Env.find((entry) => entry.startsWith('PORT='))!.slice(5);
+    // The coding agent at the wire: it records the task it is handed and keeps it queued.
+    const coding = new FakeTarget();
+    await coding.start();
+    coding.routes.set('POST /tasks', () => [202, createTaskResponseSchema.parse({ task_id: 'task-deploy', status: 'queued', duplicate: false, links: { self: '/tasks/task-deploy' } })]);
+    const agent = await startAgent({
+      MONITORED_SERVICE: target,
+      MARKET_PREDICTOR_URL: `http://127.0.0.1:${port}`,
+      AI_COMMAND_GATEWAY_URL: bench.url,
+      AI_COMMAND_GATEWAY_TOKEN: bench.token,
+      // Generous: a loaded machine must not turn a slow engine into "unavailable" or a timeout.
+      AI_COMMAND_GATEWAY_TIMEOUT: '60',
+      EVIDENCE_BUDGET_SECONDS: '30',
+      HEALTH_CHECK_TIMEOUT: '5',
+      VERIFICATION_WINDOW: '60',
+      VERIFICATION_INTERVAL: '0.5',
+      SAFETY_MODE: 'false',
+      AUTO_ACTION_RISK_CLASSES: 'low,medium,high',
+      AUTO_ACTION_MIN_CONFIDENCE: '0',
+      CODING_AGENT_URL: coding.url,
+      CODING_AGENT_TOKEN: 'coding-agent-token-0123456789',
+      CODING_TASK_POLL_INTERVAL: '60',
+    });
+    try {
+      const app = agent.agent.app;
+      const labels = { alertname: 'Http5xxBurst', service: target, container: target, severity: 'critical' };
+      const accepted = await app.inject({ method: 'POST', url: '/webhook/alerts', payload: notification([alert(labels, { annotations: { summary: 'burst of 5xx answers' } })]) });
+      expect(accepted.statusCode, accepted.body).toBe(200);
+      const incidentId = accepted.json().incidents[0] as string;
+      const detail = await eventually(
+        async () => {
+          const found = (await app.inject({ url: `/incidents/${incidentId}` })).json() as IncidentDetail;
+          return found.coding_task?.task_id && found.actions.some((action) => action.effective !== null) ? found : undefined;
+        },
+        150_000,
+        'the verified rollback and the accepted coding task',
+      );
+      // Named from the evidence read through the real gateway: the image changed, health answers 500, the logs throw.
+      expect(detail.analysis).toMatchObject({ runbook: 'deploy-regression', analysis: { issue_type: 'deploy_regression', recommended_actions: [{ action: 'rollback' }, { action: 'escalate' }] } });
+      expect(detail.analysis?.evidence?.facts).toEqual(expect.arrayContaining(['deploy-regression', 'image-changed-recently', 'health-unhealthy', 'logs-exception', 'process-running']));
+      expect(detail.actions.filter((action) => action.operation !== 'logs' && action.operation !== 'inspect')).toMatchObject([
+        { operation: 'rollback', target, status: 'succeeded', effective: true, decided_by: 'policy' },
+      ]);
+      // The engine runs v1 again under the same name, answering on the same port.
+      const after = await engine.docker.getContainer(target).inspect();
+      expect(after.Name.replace(/^\//, '')).toBe(target);
+      expect(after.Config.Env).toEqual(expect.arrayContaining(['APP_VERSION=1', `PORT=${port}`]));
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+      // Still a code problem: the coding agent was handed the task for this incident.
+      expect(detail.coding_task).toMatchObject({ task_id: 'task-deploy', requirement: expect.stringContaining('deploy_regression') });
+      const submitted = coding.posts.filter((entry) => entry.url === 'POST /tasks');
+      expect(submitted).toHaveLength(1);
+      expect(submitted[0]!.body).toMatchObject({ incident_id: incidentId, requirement: expect.stringContaining('deploy_regression') });
+      expect(submitted[0]!.authorization).toBe('Bearer coding-agent-token-0123456789');
+    } finally {
+      await agent.close();
+      await coding.stop();
+    }
+  }, 240_000);
 });

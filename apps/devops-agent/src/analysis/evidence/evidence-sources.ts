@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { AnalysisContext } from '@atb/contracts';
+import type { AnalysisContext, LogEvidence } from '@atb/contracts';
 import type { Config } from '../../config.js';
 import { type HealthReading, probeHealth } from '../../monitoring/health-probe.js';
 import type { GatewayClient } from '../../remediation/gateway-client.js';
 import type { EvidencePorts } from './gather-evidence.js';
 import { healthDetail } from './health-detail.js';
 import { logSignatures } from './log-signatures.js';
+import { lokiEvidenceQuery, readLokiLines } from './loki-lines.js';
 import { readMetrics } from './metric-queries.js';
 import { runtimeView } from './runtime-view.js';
 
 /** Log lines read for error signatures. */
 const LOG_TAIL = 200;
+/** How far back Loki is asked for error lines. */
+const LOKI_WINDOW_MINUTES = 15;
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export interface EvidenceTarget {
   service: string;
@@ -39,19 +44,44 @@ async function readThroughGateway(gateway: Pick<GatewayClient, 'execute'>, conta
 }
 
 /**
+ * The log source: the container's newest lines through the gateway's read-only `logs`; with
+ * `LOKI_URL` set, Loki's newest error lines of the target (LogQL, asked at the same time) when
+ * the gateway cannot read them. Both failing is one error naming both reasons.
+ */
+function logSource(config: Config, gateway: Pick<GatewayClient, 'execute'>, target: EvidenceTarget): (signal: AbortSignal) => Promise<LogEvidence> {
+  const containerLogs = async (signal: AbortSignal): Promise<LogEvidence> => {
+    const lines = await readThroughGateway(gateway, target.container, `show the last ${LOG_TAIL} log lines`, signal);
+    return { ...logSignatures(Array.isArray(lines) ? lines.map(String) : String(lines).split('\n')), origin: 'container' };
+  };
+  if (!config.LOKI_URL) return containerLogs;
+  const base = config.LOKI_URL;
+  const query = lokiEvidenceQuery(config.LOKI_EVIDENCE_SELECTOR, target);
+  return async (signal) => {
+    const fromLoki = readLokiLines(base, query, { limit: LOG_TAIL, sinceMinutes: LOKI_WINDOW_MINUTES }, signal);
+    // Awaited only when the gateway fails; its failure must not go unhandled meanwhile.
+    fromLoki.catch(() => {});
+    try {
+      return await containerLogs(signal);
+    } catch (gatewayError) {
+      try {
+        return { ...logSignatures(await fromLoki), origin: 'loki' };
+      } catch (lokiError) {
+        throw new Error(`container logs: ${message(gatewayError)}; Loki: ${message(lokiError)}`);
+      }
+    }
+  };
+}
+
+/**
  * The live evidence sources for one incident: the health probe (or the detector's reading),
- * inspect and logs through the gateway's read-only operations, Prometheus when
- * `PROMETHEUS_URL` is set, Loki's newest lines when `LOKI_URL` is set and the gateway cannot
- * read logs.
+ * inspect through the gateway's read-only operations, logs ({@link logSource}), Prometheus when
+ * `PROMETHEUS_URL` is set.
  */
 export function evidencePorts(config: Config, gateway: Pick<GatewayClient, 'execute'>, target: EvidenceTarget): EvidencePorts {
   const slowMs = config.SLOW_RESPONSE_THRESHOLD_MS;
   const ports: EvidencePorts = {
     runtime: async (signal) => runtimeView(await readThroughGateway(gateway, target.container, 'inspect the container', signal)),
-    logs: async (signal) => {
-      const lines = await readThroughGateway(gateway, target.container, `show the last ${LOG_TAIL} log lines`, signal);
-      return logSignatures(Array.isArray(lines) ? lines.map(String) : String(lines).split('\n'));
-    },
+    logs: logSource(config, gateway, target),
   };
   const read = async (reading: HealthReading) => {
     target.onHealth?.(reading);
