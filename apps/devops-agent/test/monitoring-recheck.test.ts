@@ -36,6 +36,16 @@ describe('health monitor re-check', () => {
     expect(probe).toMatchObject({ reachable: true, status: 'unhealthy', http_status: 503 });
   });
 
+  it('a check that timed out is re-checked at once, not after HEALTH_RECHECK_DELAY: it already waited its whole timeout', async () => {
+    agent = await startAgent({ MARKET_PREDICTOR_URL: await target.start(), HEALTH_CHECK_TIMEOUT: '0.3', HEALTH_RECHECK_TIMEOUT: '0.3', HEALTH_RECHECK_DELAY: '30' });
+    target.mode = 'hang';
+    const started = Date.now();
+    expect(await cycle()).toMatchObject({ condition: 'down', alerts_fired: ['TargetDown'] });
+    // Two timeouts of 0.3 s; waiting the delay would have taken 30 s more.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect((await agent.agent.app.inject({ url: '/monitoring/status' })).json()).toMatchObject({ transient: 0, alerts_fired: 1 });
+  });
+
   it('with HEALTH_RECHECK_DELAY=0 the first failure is raised at once', async () => {
     agent = await startAgent({ MARKET_PREDICTOR_URL: await target.start(), HEALTH_RECHECK_DELAY: '0' });
     target.failNext = 1;

@@ -162,14 +162,15 @@ export class HealthMonitor {
 
   /**
    * One probe; a condition not yet raised is re-checked once, shortly after and with a short
-   * timeout, and only the re-check's verdict counts — one lost packet is not an incident.
+   * timeout, and only the re-check's verdict counts — one lost packet is not an incident. A
+   * check that waited its whole timeout already rode out a short stall: its re-check runs at once.
    */
   private async probe(): Promise<{ reading: HealthReading; condition: Condition | undefined; rechecked: boolean }> {
     const { targetUrl, timeoutSeconds, slowThresholdMs, expectedStatus, recheckDelaySeconds = 0, recheckTimeoutSeconds = timeoutSeconds } = this.options;
     const first = await probeHealth(targetUrl, timeoutSeconds * 1000);
     const condition = conditionOf(first, slowThresholdMs, expectedStatus);
     if (!condition || this.active.has(condition) || recheckDelaySeconds <= 0) return { reading: first, condition, rechecked: false };
-    await new Promise((resolve) => setTimeout(resolve, recheckDelaySeconds * 1000));
+    if (!first.timed_out) await new Promise((resolve) => setTimeout(resolve, recheckDelaySeconds * 1000));
     const reading = await probeHealth(targetUrl, Math.min(timeoutSeconds, recheckTimeoutSeconds) * 1000);
     return { reading, condition: conditionOf(reading, slowThresholdMs, expectedStatus), rechecked: true };
   }

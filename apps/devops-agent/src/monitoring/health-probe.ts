@@ -9,6 +9,8 @@ export interface HealthReading {
   response_time_ms: number;
   body?: unknown;
   error?: string;
+  /** Set when no answer came within the timeout (the whole timeout was waited). */
+  timed_out?: true;
   checked_at: string;
 }
 
@@ -109,13 +111,13 @@ export async function probeHealth(baseUrl: string, timeoutMs: number): Promise<H
   } catch (error) {
     const response_time_ms = Math.round((performance.now() - started) * 10) / 10;
     const name = error instanceof Error ? error.name : '';
-    const message =
-      name === 'TimeoutError' || name === 'AbortError'
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
+    const message = timedOut
         ? `no answer within ${timeoutMs} ms`
         : error instanceof Error
           ? ((error.cause as Error | undefined)?.message ?? error.message)
           : String(error);
-    return { reachable: false, response_time_ms, error: message, checked_at };
+    return { reachable: false, response_time_ms, error: message, ...(timedOut ? { timed_out: true as const } : {}), checked_at };
   }
 }
 
