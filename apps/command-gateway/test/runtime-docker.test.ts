@@ -7,6 +7,7 @@ import { describeWithComponent } from '@atb/testing';
 import { type NodeContainer, type PodmanEngine, probePodman, runNodeContainer, startPodman } from '@atb/testing/podman';
 import { expect, it } from 'vitest';
 import { RuntimeUnavailableError } from '../src/runtime/container-runtime.js';
+import { isStaleDeath } from '../src/runtime/docker-events.js';
 import { DockerRuntime } from '../src/runtime/docker-runtime.js';
 import { runtimeContractSuite } from './runtime.contract.js';
 import { startMisbehavingServer } from './runtime-misbehaving-server.js';
@@ -80,6 +81,25 @@ describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/i
 });
 
 describeWithComponent('Podman', await probePodman(), 'install it: bash scripts/install-system-deps.sh', () => {
+  it('a death reported after the container started again is a late record; one before that start, or of a stopped or unknown container, is not', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'atb-stale-death-'));
+    writeFileSync(join(directory, 'idle.mjs'), "process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000);");
+    const engine = await startPodman();
+    const container = await runNodeContainer(engine, { name: `atb-stale-death-${randomBytes(4).toString('hex')}`, appDirectory: directory, script: 'idle.mjs' });
+    try {
+      const startedAt = Date.parse((await engine.docker.getContainer(container.id).inspect()).State.StartedAt);
+      expect(await isStaleDeath(engine.docker, container.id, (startedAt + 1000) * 1e6)).toBe(true);
+      expect(await isStaleDeath(engine.docker, container.id, (startedAt - 1000) * 1e6)).toBe(false);
+      await engine.docker.getContainer(container.id).stop({ t: 5 });
+      expect(await isStaleDeath(engine.docker, container.id, (startedAt + 1000) * 1e6)).toBe(false);
+      expect(await isStaleDeath(engine.docker, 'no-such-container', Date.now() * 1e6)).toBe(false);
+    } finally {
+      await container.remove();
+      await engine.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   it('says the engine is unreachable when the real engine dies in the middle of a stop', async () => {
     // A second, private API service; the container ignores SIGTERM, so a stop waits its full grace.
     const directory = mkdtempSync(join(tmpdir(), 'atb-engine-dies-'));

@@ -95,6 +95,12 @@ export function followDockerEvents(
    * start arrived: each death is placed in the run its own timestamp falls in.
    */
   const runs = new ContainerRuns();
+  /** Events are handed on in order; a death waits for its check against the engine first. */
+  let delivering: Promise<void> = Promise.resolve();
+  const deliverDeath = async (event: RuntimeEvent, nanos: number) => {
+    if (await isStaleDeath(docker, event.container_id, nanos)) return;
+    if (runs.firstDeath(event.container_id, nanos)) listener(event);
+  };
 
   const onLine = (line: string) => {
     let raw: DockerEngineEvent;
@@ -113,9 +119,12 @@ export function followDockerEvents(
     for (const [key, time] of delivered) if (time < floor) delivered.delete(key);
     const event = mapDockerEvent(raw);
     if (!event) return;
-    if (event.type === 'container-started') runs.started(event.container_id, nanos);
-    if (event.type === 'container-died' && !runs.firstDeath(event.container_id, nanos)) return;
-    listener(event);
+    delivering = delivering
+      .then(() => {
+        if (event.type === 'container-started') runs.started(event.container_id, nanos);
+        return event.type === 'container-died' ? deliverDeath(event, nanos) : listener(event);
+      })
+      .catch((error: unknown) => options.onError?.(error instanceof Error ? error : new Error(String(error))));
   };
 
   return followLines({
@@ -129,6 +138,22 @@ export function followDockerEvents(
       return stream as unknown as AsyncIterable<Buffer>;
     },
   });
+}
+
+/**
+ * A death the engine reports after the container was started again is a late record of an
+ * earlier exit (Podman's cleanup process can write it long after, under load): the container is
+ * running, and its run began before the reported death. A genuine death is followed by a start
+ * after it, or leaves the container stopped; a container that cannot be inspected keeps its death.
+ */
+export async function isStaleDeath(docker: Docker, containerId: string, nanos: number): Promise<boolean> {
+  try {
+    const state = (await docker.getContainer(containerId).inspect()).State;
+    const startedAt = Date.parse(state?.StartedAt ?? '');
+    return state?.Running === true && Number.isFinite(startedAt) && startedAt * 1e6 < nanos;
+  } catch {
+    return false;
+  }
 }
 
 /** The starts seen per container (the latest few) and which of their runs already ended in a death. */
