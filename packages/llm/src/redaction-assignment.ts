@@ -11,6 +11,9 @@
  */
 import { MARKER_PREFIX, type RedactionRule, redactedMarker } from './redaction-rule.js';
 
+/** The start of every redaction marker, read into this module once (see Characters below). */
+const MARKER = MARKER_PREFIX;
+
 /** Longest key name looked at before a keyword (`aws_secret_access_key`, `spring.datasource.password`). */
 const MAX_KEY = 64;
 /** Longest quoted value redacted as one (a passphrase with spaces); longer ones are not closed quotes. */
@@ -173,14 +176,20 @@ function startsLine(text: string, start: number, word: string): boolean {
   let index = start;
   while (index > limit && isBlank(text.charCodeAt(index - 1))) index -= 1;
   if (isLineStart(text, index)) return true;
-  if (index === start || index - word.length < limit || !text.startsWith(word, index - word.length)) return false;
+  if (index === start || index - word.length < limit) return false;
+  for (let offset = 1; offset <= word.length; offset += 1) {
+    if (text.charCodeAt(index - offset) !== word.charCodeAt(word.length - offset)) return false;
+  }
   index -= word.length;
   while (index > limit && isBlank(text.charCodeAt(index - 1))) index -= 1;
   return isLineStart(text, index);
 }
 
+/** Whether a command-line flag (`--password`) starts at `index`. */
+const isFlag = (text: string, index: number) => text.charCodeAt(index) === MINUS && text.charCodeAt(index + 1) === MINUS;
+
 /** Whether `[from, to)` starts with the redaction marker (an already redacted value). */
-const isMarker = (text: string, from: number, to: number) => to - from >= MARKER_PREFIX.length && text.startsWith(MARKER_PREFIX, from);
+const isMarker = (text: string, from: number, to: number) => to - from >= MARKER.length && text.startsWith(MARKER, from);
 
 /** Whether `[from, to)` is a placeholder, not a literal: contains `${` or starts with `$` and a word character. */
 function isPlaceholder(text: string, from: number, to: number): boolean {
@@ -221,13 +230,14 @@ const TYPE_WORDS = new Set([
   'str', 'string', 'int', 'integer', 'number', 'float', 'bool', 'boolean', 'bytes', 'any', 'unknown', 'object', 'never',
   'null', 'undefined', 'none', 'true', 'false', 'yes', 'no', 'on', 'off', 'optional', 'required', 'secretstr', 'void',
 ]);
-/** The type words by length, so a word is compared in place with the few of its length. */
-const TYPE_WORDS_BY_LENGTH = new Map<number, string[]>();
-for (const word of TYPE_WORDS) TYPE_WORDS_BY_LENGTH.set(word.length, [...(TYPE_WORDS_BY_LENGTH.get(word.length) ?? []), word]);
+/** The type words by length (`TYPE_WORDS_BY_LENGTH[3]`: `str`, `int`, …), so a word is compared in place with the few of its length. */
+const TYPE_WORDS_BY_LENGTH: readonly string[][] = Array.from({ length: Math.max(...[...TYPE_WORDS].map((word) => word.length)) + 1 }, (_, length) =>
+  [...TYPE_WORDS].filter((word) => word.length === length),
+);
 
 /** Whether `[from, to)` is one of {@link TYPE_WORDS}, ignoring ASCII case. */
 function isTypeWord(text: string, from: number, to: number): boolean {
-  const candidates = TYPE_WORDS_BY_LENGTH.get(to - from);
+  const candidates = TYPE_WORDS_BY_LENGTH[to - from];
   if (candidates === undefined) return false;
   for (const word of candidates) {
     let index = 0;
@@ -334,7 +344,7 @@ function readAssignment(text: string, keywordStart: number, keyEnd: number, assi
   } else {
     if (keyQuote > 0 || beforeSeparator === keyEnd) return false;
     assignment.keyFrom = keyStart(text, keywordStart);
-    if (!text.startsWith('--', assignment.keyFrom)) return false;
+    if (!isFlag(text, assignment.keyFrom)) return false;
     quote = quoteLength(text, beforeSeparator, false);
     assignment.valueStart = beforeSeparator + quote;
     assignment.separator = ' ';
@@ -353,7 +363,7 @@ function readAssignment(text: string, keywordStart: number, keyEnd: number, assi
 function codeValue(text: string, keyEnd: number, assignment: Assignment): Outcome {
   const { keyFrom, separator, valueStart } = assignment;
   const first = text.charCodeAt(valueStart);
-  if (text.startsWith('--', keyFrom)) return PLACEHOLDER_STARTS[first] === 1 ? 'skip' : 'redact';
+  if (isFlag(text, keyFrom)) return PLACEHOLDER_STARTS[first] === 1 ? 'skip' : 'redact';
   if (separator === '=' && !assignment.spaced && isConstantName(text, keyFrom, keyEnd) && startsLine(text, keyFrom, 'export')) {
     return first === DOLLAR || first === HASH ? 'skip' : 'redact';
   }
@@ -393,7 +403,7 @@ function assignedValue(text: string, keywordStart: number, keyEnd: number, profi
     if (profile === 'code') return 'none';
   }
   assignment.valueEnd = unquotedEnd(text, valueStart);
-  if (assignment.valueEnd - valueStart < 3 || text.startsWith(MARKER_PREFIX, valueStart)) return 'skip';
+  if (assignment.valueEnd - valueStart < 3 || text.startsWith(MARKER, valueStart)) return 'skip';
   if (profile === 'default') return 'redact';
   return codeValue(text, keyEnd, assignment);
 }
