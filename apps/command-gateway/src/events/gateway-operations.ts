@@ -75,6 +75,7 @@ export class GatewayOperations {
 
 class RecordingRuntime implements ContainerRuntime {
   readonly kind: string;
+  readonly dedupesOperations: boolean;
   rollback?: ContainerRuntime['rollback'];
 
   constructor(
@@ -82,6 +83,7 @@ class RecordingRuntime implements ContainerRuntime {
     private readonly operations: GatewayOperations,
   ) {
     this.kind = inner.kind;
+    this.dedupesOperations = inner.dedupesOperations ?? false;
     const rollback = inner.rollback?.bind(inner);
     if (rollback) {
       this.rollback = async (name, image, options) => {
