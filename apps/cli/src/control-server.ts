@@ -14,7 +14,9 @@ import { type Supervisor, UnknownProcessError } from './supervisor.js';
  * `.data/atb/control.json` as `{ url, token, pid }`.
  *
  * Routes (JSON): `GET /v1/ping`, `GET /v1/processes`, `GET /v1/processes/:name`,
- * `POST /v1/processes/:name/{restart,start,stop}` (body `{ timeout_seconds? }`),
+ * `POST /v1/processes/:name/{restart,start,stop}` (body `{ timeout_seconds?, operation_id? }`:
+ * an operation with an `operation_id` is performed once — a repeat of the id, while it runs or
+ * after, answers the first outcome; the last 1,000 ids are remembered for the server's lifetime),
  * `GET /v1/processes/:name/logs?tail=N`, `GET /v1/processes/:name/stats`, and
  * `GET /v1/events` (lifecycle events as newline-delimited JSON, see `control-events.ts`).
  * The header `X-Atb-Actor` names who asks (printed by the supervisor). Errors are
@@ -41,14 +43,21 @@ export interface ControlServerOptions {
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const OPERATION_ID = /^[\w.:-]{1,128}$/;
+/** How many operation ids are remembered (the oldest are forgotten first). */
+const REMEMBERED_OPERATIONS = 1000;
+
+/** Operations by id: `action name` and the outcome, shared by repeats of the id. */
+type Operations = Map<string, { what: string; outcome: Promise<unknown> }>;
 const ACTOR = /^[\w .:@-]{1,64}$/;
 
 /** Starts the control API on 127.0.0.1 (random port) and writes the control file. */
 export async function startControlServer(supervisor: Supervisor, options: ControlServerOptions = {}): Promise<ControlServer> {
   const token = randomBytes(32).toString('hex');
   const controlFile = resolve(options.controlFile ?? '.data/atb/control.json');
+  const operations: Operations = new Map();
   const server = createServer((request, response) => {
-    handle(supervisor, token, request, response).catch((error: unknown) => {
+    handle(supervisor, token, operations, request, response).catch((error: unknown) => {
       send(response, 500, { error: 'internal', message: error instanceof Error ? error.message : String(error) });
     });
   });
@@ -79,7 +88,7 @@ async function closeServer(server: Server, controlFile: string, token: string): 
   }
 }
 
-async function handle(supervisor: Supervisor, token: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(supervisor: Supervisor, token: string, operations: Operations, request: IncomingMessage, response: ServerResponse): Promise<void> {
   if (!authorised(request.headers.authorization, token)) {
     send(response, 401, { error: 'unauthorized', message: 'expected Authorization: Bearer <token from the control file>' });
     return;
@@ -122,14 +131,30 @@ async function handle(supervisor: Supervisor, token: string, request: IncomingMe
       if (timeout !== undefined && !(Number.isInteger(timeout) && (timeout as number) >= 0 && (timeout as number) <= 600)) {
         return send(response, 400, { error: 'invalid', field: 'timeout_seconds', message: 'timeout_seconds: expected an integer 0..600' });
       }
+      const operationId = body.operation_id;
+      if (operationId !== undefined && !(typeof operationId === 'string' && OPERATION_ID.test(operationId))) {
+        return send(response, 400, { error: 'invalid', field: 'operation_id', message: 'operation_id: expected 1..128 letters, digits, _ . : -' });
+      }
       const options = { actor, timeoutSeconds: timeout as number | undefined };
-      const result =
-        action === 'restart'
-          ? await supervisor.restart(name, options)
-          : action === 'start'
-            ? await supervisor.startAgain(name, options)
-            : await supervisor.stop(name, options);
-      return send(response, 200, result);
+      const perform = () =>
+        action === 'restart' ? supervisor.restart(name, options) : action === 'start' ? supervisor.startAgain(name, options) : supervisor.stop(name, options);
+      if (operationId === undefined) return send(response, 200, await perform());
+      const what = `${action} ${name}`;
+      let operation = operations.get(operationId);
+      if (operation && operation.what !== what) {
+        return send(response, 409, { error: 'conflict', field: 'operation_id', message: `operation_id "${operationId}" was used for ${operation.what}, not ${what}` });
+      }
+      if (!operation) {
+        // Performed to the end even if the caller goes away; a repeat of the id shares the outcome.
+        operation = { what, outcome: perform() };
+        operation.outcome.catch(() => {});
+        operations.set(operationId, operation);
+        for (const oldest of operations.keys()) {
+          if (operations.size <= REMEMBERED_OPERATIONS) break;
+          operations.delete(oldest);
+        }
+      }
+      return send(response, 200, await operation.outcome);
     }
     if (method !== 'GET') return notAllowed(response, method);
     if (action === 'logs') {

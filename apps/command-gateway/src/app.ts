@@ -26,6 +26,7 @@ import type { ContainerRuntime } from './runtime/container-runtime.js';
 import { createRuntime } from './runtime/create-runtime.js';
 import { IdempotencyStore } from './store/idempotency-store.js';
 import { IdempotentCommands } from './store/idempotent-commands.js';
+import { confirmDispatch } from './execution/confirm-dispatch.js';
 import { ImageTracking } from './execution/image-tracking.js';
 import { ImageHistoryStore } from './store/image-history-store.js';
 import { TargetClaimsStore } from './store/target-claims-store.js';
@@ -86,8 +87,6 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
     // In development the devops agent gets its own machine token (its source rights), where `atb up` finds it.
     const agentTokenFile = config.ENVIRONMENT === 'production' ? undefined : join(config.DATA_DIR, AGENT_TOKEN_FILE_NAME);
     if (agentTokenFile) await provisionServiceToken(tokens, { name: 'devops-agent', role: 'operator', file: agentTokenFile });
-    // Only claims of replicas that died mid-request: a live replica sharing the database renews its own.
-    await store.closeExpired(new Date());
     // A target lock outlasts the longest operation (deadline plus the executor's grace period).
     const lockMs = (config.AI_COMMAND_GATEWAY_TIMEOUT + 70) * 1000;
     const guard = new TargetGuard(policy, await TargetClaimsStore.open(database), {
@@ -148,14 +147,21 @@ export async function buildCommandGateway(config: Config, options: BuildOptions 
     requireBearerToken(service.app, { token: token.token, tokens });
     bindSourceToPrincipal(service.app, audit);
     registerTokenRoutes(service.app, tokens);
-    registerExecuteRoute(
-      service.app,
-      new IdempotentCommands(store, (request, requestId) => operations.runAs(requestId, () => commands.handle(request, requestId)), {
+    const idempotent = new IdempotentCommands(
+      store,
+      (request, requestId, beforeExecute) => operations.runAs(requestId, () => commands.handle(request, requestId, beforeExecute)),
+      {
         waitMs: (config.AI_COMMAND_GATEWAY_TIMEOUT + 5) * 1000,
         owner: replicaId,
         leaseMs: config.GATEWAY_CLAIM_LEASE_SECONDS * 1000,
-      }),
+        rerunDispatched: runtime.dedupesOperations === true,
+        confirm: (dispatch) => confirmDispatch(runtime, dispatch),
+        releaseTarget: (target, requestId) => guard.releaseFor(target, requestId),
+      },
     );
+    // Only claims of replicas that died mid-request: a live replica sharing the database renews its own.
+    await idempotent.settleInterrupted();
+    registerExecuteRoute(service.app, idempotent);
     registerAuditRoutes(service.app, audit);
     registerPolicyRoute(service.app, policy, guard);
     registerEventsRoute(service.app, events, options.events?.heartbeatMs ? { heartbeatMs: options.events.heartbeatMs } : {});

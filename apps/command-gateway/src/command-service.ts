@@ -54,7 +54,15 @@ export const AUDIT_ACTIONS = {
 export class CommandService {
   constructor(private readonly options: CommandServiceOptions) {}
 
-  async handle(request: ParsedExecuteCommandRequest, requestId: string): Promise<ExecuteCommandResponse> {
+  /**
+   * `beforeExecute` runs just before a mutating operation reaches the runtime (the idempotency
+   * claim records the dispatch there); when it throws, nothing is executed.
+   */
+  async handle(
+    request: ParsedExecuteCommandRequest,
+    requestId: string,
+    beforeExecute?: (plan: { operation: string; target: string }) => Promise<void>,
+  ): Promise<ExecuteCommandResponse> {
     const { audit } = this.options;
     const actor = request.source_id;
     await this.auditOrRefuse({
@@ -143,6 +151,7 @@ export class CommandService {
           runtime: this.options.runtime.kind,
         },
       });
+      if (MUTATING_OPERATIONS.has(plan.operation)) await beforeExecute?.({ operation: plan.operation, target: plan.target });
     } catch (error) {
       await admission.lease.release();
       throw error;
@@ -153,6 +162,7 @@ export class CommandService {
       policy: this.options.policy,
       timeoutSeconds,
       lease: admission.lease,
+      operationId: requestId,
       ...(rollback?.ok ? { rollbackImage: rollback.image } : {}),
     });
     if (outcome.status === 'success') outcome.result = await this.trackImage(plan, outcome.result);

@@ -37,32 +37,52 @@ function idempotencyStoreContract(open: () => Promise<{ database: Database<unkno
     expect(await store.find('devops-agent', 'k2')).toEqual({ state: 'done', requestHash: 'hash', requestId: 'request-1', response: first });
   });
 
-  it('releases a pending claim (nothing executed) but never a completed one', async () => {
+  it("releases its owner's pending claim (nothing executed) but never another's or a completed one", async () => {
     await store.claim('devops-agent', 'k3', 'hash', 'request-1', 'gateway-a', soon());
-    await store.release('devops-agent', 'k3');
+    await store.release('devops-agent', 'k3', 'gateway-b');
+    expect((await store.find('devops-agent', 'k3'))?.state).toBe('pending');
+    await store.release('devops-agent', 'k3', 'gateway-a');
     expect(await store.find('devops-agent', 'k3')).toBeUndefined();
     await store.claim('devops-agent', 'k4', 'hash', 'request-2', 'gateway-a', soon());
     await store.complete('devops-agent', 'k4', response('request-2'));
-    await store.release('devops-agent', 'k4');
+    await store.release('devops-agent', 'k4', 'gateway-a');
     expect((await store.find('devops-agent', 'k4'))?.state).toBe('done');
   });
 
-  it('closes as error, outcome unknown, only the claims whose owner stopped renewing', async () => {
+  it('lists and closes only the claims whose owner stopped renewing', async () => {
     await store.claim('devops-agent', 'k5', 'hash', 'request-5', 'dead-gateway', new Date(Date.now() - 1000));
     await store.claim('devops-agent', 'k6', 'hash', 'request-6', 'live-gateway', soon());
-    expect(await store.closeExpired(new Date())).toBe(1);
+    const expired = await store.expired(new Date());
+    expect(expired).toEqual([expect.objectContaining({ sourceId: 'devops-agent', key: 'k5', requestId: 'request-5', owner: 'dead-gateway' })]);
+    expect(await store.closeExpired('devops-agent', 'k6', response('request-6'), new Date())).toBe(false);
     expect(await store.find('devops-agent', 'k6')).toMatchObject({ state: 'pending', owner: 'live-gateway' });
-    const found = await store.find('devops-agent', 'k5');
-    expect(found).toMatchObject({ state: 'done', response: { request_id: 'request-5', overall_status: 'error' } });
-    if (found?.state === 'done') expect(String(found.response.execution_details.execution_result)).toMatch(/not executed again/);
+    expect(await store.closeExpired('devops-agent', 'k5', response('request-5'), new Date())).toBe(true);
+    expect(await store.find('devops-agent', 'k5')).toMatchObject({ state: 'done', response: { request_id: 'request-5' } });
   });
 
-  it('renews only its own pending claim, and a renewed claim is not closed', async () => {
+  it('records the dispatch on its own claim only, and a dispatched claim is taken over only where asked', async () => {
+    await store.claim('devops-agent', 'k8', 'hash', 'request-8', 'gateway-a', new Date(Date.now() - 1000));
+    expect(await store.markDispatched('devops-agent', 'k8', 'gateway-b', { operation: 'restart', target: 'market-predictor' })).toBe(false);
+    expect(await store.takeOver('devops-agent', 'k8', 'gateway-b', soon(), new Date())).toBe(true);
+    expect(await store.find('devops-agent', 'k8')).toMatchObject({ state: 'pending', owner: 'gateway-b' });
+    expect(await store.takeOver('devops-agent', 'k8', 'gateway-c', soon(), new Date())).toBe(false); // its lease is live again
+    expect(await store.markDispatched('devops-agent', 'k8', 'gateway-a', { operation: 'restart', target: 'market-predictor' })).toBe(false);
+    expect(await store.markDispatched('devops-agent', 'k8', 'gateway-b', { operation: 'restart', target: 'market-predictor' })).toBe(true);
+    const found = await store.find('devops-agent', 'k8');
+    expect(found).toMatchObject({ state: 'pending', dispatch: { operation: 'restart', target: 'market-predictor' } });
+    await store.renew('devops-agent', 'k8', 'gateway-b', new Date(Date.now() - 1000));
+    expect(await store.takeOver('devops-agent', 'k8', 'gateway-c', soon(), new Date())).toBe(false);
+    // Unless the runtime performs an operation once per request id: then it may be run again.
+    expect(await store.takeOver('devops-agent', 'k8', 'gateway-c', soon(), new Date(), 'too')).toBe(true);
+  });
+
+  it('renews only its own pending claim, and a renewed claim is not expired', async () => {
     await store.claim('devops-agent', 'k7', 'hash', 'request-7', 'gateway-a', new Date(Date.now() + 50));
     expect(await store.renew('devops-agent', 'k7', 'gateway-b', soon())).toBe(false);
     expect(await store.renew('devops-agent', 'k7', 'gateway-a', soon())).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await store.closeExpired(new Date())).toBe(0);
+    expect(await store.expired(new Date())).toEqual([]);
+    expect(await store.closeExpired('devops-agent', 'k7', response('request-7'), new Date())).toBe(false);
     await store.complete('devops-agent', 'k7', response('request-7'));
     expect(await store.renew('devops-agent', 'k7', 'gateway-a', soon())).toBe(false);
   });

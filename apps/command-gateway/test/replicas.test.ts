@@ -5,6 +5,8 @@ import { createTestSchema, describeWithComponent, probePostgres } from '@atb/tes
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { hashOf } from '../src/store/idempotent-commands.js';
 import { IdempotencyStore } from '../src/store/idempotency-store.js';
+import { TargetClaimsStore } from '../src/store/target-claims-store.js';
+import type { FakeRuntime } from './support/fake-runtime.js';
 import { commandRequest, type GatewayFixture, startGateway } from './support/gateway-fixture.js';
 
 /** Gateways on one fresh schema; each has its own recording runtime, closed after the test. */
@@ -12,15 +14,15 @@ function useGatewayReplicas() {
   let schema: Awaited<ReturnType<typeof createTestSchema>>;
   let token: string;
   const gateways: GatewayFixture[] = [];
-  const start = async (replicaId: string, environment: Record<string, string> = {}) => {
+  const start = async (replicaId: string, environment: Record<string, string> = {}, runtime?: FakeRuntime) => {
     const gateway = await startGateway(
       { AI_COMMAND_GATEWAY_TOKEN: token, DATABASE_URL: schema.url, GATEWAY_CLAIM_LEASE_SECONDS: '0.6', ...environment },
-      { databaseSchema: schema.schema, replicaId },
+      { databaseSchema: schema.schema, replicaId, ...(runtime ? { runtime } : {}) },
     );
     gateways.push(gateway);
     return gateway;
   };
-  const mutations = () => gateways.reduce((total, gateway) => total + gateway.runtime.mutations().length, 0);
+  const mutations = () => [...new Set(gateways.map((gateway) => gateway.runtime))].reduce((total, runtime) => total + runtime.mutations().length, 0);
 
   beforeEach(async () => {
     schema = await createTestSchema('gateway_replicas');
@@ -78,36 +80,83 @@ describeWithComponent('PostgreSQL', await probePostgres(), 'start it: pg_ctlclus
     expect(mutations()).toBe(1);
   });
 
-  it('answers "outcome unknown" for the expired claim of a dead replica, at start-up and while running', async () => {
-    const atStart = { ...commandRequest('restart the service'), idempotency_key: 'incident-3-restart' };
-    const whileRunning = { ...commandRequest('stop it'), idempotency_key: 'incident-4-stop' };
+  /** A claim as a replica leaves it when it dies mid-request: its lease runs out, nobody renews it. */
+  async function withStore<T>(use: (store: IdempotencyStore) => Promise<T>): Promise<T> {
     const schema = currentSchema();
     const database = openDatabase<unknown>(schema.url, { schema: schema.schema, poolSize: 1 });
     try {
-      const store = await IdempotencyStore.open(database);
-      const claimOfDead = async (request: typeof atStart, requestId: string) =>
-        store.claim(
-          request.source_id,
-          request.idempotency_key,
-          hashOf({ ...request, dry_run: false } as ParsedExecuteCommandRequest),
-          requestId,
-          'gateway-dead',
-          new Date(Date.now() + 400),
-        );
-      await claimOfDead(atStart, 'request-of-the-dead-1');
-      await new Promise((resolve) => setTimeout(resolve, 500)); // its lease runs out: nobody renews it
-      const gateway = await start('gateway-a');
-      expect(await store.find(atStart.source_id, atStart.idempotency_key)).toMatchObject({ state: 'done' });
-      const retried = await gateway.execute(atStart);
-      expect(retried.body).toMatchObject({ request_id: 'request-of-the-dead-1', overall_status: 'error' });
-      expect(retried.body.execution_details.execution_result).toMatch(/gateway-dead stopped; its outcome is unknown/);
-
-      await claimOfDead(whileRunning, 'request-of-the-dead-2');
-      const waiting = gateway.execute(whileRunning); // waits on the live-looking claim until its lease runs out
-      expect((await waiting).body).toMatchObject({ request_id: 'request-of-the-dead-2', overall_status: 'error' });
-      expect(mutations()).toBe(0);
+      return await use(await IdempotencyStore.open(database));
     } finally {
       await database.close();
     }
+  }
+  async function withTargets<T>(use: (targets: TargetClaimsStore) => Promise<T>): Promise<T> {
+    const schema = currentSchema();
+    const database = openDatabase<unknown>(schema.url, { schema: schema.schema, poolSize: 1 });
+    try {
+      return await use(await TargetClaimsStore.open(database));
+    } finally {
+      await database.close();
+    }
+  }
+  type KeyedRequest = ReturnType<typeof commandRequest> & { idempotency_key: string };
+  const claimOfDead = (request: KeyedRequest, requestId: string, dispatched?: { operation: string }) =>
+    withStore(async (store) => {
+      const hash = hashOf({ ...request, dry_run: false } as ParsedExecuteCommandRequest);
+      await store.claim(request.source_id, request.idempotency_key, hash, requestId, 'gateway-dead', new Date(Date.now() + 400));
+      if (dispatched) await store.markDispatched(request.source_id, request.idempotency_key, 'gateway-dead', { operation: dispatched.operation, target: 'market-predictor' });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    });
+  const findClaim = (request: KeyedRequest) => withStore((store) => store.find(request.source_id, request.idempotency_key));
+
+  it('runs, once, the expired claim of a replica that died before dispatching anything, on the retry', async () => {
+    const request = { ...commandRequest('restart the service'), idempotency_key: 'incident-3-restart' };
+    await claimOfDead(request, 'request-of-the-dead-1');
+    // It had taken the target's lock (for a whole operation's lease) and counted the restart in the window.
+    await withTargets(async (targets) => {
+      const now = Date.now();
+      await targets.lockTarget('market-predictor', 'gateway-dead', 'request-of-the-dead-1', now + 600_000, now);
+      await targets.countWithinLimit('restart market-predictor', 'request-of-the-dead-1', now, now - 600_000, 3);
+    });
+    const gateway = await start('gateway-a');
+    expect(mutations()).toBe(0); // start-up leaves it for its retry
+    const [retried, again] = await Promise.all([gateway.execute(request), gateway.execute(request)]);
+    expect(retried.body).toMatchObject({ request_id: 'request-of-the-dead-1', overall_status: 'success' });
+    expect(again.body).toEqual(retried.body);
+    expect(mutations()).toBe(1);
+    expect((await withTargets((targets) => targets.countInWindow('restart market-predictor', Date.now() - 600_000))).count).toBe(1);
+  });
+
+  it('answers "outcome unknown" for a dispatched claim of a dead replica the runtime does not confirm, at start-up and while running', async () => {
+    const gateway = await start('gateway-a');
+    const atStart = { ...commandRequest('restart the service'), idempotency_key: 'incident-4-restart' };
+    const whileRunning = { ...commandRequest('stop it'), idempotency_key: 'incident-5-stop' };
+    // Dispatched after the target last started, and it did not start again: nothing shows it ran.
+    await claimOfDead(atStart, 'request-of-the-dead-2', { operation: 'restart' });
+    const second = await start('gateway-b', {}, gateway.runtime); // the same engine as gateway-a
+    expect(await findClaim(atStart)).toMatchObject({ state: 'done' });
+    const retried = await second.execute(atStart);
+    expect(retried.body).toMatchObject({ request_id: 'request-of-the-dead-2', overall_status: 'error' });
+    expect(retried.body.execution_details.execution_result).toMatch(/gateway-dead stopped; its outcome is unknown/);
+
+    await claimOfDead(whileRunning, 'request-of-the-dead-3', { operation: 'stop' });
+    const answer = await gateway.execute(whileRunning);
+    expect(answer.body).toMatchObject({ request_id: 'request-of-the-dead-3', overall_status: 'error' });
+    expect(mutations()).toBe(0);
+  });
+
+  it('answers success, not running it again, for a dispatched restart the runtime shows took effect', async () => {
+    const request = { ...commandRequest('restart the service'), idempotency_key: 'incident-6-restart' };
+    await claimOfDead(request, 'request-of-the-dead-4', { operation: 'restart' });
+    await withTargets(async (targets) => targets.lockTarget('market-predictor', 'gateway-dead', 'request-of-the-dead-4', Date.now() + 600_000, Date.now()));
+    // The target (this runtime's container) started after the dead replica dispatched the restart.
+    const gateway = await start('gateway-a');
+    const retried = await gateway.execute(request);
+    expect(retried.body).toMatchObject({ request_id: 'request-of-the-dead-4', overall_status: 'success' });
+    expect(retried.body.execution_details.execution_result).toMatch(/executed by gateway gateway-dead before it stopped: market-predictor is running and started at/);
+    expect(mutations()).toBe(0);
+    // Its operation is over, so the target lock the dead replica held for it is free.
+    expect((await gateway.execute(commandRequest('restart the service'))).body.overall_status).toBe('success');
+    expect(mutations()).toBe(1);
   });
 });

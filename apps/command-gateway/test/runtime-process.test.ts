@@ -145,6 +145,22 @@ describe('the control API itself', () => {
     expect(printed.some((line) => line.includes('exited unexpectedly'))).toBe(false);
   });
 
+  it('performs an operation once per operation id: a repeat, concurrent or later, answers the first outcome', async () => {
+    const runtime = new ProcessRuntime({ controlFile: control.controlFile });
+    expect(runtime.dedupesOperations).toBe(true);
+    const before = (await runtime.inspect('market-predictor')).restart_count;
+    const operationId = `request-${randomBytes(4).toString('hex')}`;
+    await Promise.all([runtime.restart('market-predictor', { timeoutSeconds: 5, operationId }), runtime.restart('market-predictor', { timeoutSeconds: 5, operationId })]);
+    await runtime.restart('market-predictor', { timeoutSeconds: 5, operationId });
+    expect((await runtime.inspect('market-predictor')).restart_count).toBe(before + 1);
+    // The same id for another operation is refused, and performs nothing.
+    const reused = await runtime.stop('market-predictor', { timeoutSeconds: 5, operationId }).catch((error: unknown) => error);
+    expect(String(reused)).toMatch(/409.*was used for restart market-predictor/);
+    expect((await runtime.inspect('market-predictor')).state).toBe('running');
+    await runtime.restart('market-predictor', { timeoutSeconds: 5 });
+    expect((await runtime.inspect('market-predictor')).restart_count).toBe(before + 2);
+  });
+
   it('still reports a crash loudly, and restarts nothing by itself', async () => {
     const { pid } = supervisor.describe('market-predictor');
     process.kill(pid ?? 0, 'SIGKILL');

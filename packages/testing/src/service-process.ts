@@ -63,7 +63,8 @@ export async function startServiceProcess(entry: string, environment: Record<str
         const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
         return response?.ok ? 'ready' : false;
       },
-      { timeoutMs: 30_000, intervalMs: 100, description: `${entry} at ${url}` },
+      // Generous: several processes compiling their sources at once on a loaded machine.
+      { timeoutMs: 90_000, intervalMs: 100, description: `${entry} at ${url}` },
     );
     if (state === 'exited') throw new Error(`${entry} exited with status ${child.exitCode}`);
   } catch (error) {

@@ -1,7 +1,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, describeWithComponent, probePostgres, type ScriptedOpenAIServer, startScriptedOpenAIServer, waitFor } from '@atb/testing';
+import {
+  createTestDatabase,
+  deleteRedisKeys,
+  describeWithComponent,
+  probePostgres,
+  probeRedis,
+  type ScriptedOpenAIServer,
+  startScriptedOpenAIServer,
+  TEST_REDIS_URL,
+  waitFor,
+} from '@atb/testing';
 import { simpleGit } from 'simple-git';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LocalForge } from '../../src/forge/local-forge.js';
@@ -43,15 +53,16 @@ function openStream(url: string): { events: StreamedEvent[]; ended: Promise<Stre
 
 const readStream = (url: string) => openStream(url).ended;
 
-const unavailable = (await new BwrapSandbox().available()) ?? (await probePostgres());
-
 /**
- * Two coding agent processes share one PostgreSQL database (tasks, queue, LISTEN/NOTIFY). The one
- * running a task is SIGKILLed in the middle of it: the other takes the task over once its lease
- * ran out and finishes it once, and a client streaming the task's progress from the survivor
- * since before the kill sees every step, every event in order, and the end.
+ * Two coding agent processes share one PostgreSQL database (tasks) and one queue: a table in that
+ * database (claims under leases, events through LISTEN/NOTIFY) or, with `REDIS_URL`, BullMQ on
+ * Redis (its job locks, events through Redis pub/sub). The one running a task is SIGKILLed in the
+ * middle of it: the other takes the task over once its lease ran out and finishes it once, and a
+ * client streaming the task's progress from the survivor since before the kill sees every step,
+ * every event in order, and the end.
  */
-describeWithComponent('bubblewrap and PostgreSQL', unavailable, 'scripts/install-system-deps.sh; pg_ctlcluster 15 main start', () => {
+function replicaSuite(backend: 'database' | 'redis') {
+  const redisPrefix = `atb-test-coder-replicas-${process.pid}-${Date.now().toString(36)}`;
   let root: string;
   let server: ScriptedOpenAIServer;
   let forge: LocalForge;
@@ -85,6 +96,7 @@ describeWithComponent('bubblewrap and PostgreSQL', unavailable, 'scripts/install
           TESTING_TIMEOUT: '20',
           TASK_LEASE_SECONDS: '2',
           TASK_MAX_RESUMES: '1',
+          ...(backend === 'redis' ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: redisPrefix } : {}),
         }),
       );
     }
@@ -93,12 +105,15 @@ describeWithComponent('bubblewrap and PostgreSQL', unavailable, 'scripts/install
     await Promise.all(replicas.map((replica) => replica.kill()));
     await server?.close();
     await database?.drop();
+    if (backend === 'redis') await deleteRedisKeys(redisPrefix);
     if (root) await rm(root, { recursive: true, force: true });
   });
 
   const get = async <T>(replica: AgentProcess, path: string) => (await (await fetch(`${replica.url}${path}`, { headers: AUTHORIZATION })).json()) as T;
 
   it('finishes a task once on the survivor, whose progress stream shows every step', async () => {
+    const status = await get<{ queue: { backend: string } }>(replicas[0]!, '/status');
+    expect(status.queue.backend).toBe(backend === 'redis' ? 'bullmq' : 'database');
     const created = await fetch(`${replicas[0]!.url}/tasks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...AUTHORIZATION },
@@ -153,4 +168,11 @@ describeWithComponent('bubblewrap and PostgreSQL', unavailable, 'scripts/install
   function streamEventsAfterTheFact(replica: AgentProcess, taskId: string): Promise<StreamedEvent[]> {
     return readStream(`${replica.url}/tasks/${taskId}/events`);
   }
-});
+}
+
+const sandbox = await new BwrapSandbox().available();
+const postgres = sandbox ?? (await probePostgres());
+describeWithComponent('bubblewrap and PostgreSQL', postgres, 'scripts/install-system-deps.sh; pg_ctlcluster 15 main start', () => replicaSuite('database'));
+describeWithComponent('bubblewrap, PostgreSQL and Redis', postgres ?? (await probeRedis()), 'scripts/install-system-deps.sh; pg_ctlcluster 15 main start; redis-server', () =>
+  replicaSuite('redis'),
+);

@@ -87,6 +87,7 @@ function lastCaused(entry: Performed, event: RuntimeEvent, now: number): number 
 
 class RecordingRuntime implements ContainerRuntime {
   readonly kind: string;
+  readonly dedupesOperations: boolean;
   rollback?: ContainerRuntime['rollback'];
 
   constructor(
@@ -94,6 +95,7 @@ class RecordingRuntime implements ContainerRuntime {
     private readonly operations: GatewayOperations,
   ) {
     this.kind = inner.kind;
+    this.dedupesOperations = inner.dedupesOperations ?? false;
     const rollback = inner.rollback?.bind(inner);
     if (rollback) {
       this.rollback = async (name, image, options) => {

@@ -20,6 +20,8 @@ export interface ExecuteOptions {
   lease?: TargetLease;
   /** rollback: the image to recreate the target from (checked before: see image-tracking.ts). */
   rollbackImage?: RollbackImage;
+  /** The request's id, passed to the runtime with restart/start/stop (see `OperationOptions.operationId`). */
+  operationId?: string;
 }
 
 class DeadlineExceeded extends Error {}
@@ -67,7 +69,7 @@ export async function executePlan(plan: ValidatedPlan, options: ExecuteOptions):
 
 async function callRuntime(plan: ValidatedPlan, options: ExecuteOptions, signal: AbortSignal): Promise<unknown> {
   const { runtime } = options;
-  const operationOptions = { signal };
+  const operationOptions = { signal, ...(options.operationId ? { operationId: options.operationId } : {}) };
   switch (plan.operation) {
     case 'restart':
       await runtime.restart(plan.target, operationOptions);

@@ -41,6 +41,11 @@ export class TargetGuard {
     this.now = options.now ?? Date.now;
   }
 
+  /** Frees the target lock held for `requestId` (a dead replica's operation, confirmed finished at the runtime). */
+  async releaseFor(target: string, requestId: string): Promise<void> {
+    await this.store.unlockTarget(target, requestId);
+  }
+
   /** Admits the operation (and counts it) or says why not. */
   async admit(
     operation: Operation,

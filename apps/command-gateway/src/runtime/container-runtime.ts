@@ -59,6 +59,11 @@ export interface OperationOptions {
   signal?: AbortSignal;
   /** Seconds to wait for a graceful stop before killing (restart/stop). */
   timeoutSeconds?: number;
+  /**
+   * restart/start/stop: the gateway request's id. A runtime that {@link ContainerRuntime.dedupesOperations}
+   * performs an operation once per id and answers a repeat with the first outcome; others ignore it.
+   */
+  operationId?: string;
 }
 
 /** One lifecycle change as a runtime reports it, before the gateway filters and numbers it. */
@@ -88,6 +93,11 @@ export interface EventSubscription {
 export interface ContainerRuntime {
   /** `docker` or `process`: shown in /status and by `atb up`. */
   readonly kind: string;
+  /**
+   * True when the engine performs a restart, start or stop once per `operationId` (the process
+   * runtime: `atb up`'s supervisor remembers the ids). The Docker Engine API has no such id.
+   */
+  readonly dedupesOperations?: boolean;
   list(options?: OperationOptions): Promise<ContainerSummary[]>;
   inspect(name: string, options?: OperationOptions): Promise<ContainerDetails>;
   restart(name: string, options?: OperationOptions): Promise<void>;

@@ -34,6 +34,7 @@ export interface ProcessRuntimeOptions {
  */
 export class ProcessRuntime implements ContainerRuntime {
   readonly kind = 'process';
+  readonly dedupesOperations = true;
   private readonly controlFile: string;
   private readonly actor: string;
 
@@ -52,15 +53,15 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   async restart(name: string, options: OperationOptions = {}): Promise<void> {
-    await this.request('POST', `${this.path(name)}/restart`, name, options, { timeout_seconds: graceSeconds(options) });
+    await this.request('POST', `${this.path(name)}/restart`, name, options, { timeout_seconds: graceSeconds(options), ...operationIdOf(options) });
   }
 
   async start(name: string, options: OperationOptions = {}): Promise<void> {
-    await this.request('POST', `${this.path(name)}/start`, name, options, {});
+    await this.request('POST', `${this.path(name)}/start`, name, options, { ...operationIdOf(options) });
   }
 
   async stop(name: string, options: OperationOptions = {}): Promise<void> {
-    await this.request('POST', `${this.path(name)}/stop`, name, options, { timeout_seconds: graceSeconds(options) });
+    await this.request('POST', `${this.path(name)}/stop`, name, options, { timeout_seconds: graceSeconds(options), ...operationIdOf(options) });
   }
 
   async logs(name: string, logOptions: LogOptions, options: OperationOptions = {}): Promise<string[]> {
@@ -212,3 +213,6 @@ function describeFetchError(error: unknown): string {
   if (cause?.code || cause?.message) return [cause.code, cause.message].filter(Boolean).join(': ');
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The supervisor performs an operation once per `operation_id`. */
+const operationIdOf = (options: OperationOptions): { operation_id?: string } => (options.operationId ? { operation_id: options.operationId } : {});

@@ -15,6 +15,10 @@ interface IdempotencyTables {
     owner: string | null;
     /** ISO time the owner's claim runs out unless renewed. */
     lease_until: string | null;
+    /** ISO time the owner was about to hand the operation to the runtime (null: nothing was executed). */
+    dispatched_at: string | null;
+    /** The operation and target handed to the runtime, as JSON (`{ operation, target }`). */
+    dispatched_plan: string | null;
   };
 }
 
@@ -40,6 +44,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('gateway_idempotency').addColumn('lease_until', 'text').execute();
     },
   },
+  '003_claim_dispatch': {
+    async up(db) {
+      await db.schema.alterTable('gateway_idempotency').addColumn('dispatched_at', 'text').execute();
+      await db.schema.alterTable('gateway_idempotency').addColumn('dispatched_plan', 'text').execute();
+    },
+  },
 };
 
 /** A pending claim whose lease ran out before `now` (or, from before leases, was made before it). */
@@ -48,17 +58,25 @@ function expiredBefore(now: string) {
     where.or([where('lease_until', '<', now), where.and([where('lease_until', 'is', null), where('created_at', '<', now)])]);
 }
 
+/** What a claim's owner handed to the runtime, and when. */
+export interface Dispatch {
+  at: string;
+  operation: string;
+  target: string;
+}
+
 export type StoredRequest =
-  | { state: 'pending'; requestHash: string; requestId: string; owner?: string; leaseUntil?: string }
+  | { state: 'pending'; requestHash: string; requestId: string; owner?: string; leaseUntil?: string; dispatch?: Dispatch }
   | { state: 'done'; requestHash: string; requestId: string; response: ExecuteCommandResponse };
 
 /**
  * Remembers, per `(source_id, idempotency_key)`, the first request's response, so that a retry
  * returns it instead of executing again — also after the gateway restarts. A key is claimed
  * (`pending`) before anything executes, by an owner (the gateway replica) under a lease the owner
- * renews while the request runs. A claim whose lease ran out belongs to a replica that died
- * mid-request: its outcome is unknown and it is never re-executed. A live replica's claim is
- * left alone, so several gateways can share one database.
+ * renews while the request runs, and marked dispatched just before the operation reaches the
+ * runtime. A claim whose lease ran out belongs to a replica that died mid-request; what becomes
+ * of it (taken over, confirmed, "outcome unknown") is `IdempotentCommands`' rule. A live
+ * replica's claim is left alone, so several gateways can share one database.
  */
 export class IdempotencyStore {
   private constructor(private readonly database: Database<IdempotencyTables>) {}
@@ -90,6 +108,7 @@ export class IdempotencyStore {
       requestId: row.request_id,
       ...(row.owner === null ? {} : { owner: row.owner }),
       ...(row.lease_until === null ? {} : { leaseUntil: row.lease_until }),
+      ...(row.dispatched_at === null ? {} : { dispatch: { at: row.dispatched_at, ...(JSON.parse(row.dispatched_plan ?? '{}') as { operation: string; target: string }) } }),
     };
   }
 
@@ -135,54 +154,76 @@ export class IdempotencyStore {
       .execute();
   }
 
-  /** Gives a claim back when nothing was executed (the request failed before execution). */
-  async release(sourceId: string, key: string): Promise<void> {
+  /** Gives `owner`'s claim back when nothing was executed (the request failed before execution). */
+  async release(sourceId: string, key: string, owner: string): Promise<void> {
     await this.database.db
       .deleteFrom('gateway_idempotency')
       .where('source_id', '=', sourceId)
       .where('idempotency_key', '=', key)
       .where('state', '=', 'pending')
+      .where('owner', '=', owner)
       .execute();
   }
 
   /**
-   * Closes the pending claims whose owner's lease ran out before `now` (the owner died
-   * mid-request; a claim from before leases existed counts as expired): their outcome is
-   * unknown, so a retry gets an `error` answer saying so and the operation is never run a
-   * second time. Only the key `only` names, when given. Answers how many were closed.
+   * Marks `owner`'s pending claim as handed to the runtime now, with the operation and target;
+   * false when the claim is no longer its own (its lease ran out and another replica took it).
    */
-  async closeExpired(now: Date, only?: { sourceId: string; key: string }): Promise<number> {
-    const expired = expiredBefore(now.toISOString());
+  async markDispatched(sourceId: string, key: string, owner: string, plan: { operation: string; target: string }): Promise<boolean> {
+    const result = await this.database.db
+      .updateTable('gateway_idempotency')
+      .set({ dispatched_at: new Date().toISOString(), dispatched_plan: JSON.stringify({ operation: plan.operation, target: plan.target }) })
+      .where('source_id', '=', sourceId)
+      .where('idempotency_key', '=', key)
+      .where('state', '=', 'pending')
+      .where('owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Makes an expired claim `owner`'s, until `leaseUntil`: false when it is no longer expired (a
+   * late renewal won), is settled, or was dispatched and `dispatched` is not `'too'`.
+   */
+  async takeOver(sourceId: string, key: string, owner: string, leaseUntil: Date, now: Date, dispatched: 'too' | 'not' = 'not'): Promise<boolean> {
+    let query = this.database.db
+      .updateTable('gateway_idempotency')
+      .set({ owner, lease_until: leaseUntil.toISOString() })
+      .where('source_id', '=', sourceId)
+      .where('idempotency_key', '=', key)
+      .where('state', '=', 'pending')
+      .where(expiredBefore(now.toISOString()));
+    if (dispatched === 'not') query = query.where('dispatched_at', 'is', null);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** The pending claims whose lease ran out before `now` (a claim from before leases counts as expired); only the key `only` names, when given. */
+  async expired(now: Date, only?: { sourceId: string; key: string }): Promise<(StoredRequest & { state: 'pending'; sourceId: string; key: string })[]> {
     let query = this.database.db
       .selectFrom('gateway_idempotency')
-      .select(['source_id', 'idempotency_key', 'request_id', 'owner'])
+      .select(['source_id', 'idempotency_key'])
       .where('state', '=', 'pending')
-      .where(expired);
+      .where(expiredBefore(now.toISOString()));
     if (only) query = query.where('source_id', '=', only.sourceId).where('idempotency_key', '=', only.key);
-    const rows = await query.execute();
-    let closed = 0;
-    for (const row of rows) {
-      const response: ExecuteCommandResponse = {
-        request_id: row.request_id,
-        timestamp_processed_utc: new Date().toISOString(),
-        overall_status: 'error',
-        execution_details: {
-          command: '',
-          execution_result: `request ${row.request_id} was interrupted when gateway ${row.owner ?? '(unknown)'} stopped; its outcome is unknown and it is not executed again`,
-          execution_time_ms: 0,
-        },
-      };
-      // Conditional on the claim still being expired: a late renewal by a live owner wins.
-      const result = await this.database.db
-        .updateTable('gateway_idempotency')
-        .set({ state: 'done', response: JSON.stringify(response), owner: null, lease_until: null })
-        .where('source_id', '=', row.source_id)
-        .where('idempotency_key', '=', row.idempotency_key)
-        .where('state', '=', 'pending')
-        .where(expired)
-        .executeTakeFirst();
-      closed += Number(result.numUpdatedRows);
+    const claims = [];
+    for (const row of await query.execute()) {
+      const stored = await this.find(row.source_id, row.idempotency_key);
+      if (stored?.state === 'pending') claims.push({ ...stored, sourceId: row.source_id, key: row.idempotency_key });
     }
-    return closed;
+    return claims;
+  }
+
+  /** Settles an expired claim with `response`, if it is still pending and expired at `now` (a late renewal by a live owner wins); true when it did. */
+  async closeExpired(sourceId: string, key: string, response: ExecuteCommandResponse, now: Date): Promise<boolean> {
+    const result = await this.database.db
+      .updateTable('gateway_idempotency')
+      .set({ state: 'done', response: JSON.stringify(response), owner: null, lease_until: null })
+      .where('source_id', '=', sourceId)
+      .where('idempotency_key', '=', key)
+      .where('state', '=', 'pending')
+      .where(expiredBefore(now.toISOString()))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 }

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { ExecuteCommandResponse, ParsedExecuteCommandRequest } from '@atb/contracts';
-import { ConflictError } from '@atb/service-kit';
+import { AppError, ConflictError } from '@atb/service-kit';
 import { canonicalJson } from '@atb/storage';
-import type { IdempotencyStore } from './idempotency-store.js';
+import type { Dispatch, IdempotencyStore, StoredRequest } from './idempotency-store.js';
 
-type Handle = (request: ParsedExecuteCommandRequest, requestId: string) => Promise<ExecuteCommandResponse>;
+/** Called by the handler just before a mutating operation reaches the runtime; it throws when the claim is no longer this replica's. */
+export type BeforeExecute = (plan: { operation: string; target: string }) => Promise<void>;
+
+type Handle = (request: ParsedExecuteCommandRequest, requestId: string, beforeExecute: BeforeExecute) => Promise<ExecuteCommandResponse>;
 
 interface Settled {
   requestHash: string;
@@ -18,6 +21,28 @@ export interface IdempotentCommandsOptions {
   owner: string;
   /** How long a claim lasts unless renewed; renewed every third of it while the request runs. */
   leaseMs: number;
+  /**
+   * Whether the runtime shows that a dispatched operation of a dead replica took effect (e.g. the
+   * target started after the dispatch): the evidence as text, or undefined when it cannot tell.
+   */
+  confirm?: (dispatch: Dispatch) => Promise<string | undefined>;
+  /**
+   * The runtime performs an operation once per request id (`ContainerRuntime.dedupesOperations`):
+   * a dispatched claim of a dead replica is then taken over and run again like an undispatched
+   * one, and the runtime answers the first outcome or performs it now if it never arrived.
+   */
+  rerunDispatched?: boolean;
+  /** Frees the target lock a dead replica held for `requestId`, once its operation is confirmed finished. */
+  releaseTarget?: (target: string, requestId: string) => Promise<void>;
+}
+
+/** Thrown by {@link BeforeExecute} when another replica took the claim over (this one was too slow to renew it): nothing is executed here. */
+export class ClaimLostError extends AppError {
+  constructor(key: string) {
+    super('claim_lost', 'upstream', 503, `the claim on idempotency_key "${key}" was taken over by another gateway replica; nothing was executed here, retry to get its result`, {
+      field: 'body.idempotency_key',
+    });
+  }
 }
 
 /**
@@ -25,7 +50,13 @@ export interface IdempotentCommandsOptions {
  * sharing the database. A retry gets the first response (same request_id); a concurrent
  * duplicate — here or on another replica — waits for the first one's result; a key reused for a
  * different request (other target, intent or dry_run) is a 409. A claim whose owner stopped
- * renewing it (the replica died mid-request) is answered "outcome unknown", never re-executed.
+ * renewing it (the replica died mid-request) is settled by the retry that finds it:
+ * - nothing was dispatched to the runtime yet, or the runtime performs an operation once per
+ *   request id (`rerunDispatched`): the retry takes the claim over and runs the request (same
+ *   request_id), so it executes once;
+ * - the operation was dispatched to a runtime without such ids: when the runtime shows it took
+ *   effect (`confirm`), the answer is `success` with that evidence; otherwise "outcome unknown",
+ *   and it is never run again.
  * Requests without a key run every time.
  */
 export class IdempotentCommands {
@@ -39,7 +70,7 @@ export class IdempotentCommands {
 
   async execute(request: ParsedExecuteCommandRequest, requestId: string): Promise<ExecuteCommandResponse> {
     const key = request.idempotency_key;
-    if (key === undefined) return this.handle(request, requestId);
+    if (key === undefined) return this.handle(request, requestId, async () => {});
     const requestHash = hashOf(request);
     const mapKey = `${request.source_id}\u0000${key}`;
     let pending = this.inFlight.get(mapKey);
@@ -77,8 +108,10 @@ export class IdempotentCommands {
         continue;
       }
       if (stored.leaseUntil === undefined || Date.parse(stored.leaseUntil) < Date.now()) {
-        // Its owner stopped renewing: it died mid-request. Close it as "outcome unknown" and answer that.
-        await this.store.closeExpired(new Date(), { sourceId: request.source_id, key });
+        // Its owner stopped renewing: it died mid-request.
+        if (await this.settleExpired(request.source_id, key, stored, requestHash)) {
+          return { requestHash, response: await this.runClaimed(request, key, stored.requestId) };
+        }
         continue;
       }
       if (Date.now() > deadline) {
@@ -111,11 +144,14 @@ export class IdempotentCommands {
     renewal.unref();
     try {
       let response: ExecuteCommandResponse;
+      const beforeExecute: BeforeExecute = async (plan) => {
+        if (!(await this.store.markDispatched(request.source_id, key, this.options.owner, plan))) throw new ClaimLostError(key);
+      };
       try {
-        response = await this.handle(request, requestId);
+        response = await this.handle(request, requestId, beforeExecute);
       } catch (error) {
-        // Only failures before execution throw (the audit log refused a write): free the key.
-        await this.store.release(request.source_id, key).catch(() => {});
+        // Only failures before execution throw (the audit log refused a write, the claim was lost): free the key if still ours.
+        await this.store.release(request.source_id, key, this.options.owner).catch(() => {});
         throw error;
       }
       await this.store.complete(request.source_id, key, response);
@@ -123,6 +159,44 @@ export class IdempotentCommands {
     } finally {
       clearInterval(renewal);
     }
+  }
+
+  /**
+   * Settles the expired claims of dead replicas, as a retry would (at start-up): a dispatched one
+   * is confirmed or closed as "outcome unknown"; one the retry may run (never dispatched, or
+   * `rerunDispatched`) waits for its retry.
+   */
+  async settleInterrupted(): Promise<void> {
+    if (this.options.rerunDispatched) return;
+    for (const claim of await this.store.expired(new Date())) {
+      if (claim.dispatch) await this.settleExpired(claim.sourceId, claim.key, claim, undefined);
+    }
+  }
+
+  /**
+   * Settles the expired claim `stored`; true when this replica took it over to run the request
+   * (never dispatched or `rerunDispatched`, and `requestHash` is the same request).
+   */
+  private async settleExpired(sourceId: string, key: string, stored: StoredRequest & { state: 'pending' }, requestHash: string | undefined): Promise<boolean> {
+    const now = new Date();
+    const rerun = !stored.dispatch || this.options.rerunDispatched === true;
+    if (rerun && stored.requestHash === requestHash) return this.store.takeOver(sourceId, key, this.options.owner, this.leaseUntil(), now, 'too');
+    const evidence = stored.dispatch ? await this.options.confirm?.(stored.dispatch).catch(() => undefined) : undefined;
+    const result = evidence
+      ? `request ${stored.requestId} was executed by gateway ${stored.owner ?? '(unknown)'} before it stopped: ${evidence}`
+      : stored.dispatch
+        ? `request ${stored.requestId} was interrupted when gateway ${stored.owner ?? '(unknown)'} stopped; its outcome is unknown and it is not executed again`
+        : `request ${stored.requestId} was interrupted when gateway ${stored.owner ?? '(unknown)'} stopped, before anything was executed`;
+    const response: ExecuteCommandResponse = {
+      request_id: stored.requestId,
+      timestamp_processed_utc: now.toISOString(),
+      overall_status: evidence ? 'success' : 'error',
+      execution_details: { command: stored.dispatch && evidence ? `docker ${stored.dispatch.operation} ${stored.dispatch.target}` : '', execution_result: result, execution_time_ms: 0 },
+    };
+    if ((await this.store.closeExpired(sourceId, key, response, now)) && evidence && stored.dispatch) {
+      await this.options.releaseTarget?.(stored.dispatch.target, stored.requestId).catch(() => {});
+    }
+    return false;
   }
 
   private leaseUntil(): Date {

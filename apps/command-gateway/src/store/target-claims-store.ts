@@ -59,7 +59,11 @@ export class TargetClaimsStore {
     return new TargetClaimsStore(database as Database<TargetTables>);
   }
 
-  /** Takes the target's lock for `requestId`: true when it was free or its holder's lease ran out. */
+  /**
+   * Takes the target's lock for `requestId`: true when it was free, its holder's lease ran out, or
+   * it is held for this same request (a replica taking over a dead one's request before anything
+   * was executed).
+   */
   async lockTarget(target: string, owner: string, requestId: string, leaseUntilMs: number, nowMs: number): Promise<boolean> {
     const result = await this.database.db
       .insertInto('gateway_target_locks')
@@ -68,7 +72,7 @@ export class TargetClaimsStore {
         conflict
           .column('target')
           .doUpdateSet({ owner, request_id: requestId, lease_until: leaseUntilMs })
-          .where('gateway_target_locks.lease_until', '<', nowMs),
+          .where((where) => where.or([where('gateway_target_locks.lease_until', '<', nowMs), where('gateway_target_locks.request_id', '=', requestId)])),
       )
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
@@ -101,6 +105,9 @@ export class TargetClaimsStore {
         .where('window_key', '=', windowKey)
         .where('at_ms', '>', windowStartMs)
         .executeTakeFirstOrThrow();
+      // The same request counted already (a replica that died before executing it): it is not counted twice.
+      const counted = await trx.selectFrom('gateway_rate_events').select('id').where('window_key', '=', windowKey).where('request_id', '=', requestId).executeTakeFirst();
+      if (counted) return { admitted: true };
       const count = Number(recent.count);
       if (count >= max) return { admitted: false, count, oldestMs: Number(recent.oldest) };
       await trx.insertInto('gateway_rate_events').values({ window_key: windowKey, request_id: requestId, at_ms: nowMs } as never).execute();

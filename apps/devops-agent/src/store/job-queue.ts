@@ -5,6 +5,7 @@ export interface DeadJob {
   id: number;
   type: string;
   payload: Record<string, unknown>;
+  /** Deliveries of the job, the last one (that gave up) included. */
   attempts: number;
   error: string;
   failed_at: string;
@@ -37,7 +38,7 @@ export interface JobQueue {
   finish(id: number, owner: string): Promise<boolean>;
   /** Queues the job again at `runAt`, one more attempt counted; false when the lease was lost. */
   retry(id: number, owner: string, runAt: string, error: string): Promise<boolean>;
-  /** Moves the job to the dead letters (`failed`); false when the lease was lost. */
+  /** Moves the job to the dead letters (`failed`), this delivery counted as an attempt; false when the lease was lost. */
   fail(id: number, owner: string, error: string): Promise<boolean>;
   /** The job now runs elsewhere (relayed to another queue): it leaves `owner`'s hands as `relayed`; false when the lease was lost. */
   handOver(id: number, owner: string): Promise<boolean>;

@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 export class RoundRobinProxy {
   url = '';
   readonly answered = new Map<string, number>();
+  /** Requests forwarded to each upstream and not answered yet. */
+  readonly inFlight = new Map<string, number>();
   private next = 0;
   private server: Server | undefined;
 
@@ -22,7 +24,10 @@ export class RoundRobinProxy {
       const body = Buffer.concat(chunks);
       for (let tried = 0; tried < this.upstreams.length * 3; tried += 1) {
         const upstream = this.upstreams[this.next++ % this.upstreams.length]!;
-        const answer = await this.forward(upstream, incoming.method ?? 'GET', incoming.url ?? '/', incoming.headers, body);
+        this.inFlight.set(upstream, (this.inFlight.get(upstream) ?? 0) + 1);
+        const answer = await this.forward(upstream, incoming.method ?? 'GET', incoming.url ?? '/', incoming.headers, body).finally(() =>
+          this.inFlight.set(upstream, (this.inFlight.get(upstream) ?? 1) - 1),
+        );
         if (!answer) continue;
         this.answered.set(upstream, (this.answered.get(upstream) ?? 0) + 1);
         outgoing.writeHead(answer.status, answer.headers).end(answer.body);

@@ -91,7 +91,8 @@ export class KyselyJobQueue implements JobQueue {
   }
 
   async fail(id: number, owner: string, error: string): Promise<boolean> {
-    return this.updateHeld(id, owner, { status: 'failed', owner: null, lease_until: null, last_error: error.slice(0, 2000) });
+    // The delivery that gave up counts: a dead letter's attempts are its deliveries, as on BullMQ.
+    return this.updateHeld(id, owner, { status: 'failed', attempts: sql<number>`attempts + 1`, owner: null, lease_until: null, last_error: error.slice(0, 2000) });
   }
 
   async handOver(id: number, owner: string): Promise<boolean> {
