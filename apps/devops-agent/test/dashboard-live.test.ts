@@ -1,9 +1,10 @@
 import { agentTimelineEventSchema } from '@atb/contracts';
-import { readServerSentEvents, type ServerSentEvent } from '@atb/clients';
+import type { ServerSentEvent } from '@atb/clients';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliverable } from '../src/dashboard/timeline-stream.js';
 import type { IncidentEvent } from '../src/store/agent-store.js';
 import { AUTHORIZED, alert, notification, RealGateway, startAgent } from './support/agent-harness.js';
+import { readEventsUntil } from './support/read-events.js';
 
 const entry = (id: number, ageMs: number): IncidentEvent => ({ id, incident_id: 'inc', at: new Date(Date.now() - ageMs).toISOString(), type: 't', data: {} });
 
@@ -34,28 +35,8 @@ describe('GET /dashboard/events (server-sent events)', () => {
     await gateway?.stop();
   });
 
-  /** Reads the stream until `until` holds for the events so far (or 10 s pass); `opened` is called once its starting point is fixed (the headers arrived). */
-  async function read(headers: Record<string, string>, query: string, until: (events: ServerSentEvent[]) => boolean, opened?: () => void): Promise<ServerSentEvent[]> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), 10_000);
-    const response = await fetch(`${baseUrl}/dashboard/events${query}`, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-    opened?.();
-    const events: ServerSentEvent[] = [];
-    try {
-      for await (const event of readServerSentEvents(response.body!)) {
-        events.push(event);
-        if (until(events)) break;
-      }
-    } catch (error) {
-      if (!controller.signal.aborted) throw error;
-    } finally {
-      clearTimeout(timer);
-      controller.abort();
-    }
-    return events;
-  }
+  const read = (headers: Record<string, string>, query: string, until: (events: ServerSentEvent[]) => boolean, opened?: () => void) =>
+    readEventsUntil(`${baseUrl}/dashboard/events${query}`, { headers, until, ...(opened ? { opened } : {}) });
 
   const types = (events: ServerSentEvent[]) => events.map((event) => agentTimelineEventSchema.parse(JSON.parse(event.data)).type);
 

@@ -1,29 +1,9 @@
 import { agentTimelineEventSchema } from '@atb/contracts';
-import { readServerSentEvents, type ServerSentEvent } from '@atb/clients';
+import type { ServerSentEvent } from '@atb/clients';
 import { createTestSchema, describeWithComponent, probePostgres } from '@atb/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AUTHORIZED, alert, eventually, notification, RealGateway, startAgent } from '../support/agent-harness.js';
-
-/** Reads `url`'s server-sent events until `until` holds for the events so far (or 30 s pass). */
-async function readUntil(url: string, headers: Record<string, string>, until: (events: ServerSentEvent[]) => boolean): Promise<ServerSentEvent[]> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), 30_000);
-  const events: ServerSentEvent[] = [];
-  try {
-    const response = await fetch(url, { headers: { accept: 'text/event-stream', ...AUTHORIZED, ...headers }, signal: controller.signal });
-    expect(response.status).toBe(200);
-    for await (const event of readServerSentEvents(response.body!)) {
-      events.push(event);
-      if (until(events)) break;
-    }
-  } catch (error) {
-    if (!controller.signal.aborted) throw error;
-  } finally {
-    clearTimeout(timer);
-    controller.abort();
-  }
-  return events;
-}
+import { readEventsUntil } from '../support/read-events.js';
 
 const parsed = (events: ServerSentEvent[]) => events.map((event) => agentTimelineEventSchema.parse(JSON.parse(event.data)));
 
@@ -66,7 +46,7 @@ describeWithComponent('PostgreSQL', await probePostgres(), 'start it: pg_ctlclus
 
   it("streams to a client on replica A what replica B records: B's incident, its proposed action, B's rejection", async () => {
     const [onA, onB] = urls as [string, string];
-    const live = readUntil(`${onA}/dashboard/events?after=0`, {}, (events) => parsed(events).some((event) => event.type === 'action-proposed'));
+    const live = readEventsUntil(`${onA}/dashboard/events?after=0`, { headers: AUTHORIZED, timeoutMs: 30_000, until: (events) => parsed(events).some((event) => event.type === 'action-proposed') });
     const firing = alert({ alertname: 'MarketPredictorDown', service: 'market-predictor', container: 'predictor-1', severity: 'critical' });
     const delivered = await fetch(`${onB}/webhook/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(notification([firing])) });
     expect(delivered.status).toBe(200);
@@ -83,7 +63,11 @@ describeWithComponent('PostgreSQL', await probePostgres(), 'start it: pg_ctlclus
       10_000,
       'the pending action on B',
     );
-    const resumed = readUntil(`${onA}/dashboard/events`, { 'last-event-id': String(first.at(-1)!.id) }, (events) => parsed(events).some((event) => event.type === 'action-rejected'));
+    const resumed = readEventsUntil(`${onA}/dashboard/events`, {
+      headers: { ...AUTHORIZED, 'last-event-id': String(first.at(-1)!.id) },
+      timeoutMs: 30_000,
+      until: (events) => parsed(events).some((event) => event.type === 'action-rejected'),
+    });
     const rejected = await fetch(`${onB}/actions/${pending.id}/reject`, { method: 'POST', headers: { ...AUTHORIZED, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'not now' }) });
     expect(rejected.status).toBe(200);
     const after = parsed(await resumed);
