@@ -1,4 +1,4 @@
-import { describeEvidence, type IncidentDetail, type ListIncidentsQuery } from '@atb/contracts';
+import { describeEvidence, type Evidence, type IncidentDetail, type ListIncidentsQuery, queryValueText } from '@atb/contracts';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { CliConfig } from '../config.js';
@@ -13,6 +13,15 @@ const STATE_COLOURS: Record<string, (text: string) => string> = {
   awaiting_approval: pc.yellow,
 };
 
+/** Each PromQL query with its value, then the log lines kept, as they were written. */
+function printQueriesAndLogs(evidence: Evidence): void {
+  if (evidence.queries?.length) process.stdout.write('  queries:\n');
+  for (const query of evidence.queries ?? []) process.stdout.write(`    ${query.name} = ${queryValueText(query)}  ${pc.dim(query.query)}\n`);
+  const excerpt = evidence.logs?.excerpt ?? [];
+  if (excerpt.length) process.stdout.write(`  log lines (${excerpt.length} of ${evidence.logs?.lines_read} read):\n`);
+  for (const line of excerpt) process.stdout.write(`    ${line}\n`);
+}
+
 function printIncident(incident: IncidentDetail): void {
   process.stdout.write(`${pc.bold(incident.title)}\n${incident.id}  ${incident.state}  ${incident.alertname} on ${incident.service}\n`);
   if (incident.analysis) {
@@ -22,6 +31,7 @@ function printIncident(incident: IncidentDetail): void {
     if (evidence) {
       process.stdout.write(`evidence (${evidence.duration_ms} ms of ${evidence.budget_ms} ms): ${evidence.facts.join(', ') || 'no facts'}\n`);
       for (const line of describeEvidence(evidence)) process.stdout.write(`  ${line}\n`);
+      printQueriesAndLogs(evidence);
     }
   }
   const task = incident.coding_task;

@@ -1,9 +1,8 @@
-import { describeEvidence, type Evidence } from '@atb/contracts';
 import type { AuditRecord } from '@atb/storage';
 import type { Action, Incident, IncidentEvent, StoredAlert } from '../store/agent-store.js';
 import type { DashboardViewer } from '../auth/dashboard-auth.js';
 import { renderActionTable } from './action-views.js';
-import { renderEvidence as renderRecordedHealth } from './evidence-view.js';
+import { renderEvidence as renderRecordedHealth, renderGatheredEvidence } from './evidence-view.js';
 import { badge, jsonPreview, percent, stateBadge, timeAgo } from './format.js';
 import { html, link, type SafeHtml } from './html.js';
 
@@ -63,15 +62,7 @@ function renderAnalysis(incident: Incident): SafeHtml {
   <dt>Immediate action</dt><dd>${analysis.requires_immediate_action ? 'required' : 'not required'}</dd>
   <dt>Risk</dt><dd>${analysis.risk_assessment}</dd>
   <dt>Analyzer</dt><dd>${outcome.analyzer}${outcome.fallback_reason ? html` ${badge('fallback', 'warn')} ${outcome.fallback_reason}` : ''}${outcome.runbook ? html`, runbook ${outcome.runbook}` : ''}</dd>
-</dl>${outcome.evidence ? renderEvidence(outcome.evidence) : ''}`;
-}
-
-/** The evidence the analysis was made on: facts, each source's status, and what they showed. */
-function renderEvidence(evidence: Evidence): SafeHtml {
-  return html`<h3>Evidence <span class="muted">(${evidence.duration_ms} ms of ${evidence.budget_ms} ms)</span></h3>
-<p class="facts-list">${evidence.facts.map((fact) => html`<code>${fact}</code> `)}</p>
-<p>${evidence.sources.map((source) => html`${source.source} ${badge(source.status, source.status === 'ok' ? 'good' : source.status === 'unavailable' ? 'bad' : 'warn')} `)}</p>
-<ul class="evidence">${describeEvidence(evidence).map((line) => html`<li>${line}</li>`)}</ul>`;
+</dl>${outcome.evidence ? renderGatheredEvidence(outcome.evidence) : ''}`;
 }
 
 function renderCodingTask(incident: Incident): SafeHtml {
