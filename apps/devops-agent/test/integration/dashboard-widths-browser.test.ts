@@ -20,16 +20,17 @@ const WIDTHS = [375, 1280];
  * widest first: the failure message names the culprit.
  */
 async function overflowing(page: Page): Promise<{ scrollWidth: number; clientWidth: number; culprits: string[] }> {
-  return page.evaluate(() => {
+  // Run in the page (a string: this project's type-check has no DOM library).
+  return page.evaluate(`(() => {
     const root = document.documentElement;
     const culprits = [...document.body.querySelectorAll('*')]
       .map((element) => ({ element, right: element.getBoundingClientRect().right }))
       .filter(({ right }) => right > root.clientWidth + 0.5)
       .sort((left, right) => right.right - left.right)
       .slice(0, 5)
-      .map(({ element, right }) => `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}${element.className && typeof element.className === 'string' ? `.${element.className.split(' ').join('.')}` : ''} right=${Math.round(right)}`);
+      .map(({ element, right }) => element.tagName.toLowerCase() + (element.id ? '#' + element.id : '') + (typeof element.className === 'string' && element.className ? '.' + element.className.split(' ').join('.') : '') + ' right=' + Math.round(right));
     return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, culprits };
-  });
+  })()`);
 }
 
 /**
