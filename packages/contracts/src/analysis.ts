@@ -62,7 +62,7 @@ export interface AnalysisContext {
   severity: string;
   alerts: AnalysisAlert[];
   /** The target's `/health` (and `/status`) when it could be read, or why not. */
-  health?: { reachable: boolean; status?: string; http_status?: number; response_time_ms?: number; body?: unknown; error?: string };
+  health?: { reachable: boolean; status?: string; response_time_ms?: number; body?: unknown; error?: string };
   /** Results of PromQL queries, when PROMETHEUS_URL is set: query → value. */
   metrics?: Record<string, number | null>;
   /** Similar past incidents, newest first. */

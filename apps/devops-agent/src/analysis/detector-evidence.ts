@@ -58,7 +58,6 @@ export async function healthEvidence(
   return {
     reachable: reading.reachable,
     ...(reading.status ? { status: reading.status } : {}),
-    ...(reading.http_status !== undefined ? { http_status: reading.http_status } : {}),
     response_time_ms: reading.response_time_ms,
     ...(reading.body !== undefined ? { body: reading.body } : {}),
     ...(reading.error ? { error: reading.error } : {}),

@@ -80,9 +80,9 @@ describeWithComponent('Prometheus', await probePrometheus(), 'install it: bash s
       expect(page.statusCode).toBe(200);
       const body = page.body;
       const text = textOf(body);
-      // The health detail: how the probe ended, with the HTTP status.
-      expect(body).toMatch(/<h4>Health<\/h4><dl class="facts evidence-health"><dt>outcome<\/dt><dd>healthy<\/dd>/);
-      expect(text).toContain('http status 200');
+      // The health detail: how the probe ended, what the body said, how long it took.
+      expect(body).toContain('<h4>Health</h4><dl class="facts evidence-health"><dt>outcome</dt><dd>healthy</dd>');
+      expect(text).toMatch(/ Health outcome healthy response time ms [\d.]+ status healthy Runtime /);
       // The runtime state the gateway read.
       expect(body).toMatch(/<h4>Runtime<\/h4><dl class="facts evidence-runtime"><dt>state<\/dt><dd>running<\/dd><dt>running<\/dt><dd>true<\/dd>/);
       // Each query as sent, with its value.
