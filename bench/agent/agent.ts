@@ -200,7 +200,8 @@ async function main() {
   ingestAgent.stop();
 
   // 2. Decision latency: alert sent → gateway request received (rule analyzer, autonomous policy).
-  const gateway = new ScriptedGateway({ token: 'bench' });
+  // The services the loop below alerts on (one per decision, numbered on from here) are allowlisted: the agent runs nothing on its own the gateway's policy does not grant.
+  const gateway = new ScriptedGateway({ token: 'bench', allowlist: Array.from({ length: DECISIONS + 20 }, (_, index) => `decision-${sequence + 1 + index}`) });
   await gateway.start();
   const decisionAgent = await agentWith({
     SAFETY_MODE: 'false',

@@ -84,7 +84,8 @@ async function decisions(agents: ServiceProcess[], gateway: ScriptedGateway, lab
 async function run(backend: 'postgres' | 'redis', replicas: number) {
   const schema = await createTestSchema('bench_agent_replicas');
   const prefix = `bench-${process.pid}-${backend}-${replicas}`;
-  const gateway = new ScriptedGateway({ token: TOKEN });
+  // Every service the decisions stage alerts on is allowlisted: an agent runs nothing on its own the gateway's policy does not grant.
+  const gateway = new ScriptedGateway({ token: TOKEN, allowlist: Array.from({ length: DECISIONS }, (_, index) => `${backend}${replicas}-decision-${index}`) });
   await gateway.start();
   const agents: ServiceProcess[] = [];
   try {

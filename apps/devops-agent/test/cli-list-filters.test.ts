@@ -65,4 +65,26 @@ describe('atb incidents / atb actions: filters and cursor paging', () => {
     expect(invalid.exitCode).toBe(1);
     expect(invalid.stderr).toContain('since');
   });
+
+  it("filters incidents by the analysis' issue type, apart from the alert name: atb incidents, GET /incidents and the dashboard agree", async () => {
+    const ofType = (type: string) =>
+      seeded.incidents.filter((incident: Incident) => incident.service === 'market-predictor' && incident.analysis!.analysis.issue_type === type).sort(newestFirst).map((incident) => incident.id);
+    const expected = ofType('memory_pressure');
+    expect(expected.length).toBeGreaterThan(3);
+    const cli = JSON.parse((await runAtb('incidents', '--service', 'market-predictor', '--issue-type', 'memory_pressure', '--limit', '500', '--json')).stdout) as { id: string }[];
+    expect(cli.map((incident) => incident.id)).toEqual(expected);
+    const api = (await started.agent.app.inject({ url: '/incidents?service=market-predictor&issue_type=memory_pressure&limit=500' })).json().incidents as { id: string }[];
+    expect(api.map((incident) => incident.id)).toEqual(expected);
+    // The alert name is another filter: ServiceDegraded covers three issue types.
+    const degraded = JSON.parse((await runAtb('incidents', '--service', 'market-predictor', '--alertname', 'ServiceDegraded', '--limit', '500', '--json')).stdout) as { id: string }[];
+    expect(degraded.map((incident) => incident.id).sort()).toEqual([...ofType('memory_pressure'), ...ofType('high_latency'), ...ofType('error_rate')].sort());
+    expect(JSON.parse((await runAtb('incidents', '--service', 'market-predictor', '--type', 'ServiceDegraded', '--limit', '500', '--json')).stdout)).toEqual(degraded);
+
+    const page = (await started.agent.app.inject({ url: '/dashboard/incidents?service=market-predictor&issue_type=memory_pressure' })).body;
+    expect(page).toContain('<label>Issue type (analysis) <input name="issue_type" id="filter-issue_type" type="text" value="memory_pressure"></label>');
+    expect(page).toContain('<label>Alert name <input name="alertname" id="filter-alertname" type="text" value=""></label>');
+    expect([...page.matchAll(/<tr data-incident-id="([^"]+)">/g)].map((match) => match[1])).toEqual(expected.slice(0, 50));
+    // Each row names its issue type, linking the incidents of that type.
+    expect(page.split('<td><a href="/dashboard/incidents?issue_type=memory_pressure">memory_pressure</a></td>')).toHaveLength(Math.min(50, expected.length) + 1);
+  });
 });

@@ -61,6 +61,14 @@ describe('evidence digests', () => {
     ]);
   });
 
+  it('keeps the newest matched lines as written, or the newest lines when none matched', () => {
+    const errors = Array.from({ length: 14 }, (_, index) => `ERROR request ${index} failed`);
+    expect(logSignatures(['INFO started', ...errors, 'INFO GET /health status=200']).excerpt).toEqual(errors.slice(-10));
+    const quiet = Array.from({ length: 8 }, (_, index) => `INFO request ${index} answered`);
+    expect(logSignatures(['', ...quiet, '  ']).excerpt).toEqual(quiet.slice(-5));
+    expect(logSignatures([]).excerpt).toBeUndefined();
+  });
+
   it('derives the facts runbooks match on, including the combinations', () => {
     const base = { gathered_at: '2026-03-02T10:30:00Z', budget_ms: 1000, duration_ms: 1, sources: [], history: noHistory };
     expect(evidenceFacts({ ...base, health: { outcome: 'timeout' }, runtime: { state: 'running', running: true } })).toEqual(['health-timeout', 'process-running']);

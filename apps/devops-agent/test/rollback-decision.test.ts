@@ -11,7 +11,7 @@ let target: FakeTarget;
 let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
 
 beforeAll(async () => {
-  gateway = new ScriptedGateway();
+  gateway = new ScriptedGateway({ allowlist: ['market-predictor'] });
   await gateway.start();
   target = new FakeTarget();
   await target.start();

@@ -144,6 +144,8 @@ export const listIncidentsQuerySchema = z.object({
   state: incidentStateSchema.optional(),
   service: z.string().min(1).max(200).optional(),
   alertname: z.string().min(1).max(200).optional(),
+  /** The analysis' issue type (`service_down`, `memory_leak`, …): only incidents analysed as that. */
+  issue_type: z.string().min(1).max(200).optional(),
   active: z.enum(['true', 'false']).optional(),
   /** Opened at or after. */
   since: listTime.optional(),

@@ -1,9 +1,20 @@
-import type { Evidence } from './evidence.js';
+import type { Evidence, MetricQuery } from './evidence.js';
 
 const mebibytes = (bytes: number) => `${Math.round(bytes / 1048576)} MiB`;
 const percent = (ratio: number) => `${Math.round(ratio * 1000) / 10}%`;
 /** Under a second in whole milliseconds, else seconds to two places: `22 ms`, `1.35 s`. */
 export const duration = (seconds: number) => (seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${Math.round(seconds * 100) / 100} s`);
+
+/** A reading in the unit its name implies (`…_ratio` a percentage, `…_bytes` MiB, `…_seconds` a duration), else the number. */
+export function readingText(name: string, value: number): string {
+  if (name.endsWith('_ratio')) return percent(value);
+  if (name.endsWith('_bytes')) return mebibytes(value);
+  if (name.endsWith('_seconds')) return duration(value);
+  return String(Math.round(value * 10_000) / 10_000);
+}
+
+/** A query's answer for humans: the reading in its unit, or `no data`. */
+export const queryValueText = (query: MetricQuery) => (query.value === undefined ? 'no data' : readingText(query.name, query.value));
 
 /** The evidence as short sentences for humans (the analysis' root cause, `atb incident`). */
 export function describeEvidence(evidence: Evidence): string[] {

@@ -83,8 +83,21 @@ export const logEvidenceSchema = z.object({
   signatures: z.array(logSignatureSchema).max(20),
   /** Where the lines came from: the container's newest lines through the gateway, or Loki's newest error lines (LogQL); absent on older records. */
   origin: z.enum(['container', 'loki']).optional(),
+  /** The newest lines that matched a signature (the newest lines when none did), oldest first, each shortened: what a person reads. */
+  excerpt: z.array(z.string().max(300)).max(20).optional(),
 });
 export type LogEvidence = z.infer<typeof logEvidenceSchema>;
+
+/** One PromQL query the agent ran for the evidence, as sent, and what Prometheus answered. */
+export const metricQuerySchema = z.object({
+  /** The reading it fills (`error_ratio`, `up`, …), or `runbook <name>` for a runbook's own query. */
+  name: z.string().max(100),
+  /** The PromQL string as sent to `/api/v1/query`. */
+  query: z.string().max(1000),
+  /** The first sample's value; absent when the query returned no data. */
+  value: z.number().optional(),
+});
+export type MetricQuery = z.infer<typeof metricQuerySchema>;
 
 export const historyEvidenceSchema = z.object({
   flap_count: z.number().int().min(0),
@@ -104,6 +117,8 @@ export const evidenceSchema = z.object({
   health: healthEvidenceSchema.optional(),
   runtime: runtimeEvidenceSchema.optional(),
   metrics: metricsEvidenceSchema.optional(),
+  /** Each PromQL query behind `metrics` (and the runbook's own queries) with its value. */
+  queries: z.array(metricQuerySchema).max(40).optional(),
   logs: logEvidenceSchema.optional(),
   history: historyEvidenceSchema.optional(),
   /** Named facts derived from the above (`oom-killed`, `health-timeout`, …), the words runbooks match on. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeEvidence, duration } from '../src/evidence-text.js';
+import { describeEvidence, duration, queryValueText, readingText } from '../src/evidence-text.js';
 import type { Evidence } from '../src/evidence.js';
 
 describe('evidence as sentences', () => {
@@ -39,5 +39,20 @@ describe('evidence as sentences', () => {
     [12, '12 s'],
   ])('%s s reads %s', (seconds, text) => {
     expect(duration(seconds)).toBe(text);
+  });
+
+  it.each([
+    ['error_ratio', 0.4, '40%'],
+    ['memory_bytes', 200 * 1048576, '200 MiB'],
+    ['latency_p99_seconds', 1.349, '1.35 s'],
+    ['up', 1, '1'],
+    ['runbook service-down', 0.333333333, '0.3333'],
+  ])('a %s reading of %s reads %s', (name, value, text) => {
+    expect(readingText(name, value)).toBe(text);
+  });
+
+  it('says a query with no data had none', () => {
+    expect(queryValueText({ name: 'error_ratio', query: 'sum(rate(x[5m]))' })).toBe('no data');
+    expect(queryValueText({ name: 'error_ratio', query: 'sum(rate(x[5m]))', value: 0 })).toBe('0%');
   });
 });

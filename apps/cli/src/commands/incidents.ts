@@ -1,4 +1,4 @@
-import { describeEvidence, type IncidentDetail, type ListIncidentsQuery } from '@atb/contracts';
+import { describeEvidence, type Evidence, type IncidentDetail, type ListIncidentsQuery, queryValueText } from '@atb/contracts';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { CliConfig } from '../config.js';
@@ -13,6 +13,15 @@ const STATE_COLOURS: Record<string, (text: string) => string> = {
   awaiting_approval: pc.yellow,
 };
 
+/** Each PromQL query with its value, then the log lines kept, as they were written. */
+function printQueriesAndLogs(evidence: Evidence): void {
+  if (evidence.queries?.length) process.stdout.write('  queries:\n');
+  for (const query of evidence.queries ?? []) process.stdout.write(`    ${query.name} = ${queryValueText(query)}  ${pc.dim(query.query)}\n`);
+  const excerpt = evidence.logs?.excerpt ?? [];
+  if (excerpt.length) process.stdout.write(`  log lines (${excerpt.length} of ${evidence.logs?.lines_read} read):\n`);
+  for (const line of excerpt) process.stdout.write(`    ${line}\n`);
+}
+
 function printIncident(incident: IncidentDetail): void {
   process.stdout.write(`${pc.bold(incident.title)}\n${incident.id}  ${incident.state}  ${incident.alertname} on ${incident.service}\n`);
   if (incident.analysis) {
@@ -22,6 +31,7 @@ function printIncident(incident: IncidentDetail): void {
     if (evidence) {
       process.stdout.write(`evidence (${evidence.duration_ms} ms of ${evidence.budget_ms} ms): ${evidence.facts.join(', ') || 'no facts'}\n`);
       for (const line of describeEvidence(evidence)) process.stdout.write(`  ${line}\n`);
+      printQueriesAndLogs(evidence);
     }
   }
   const task = incident.coding_task;
@@ -35,7 +45,7 @@ function printIncident(incident: IncidentDetail): void {
   for (const event of incident.timeline) process.stdout.write(`${pc.dim(event.at)} ${event.type}\n`);
 }
 
-/** `atb incidents [--state] [--active] [--service] [--type] [--since] [--until] [--cursor] [--limit] [--json]` and `atb incident <id>`. */
+/** `atb incidents [--state] [--active] [--service] [--issue-type] [--alertname] [--since] [--until] [--cursor] [--limit] [--json]` and `atb incident <id>`. */
 export function registerIncidents(program: Command, config: () => CliConfig): void {
   program
     .command('incidents')
@@ -43,20 +53,23 @@ export function registerIncidents(program: Command, config: () => CliConfig): vo
     .option('--state <state>', 'only this state (open, investigating, awaiting_approval, remediating, verifying, resolved, escalated, failed)')
     .option('--active', 'only active incidents (every state but resolved, escalated and failed)')
     .option('--service <service>', 'only this service')
-    .option('--type <alertname>', 'only this alert type (alertname)')
+    .option('--issue-type <type>', "only incidents the analysis found to be this issue type (service_down, memory_leak, …)")
+    .option('--alertname <name>', 'only incidents of this alert name')
+    .option('--type <alertname>', 'the same as --alertname (kept for scripts written before --issue-type)')
     .option('--since <time>', 'opened at or after (ISO 8601)')
     .option('--until <time>', 'opened before (ISO 8601)')
     .option('--cursor <cursor>', 'the next page (the cursor the previous page printed)')
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'machine-readable output')
-    .action((options: { state?: string; active?: boolean; service?: string; type?: string; since?: string; until?: string; cursor?: string; limit: string; json?: boolean }) =>
+    .action((options: { state?: string; active?: boolean; service?: string; issueType?: string; alertname?: string; type?: string; since?: string; until?: string; cursor?: string; limit: string; json?: boolean }) =>
       withAgent(async () => {
         const query = {
           limit: Number(options.limit),
           state: options.state,
           active: options.active ? 'true' : undefined,
           service: options.service,
-          alertname: options.type,
+          issue_type: options.issueType,
+          alertname: options.alertname ?? options.type,
           since: options.since,
           until: options.until,
           cursor: options.cursor,

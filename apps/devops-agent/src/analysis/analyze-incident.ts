@@ -10,6 +10,7 @@ import { chooseRunbook, runbookSubject } from './choose-runbook.js';
 import { type EvidenceTarget, evidencePorts } from './evidence/evidence-sources.js';
 import { gatherEvidence } from './evidence/gather-evidence.js';
 import { historyView } from './evidence/history-view.js';
+import { queryFor } from './evidence/metric-queries.js';
 
 /** The ports this stage uses. */
 export type AnalyzePorts = Pick<
@@ -75,8 +76,11 @@ export async function buildAnalysisContext(dependencies: AnalyzePorts, incident:
   if (prometheus && runbook && runbook.promql.length > 0) {
     metrics = {};
     for (const template of runbook.promql) {
-      const query = template.replaceAll('{service}', incident.service.replace(/[^\w-]/g, ''));
-      metrics[query] = await prometheus.query(query);
+      const query = queryFor(template, incident.service);
+      const value = await prometheus.query(query);
+      metrics[query] = value;
+      // The runbook's own queries are evidence too: kept with their values beside the metric readings.
+      evidence.queries = [...(evidence.queries ?? []), { name: `runbook ${runbook.name}`, query, ...(value !== null ? { value } : {}) }].slice(0, 40);
     }
   }
   return {

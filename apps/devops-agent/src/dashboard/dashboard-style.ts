@@ -36,6 +36,9 @@ form.decision input { min-width: 14rem; }
 button.approve { background: var(--good); color: #fff; border: 0; border-radius: 3px; padding: .25rem .75rem; cursor: pointer; }
 button.reject { background: var(--bad); color: #fff; border: 0; border-radius: 3px; padding: .25rem .75rem; cursor: pointer; }
 button:disabled { opacity: .5; }
+h4 { font-size: .9rem; margin: .75rem 0 .2rem; }
+pre.log-excerpt, pre.evidence-text { font-size: .8rem; white-space: pre-wrap; overflow-wrap: anywhere; margin: .3rem 0; padding: .4rem .5rem; border-left: 3px solid #8886; background: #8881; }
+table.queries code.promql { word-break: break-all; }
 ol.timeline { padding-left: 1.2rem; margin: 0; }
 ol.timeline li { margin: .15rem 0; }
 #flash { margin: 0; flex-basis: 100%; }

@@ -1,16 +1,22 @@
-import { describeEvidence, type Evidence } from '@atb/contracts';
 import type { AuditRecord } from '@atb/storage';
 import type { Action, Incident, IncidentEvent, StoredAlert } from '../store/agent-store.js';
 import type { DashboardViewer } from '../auth/dashboard-auth.js';
 import { renderActionTable } from './action-views.js';
-import { renderEvidence as renderRecordedHealth } from './evidence-view.js';
+import { renderEvidence as renderRecordedHealth, renderGatheredEvidence } from './evidence-view.js';
 import { badge, jsonPreview, percent, stateBadge, timeAgo } from './format.js';
 import { html, link, type SafeHtml } from './html.js';
 
 const incidentHref = (id: string) => `/dashboard/incidents/${encodeURIComponent(id)}`;
 
+/** The analysis' issue type, linking the incidents of that type; a dash before the analysis. */
+function issueTypeOf(incident: Incident): SafeHtml {
+  const type = incident.analysis?.analysis.issue_type;
+  return type ? html`<a href="/dashboard/incidents?issue_type=${encodeURIComponent(type)}">${type}</a>` : html`<span class="muted">—</span>`;
+}
+
 /**
- * The incidents list: state, service, alertname, flap count, age. With `total` (how many there
+ * The incidents list: state, service, alert name, the analysis' issue type (a link to the
+ * incidents of that type), severity, title, flap count, age. With `total` (how many there
  * are in all) above the rows shown, the heading says "newest N of total" and links the full list.
  */
 export function renderIncidentList(incidents: Incident[], now: number = Date.now(), total?: number): SafeHtml {
@@ -21,12 +27,13 @@ export function renderIncidentList(incidents: Incident[], now: number = Date.now
       : html`<span class="count">${incidents.length}</span>`;
   return html`<h2>Incidents ${count}</h2>
 <table class="incidents">
-  <thead><tr><th>state</th><th>service</th><th>alertname</th><th>severity</th><th>title</th><th>flaps</th><th>opened</th><th>updated</th></tr></thead>
+  <thead><tr><th>state</th><th>service</th><th>alert name</th><th>issue type</th><th>severity</th><th>title</th><th>flaps</th><th>opened</th><th>updated</th></tr></thead>
   <tbody>${incidents.map(
     (incident) => html`<tr data-incident-id="${incident.id}">
     <td>${stateBadge(incident.state)}</td>
     <td><a href="/dashboard/services/${encodeURIComponent(incident.service)}">${incident.service}</a></td>
     <td><a href="${incidentHref(incident.id)}">${incident.alertname}</a></td>
+    <td>${issueTypeOf(incident)}</td>
     <td>${incident.severity}</td>
     <td>${incident.title}</td>
     <td class="number">${incident.flap_count > 0 ? badge(String(incident.flap_count), 'warn') : '0'}</td>
@@ -63,15 +70,7 @@ function renderAnalysis(incident: Incident): SafeHtml {
   <dt>Immediate action</dt><dd>${analysis.requires_immediate_action ? 'required' : 'not required'}</dd>
   <dt>Risk</dt><dd>${analysis.risk_assessment}</dd>
   <dt>Analyzer</dt><dd>${outcome.analyzer}${outcome.fallback_reason ? html` ${badge('fallback', 'warn')} ${outcome.fallback_reason}` : ''}${outcome.runbook ? html`, runbook ${outcome.runbook}` : ''}</dd>
-</dl>${outcome.evidence ? renderEvidence(outcome.evidence) : ''}`;
-}
-
-/** The evidence the analysis was made on: facts, each source's status, and what they showed. */
-function renderEvidence(evidence: Evidence): SafeHtml {
-  return html`<h3>Evidence <span class="muted">(${evidence.duration_ms} ms of ${evidence.budget_ms} ms)</span></h3>
-<p class="facts-list">${evidence.facts.map((fact) => html`<code>${fact}</code> `)}</p>
-<p>${evidence.sources.map((source) => html`${source.source} ${badge(source.status, source.status === 'ok' ? 'good' : source.status === 'unavailable' ? 'bad' : 'warn')} `)}</p>
-<ul class="evidence">${describeEvidence(evidence).map((line) => html`<li>${line}</li>`)}</ul>`;
+</dl>${outcome.evidence ? renderGatheredEvidence(outcome.evidence) : ''}`;
 }
 
 function renderCodingTask(incident: Incident): SafeHtml {

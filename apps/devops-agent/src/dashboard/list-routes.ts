@@ -19,6 +19,10 @@ const incidentQuery = z.object({
   state: z.union([z.literal(''), z.enum(INCIDENT_STATES)]).optional(),
   /** `true`: the active incidents (every state but resolved, escalated and failed); `false`: the ended ones. */
   active: z.union([z.literal(''), z.enum(['true', 'false'])]).optional(),
+  /** The analysis' issue type. */
+  issue_type: text,
+  alertname: text,
+  /** The alert name, as links made before the field was named so still carry it. */
   type: text,
   since: listTime,
   until: listTime,
@@ -50,7 +54,8 @@ export function registerListPages(app: App, sources: DashboardSources, refreshMs
       ...(query.service ? { service: query.service } : {}),
       ...(query.state ? { state: query.state } : {}),
       ...(query.active ? { active: query.active === 'true' } : {}),
-      ...(query.type ? { alertname: query.type } : {}),
+      ...(query.issue_type ? { issue_type: query.issue_type } : {}),
+      ...(query.alertname || query.type ? { alertname: query.alertname ?? query.type } : {}),
       ...timeRange(query),
     };
     const page = await readPage(PAGE_ROWS, (limit) => incidents.list({ ...filter, limit, ...(before ? { before } : {}) }), (incident) => ({ at: incident.opened_at, id: incident.id }));

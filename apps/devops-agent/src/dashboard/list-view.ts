@@ -8,6 +8,10 @@ export interface IncidentListQuery {
   state?: (typeof INCIDENT_STATES)[number];
   /** `true`: only active incidents (not resolved, escalated or failed); `false`: only ended ones. */
   active?: 'true' | 'false';
+  /** The analysis' issue type. */
+  issue_type?: string;
+  alertname?: string;
+  /** The alert name under its older parameter name (shown in the alert name field). */
   type?: string;
   since?: string;
   until?: string;
@@ -37,7 +41,8 @@ export function renderPaging(path: string, query: Readonly<Record<string, string
 }
 
 /**
- * The incidents page: a GET form of filters (service, state, active or ended, type, time range;
+ * The incidents page: a GET form of filters (service, state, active or ended, the analysis' issue
+ * type, the alert name, time range;
  * no script needed), one page of rows, and a "Next page" link carrying the filters and the cursor.
  */
 export function renderIncidentListPage(query: IncidentListQuery, incidents: Incident[], nextCursor: string | null): SafeHtml {
@@ -45,7 +50,8 @@ export function renderIncidentListPage(query: IncidentListQuery, incidents: Inci
   ${filterField('service', 'Service', query.service)}
   ${filterChoice('state', 'State', INCIDENT_STATES, query.state)}
   ${activeChoice(query.active)}
-  ${filterField('type', 'Type (alertname)', query.type)}
+  ${filterField('issue_type', 'Issue type (analysis)', query.issue_type)}
+  ${filterField('alertname', 'Alert name', query.alertname ?? query.type)}
   ${filterField('since', 'Opened since (ISO)', query.since)}
   ${filterField('until', 'Opened before (ISO)', query.until)}
   <button type="submit" id="apply-filters">Filter</button> <a href="/dashboard/incidents">Clear</a>

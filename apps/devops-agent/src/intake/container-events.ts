@@ -201,7 +201,7 @@ export class ContainerEventIntake {
     const firing = await this.ports.incidents.firingAlerts(failures.map((failure) => failureFingerprint(event.target, failure)));
     if (firing.length === 0) return;
     const checked = owner.health && (!owner.target.fromAlert || event.target === owner.target.container);
-    if (checked && !(await this.answering(owner.health!.url))) return;
+    if (checked && !(await this.answering(owner.health!.url, owner.health!.expected_status))) return;
     const now = new Date().toISOString();
     const resolved: IncomingAlert[] = firing.map((alert) => ({
       fingerprint: alert.fingerprint,
@@ -216,11 +216,11 @@ export class ContainerEventIntake {
     await this.ports.intake.accept(resolved, 'container-events');
   }
 
-  private async answering(url: string): Promise<boolean> {
+  private async answering(url: string, expectedStatus: number | undefined): Promise<boolean> {
     const deadline = Date.now() + this.options.recoveryTimeoutMs;
     const signal = this.controller?.signal;
     while (Date.now() < deadline && !signal?.aborted) {
-      if (isHealthy(await probeHealth(url, this.options.probeTimeoutMs))) return true;
+      if (isHealthy(await probeHealth(url, this.options.probeTimeoutMs), expectedStatus)) return true;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     return false;

@@ -152,7 +152,9 @@ export class HealthMonitor {
       annotations: {
         summary: `${this.options.service} ${definition.summary}`,
         description: reading.reachable
-          ? `GET ${this.options.targetUrl}/health answered ${reading.http_status} (${reading.status}) in ${reading.response_time_ms} ms`
+          ? `GET ${this.options.targetUrl}/health answered ${reading.http_status} (${reading.status}) in ${reading.response_time_ms} ms${
+              this.options.expectedStatus !== undefined && reading.http_status !== this.options.expectedStatus ? `, expected ${this.options.expectedStatus}` : ''
+            }`
           : `GET ${this.options.targetUrl}/health failed: ${reading.error}`,
         probe: JSON.stringify(probeEvidence(reading)),
       },

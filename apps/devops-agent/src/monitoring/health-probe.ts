@@ -121,6 +121,13 @@ export async function probeHealth(baseUrl: string, timeoutMs: number): Promise<H
   }
 }
 
-/** Healthy means reachable, a 2xx answer, and a body that does not say otherwise. */
-export const isHealthy = (reading: HealthReading): boolean =>
-  reading.reachable && (reading.http_status ?? 500) < 300 && (reading.status === 'healthy' || reading.status === 'ok');
+/**
+ * Healthy means reachable, a 2xx answer, and a body that does not say otherwise. With an
+ * `expectedStatus` (a catalog entry's `expected_status`), exactly that status (below 500) and a
+ * body that does not say unhealthy or degraded — the same rule the health monitor raises on.
+ */
+export function isHealthy(reading: HealthReading, expectedStatus?: number): boolean {
+  if (!reading.reachable) return false;
+  if (expectedStatus !== undefined) return reading.http_status === expectedStatus && expectedStatus < 500 && reading.status !== 'unhealthy' && reading.status !== 'degraded';
+  return (reading.http_status ?? 500) < 300 && (reading.status === 'healthy' || reading.status === 'ok');
+}

@@ -12,7 +12,7 @@ import type { Action, Incident, StoredAlert } from '../store/agent-store.js';
 import { newActionId } from '../incidents/ids.js';
 import { circuitOpen, evaluatePolicy, type PolicyDecision } from './action-policy.js';
 import { learningStats } from '../learning/learning-stats.js';
-import { admitService, gatewayAdmits } from './service-admission.js';
+import { admitService, decideWithGatewayPolicy, type GatewayAdmission, gatewayAdmits } from './service-admission.js';
 
 /** The ports this stage uses. */
 export type DecidePorts = Pick<
@@ -127,7 +127,7 @@ export async function decideNextAction(
     await escalate(`circuit open for ${target}: ${config.CIRCUIT_FAILURE_THRESHOLD} failed or ineffective actions within ${config.CIRCUIT_WINDOW}s`, runbook?.code_level ?? false);
     return;
   }
-  await proposeAction(dependencies, incident, { candidate: next, target, autonomous: entry.autonomous, note: admitted.note }, options.completeJob);
+  await proposeAction(dependencies, incident, { candidate: next, target, autonomous: entry.autonomous, admission: admitted }, options.completeJob);
 }
 
 /** The action a decision proposes: approved at once when the policy lets it run on its own, else pending with an approval deadline. */
@@ -168,14 +168,14 @@ function newAction(incident: Incident, next: RunbookCandidate, target: string, d
 async function proposeAction(
   dependencies: DecidePorts,
   incident: Incident,
-  proposal: { candidate: RunbookCandidate; target: string; autonomous: boolean; note?: string | undefined },
+  proposal: { candidate: RunbookCandidate; target: string; autonomous: boolean; admission: GatewayAdmission },
   completeJob: number | undefined,
 ): Promise<void> {
   const { config, audit, metrics } = dependencies;
   const { candidate: next, target } = proposal;
   const confidence = incident.analysis?.analysis.confidence ?? 0;
   const decided = await evaluatePolicy(dependencies.actions, config, { operation: next.action, risk: next.risk, confidence, target, autonomous: proposal.autonomous });
-  const decision = proposal.note ? { ...decided, reason: `${decided.reason}; ${proposal.note}` } : decided;
+  const decision = decideWithGatewayPolicy(decided, proposal.admission, next.action);
   const attempt = incident.action_attempts + 1;
   const action = newAction(incident, next, target, decision, config);
   const committed = await dependencies.changes.commit({

@@ -168,6 +168,8 @@ export interface IncidentFilter {
   state?: IncidentState;
   service?: string;
   alertname?: string;
+  /** The analysis' issue type (`service_down`, `memory_leak`, …); an incident not analysed yet has none. */
+  issue_type?: string;
   /** true: only the active states (`ACTIVE_STATES`); false: only the ended ones (resolved, escalated, failed). */
   active?: boolean;
   /** Opened at or after (ISO). */

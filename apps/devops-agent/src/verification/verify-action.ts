@@ -31,7 +31,7 @@ export async function verifyAction(dependencies: VerifyActionPorts, payload: { a
   if (firing.length === 0) evidence = 'every alert resolved';
   else if (runbook?.verify === 'health' && entry?.health) {
     const reading = await probeHealth(entry.health.url, entry.health.timeout_seconds * 1000);
-    if (isHealthy(reading)) evidence = `health is back (${reading.status} in ${reading.response_time_ms} ms)`;
+    if (isHealthy(reading, entry.health.expected_status)) evidence = `health is back (${reading.status} in ${reading.response_time_ms} ms)`;
   }
   const now = new Date().toISOString();
   if (evidence) {

@@ -23,7 +23,7 @@ describe('crash safety: SIGKILL between accepting an alert and finishing its act
   let directory: string;
 
   beforeAll(async () => {
-    gateway = new ScriptedGateway({ token: 'crash-test-token-0123456789' });
+    gateway = new ScriptedGateway({ token: 'crash-test-token-0123456789', allowlist: ['market-predictor'] });
     await gateway.start();
     target = new FakeTarget();
     await target.start();

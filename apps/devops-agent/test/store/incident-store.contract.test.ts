@@ -165,6 +165,12 @@ await onEveryDatabase('IncidentStore and intake', (subject) => {
     expect((await store.incidents.list({ alertname: 'ServiceDown', until, limit: 5000 })).map((incident) => incident.id).sort()).toEqual(
       seeded.incidents.filter((incident) => incident.alertname === 'ServiceDown' && incident.opened_at < until).map((incident) => incident.id).sort(),
     );
+    // The analysis' issue type is a filter of its own: ServiceDegraded's incidents are of three types.
+    const highLatency = seeded.incidents.filter((incident) => incident.analysis!.analysis.issue_type === 'high_latency' && incident.service === 'price-feed');
+    expect(highLatency.length).toBeGreaterThan(0);
+    expect((await store.incidents.list({ issue_type: 'high_latency', service: 'price-feed', limit: 5000 })).map((incident) => incident.id).sort()).toEqual(
+      highLatency.map((incident) => incident.id).sort(),
+    );
     const restarts = seeded.actions.filter((action) => action.service === 'risk-engine' && action.operation === 'restart' && action.created_at >= from);
     const first = await store.actions.list({ service: 'risk-engine', operation: 'restart', since: from, limit: 3 });
     const last = first[first.length - 1]!;

@@ -9,6 +9,8 @@ export class FakeTarget {
   slowMs = 300;
   /** The next this-many health checks answer 503 whatever the mode (a lost packet, a blip). */
   failNext = 0;
+  /** When set (and the mode is `healthy`), `GET /health` answers this status with an empty body (a `204 No Content` health check). */
+  healthStatus: number | undefined;
   /** `GET /health` requests received. */
   healthChecks = 0;
   readonly posts: { url: string; body: unknown; authorization?: string | undefined }[] = [];
@@ -33,6 +35,10 @@ export class FakeTarget {
         if (this.failNext > 0) {
           this.failNext -= 1;
           response.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'unhealthy' }));
+          return;
+        }
+        if (this.mode === 'healthy' && this.healthStatus !== undefined) {
+          response.writeHead(this.healthStatus).end();
           return;
         }
         if (this.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, this.slowMs));

@@ -45,7 +45,9 @@ export interface Execution {
  * separately, every operation it performs in {@link executions}, so a test can tell "sent three
  * times, executed once" from "executed three times under three keys". `GET /policy` is counted in
  * {@link policyReads} instead: answered (contract-valid, every operation, `allowlist` as the
- * targets) when the test gave an allowlist, else 404 like a gateway that has no such route.
+ * targets) when the test gave an allowlist, else 404 like a gateway that has no such route, or
+ * with {@link policyStatus} when a test sets one. An agent that cannot read the policy runs
+ * nothing on its own: a test of automatic actions gives the allowlist.
  */
 export class ScriptedGateway {
   readonly requests: RecordedRequest[] = [];
@@ -58,6 +60,8 @@ export class ScriptedGateway {
   private readonly hanging = new Set<ServerResponse>();
   private readonly check: (authorization: string | undefined) => boolean;
   defaultBehaviour: GatewayBehaviour = { kind: 'success' };
+  /** When set, an authenticated `GET /policy` answers this status (a policy store that is down: 503) instead of the policy. */
+  policyStatus: number | undefined;
   /** How the analysis' evidence reads are answered (`success` with a running container, or `hang`). */
   evidenceBehaviour: { kind: 'success' } | { kind: 'hang' } = { kind: 'success' };
   /** What an evidence `inspect` answers. */
@@ -195,6 +199,10 @@ export class ScriptedGateway {
     }
     const sourceId = new URL(request.url ?? '/', 'http://gateway').searchParams.get('source_id') ?? 'devops-agent';
     this.policyReads.push(sourceId);
+    if (this.policyStatus !== undefined) {
+      send(this.policyStatus, { error: 'unavailable', message: 'the policy cannot be read right now' });
+      return;
+    }
     if (!this.allowlist) {
       send(404, { error: 'not_found', field: 'url', message: 'no route GET /policy' });
       return;

@@ -1,5 +1,6 @@
-import type { Evidence, EvidenceSource, EvidenceSourceStatus, HealthEvidence, HistoryEvidence, LogEvidence, MetricsEvidence, RuntimeEvidence } from '@atb/contracts';
+import type { Evidence, EvidenceSource, EvidenceSourceStatus, HealthEvidence, HistoryEvidence, LogEvidence, RuntimeEvidence } from '@atb/contracts';
 import { evidenceFacts } from './evidence-facts.js';
+import type { MetricsReading } from './metric-queries.js';
 
 /**
  * The live sources of evidence; one that is not set up is left out (recorded `not-configured`).
@@ -8,7 +9,7 @@ import { evidenceFacts } from './evidence-facts.js';
 export interface EvidencePorts {
   health?: (signal: AbortSignal) => Promise<HealthEvidence | undefined>;
   runtime?: (signal: AbortSignal) => Promise<RuntimeEvidence | undefined>;
-  metrics?: (signal: AbortSignal) => Promise<MetricsEvidence>;
+  metrics?: (signal: AbortSignal) => Promise<MetricsReading>;
   logs?: (signal: AbortSignal) => Promise<LogEvidence>;
 }
 
@@ -62,7 +63,7 @@ export async function gatherEvidence(ports: EvidencePorts, history: HistoryEvide
     sources: [health.status, runtime.status, metrics.status, logs.status, { source: 'history', status: 'ok', duration_ms: 0 }],
     ...(health.value ? { health: health.value } : {}),
     ...(runtime.value ? { runtime: runtime.value } : {}),
-    ...(metrics.value ? { metrics: metrics.value } : {}),
+    ...(metrics.value ? { metrics: metrics.value.metrics, queries: metrics.value.queries } : {}),
     ...(logs.value ? { logs: logs.value } : {}),
     history,
   };

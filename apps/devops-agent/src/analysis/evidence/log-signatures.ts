@@ -30,20 +30,28 @@ const CLASSES: SignatureClass[] = [
   { kind: 'http-5xx', pattern: /\bstatus[=: ]5\d\d\b|\b5\d\d (internal|bad gateway|service unavailable)|\bHTTP\/1\.[01]" 5\d\d/i },
 ];
 
+/** Matched lines kept verbatim (shortened) for people to read. */
+const EXCERPT_LINES = 10;
+/** Newest lines kept when none matched, so the reader still sees what the service last said. */
+const QUIET_EXCERPT_LINES = 5;
+
 const ERROR_LEVEL = /\b(ERROR|FATAL|CRITICAL|PANIC|level[=:]"?(error|fatal)|"level":\s*(50|60))\b/i;
 
 /**
  * Reads the newest log lines and counts each known class of error line (newest example kept).
- * A line at error level that fits no class counts as `error`.
+ * A line at error level that fits no class counts as `error`. The newest matched lines (the
+ * newest lines at all when none matched) are kept as an excerpt, oldest first.
  */
 export function logSignatures(lines: string[]): LogEvidence {
   const found = new Map<string, LogSignature>();
+  const matched: string[] = [];
   for (const raw of lines) {
     const line = raw.trim();
     if (!line) continue;
     const match = CLASSES.find((entry) => entry.pattern.test(line));
     const kind = match?.kind ?? (ERROR_LEVEL.test(line) ? 'error' : undefined);
     if (!kind) continue;
+    matched.push(line.slice(0, 300));
     const dependency = match?.dependency?.(line);
     const known = found.get(kind);
     found.set(kind, {
@@ -54,5 +62,7 @@ export function logSignatures(lines: string[]): LogEvidence {
     });
   }
   const signatures = [...found.values()].sort((left, right) => right.count - left.count).slice(0, 20);
-  return { lines_read: lines.length, signatures };
+  const nonEmpty = () => lines.map((line) => line.trim()).filter(Boolean);
+  const excerpt = matched.length > 0 ? matched.slice(-EXCERPT_LINES) : nonEmpty().slice(-QUIET_EXCERPT_LINES).map((line) => line.slice(0, 300));
+  return { lines_read: lines.length, signatures, ...(excerpt.length > 0 ? { excerpt } : {}) };
 }

@@ -1,4 +1,4 @@
-import type { MetricsEvidence } from '@atb/contracts';
+import type { MetricQuery, MetricsEvidence } from '@atb/contracts';
 
 /** The PromQL behind each metric reading; `{service}` is replaced by the service's name. */
 export const METRIC_QUERIES: Record<keyof MetricsEvidence, string> = {
@@ -25,11 +25,26 @@ async function instantValue(baseUrl: string, query: string, signal: AbortSignal)
   return Number.isFinite(value) ? value : undefined;
 }
 
-/** Reads every metric query in parallel; a query with no data is left out. */
-export async function readMetrics(baseUrl: string, service: string, signal: AbortSignal): Promise<MetricsEvidence> {
-  const safeService = service.replace(/[^\w-]/g, '');
-  const entries = await Promise.all(
-    Object.entries(METRIC_QUERIES).map(async ([key, template]) => [key, await instantValue(baseUrl, template.replaceAll('{service}', safeService), signal)] as const),
-  );
-  return Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as MetricsEvidence;
+/** The metric readings and every query they came from, as sent, with its value. */
+export interface MetricsReading {
+  /** The readings with data (a query with none is left out). */
+  metrics: MetricsEvidence;
+  /** Every query in {@link METRIC_QUERIES} order, its value absent when it had no data. */
+  queries: MetricQuery[];
+}
+
+/** A query template for one service: `{service}` replaced by the name stripped to word characters and dashes. */
+export const queryFor = (template: string, service: string) => template.replaceAll('{service}', service.replace(/[^\w-]/g, ''));
+
+/** Runs one instant query and records it with its answer; throws when Prometheus fails. */
+export async function runQuery(baseUrl: string, name: string, query: string, signal: AbortSignal): Promise<MetricQuery> {
+  const value = await instantValue(baseUrl, query, signal);
+  return { name, query, ...(value !== undefined ? { value } : {}) };
+}
+
+/** Reads every metric query in parallel. */
+export async function readMetrics(baseUrl: string, service: string, signal: AbortSignal): Promise<MetricsReading> {
+  const queries = await Promise.all(Object.entries(METRIC_QUERIES).map(([name, template]) => runQuery(baseUrl, name, queryFor(template, service), signal)));
+  const metrics = Object.fromEntries(queries.flatMap((query) => (query.value !== undefined ? [[query.name, query.value]] : []))) as MetricsEvidence;
+  return { metrics, queries };
 }

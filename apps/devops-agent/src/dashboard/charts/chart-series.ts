@@ -49,7 +49,7 @@ export function incidentTypeSeries(openings: IncidentOpening[]): Series[] {
     });
 }
 
-/** Effective rate per runbook (alertname) and action, from the learning statistics, most tried first. */
+/** Effective rate per alert name, service and action (the learning statistics are kept per alert name, not per runbook), most tried first. */
 export function effectivenessBars(stats: LearningStat[]): { label: string; value: number; detail: string }[] {
   return stats.map((stat) => ({
     label: `${stat.alertname} · ${stat.service} · ${stat.action}`,

@@ -20,7 +20,7 @@ export async function renderCharts(store: Pick<AgentStore, 'incidents' | 'action
 <div class="charts">
 ${lineChart({ id: 'chart-recovery', title: 'Time to recovery per service (median and p90 per day)', unit: 's', series: recoverySeries(recoveries) })}
 ${lineChart({ id: 'chart-incidents', title: 'Incidents per day by issue type', unit: '', series: incidentTypeSeries(openings) })}
-${barChart({ id: 'chart-effectiveness', title: 'Action effectiveness per runbook and action', bars: effectivenessBars(stats) })}
+${barChart({ id: 'chart-effectiveness', title: 'Action effectiveness per alert name · service · action', bars: effectivenessBars(stats) })}
 ${lineChart({ id: 'chart-alerts', title: 'Alert volume per day', unit: '', series: alertVolumeSeries(alerts) })}
 </div>`;
 }

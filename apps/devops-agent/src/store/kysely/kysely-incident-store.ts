@@ -18,6 +18,7 @@ export class KyselyIncidentStore implements IncidentStore {
     if (filter.state) query = query.where('state', '=', filter.state);
     if (filter.service) query = query.where('service', '=', filter.service);
     if (filter.alertname) query = query.where('alertname', '=', filter.alertname);
+    if (filter.issue_type) query = query.where('issue_type', '=', filter.issue_type);
     if (filter.active === true) query = query.where('state', 'in', [...ACTIVE_STATES]);
     if (filter.active === false) query = query.where('state', 'not in', [...ACTIVE_STATES]);
     if (filter.since) query = query.where('opened_at', '>=', filter.since);
