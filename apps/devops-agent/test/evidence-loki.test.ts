@@ -51,6 +51,12 @@ describe('log evidence from Loki (LogQL) when the gateway cannot read the logs',
       lines_read: 3,
       // The newest line across both streams is the example.
       signatures: [{ kind: 'dependency-refused', count: 3, example: 'ERROR GET /predict status=502 connect ECONNREFUSED feed.example:443', dependency: 'feed.example:443' }],
+      // The two streams merged, oldest first.
+      excerpt: [
+        'ERROR GET /predict status=502 connect ECONNREFUSED feed.example:443 (first)',
+        'ERROR GET /predict status=502 connect ECONNREFUSED 10.0.0.9:443',
+        'ERROR GET /predict status=502 connect ECONNREFUSED feed.example:443',
+      ],
     });
     expect(evidence.facts).toEqual(expect.arrayContaining(['logs-dependency-refused']));
 
