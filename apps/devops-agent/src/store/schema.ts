@@ -39,6 +39,8 @@ export interface AgentTables {
     analysis: string | null;
     /** The analysis's issue type, kept beside it for the charts (null before analysis). */
     issue_type: string | null;
+    /** The runbook the analysis followed, kept beside it for the charts (null before analysis or without one). */
+    runbook: string | null;
     analyzer: string | null;
     escalation_reason: string | null;
     coding_task: string | null;
@@ -239,6 +241,14 @@ export const agentMigrations: Record<string, Migration> = {
       const fromAnalysis = dialect === 'postgres' ? sql`(analysis::jsonb -> 'analysis' ->> 'issue_type')` : sql`json_extract(analysis, '$.analysis.issue_type')`;
       await sql`UPDATE incidents SET issue_type = ${fromAnalysis} WHERE analysis IS NOT NULL`.execute(db);
       await db.schema.createIndex('incidents_opened_type').on('incidents').columns(['opened_at', 'issue_type']).execute();
+    },
+  },
+  '005_incident_runbook': {
+    async up(db, dialect) {
+      // The runbook the analysis followed, as a column: effectiveness per runbook reads no JSON.
+      await db.schema.alterTable('incidents').addColumn('runbook', 'text').execute();
+      const fromAnalysis = dialect === 'postgres' ? sql`(analysis::jsonb ->> 'runbook')` : sql`json_extract(analysis, '$.runbook')`;
+      await sql`UPDATE incidents SET runbook = ${fromAnalysis} WHERE analysis IS NOT NULL`.execute(db);
     },
   },
 };

@@ -146,10 +146,18 @@ describeWithComponent('Chromium', await probeChromium(), 'install it with script
     expect(restarts.length).toBeGreaterThan(10);
     expect(bars.find(([label]) => label === 'ServiceDegraded · market-predictor · restart')?.[1]).toBeCloseTo(restarts.filter((a) => a.effective).length / restarts.length, 10);
 
+    // Per runbook: the seeded restarts of service_down incidents (runbook service-down), every service.
+    const byRunbook = await page.locator('#chart-runbook-effectiveness rect').evaluateAll((rects) => rects.map((r) => [r.getAttribute('data-label'), Number(r.getAttribute('data-value'))] as const));
+    const runbookOf = new Map(seeded.incidents.map((incident) => [incident.id, incident.analysis?.runbook]));
+    const serviceDownRestarts = seeded.actions.filter((a) => runbookOf.get(a.incident_id) === 'service-down' && a.operation === 'restart');
+    expect(serviceDownRestarts.length).toBeGreaterThan(10);
+    expect(byRunbook.find(([label]) => label === 'service-down · restart')?.[1]).toBeCloseTo(serviceDownRestarts.filter((a) => a.effective).length / serviceDownRestarts.length, 10);
+    expect(byRunbook.map(([label]) => label).sort()).toEqual([...new Set(seeded.actions.map((a) => `${runbookOf.get(a.incident_id)} · ${a.operation}`))].sort());
+
     const alerts = await points('chart-alerts');
     expect(alerts.reduce((sum, [, , y]) => sum + y, 0)).toBe(1000);
     // Each chart has its table for screen readers.
-    for (const chart of ['chart-recovery', 'chart-incidents', 'chart-effectiveness', 'chart-alerts']) expect(await page.locator(`#${chart}-table tbody tr`).count()).toBeGreaterThan(0);
+    for (const chart of ['chart-recovery', 'chart-incidents', 'chart-runbook-effectiveness', 'chart-effectiveness', 'chart-alerts']) expect(await page.locator(`#${chart}-table tbody tr`).count()).toBeGreaterThan(0);
     expect(problems).toEqual([]);
     await page.close();
   });

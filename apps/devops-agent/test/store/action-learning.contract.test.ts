@@ -33,4 +33,30 @@ await onEveryDatabase('ActionStore and LearningStore', (subject) => {
     expect(await store.learning.similarIncidents('Down', 'svc', 'other', 5)).toEqual([expect.objectContaining({ incident_id: id, action: 'restart' })]);
     expect(await store.learning.similarIncidents('Down', 'svc', id, 5)).toEqual([]);
   });
+
+  it("counts verified actions per runbook of their incident's analysis and operation", async () => {
+    const { store } = subject();
+    const { opened } = await ingestAlerts(store.changes, [incoming({ alertname: 'Down', service: 'a' }), incoming({ alertname: 'Slow', service: 'b' })], ingestOptions);
+    const [down, slow] = opened as [string, string];
+    const analysis = (issueType: string) => ({ issue_detected: true, severity: 'high' as const, issue_type: issueType, description: 'd', root_cause: 'r', recommended_actions: [], confidence: 0.8, requires_immediate_action: true, risk_assessment: 'low' });
+    await store.changes.commit({ incident: { id: down, patch: { analysis: { analysis: analysis('service_down'), analyzer: 'rules', runbook: 'service-down' } } } });
+    await store.changes.commit({ incident: { id: slow, patch: { analysis: { analysis: analysis('high_latency'), analyzer: 'rules' } } } });
+    const verified = new Date().toISOString();
+    const outcomes: [string, number, boolean | null, string][] = [
+      [down, 1, true, 'restart'],
+      [down, 2, false, 'restart'],
+      [down, 3, true, 'restart'],
+      [down, 4, null, 'restart'],
+      [slow, 1, false, 'stats'],
+    ];
+    for (const [incident, attempt, effective, operation] of outcomes) {
+      await store.changes.commit({ createAction: newAction(incident, { attempt, operation, status: 'succeeded', effective, ...(effective === null ? {} : { verified_at: verified }) }) });
+    }
+    const since = new Date(Date.now() - 60_000).toISOString();
+    expect(await store.actions.effectivenessByRunbook(since)).toEqual([
+      { runbook: 'service-down', operation: 'restart', verified: 3, effective: 2 },
+      { runbook: null, operation: 'stats', verified: 1, effective: 0 },
+    ]);
+    expect(await store.actions.effectivenessByRunbook(new Date(Date.now() + 60_000).toISOString())).toEqual([]);
+  });
 });

@@ -8,6 +8,8 @@ export interface Seeded {
 
 const SERVICES = ['market-predictor', 'order-router', 'risk-engine', 'price-feed'];
 const TYPES = ['service_down', 'high_latency', 'error_rate', 'memory_pressure'];
+/** The runbook each issue type's analysis followed. */
+export const RUNBOOKS: Record<string, string> = { service_down: 'service-down', high_latency: 'latency', error_rate: 'error-burst', memory_pressure: 'memory' };
 const STATES: IncidentState[] = ['resolved', 'resolved', 'resolved', 'open', 'escalated', 'awaiting_approval', 'failed'];
 
 /**
@@ -45,6 +47,7 @@ export async function seedIncidents(store: Pick<AgentStore, 'changes'>, count: n
       analysis: {
         analysis: { issue_detected: true, severity: 'high', issue_type: type, description: 'seeded', root_cause: 'seeded', recommended_actions: [], confidence: 0.8, requires_immediate_action: true, risk_assessment: 'low' },
         analyzer: 'rules',
+        runbook: RUNBOOKS[type]!,
       },
       analyzer: 'rules',
       escalation_reason: null,

@@ -1,3 +1,4 @@
+import type { RunbookEffectiveness } from '../../store/action-store.js';
 import type { LearningStat } from '../../store/agent-store.js';
 import type { IncidentOpening } from '../../store/incident-store.js';
 
@@ -55,6 +56,15 @@ export function effectivenessBars(stats: LearningStat[]): { label: string; value
     label: `${stat.alertname} · ${stat.service} · ${stat.action}`,
     value: stat.effective_rate,
     detail: `${stat.successes}/${stat.attempts} effective${stat.mean_time_to_recovery_s === null ? '' : `, mean recovery ${stat.mean_time_to_recovery_s}s`}`,
+  }));
+}
+
+/** Effective rate per runbook (the one the incident's analysis followed) and operation, most verified first. */
+export function runbookEffectivenessBars(rows: RunbookEffectiveness[]): { label: string; value: number; detail: string }[] {
+  return rows.map((row) => ({
+    label: `${row.runbook ?? 'no runbook'} · ${row.operation}`,
+    value: row.verified === 0 ? 0 : row.effective / row.verified,
+    detail: `${row.effective}/${row.verified} effective`,
   }));
 }
 

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { ActionStore } from '../action-store.js';
+import { type Kysely, sql } from 'kysely';
+import type { ActionStore, RunbookEffectiveness } from '../action-store.js';
 import type { Action, ActionFilter } from '../agent-store.js';
 import type { AgentTables } from '../schema.js';
 import { toAction } from './rows.js';
@@ -43,6 +43,25 @@ export class KyselyActionStore implements ActionStore {
       .limit(50_000)
       .execute();
     return rows.map((row) => ({ service: row.service, verified_at: row.verified_at ?? '', recovery_seconds: Number(row.recovery_seconds) }));
+  }
+
+  async effectivenessByRunbook(since: string): Promise<RunbookEffectiveness[]> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .innerJoin('incidents', 'incidents.id', 'actions.incident_id')
+      .select([
+        'incidents.runbook as runbook',
+        'actions.operation as operation',
+        (builder) => builder.fn.countAll<number>().as('verified'),
+        sql<number>`sum(case when actions.effective = 1 then 1 else 0 end)`.as('effective'),
+      ])
+      .where('actions.verified_at', '>=', since)
+      .where('actions.effective', 'is not', null)
+      .groupBy(['incidents.runbook', 'actions.operation'])
+      .execute();
+    return rows
+      .map((row) => ({ runbook: row.runbook, operation: row.operation, verified: Number(row.verified), effective: Number(row.effective) }))
+      .sort((a, b) => b.verified - a.verified || String(a.runbook).localeCompare(String(b.runbook)) || a.operation.localeCompare(b.operation));
   }
 
   async countByStatus(): Promise<Record<string, number>> {

@@ -15,7 +15,7 @@ export const chunks = <T>(items: T[], size = CHUNK): T[][] => {
   return result;
 };
 
-export function toIncident({ issue_type: _issueType, ...row }: IncidentRow): Incident {
+export function toIncident({ issue_type: _issueType, runbook: _runbook, ...row }: IncidentRow): Incident {
   return {
     ...row,
     state: row.state as Incident['state'],
@@ -32,6 +32,7 @@ export function fromIncidentPatch(patch: Partial<Incident>): Partial<IncidentRow
   if (analysis !== undefined) {
     row.analysis = analysis === null ? null : JSON.stringify(analysis);
     row.issue_type = analysis?.analysis.issue_type ?? null;
+    row.runbook = analysis?.runbook ?? null;
   }
   if (coding_task !== undefined) row.coding_task = coding_task === null ? null : JSON.stringify(coding_task);
   return row;
