@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeWithComponent, probePrometheus, type RunningPrometheus, startPrometheus, waitFor } from '@atb/testing';
@@ -106,8 +107,10 @@ describeWithComponent('Prometheus', await probePrometheus(), 'install it: bash s
       process.env.DEVOPS_AGENT_URL = await started.agent.listen();
       const shown = await runAtb('incident', incidentId);
       expect(shown.exitCode ?? 0).toBe(0);
-      expect(shown.stdout).toMatch(/ {4}up = 1 {2}min\(up\{job=~"\.\*market-predictor\.\*"\}\)\n/);
-      expect(shown.stdout).toMatch(/log lines \(3 of \d+ read\):\n {4}ERROR GET \/predict status=500 Internal Server Error\n/);
+      // Colours are on when CI is set: the text is read without them.
+      const text = stripVTControlCharacters(shown.stdout);
+      expect(text).toMatch(/ {4}up = 1 {2}min\(up\{job=~"\.\*market-predictor\.\*"\}\)\n/);
+      expect(text).toMatch(/log lines \(3 of \d+ read\):\n {4}ERROR GET \/predict status=500 Internal Server Error\n/);
     });
   });
 });
