@@ -1,5 +1,6 @@
-import Docker from 'dockerode';
+import type Dockerode from 'dockerode';
 import { z } from 'zod';
+import { Docker } from './dockerode.js';
 
 /** Where a Docker Engine API (Docker or Podman) listens, parsed from a `DOCKER_HOST` value. */
 export type DockerHost =
@@ -74,7 +75,7 @@ export function parseDockerHost(value: string, variable = 'DOCKER_HOST'): Docker
 }
 
 /** dockerode connection options for a `DOCKER_HOST` value (parsed with {@link parseDockerHost}). */
-export function dockerodeOptions(dockerHost: string | DockerHost, variable = 'DOCKER_HOST'): Docker.DockerOptions {
+export function dockerodeOptions(dockerHost: string | DockerHost, variable = 'DOCKER_HOST'): Dockerode.DockerOptions {
   const parsed = typeof dockerHost === 'string' ? parseDockerHost(dockerHost, variable) : dockerHost;
   if (parsed.kind === 'unix') return { socketPath: parsed.socketPath };
   return { host: parsed.host, port: parsed.port, protocol: parsed.protocol };
@@ -83,7 +84,7 @@ export function dockerodeOptions(dockerHost: string | DockerHost, variable = 'DO
 /** Any Docker Engine API (Docker or Podman): what the image and container helpers need. */
 export interface EngineConnection {
   dockerHost: string;
-  docker: Docker;
+  docker: Dockerode;
 }
 
 /**

@@ -1,2 +1,3 @@
 export * from './docker-host.js';
 export * from './podman.js';
+export { Docker } from './dockerode.js';

@@ -4,8 +4,9 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import Docker from 'dockerode';
+import type Dockerode from 'dockerode';
 import type { EngineConnection } from './docker-host.js';
+import { Docker } from './dockerode.js';
 
 const run = promisify(execFile);
 
@@ -44,7 +45,7 @@ export interface PodmanEngine extends EngineConnection {
   dockerHost: string;
   socketPath: string;
   /** A dockerode client for the socket. */
-  docker: Docker;
+  docker: Dockerode;
   /** The containers.conf the service runs with (set `CONTAINERS_CONF` to it for podman CLI calls). */
   containersConf: string;
   /** Stops the service this process started (SIGTERM; SIGKILL after 2 s of in-flight requests). Containers keep running: remove them first. */
@@ -310,7 +311,7 @@ function splitTag(tag: string): [string, string | undefined] {
   return colon > tag.lastIndexOf('/') ? [tag.slice(0, colon), tag.slice(colon + 1)] : [tag, undefined];
 }
 
-async function removeContainer(docker: Docker, name: string): Promise<void> {
+async function removeContainer(docker: Dockerode, name: string): Promise<void> {
   try {
     await docker.getContainer(name).remove({ force: true });
   } catch (error) {

@@ -1,5 +1,5 @@
-import { dockerodeOptions } from '@atb/container-engine';
-import Docker from 'dockerode';
+import { Docker, dockerodeOptions } from '@atb/container-engine';
+import type Dockerode from 'dockerode';
 import {
   type ContainerDetails,
   type ContainerRuntime,
@@ -59,7 +59,7 @@ const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
  */
 export class DockerRuntime implements ContainerRuntime {
   readonly kind = 'docker';
-  readonly docker: Docker;
+  readonly docker: Dockerode;
   private readonly endpoint: string;
   private readonly sampleMilliseconds: number;
   private readonly composeProject: string | undefined;
@@ -75,7 +75,7 @@ export class DockerRuntime implements ContainerRuntime {
     const project = this.composeProject;
     const filters = project ? { filters: { label: [`${COMPOSE_PROJECT_LABEL}=${project}`] } } : {};
     const containers = await this.call(undefined, options, () =>
-      this.docker.listContainers({ all: true, ...filters, abortSignal: options.signal } as Docker.ContainerListOptions),
+      this.docker.listContainers({ all: true, ...filters, abortSignal: options.signal } as Dockerode.ContainerListOptions),
     );
     // The engine filtered already; checking again keeps an engine that ignores filters from widening the scope.
     const scoped = project ? containers.filter((container) => container.Labels?.[COMPOSE_PROJECT_LABEL] === project) : containers;
@@ -196,7 +196,7 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  private async container(name: string): Promise<Docker.Container> {
+  private async container(name: string): Promise<Dockerode.Container> {
     if (!CONTAINER_NAME.test(name)) throw new RuntimeNotFoundError(name);
     const project = this.composeProject;
     if (!project) return this.docker.getContainer(name);
@@ -244,7 +244,7 @@ function engineMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function describeState(state: Docker.ContainerInspectInfo['State']): string {
+function describeState(state: Dockerode.ContainerInspectInfo['State']): string {
   if (state.Running) return `Up since ${state.StartedAt}`;
   if (state.Status === 'created') return 'Created';
   return `Exited (${state.ExitCode}) at ${state.FinishedAt}`;
