@@ -137,7 +137,9 @@ export async function buildServiceImages(
 /** docker-compose 1.29 against the engine's Docker API socket, with the stack's variables. */
 export function compose(engine: PodmanEngine, variables: Record<string, string>, args: string[], timeoutMs = 300_000, file = COMPOSE_FILE) {
   return runCommand('docker-compose', ['-f', file, ...args], {
-    env: { ...process.env, DOCKER_HOST: engine.dockerHost, CONTAINERS_CONF: engine.containersConf, ...variables },
+    // docker-compose gives up on an API call after 60 s; Podman's API can stall longer than that
+    // while other builds on the same machine hold its storage lock.
+    env: { ...process.env, DOCKER_HOST: engine.dockerHost, CONTAINERS_CONF: engine.containersConf, COMPOSE_HTTP_TIMEOUT: '300', ...variables },
     timeoutMs,
   });
 }
