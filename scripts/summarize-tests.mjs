@@ -1,6 +1,7 @@
 // Prints vitest's JSON report as one closing line, "tests: N passed, N failed, N skipped",
 // the plain form that any CI log reader understands, followed by one line per failed test
-// (its file and full name) and per file that failed to run, so a log's tail names them.
+// (its file and full name) and per file that failed to run (counted as one failure), so a
+// log's tail names them.
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
@@ -13,13 +14,16 @@ try {
   process.exit(1);
 }
 const passed = report.numPassedTests ?? 0;
-const failed = (report.numFailedTests ?? 0) + (report.numRuntimeErrorTests ?? 0);
+const lines = failureLines(report.testResults ?? []);
+// A file whose setup failed (a hook, an import) fails without a failed test: it counts as one.
+const failedFiles = lines.filter((line) => line.failedToRun).length;
+const failed = (report.numFailedTests ?? 0) + (report.numRuntimeErrorTests ?? 0) + failedFiles;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-for (const line of failureLines(report.testResults ?? [])) console.log(`  failed: ${line}`);
+for (const line of lines) console.log(`  failed: ${line.text}`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
 
-/** One line per failed test, and one per file that failed without a failed test (a load error). */
+/** One line per failed test, and one per file that failed without a failed test (a hook or load error). */
 function failureLines(files) {
   const lines = [];
   for (const result of files) {
@@ -27,10 +31,11 @@ function failureLines(files) {
     const failedTests = (result.assertionResults ?? []).filter((test) => test.status === 'failed');
     for (const test of failedTests) {
       const reason = firstLine(test.failureMessages?.[0]);
-      lines.push(`${name} > ${test.fullName ?? test.title}${reason ? ` — ${reason}` : ''}`);
+      lines.push({ text: `${name} > ${test.fullName ?? test.title}${reason ? ` — ${reason}` : ''}`, failedToRun: false });
     }
     if (failedTests.length === 0 && result.status === 'failed') {
-      lines.push(`${name} (the file failed to run) — ${firstLine(result.message)}`);
+      const reason = firstLine(result.message) || 'its setup (a hook or an import) failed: the log above says why';
+      lines.push({ text: `${name} (the file failed to run) — ${reason}`, failedToRun: true });
     }
   }
   return lines;
