@@ -48,7 +48,11 @@ describe('atb commands for the devops agent', () => {
 
     const pending = JSON.parse((await atb('actions', '--status', 'pending', '--json')).stdout) as { id: string; target: string }[];
     expect(pending).toHaveLength(2);
-    const [first, second] = pending;
+    // Both were created in the same instant, so the list's order between them is arbitrary: the
+    // market-predictor's (the service with a health check, so its evidence has a health line) is
+    // the one rejected and shown below.
+    expect(pending.map((action) => action.target).sort()).toEqual(['market-predictor', 'other-service']);
+    const [first, second] = [...pending].sort((a, b) => Number(a.target === 'market-predictor') - Number(b.target === 'market-predictor'));
     expect((await atb('actions', '--status', 'pending')).stdout).toContain('safety mode');
 
     const approved = await atb('approve', first!.id, '--reason', 'go');
@@ -60,7 +64,7 @@ describe('atb commands for the devops agent', () => {
     expect(twice.stderr).toMatch(/not pending/);
 
     expect((await atb('reject', second!.id, '--reason', 'not now')).stdout).toContain('rejected');
-    const shown = (await atb('incident', (pending[1] as unknown as { incident_id: string }).incident_id)).stdout;
+    const shown = (await atb('incident', (second as unknown as { incident_id: string }).incident_id)).stdout;
     expect(shown).toContain('incident-escalated');
     expect(shown).toMatch(/evidence \(\d+ ms of 8000 ms\): .*process-running/);
     expect(shown).toContain('  health refused (connect ECONNREFUSED');
