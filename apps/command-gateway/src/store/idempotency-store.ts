@@ -58,6 +58,12 @@ function expiredBefore(now: string) {
     where.or([where('lease_until', '<', now), where.and([where('lease_until', 'is', null), where('created_at', '<', now)])]);
 }
 
+/** The pending claim on `key` of `sourceId` that `owner` holds. */
+function ownPending(sourceId: string, key: string, owner: string) {
+  return (where: ExpressionBuilder<IdempotencyTables, 'gateway_idempotency'>) =>
+    where.and([where('source_id', '=', sourceId), where('idempotency_key', '=', key), where('state', '=', 'pending'), where('owner', '=', owner)]);
+}
+
 /** What a claim's owner handed to the runtime, and when. */
 export interface Dispatch {
   at: string;
@@ -137,10 +143,7 @@ export class IdempotencyStore {
     const result = await this.database.db
       .updateTable('gateway_idempotency')
       .set({ lease_until: leaseUntil.toISOString() })
-      .where('source_id', '=', sourceId)
-      .where('idempotency_key', '=', key)
-      .where('state', '=', 'pending')
-      .where('owner', '=', owner)
+      .where(ownPending(sourceId, key, owner))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
@@ -158,10 +161,7 @@ export class IdempotencyStore {
   async release(sourceId: string, key: string, owner: string): Promise<void> {
     await this.database.db
       .deleteFrom('gateway_idempotency')
-      .where('source_id', '=', sourceId)
-      .where('idempotency_key', '=', key)
-      .where('state', '=', 'pending')
-      .where('owner', '=', owner)
+      .where(ownPending(sourceId, key, owner))
       .execute();
   }
 
@@ -173,10 +173,7 @@ export class IdempotencyStore {
     const result = await this.database.db
       .updateTable('gateway_idempotency')
       .set({ dispatched_at: new Date().toISOString(), dispatched_plan: JSON.stringify({ operation: plan.operation, target: plan.target }) })
-      .where('source_id', '=', sourceId)
-      .where('idempotency_key', '=', key)
-      .where('state', '=', 'pending')
-      .where('owner', '=', owner)
+      .where(ownPending(sourceId, key, owner))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
